@@ -5,3 +5,4 @@ export * from './parse.ts';
 export * from './serialize.ts';
 export * from './stream.ts';
 export * from './validate.ts';
+export * from './triage.ts';

@@ -77,13 +77,17 @@ export function buildResponse(
   opts: BuildResponseOptions = {},
 ): SipResponse {
   const headers: SipHeader[] = [];
-  const copy = (key: string, canonical: string): void => {
+  const copy = (key: string, canonical: string, all: boolean): void => {
     for (const h of request.headers) {
-      if (headerKey(h.name) === key) headers.push({ name: canonical, value: h.value });
+      if (headerKey(h.name) !== key) continue;
+      headers.push({ name: canonical, value: h.value });
+      // From, Call-ID and CSeq are single-valued: copy only the first one, so
+      // the answer to a request with duplicates (RFC 4475 §3.3.8) is well formed.
+      if (!all) return;
     }
   };
-  copy('via', 'Via');
-  copy('from', 'From');
+  copy('via', 'Via', true);
+  copy('from', 'From', false);
   for (const h of request.headers) {
     if (headerKey(h.name) !== 'to') continue;
     let value = h.value;
@@ -93,10 +97,10 @@ export function buildResponse(
       value = `${value};tag=${opts.toTag}`;
     }
     headers.push({ name: 'To', value });
-    break; // one To only, even if the request (wrongly) carried several
+    break;
   }
-  copy('call-id', 'Call-ID');
-  copy('cseq', 'CSeq');
+  copy('call-id', 'Call-ID', false);
+  copy('cseq', 'CSeq', false);
   for (const h of extraHeaders) headers.push(h);
   return {
     kind: 'response',
