@@ -37,8 +37,18 @@ export interface HasHeaders {
 /** Value of the first header line named `name` (any case, compact form or long form). */
 export function getHeader(msg: HasHeaders, name: string): string | undefined {
   const key = headerKey(name);
-  for (const h of msg.headers) if (headerKey(h.name) === key) return h.value;
+  for (const h of msg.headers) if (nameMatches(h.name, key)) return h.value;
   return undefined;
+}
+
+/**
+ * True when a header name (any spelling) has the lookup key `key` (from
+ * `headerKey`). Compares lengths first so most mismatches cost no allocation;
+ * this runs for every header on every lookup on the hot path.
+ */
+export function nameMatches(name: string, key: string): boolean {
+  if (name.length === 1) return headerKey(name) === key;
+  return name.length === key.length && (name === key || name.toLowerCase() === key);
 }
 
 /** True when at least one header line has this name. */
@@ -59,7 +69,7 @@ export function getHeaders(msg: HasHeaders, name: string): string[] {
   const split = isListHeader(key);
   const out: string[] = [];
   for (const h of msg.headers) {
-    if (headerKey(h.name) !== key) continue;
+    if (!nameMatches(h.name, key)) continue;
     if (!split || h.value.indexOf(',') < 0) out.push(h.value);
     else out.push(...(splitList(h.value) ?? [h.value]));
   }
@@ -70,7 +80,7 @@ export function getHeaders(msg: HasHeaders, name: string): string[] {
 export function countHeaderLines(msg: HasHeaders, name: string): number {
   const key = headerKey(name);
   let n = 0;
-  for (const h of msg.headers) if (headerKey(h.name) === key) n++;
+  for (const h of msg.headers) if (nameMatches(h.name, key)) n++;
   return n;
 }
 

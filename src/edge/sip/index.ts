@@ -6,3 +6,4 @@ export * from './serialize.ts';
 export * from './stream.ts';
 export * from './validate.ts';
 export * from './triage.ts';
+export * from './stamp.ts';

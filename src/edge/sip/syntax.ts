@@ -25,8 +25,11 @@ function table(chars: string, alnum = true): Uint8Array {
 const TOKEN = table("-.!%*_+`'~");
 /** word = 1*(alphanum / token chars / "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}") */
 const WORD = table('-.!%*_+`\'~()<>:\\"/[]?{}');
-/** Characters of a hostname, IPv4 address (§25.1 hostname / IPv4address). */
-const HOST = table('-.');
+/**
+ * Characters of a hostname or IPv4 address (§25.1 hostname / IPv4address),
+ * plus `_`, which the grammar forbids but real hosts (container names) use.
+ */
+const HOST = table('-._');
 /** unreserved + user-unreserved (§25.1 user): `& = + $ , ; ? /` plus `%` for escapes. */
 const USER = table("-_.!~*'()&=+$,;?/%");
 /** unreserved + `& = + $ ,` + `%` (§25.1 password). */
