@@ -1,0 +1,55 @@
+/**
+ * ACD routing engine: the public API.
+ *
+ * ```ts
+ * const acd = createAcd(config, { now: Date.now(), random: Math.random });
+ * const { actions, nextWakeUp } = acd.handle({ type: 'callArrived', at: Date.now(), ... });
+ * // carry out actions in order; arm ONE timer for nextWakeUp and then send
+ * // acd.handle({ type: 'tick', at: Date.now() })
+ * ```
+ *
+ * Call control (src/calls) turns SIP and registrar events into `AcdEvent`s and
+ * carries out the returned `AcdAction`s; the engine does no I/O, reads no
+ * clock and draws randomness only from `options.random`.
+ */
+import { type AcdOptions, AcdEngine } from './engine.ts';
+import type { AcdConfig } from './types.ts';
+
+export type {
+  AcdAction,
+  Announce,
+  Bridge,
+  CallCompleted,
+  CallOutcome,
+  CancelReason,
+  CancelRing,
+  DropLateAnswer,
+  ExitReason,
+  Overflow,
+  PauseAgent,
+  Reject,
+  Ring,
+  AgentStateChanged,
+} from './actions.ts';
+export { type AgentState, canTransition, IllegalAgentTransition } from './agent-state.ts';
+export { isOpen, localTime, nextLocalMidnight } from './business-hours.ts';
+export { AcdConfigError } from './config-check.ts';
+export type { Decision, Skipped, SkipReason } from './decision.ts';
+export {
+  AcdEngine,
+  AcdInputError,
+  type AcdOptions,
+  type AcdOutput,
+  type AcdSnapshot,
+} from './engine.ts';
+export { expectedWaitS } from './estimates.ts';
+export type { AcdEvent, RingFailure } from './events.ts';
+export { seededRandom } from './random.ts';
+export { type AgentStats, type DepartmentStats, summarize } from './stats.ts';
+export { STRATEGY_RULES } from './strategies.ts';
+export * from './types.ts';
+
+/** Builds an engine from the stored configuration. */
+export function createAcd(config: AcdConfig, options: AcdOptions): AcdEngine {
+  return new AcdEngine(config, options);
+}
