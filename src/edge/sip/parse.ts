@@ -42,6 +42,12 @@ export interface ParseOptions {
    * a stream, where Content-Length is mandatory (§18.3).
    */
   datagram?: boolean;
+  /**
+   * Accept a header section that is not valid UTF-8 by reading it as
+   * ISO-8859-1 (some old phones send Latin-1 display names). Default false:
+   * RFC 3261 §7.3.1 mandates UTF-8, and such a request gets a 400.
+   */
+  latin1Fallback?: boolean;
 }
 
 export const DEFAULT_MAX_SIZE = 65535;
@@ -156,7 +162,7 @@ export function parseSipMessage(data: Buffer, opts: ParseOptions = {}): ParseRes
   if (isUtf8(headBytes)) {
     head = headBytes.toString('utf8');
   } else {
-    setError('header section is not valid UTF-8');
+    if (!opts.latin1Fallback) setError('header section is not valid UTF-8');
     head = headBytes.toString('latin1');
   }
 

@@ -183,6 +183,7 @@ describe('parseSipMessage: header fields', () => {
       crlf('', 'l: 0', '', ''),
     ]);
     expect(fail(bytes).error).toMatch(/UTF-8/);
+    expect(getHeader(ok(bytes, { latin1Fallback: true }), 'x-bin')).toBe('\u00ff\u00fe');
   });
 
   it('rejects a header section without the empty line', () => {

@@ -6,7 +6,7 @@ function msg(callId: string, body = ''): Buffer {
   return Buffer.from(
     [
       'MESSAGE sip:bob@example.com SIP/2.0',
-      'Via: SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bK-' + callId,
+      `Via: SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bK-${callId}`,
       'Max-Forwards: 70',
       'To: <sip:bob@example.com>',
       'From: <sip:alice@example.com>;tag=1',
