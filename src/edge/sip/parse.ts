@@ -48,6 +48,14 @@ export interface ParseOptions {
    * RFC 3261 §7.3.1 mandates UTF-8, and such a request gets a 400.
    */
   latin1Fallback?: boolean;
+  /**
+   * The body is everything after the empty line and Content-Length is not
+   * checked. For SIP text from the app over the drachtio wire protocol: the
+   * frame already delimits the message, and srf counts Content-Length in
+   * UTF-16 units, which is wrong for non-ASCII bodies (drachtio-wire.md §10.2,
+   * §11 item 20). The serializer writes the right value back.
+   */
+  bodyFromRest?: boolean;
 }
 
 export const DEFAULT_MAX_SIZE = 65535;
@@ -296,7 +304,9 @@ export function parseSipMessage(data: Buffer, opts: ParseOptions = {}): ParseRes
   // ---- body framing (§18.3, §20.14) --------------------------------------------
   let body: Buffer = data.subarray(bodyStart, bodyStart);
   const available = data.length - bodyStart;
-  if (clCount > 1) {
+  if (opts.bodyFromRest) {
+    body = data.subarray(bodyStart);
+  } else if (clCount > 1) {
     setError('more than one Content-Length header');
   } else if (clCount === 1) {
     const cl = parseContentLength(clValue, maxSize);

@@ -1,3 +1,4 @@
+import Srf from 'drachtio-srf';
 import { describe, expect, it } from 'vitest';
 import { getHeader, getHeaders, parseNameAddr, topVia } from '../../../src/edge/sip/headers.ts';
 import type { SipRequest } from '../../../src/edge/sip/message.ts';
@@ -148,5 +149,53 @@ describe('stampTopVia', () => {
       'SIP/2.0/UDP [::1]:5070;branch=z9hG4bKx;rport=5070',
     );
     expect(stampTopVia([{ name: 'To', value: 'sip:a@b' }], '::1', 1)).toBeUndefined();
+  });
+});
+
+describe('SIP text produced by drachtio-srf (app to server)', () => {
+  const SipMessageCtor = (
+    Srf as unknown as {
+      SipMessage: new (m: {
+        method?: string;
+        uri?: string;
+        status?: number;
+        reason?: string;
+        headers: Record<string, string>;
+        body?: string;
+      }) => { toString(): string };
+    }
+  ).SipMessage;
+
+  it('parses with bodyFromRest, fixing srf’s UTF-16 Content-Length', () => {
+    const text = new SipMessageCtor({
+      method: 'INVITE',
+      uri: 'sip:bob@example.com',
+      headers: {
+        From: '<sip:a@b>;tag=1',
+        to: '<sip:bob@example.com>',
+        'call-id': 'x1',
+        cseq: '1 INVITE',
+        'content-type': 'application/sdp',
+      },
+      body: 'v=0\r\ns=é\r\n',
+    }).toString();
+    const strict = parseSipMessage(Buffer.from(text));
+    // srf wrote Content-Length: 10 for an 11-octet body: a strict parse loses a byte.
+    expect(strict.ok && strict.message.body.length).toBe(10);
+    const r = parseSipMessage(Buffer.from(text), { bodyFromRest: true });
+    if (!r.ok || r.message.kind !== 'request') throw new Error('parse');
+    expect(r.message.body.toString()).toBe('v=0\r\ns=é\r\n');
+    expect(getHeader(r.message, 'call-id')).toBe('x1');
+    expect(serializeSipMessage(r.message).toString()).toContain('Content-Length: 11\r\n');
+  });
+
+  it('parses srf responses', () => {
+    const text = new SipMessageCtor({
+      status: 180,
+      reason: 'Ringing',
+      headers: { via: 'SIP/2.0/UDP h;branch=z9hG4bKx', 'call-id': 'c', cseq: '1 INVITE' },
+    }).toString();
+    const r = parseSipMessage(Buffer.from(text), { bodyFromRest: true });
+    expect(r.ok && r.message.kind === 'response' && r.message.status).toBe(180);
   });
 });
