@@ -798,7 +798,8 @@ export class AcdEngine {
     const untried = (e: FreeEntry<AgentRec>) => !call.tried.has(e.id);
     let chosen: AgentRec[] = [];
     let sticky = false;
-    const s = this.#stickyAgent(call);
+    // Ring-all already rings the caller's last agent if free: stickiness would only hold others back.
+    const s = strategy === 'ring-all' ? null : this.#stickyAgent(call);
     if (s) {
       chosen = [s];
       sticky = true;
@@ -823,7 +824,7 @@ export class AcdEngine {
     }
     if (chosen.length === 0) return;
     const decision = this.#explain ? this.#explainDecision(call, chosen, sticky) : undefined;
-    if (strategy !== 'ring-all' || sticky) d.ready.delete(call);
+    if (strategy !== 'ring-all') d.ready.delete(call);
     for (const a of chosen) this.#startRing(call, a, decision);
   }
 

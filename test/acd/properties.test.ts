@@ -1,0 +1,420 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type AcdAction,
+  AcdEngine,
+  type AcdEvent,
+  type AcdSnapshot,
+  defaultAgent,
+  defaultDepartment,
+  type MembershipConfig,
+  type Presence,
+  type RingFailure,
+  STRATEGIES,
+  seededRandom,
+} from '../../src/acd/index.ts';
+import { T0 } from './helpers.ts';
+
+/**
+ * Property tests: random configurations and random event sequences, with the
+ * test acting as call control (it only answers or fails rings it was asked to
+ * place, and hangs up calls it knows). After every event the invariants of
+ * the issue are checked against the actions and the engine's snapshot.
+ */
+
+/** What the sequences exercised (asserted, so the property does not pass vacuously). */
+const seen = new Map<string, number>();
+
+const AGENTS = 6;
+const DEPTS = 3;
+
+const configArb = fc.record({
+  strategies: fc.array(fc.constantFrom(...STRATEGIES), { minLength: DEPTS, maxLength: DEPTS }),
+  member: fc.array(fc.array(fc.boolean(), { minLength: DEPTS, maxLength: DEPTS }), {
+    minLength: AGENTS,
+    maxLength: AGENTS,
+  }),
+  priorities: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: AGENTS, maxLength: AGENTS }),
+  maxCalls: fc.array(fc.constantFrom(1, 1, 2), { minLength: AGENTS, maxLength: AGENTS }),
+  wrapUpS: fc.constantFrom(0, 3),
+  retryDelayS: fc.constantFrom(0, 4),
+  maxMissedRings: fc.constantFrom(0, 2),
+  stickyWindowS: fc.constantFrom(0, 600),
+  maxWaitS: fc.constantFrom(null, 20),
+  maxQueueLength: fc.constantFrom(null, 1, 2),
+  overflow: fc.boolean(),
+  seed: fc.integer(),
+});
+
+const opArb = fc.oneof(
+  {
+    weight: 7,
+    arbitrary: fc.record({
+      op: fc.constant('arrive' as const),
+      dept: fc.nat(DEPTS - 1),
+      vip: fc.boolean(),
+      caller: fc.nat(4),
+    }),
+  },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('answer' as const), pick: fc.nat() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('fail' as const),
+      pick: fc.nat(),
+      cause: fc.constantFrom<RingFailure>('no-answer', 'busy', 'declined', 'unreachable'),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('end' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('hangup' as const), pick: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('status' as const),
+      agent: fc.nat(AGENTS - 1),
+      status: fc.constantFrom<Presence>('available', 'available', 'away', 'break', 'offline'),
+      breakS: fc.integer({ min: 1, max: 30 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('devices' as const),
+      agent: fc.nat(AGENTS - 1),
+      n: fc.nat(2),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('toggle' as const),
+      agent: fc.nat(AGENTS - 1),
+      dept: fc.nat(DEPTS - 1),
+      on: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('wrapUpEnded' as const), agent: fc.nat(AGENTS - 1) }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('late' as const), pick: fc.nat() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('advance' as const),
+      s: fc.integer({ min: 1, max: 25 }),
+    }),
+  },
+);
+
+type Cfg = typeof configArb extends fc.Arbitrary<infer C> ? C : never;
+type Op = typeof opArb extends fc.Arbitrary<infer O> ? O : never;
+
+function build(c: Cfg) {
+  const departments = c.strategies.map((strategy, i) =>
+    defaultDepartment(`d${i}`, {
+      strategy,
+      ringTimeoutS: 10,
+      wrapUpS: c.wrapUpS,
+      retryDelayS: c.retryDelayS,
+      maxMissedRings: c.maxMissedRings,
+      stickyWindowS: c.stickyWindowS,
+      maxWaitS: c.maxWaitS,
+      maxWaitAction: c.overflow
+        ? { kind: 'overflow', departmentId: `d${(i + 1) % DEPTS}` }
+        : { kind: 'voicemail' },
+      maxQueueLength: c.maxQueueLength,
+      queueFullAction: c.overflow
+        ? { kind: 'overflow', departmentId: `d${(i + 1) % DEPTS}` }
+        : { kind: 'hangup' },
+      announceIntervalS: 15,
+    }),
+  );
+  const agents = c.maxCalls.map((m, i) => defaultAgent(`a${i}`, { maxConcurrentCalls: m }));
+  const memberships: MembershipConfig[] = [];
+  c.member.forEach((row, i) => {
+    row.forEach((isMember, j) => {
+      if (isMember)
+        memberships.push({
+          agentId: `a${i}`,
+          departmentId: `d${j}`,
+          priority: c.priorities[i] ?? 50,
+          callsEnabled: true,
+        });
+    });
+  });
+  return { departments, agents, memberships };
+}
+
+class CallControl {
+  now = T0;
+  readonly rings = new Map<string, { callId: string; agentId: string }>();
+  readonly ended: string[] = [];
+  readonly live = new Set<string>();
+  readonly connected = new Map<string, string>();
+  readonly completed = new Map<string, number>();
+  readonly bridged = new Set<string>();
+  readonly arrived: string[] = [];
+  readonly maxCalls: Map<string, number>;
+  readonly priority = new Map<string, number>();
+  nextCall = 0;
+
+  constructor(
+    readonly acd: AcdEngine,
+    cfg: ReturnType<typeof build>,
+  ) {
+    this.maxCalls = new Map(cfg.agents.map((a) => [a.id, a.maxConcurrentCalls]));
+    for (const m of cfg.memberships)
+      this.priority.set(`${m.agentId}/${m.departmentId}`, m.priority);
+  }
+
+  activeOf(agentId: string): number {
+    let n = 0;
+    for (const a of this.connected.values()) if (a === agentId) n++;
+    return n;
+  }
+
+  send(e: AcdEvent): void {
+    const out = this.acd.handle(e);
+    for (const a of out.actions) {
+      const kind = 'reason' in a ? `${a.type}:${a.reason}` : a.type;
+      seen.set(kind, (seen.get(kind) ?? 0) + 1);
+      this.check(a);
+    }
+    if (out.nextWakeUp !== null) expect(out.nextWakeUp).toBeGreaterThanOrEqual(this.now);
+    this.invariants(this.acd.snapshot());
+  }
+
+  check(a: AcdAction): void {
+    switch (a.type) {
+      case 'ring': {
+        // One offer at a time, only to an agent with room for a call, only for a waiting call.
+        for (const r of this.rings.values())
+          expect(r.agentId, `second offer to ${a.agentId}`).not.toBe(a.agentId);
+        expect(this.activeOf(a.agentId)).toBeLessThan(this.maxCalls.get(a.agentId) ?? 1);
+        expect(this.live.has(a.callId)).toBe(true);
+        expect(this.connected.has(a.callId)).toBe(false);
+        this.rings.set(a.attemptId, { callId: a.callId, agentId: a.agentId });
+        // Priorities respected: nobody with a better priority among the candidates.
+        const d = a.decision;
+        expect(d).toBeDefined();
+        if (d && d.strategy === 'priority' && !d.sticky) {
+          const mine = this.priority.get(`${a.agentId}/${d.departmentId}`) ?? 0;
+          for (const c of d.candidates) {
+            expect(this.priority.get(`${c}/${d.departmentId}`) ?? 0).toBeGreaterThanOrEqual(mine);
+          }
+        }
+        break;
+      }
+      case 'cancelRing':
+        expect(this.rings.has(a.attemptId), `cancel of unknown ring ${a.attemptId}`).toBe(true);
+        this.rings.delete(a.attemptId);
+        this.ended.push(a.attemptId);
+        break;
+      case 'bridge':
+        expect(this.bridged.has(a.callId), `call ${a.callId} served twice`).toBe(false);
+        this.bridged.add(a.callId);
+        this.connected.set(a.callId, a.agentId);
+        break;
+      case 'callCompleted':
+        expect(this.completed.get(a.callId) ?? 0, `call ${a.callId} completed twice`).toBe(0);
+        this.completed.set(a.callId, 1);
+        this.live.delete(a.callId);
+        this.connected.delete(a.callId);
+        break;
+      case 'reject':
+      case 'overflow':
+      case 'announce':
+        expect(this.live.has(a.callId)).toBe(true);
+        break;
+      default:
+        break;
+    }
+  }
+
+  invariants(s: AcdSnapshot): void {
+    // Rings: what call control holds is exactly what the engine holds.
+    const engineRings = s.agents
+      .filter((a) => a.ringingAttemptId !== null)
+      .map((a) => a.ringingAttemptId);
+    expect(new Set(engineRings)).toEqual(new Set(this.rings.keys()));
+    // No call lost: every live call is waiting in exactly one queue or connected.
+    const waiting = s.departments.flatMap((d) => d.waiting.map((w) => w.callId));
+    const connected = s.connected.map((c) => c.callId);
+    expect(new Set(waiting).size).toBe(waiting.length);
+    expect([...waiting, ...connected].sort()).toEqual([...this.live].sort());
+    // Work conservation: no free eligible untried agent while a call could take an offer.
+    const agents = new Map(s.agents.map((a) => [a.id, a]));
+    for (const d of s.departments) {
+      for (const w of d.waiting) {
+        if (w.ringing.length > 0 && d.strategy !== 'ring-all') continue;
+        for (const a of agents.values()) {
+          const m = a.memberships.find((x) => x.departmentId === d.id);
+          if (!m?.callsEnabled) continue;
+          const free =
+            a.presence === 'available' &&
+            a.reachable &&
+            a.ringingAttemptId === null &&
+            (a.state === 'available' ||
+              (a.state === 'onCall' && a.activeCalls < a.maxConcurrentCalls));
+          const eligible = free && !w.tried.includes(a.id);
+          expect(eligible, `agent ${a.id} idle while ${w.callId} waits in ${d.id}`).toBe(false);
+        }
+      }
+    }
+  }
+
+  pick<T>(xs: T[], n: number): T | undefined {
+    return xs.length === 0 ? undefined : xs[n % xs.length];
+  }
+
+  run(op: Op): void {
+    const at = this.now;
+    switch (op.op) {
+      case 'arrive': {
+        const id = `c${this.nextCall++}`;
+        this.live.add(id);
+        this.arrived.push(id);
+        this.send({
+          type: 'callArrived',
+          at,
+          callId: id,
+          departmentId: `d${op.dept}`,
+          caller: `+1${op.caller}`,
+          vip: op.vip,
+        });
+        return;
+      }
+      case 'answer': {
+        const id = this.pick([...this.rings.keys()], op.pick);
+        if (!id) return;
+        this.rings.delete(id);
+        this.send({ type: 'agentAnswered', at, attemptId: id });
+        return;
+      }
+      case 'fail': {
+        const id = this.pick([...this.rings.keys()], op.pick);
+        if (!id) return;
+        this.rings.delete(id);
+        this.ended.push(id);
+        this.send({ type: 'ringFailed', at, attemptId: id, cause: op.cause });
+        return;
+      }
+      case 'late': {
+        const id = this.pick(this.ended, op.pick);
+        if (!id) return;
+        const out = this.acd.handle({ type: 'agentAnswered', at, attemptId: id });
+        seen.set('dropLateAnswer', (seen.get('dropLateAnswer') ?? 0) + 1);
+        expect(out.actions).toEqual([{ type: 'dropLateAnswer', attemptId: id }]);
+        return;
+      }
+      case 'end': {
+        const id = this.pick([...this.connected.keys()], op.pick);
+        if (id) this.send({ type: 'callEnded', at, callId: id });
+        return;
+      }
+      case 'hangup': {
+        const id = this.pick([...this.live], op.pick);
+        if (id) this.send({ type: 'callerHungUp', at, callId: id });
+        return;
+      }
+      case 'status':
+        this.send({
+          type: 'agentStatusChanged',
+          at,
+          agentId: `a${op.agent}`,
+          status: op.status,
+          until: op.status === 'break' ? at + op.breakS * 1000 : null,
+        });
+        return;
+      case 'devices':
+        this.send({
+          type: 'agentDevicesChanged',
+          at,
+          agentId: `a${op.agent}`,
+          registeredDevices: op.n,
+        });
+        return;
+      case 'toggle':
+        if (!this.priority.has(`a${op.agent}/d${op.dept}`)) return;
+        this.send({
+          type: 'configChanged',
+          at,
+          changes: {
+            memberships: [
+              {
+                agentId: `a${op.agent}`,
+                departmentId: `d${op.dept}`,
+                priority: this.priority.get(`a${op.agent}/d${op.dept}`) ?? 50,
+                callsEnabled: op.on,
+              },
+            ],
+          },
+        });
+        return;
+      case 'wrapUpEnded':
+        this.send({ type: 'wrapUpEnded', at, agentId: `a${op.agent}` });
+        return;
+      case 'advance':
+        this.now += op.s * 1000;
+        this.send({ type: 'tick', at: this.now });
+        return;
+    }
+  }
+
+  /** Hang everything up and let every timer run out: nothing may be left. */
+  drain(): void {
+    for (const id of [...this.connected.keys()])
+      this.send({ type: 'callEnded', at: this.now, callId: id });
+    for (const id of [...this.live]) this.send({ type: 'callerHungUp', at: this.now, callId: id });
+    this.now += 3_600_000;
+    this.send({ type: 'tick', at: this.now });
+    expect(this.live.size).toBe(0);
+    expect(this.rings.size).toBe(0);
+    for (const id of this.arrived) expect(this.completed.get(id), `call ${id} lost`).toBe(1);
+  }
+}
+
+describe('ACD invariants over random event sequences', () => {
+  it('hold for every strategy, configuration and sequence', () => {
+    seen.clear();
+    fc.assert(
+      fc.property(configArb, fc.array(opArb, { minLength: 1, maxLength: 200 }), (c, ops) => {
+        const cfg = build(c);
+        const acd = new AcdEngine(cfg, { now: T0, random: seededRandom(c.seed), explain: true });
+        const cc = new CallControl(acd, cfg);
+        for (const op of ops) cc.run(op);
+        cc.drain();
+      }),
+      { numRuns: 300, seed: 20261123 },
+    );
+    for (const kind of [
+      'ring',
+      'bridge',
+      'cancelRing:timeout',
+      'cancelRing:answered-elsewhere',
+      'cancelRing:caller-hung-up',
+      'pauseAgent:missed-rings',
+      'overflow:max-wait',
+      'overflow:queue-full',
+      'reject:no-agent',
+      'dropLateAnswer',
+      'announce',
+    ]) {
+      expect(seen.get(kind) ?? 0, `${kind} in ${JSON.stringify([...seen])}`).toBeGreaterThan(0);
+    }
+  });
+
+  it('hold when every department uses ring-all with agents shared between departments', () => {
+    fc.assert(
+      fc.property(configArb, fc.array(opArb, { minLength: 1, maxLength: 200 }), (c, ops) => {
+        const cfg = build({ ...c, strategies: ['ring-all', 'ring-all', 'ring-all'] });
+        const acd = new AcdEngine(cfg, { now: T0, random: seededRandom(c.seed) });
+        const cc = new CallControl(acd, cfg);
+        for (const op of ops) cc.run(op);
+        cc.drain();
+      }),
+      { numRuns: 150, seed: 7 },
+    );
+  });
+});
