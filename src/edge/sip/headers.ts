@@ -264,7 +264,9 @@ export function parseNameAddr(value: string): NameAddr | undefined {
     let j = i;
     while (j < value.length) {
       const d = value.charCodeAt(j);
-      if (!isTokenChar(d) && !isWs(d)) break;
+      // Non-ASCII letters are not token characters, but unquoted UTF-8
+      // display names are common enough to accept (the quotes are inferred).
+      if (!isTokenChar(d) && !isWs(d) && d < 128) break;
       j++;
     }
     if (value.charCodeAt(j) === 60) {

@@ -30,8 +30,12 @@ const WORD = table('-.!%*_+`\'~()<>:\\"/[]?{}');
  * plus `_`, which the grammar forbids but real hosts (container names) use.
  */
 const HOST = table('-._');
-/** unreserved + user-unreserved (§25.1 user): `& = + $ , ; ? /` plus `%` for escapes. */
-const USER = table("-_.!~*'()&=+$,;?/%");
+/**
+ * unreserved + user-unreserved (§25.1 user): `& = + $ , ; ? /` plus `%` for
+ * escapes, plus `#`, which must be escaped by the grammar but which phones
+ * send unescaped in dialled star codes (`*67#`).
+ */
+const USER = table("-_.!~*'()&=+$,;?/%#");
 /** unreserved + `& = + $ ,` + `%` (§25.1 password). */
 const PASSWORD = table("-_.!~*'()&=+$,%");
 /** paramchar = param-unreserved / unreserved / escaped (§25.1 uri-parameter). */

@@ -193,6 +193,11 @@ describe('parseNameAddr', () => {
     expect(spec?.params).toEqual({ tag: '1', expires: '60' });
   });
 
+  it('liberal where phones commonly deviate: unquoted UTF-8 display name, # in user', () => {
+    expect(parseNameAddr('Jürgen Müller <sip:jm@h>')?.displayName).toBe('Jürgen Müller');
+    expect(parseUri('sip:*67#123@h')?.user).toBe('*67#123');
+  });
+
   it('IPv6 inside angle brackets', () => {
     expect(parseNameAddr('<sip:[::1]:5062>;tag=a')?.parsedUri.host).toBe('[::1]');
   });
