@@ -54,6 +54,8 @@ const EMPTY = Buffer.alloc(0);
 
 export class SipStreamFramer {
   private buf: Buffer = EMPTY;
+  /** Growable backing store for `buf` once several chunks had to be joined. */
+  private store: Buffer | undefined;
   /** Where to resume looking for the end of the header section. */
   private scanFrom = 0;
   /** Total length of the message being received, once its header section is known. */
@@ -85,7 +87,7 @@ export class SipStreamFramer {
   push(chunk: Buffer): FramerItem[] {
     const out: FramerItem[] = [];
     if (this.dead || chunk.length === 0) return out;
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.append(chunk);
     for (;;) {
       if (this.expected < 0) {
         if (!this.skipGap(out)) break;
@@ -127,6 +129,35 @@ export class SipStreamFramer {
       out.push({ kind: 'message', bytes, result });
     }
     return out;
+  }
+
+  /**
+   * Add received bytes to `buf`. The first chunk is used as is (no copy);
+   * later ones go into a private store with spare room that doubles when
+   * full, so a peer trickling bytes costs amortised O(n), not O(n²) as
+   * concatenating on every chunk would. Bytes already handed out as messages
+   * lie before `buf` and are never overwritten.
+   */
+  private append(chunk: Buffer): void {
+    if (this.buf.length === 0) {
+      this.buf = chunk;
+      return;
+    }
+    const s = this.store;
+    if (s !== undefined && this.buf.buffer === s.buffer) {
+      const end = this.buf.byteOffset - s.byteOffset + this.buf.length;
+      if (end + chunk.length <= s.length) {
+        chunk.copy(s, end);
+        this.buf = s.subarray(end - this.buf.length, end + chunk.length);
+        return;
+      }
+    }
+    const need = this.buf.length + chunk.length;
+    const fresh = Buffer.allocUnsafeSlow(Math.max(need * 2, 4096));
+    this.buf.copy(fresh, 0);
+    chunk.copy(fresh, this.buf.length);
+    this.store = fresh;
+    this.buf = fresh.subarray(0, need);
   }
 
   /**
@@ -201,5 +232,6 @@ export class SipStreamFramer {
     out.push(item);
     this.dead = true;
     this.buf = EMPTY;
+    this.store = undefined;
   }
 }

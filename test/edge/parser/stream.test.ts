@@ -123,3 +123,34 @@ describe('SipStreamFramer', () => {
     expect(callIds(f.push(whole.subarray(whole.length - 5)))).toEqual(['w']);
   });
 });
+
+describe('SipStreamFramer buffering', () => {
+  it('messages handed out stay intact while later bytes arrive (shared store)', () => {
+    const f = new SipStreamFramer();
+    const all = Buffer.concat([msg('a', 'first body'), msg('b', 'second body'), msg('c', 'third')]);
+    const got: Buffer[] = [];
+    const bodies: string[] = [];
+    for (let i = 0; i < all.length; i += 7) {
+      for (const item of f.push(all.subarray(i, i + 7))) {
+        if (item.kind !== 'message' || !item.result.ok) throw new Error('unexpected');
+        got.push(item.bytes);
+        bodies.push(item.result.message.body.toString());
+      }
+    }
+    // Checked after everything was pushed: earlier views were not overwritten.
+    expect(Buffer.concat(got).equals(all)).toBe(true);
+    expect(got.map((b) => b.toString()).join('')).toBe(all.toString());
+    expect(bodies).toEqual(['first body', 'second body', 'third']);
+  });
+
+  it('a large message trickled one byte at a time is framed', () => {
+    const f = new SipStreamFramer();
+    const big = msg('big', 'x'.repeat(60_000));
+    const items = [];
+    for (let i = 0; i < big.length; i++) items.push(...f.push(big.subarray(i, i + 1)));
+    expect(items).toHaveLength(1);
+    const item = items[0];
+    if (item?.kind !== 'message') throw new Error('no message');
+    expect(item.bytes.equals(big)).toBe(true);
+  });
+});
