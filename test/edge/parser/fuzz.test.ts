@@ -9,7 +9,14 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getHeader } from '../../../src/edge/sip/headers.ts';
+import {
+  getHeader,
+  parseContactList,
+  parseCSeq,
+  parseNameAddr,
+  parseUri,
+  parseVia,
+} from '../../../src/edge/sip/headers.ts';
 import { parseSipMessage } from '../../../src/edge/sip/parse.ts';
 import { buildResponse, serializeSipMessage } from '../../../src/edge/sip/serialize.ts';
 import { stampTopVia } from '../../../src/edge/sip/stamp.ts';
@@ -350,6 +357,39 @@ describe('fuzz: stream framing', () => {
         },
       ),
       { seed: 5060, numRuns: 200 },
+    );
+  });
+});
+
+describe('fuzz: structured header parsers', () => {
+  // Strings built from the characters that matter to the grammar, plus anything.
+  const alphabet = fc.constantFrom(
+    ...'sip:tel@[]<>";,=?&%\\/ \t._-+*!~\'()aZ09:#'.split(''),
+    'SIP/2.0/UDP ',
+    'sip:',
+    'z9hG4bK',
+    ';tag=',
+    '%00',
+    '\u00e9',
+  );
+  const grammarish = fc.array(alphabet, { maxLength: 40 }).map((a) => a.join(''));
+  const anyString = fc.oneof(grammarish, fc.string({ maxLength: 80 }));
+
+  it('parseUri, parseNameAddr, parseVia, parseContactList, parseCSeq never throw', () => {
+    fc.assert(
+      fc.property(anyString, (s) => {
+        const u = parseUri(s);
+        if (u) expect(typeof u.scheme).toBe('string');
+        const na = parseNameAddr(s);
+        if (na) expect(parseUri(na.uri)).toBeDefined();
+        const v = parseVia(s);
+        if (v) expect(v.transport).toBe(v.transport.toUpperCase());
+        const c = parseContactList(s);
+        if (Array.isArray(c)) expect(c.length).toBeGreaterThan(0);
+        const q = parseCSeq(s);
+        if (q) expect(q.seq).toBeLessThan(2 ** 31);
+      }),
+      { seed: 3966, numRuns: RUNS * 2 },
     );
   });
 });
