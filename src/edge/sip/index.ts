@@ -7,3 +7,4 @@ export * from './stream.ts';
 export * from './validate.ts';
 export * from './triage.ts';
 export * from './stamp.ts';
+export * from './edit.ts';
