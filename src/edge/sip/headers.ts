@@ -71,7 +71,11 @@ export function getHeaders(msg: HasHeaders, name: string): string[] {
   for (const h of msg.headers) {
     if (!nameMatches(h.name, key)) continue;
     if (!split || h.value.indexOf(',') < 0) out.push(h.value);
-    else out.push(...(splitList(h.value) ?? [h.value]));
+    else {
+      const parts = splitList(h.value);
+      if (parts === undefined) out.push(h.value);
+      else for (const p of parts) out.push(p); // no spread: a line may hold thousands of values
+    }
   }
   return out;
 }

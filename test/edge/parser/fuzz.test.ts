@@ -276,6 +276,11 @@ describe('fuzz: datagrams', () => {
     const many = Buffer.from(
       `OPTIONS sip:a@b SIP/2.0\r\n${'X-B: 1\r\n'.repeat(5000)}Content-Length: 0\r\n\r\n`,
     );
+    const commas = Buffer.from(
+      `INVITE sip:a@b SIP/2.0\r\nVia: ${'SIP/2.0/UDP h,'.repeat(3000)}\r\nContact: ${','.repeat(20000)}\r\nl: 0\r\n\r\n`,
+    );
+    checkDatagram(commas);
+    expect(triage(parseSipMessage(commas))).toMatchObject({ action: 'reject', status: 400 });
     const m = parseSipMessage(many);
     expect(m.ok).toBe(false);
     if (!m.ok) expect(m.error).toMatch(/header fields/);
