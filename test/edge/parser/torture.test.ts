@@ -142,6 +142,56 @@ describe('RFC 4475 outcome per message', () => {
   }
 });
 
+/** Why each invalid message is refused: the check that must fire, not just any. */
+const CAUSE: Record<string, RegExp> = {
+  badinv01: /malformed Via/,
+  clerr: /Content-Length 9999 exceeds/,
+  ncl: /invalid Content-Length "-999"/,
+  scalar02: /malformed CSeq/,
+  scalarlg: /malformed CSeq/,
+  quotbal: /malformed To/,
+  ltgtruri: /malformed Request-URI/,
+  lwsruri: /malformed Request-Line/,
+  lwsstart: /malformed Request-Line/,
+  trws: /malformed Request-Line/,
+  escruri: /URI headers/,
+  baddate: /Date/,
+  regbadct: /malformed Contact/,
+  badaspec: /malformed To/,
+  baddn: /not terminated/,
+  badvers: /unsupported SIP version SIP\/7\.0/,
+  mismatch01: /CSeq method does not match/,
+  mismatch02: /NEWMETHOD not implemented/,
+  bigcode: /Status-Line/,
+  insuf: /missing/,
+  multi01: /more than one/,
+  mcl01: /more than one Content-Length/,
+  unkscm: /scheme nobodyknowsthisscheme/,
+  novelsc: /scheme soap\.beep/,
+  unksm2: /REGISTER To/,
+  sdp01: /Accept/,
+  test: /Request-Line/,
+};
+
+describe('RFC 4475 cause of each refusal', () => {
+  for (const [name, cause] of Object.entries(CAUSE)) {
+    it(`${name}: ${cause.source}`, () => {
+      const t = triage(parseSipMessage(byName.get(name)?.bytes ?? Buffer.alloc(0)));
+      if (t.action === 'accept') throw new Error(`${name} accepted`);
+      expect(t.detail).toMatch(cause);
+    });
+  }
+
+  it('baddn with its empty line restored is still refused, for the display names', () => {
+    const bytes = Buffer.concat([
+      byName.get('baddn')?.bytes ?? Buffer.alloc(0),
+      Buffer.from('\r\n'),
+    ]);
+    const t = triage(parseSipMessage(bytes));
+    expect(t).toMatchObject({ action: 'reject', status: 400, detail: 'malformed From' });
+  });
+});
+
 describe('answers owed to rejected requests', () => {
   for (const c of cases.filter((x) => typeof OUTCOME[x.name] === 'number')) {
     it(`${c.name}: the ${OUTCOME[c.name]} answer is well formed and readable by srf`, () => {
