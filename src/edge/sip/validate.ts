@@ -12,7 +12,6 @@
  */
 
 import {
-  countHeaderLines,
   getHeader,
   getHeaders,
   parseContactList,
@@ -75,11 +74,6 @@ export const DEFAULT_SUPPORTED_OPTIONS: ReadonlySet<string> = new Set([
   'norefersub',
 ]);
 
-/** Headers that must appear exactly once in a request (§8.1.1, RFC 4475 §3.3.8). */
-const SINGLE_HEADERS = ['call-id', 'from', 'to', 'cseq', 'max-forwards'] as const;
-/** Headers every request must carry (§8.1.1; Max-Forwards is optional for RFC 2543 peers, §3.4.1 of RFC 4475). */
-const REQUIRED_HEADERS = ['call-id', 'from', 'to', 'cseq', 'via'] as const;
-
 const bad = (detail: string): Verdict => ({ status: 400, reason: 'Bad Request', detail });
 
 /**
@@ -88,12 +82,8 @@ const bad = (detail: string): Verdict => ({ status: 400, reason: 'Bad Request', 
  */
 export function validateRequest(req: SipRequest, opts: ValidateOptions = {}): Verdict | undefined {
   // ---- structure: 400 -------------------------------------------------------------
-  for (const name of REQUIRED_HEADERS) {
-    if (getHeader(req, name) === undefined) return bad(`missing ${name} header`);
-  }
-  for (const name of SINGLE_HEADERS) {
-    if (countHeaderLines(req, name) > 1) return bad(`more than one ${name} header`);
-  }
+  const problem = checkPresence(req);
+  if (problem !== undefined) return bad(problem);
   const callId = getHeader(req, 'call-id') ?? '';
   if (!isCallId(callId)) return bad('malformed Call-ID');
   const cseq = parseCSeq(getHeader(req, 'cseq') ?? '');
@@ -186,16 +176,60 @@ export function validateRequest(req: SipRequest, opts: ValidateOptions = {}): Ve
  * Responses with malformed mandatory headers cannot be matched safely.
  */
 export function validateResponse(res: SipResponse): string | undefined {
-  for (const name of REQUIRED_HEADERS) {
-    if (getHeader(res, name) === undefined) return `missing ${name} header`;
-  }
-  for (const name of SINGLE_HEADERS) {
-    if (countHeaderLines(res, name) > 1) return `more than one ${name} header`;
-  }
+  const problem = checkPresence(res);
+  if (problem !== undefined) return problem;
   if (!parseCSeq(getHeader(res, 'cseq') ?? '')) return 'malformed CSeq';
   if (!parseViaList(res)) return 'malformed Via';
   if (!parseNameAddr(getHeader(res, 'from') ?? '')) return 'malformed From';
   if (!parseNameAddr(getHeader(res, 'to') ?? '')) return 'malformed To';
+  return undefined;
+}
+
+/**
+ * Mandatory headers present (Via, From, To, Call-ID, CSeq, §8.1.1; not
+ * Max-Forwards, which RFC 2543 peers omit, RFC 4475 §3.4.1) and the
+ * single-valued ones not repeated (RFC 4475 §3.3.8), in one pass over the
+ * header list: this runs for every message.
+ */
+function checkPresence(msg: SipRequest | SipResponse): string | undefined {
+  let callId = 0;
+  let from = 0;
+  let to = 0;
+  let cseq = 0;
+  let via = 0;
+  let maxForwards = 0;
+  for (const h of msg.headers) {
+    switch (headerKey(h.name)) {
+      case 'call-id':
+        callId++;
+        break;
+      case 'from':
+        from++;
+        break;
+      case 'to':
+        to++;
+        break;
+      case 'cseq':
+        cseq++;
+        break;
+      case 'via':
+        via++;
+        break;
+      case 'max-forwards':
+        maxForwards++;
+        break;
+    }
+  }
+  if (callId === 0) return 'missing call-id header';
+  if (from === 0) return 'missing from header';
+  if (to === 0) return 'missing to header';
+  if (cseq === 0) return 'missing cseq header';
+  if (via === 0) return 'missing via header';
+  if (callId > 1) return 'more than one call-id header';
+  if (from > 1) return 'more than one from header';
+  if (to > 1) return 'more than one to header';
+  if (cseq > 1) return 'more than one cseq header';
+  if (maxForwards > 1) return 'more than one max-forwards header';
   return undefined;
 }
 
