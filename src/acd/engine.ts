@@ -1,7 +1,12 @@
 import type { AcdAction, CancelReason, ExitReason } from './actions.ts';
 import { type AgentState, checkAgentTransition } from './agent-state.ts';
 import { isOpen } from './business-hours.ts';
-import { validateAgent, validateDepartment, validateMembership } from './config-check.ts';
+import {
+  AcdConfigError,
+  validateAgent,
+  validateDepartment,
+  validateMembership,
+} from './config-check.ts';
 import type { Decision, Skipped, SkipReason } from './decision.ts';
 import { expectedWaitS, RecentHandleTimes } from './estimates.ts';
 import type { AcdEvent, RingFailure } from './events.ts';
@@ -409,7 +414,7 @@ export class AcdEngine {
     d.stats.totalWaitAnsweredMs += waited;
     d.stats.longestWaitMs = Math.max(d.stats.longestWaitMs, waited);
     if (waited <= d.cfg.serviceLevelS * 1000) d.stats.answeredWithinServiceLevel++;
-    this.#sticky.set(call.caller, { agentId: a.id, at: this.#now });
+    this.#remember(call.caller, a.id);
     this.#out.push({ type: 'bridge', callId: call.id, agentId: a.id, attemptId, waitMs: waited });
     this.#rest(a, 'answered');
   }
@@ -444,6 +449,19 @@ export class AcdEngine {
     this.#requeue(call);
   }
 
+  /** Sticky-agent memory; entries older than every department's window are dropped now and then. */
+  #remember(caller: string, agentId: string): void {
+    this.#sticky.delete(caller); // re-insert: Map order stays oldest first
+    this.#sticky.set(caller, { agentId, at: this.#now });
+    if (this.#sticky.size % 4096 !== 0) return;
+    let window = 0;
+    for (const d of this.#depts.values()) window = Math.max(window, d.cfg.stickyWindowS * 1000);
+    for (const [k, v] of this.#sticky) {
+      if (this.#now - v.at <= window) break;
+      this.#sticky.delete(k);
+    }
+  }
+
   #callEnded(callId: string): void {
     const call = this.#calls.get(callId);
     if (!call) return;
@@ -459,7 +477,7 @@ export class AcdEngine {
     a.stats.talkMsToday += talk;
     d.stats.totalTalkMs += talk;
     d.handleTimes.add(talk / 1000 + d.cfg.wrapUpS);
-    this.#sticky.set(call.caller, { agentId: a.id, at: this.#now });
+    this.#remember(call.caller, a.id);
     this.#forgetCall(call);
     if (a.activeCalls === 0 && d.cfg.wrapUpS > 0) {
       a.wrapUpTimer = this.#agenda.cancel(a.wrapUpTimer);
@@ -920,7 +938,22 @@ export class AcdEngine {
 
   // -------------------------------------------------------------- config
 
+  /** Validates the whole change first, so a bad value leaves the engine untouched. */
   #applyConfig(ch: ConfigChanges): void {
+    for (const c of ch.departments ?? []) validateDepartment(c);
+    for (const c of ch.agents ?? []) validateAgent(c);
+    const newAgents = new Set((ch.agents ?? []).map((a) => a.id));
+    const newDepts = new Set((ch.departments ?? []).map((d) => d.id));
+    for (const m of ch.memberships ?? []) {
+      validateMembership(m);
+      const a = this.#agents.get(m.agentId);
+      if (!newAgents.has(m.agentId) && (!a || a.removed)) {
+        throw new AcdConfigError(`membership: unknown agent ${m.agentId}`);
+      }
+      if (!newDepts.has(m.departmentId) && !this.#depts.has(m.departmentId)) {
+        throw new AcdConfigError(`membership: unknown department ${m.departmentId}`);
+      }
+    }
     for (const c of ch.departments ?? []) this.#upsertDepartment(c);
     for (const c of ch.agents ?? []) this.#upsertAgent(c);
     for (const c of ch.memberships ?? []) this.#upsertMembership(c);
@@ -930,7 +963,6 @@ export class AcdEngine {
   }
 
   #upsertDepartment(cfg: DepartmentConfig): void {
-    validateDepartment(cfg);
     const d = this.#depts.get(cfg.id);
     if (!d) {
       this.#depts.set(cfg.id, {
@@ -961,7 +993,6 @@ export class AcdEngine {
   }
 
   #upsertAgent(cfg: AgentConfig): void {
-    validateAgent(cfg);
     const a = this.#agents.get(cfg.id);
     if (a && !a.removed) {
       a.cfg = cfg;
@@ -993,11 +1024,9 @@ export class AcdEngine {
   }
 
   #upsertMembership(cfg: MembershipConfig): void {
-    validateMembership(cfg);
     const a = this.#agents.get(cfg.agentId);
     const d = this.#depts.get(cfg.departmentId);
-    if (!a || a.removed) throw new AcdInputError(`membership: unknown agent ${cfg.agentId}`);
-    if (!d) throw new AcdInputError(`membership: unknown department ${cfg.departmentId}`);
+    if (!a || a.removed || !d) return; // checked in #applyConfig
     let m = a.memberships.get(d.id);
     if (!m) {
       m = {

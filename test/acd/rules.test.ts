@@ -412,6 +412,23 @@ describe('configuration changes', () => {
   });
 });
 
+describe('configuration validation', () => {
+  it('checks a whole change before applying any of it', () => {
+    const acd = oneDepartment('longest-idle', 1);
+    expect(() =>
+      acd.handle({
+        type: 'configChanged',
+        at: at(1),
+        changes: {
+          agents: [defaultAgent('x')],
+          memberships: [{ agentId: 'x', departmentId: 'missing', priority: 5, callsEnabled: true }],
+        },
+      }),
+    ).toThrow('membership: unknown department missing');
+    expect(acd.snapshot().agents.map((a) => a.id)).toEqual(['a1']);
+  });
+});
+
 describe('explanations', () => {
   it('give every skipped member a reason', () => {
     const acd = oneDepartment('longest-idle', 7, { wrapUpS: 60 });
