@@ -333,7 +333,11 @@ function readJsonFile(file: string, problems: ConfigProblem[], label: string): J
 /** Keys whose values are secrets (or may embed one): never echoed in messages. */
 const SECRET_KEYS = new Set([
   'api.token',
-  'api.readToken', 'database.url', 'drachtio.secret', 'media.freeswitch.secret']);
+  'api.readToken',
+  'database.url',
+  'drachtio.secret',
+  'media.freeswitch.secret',
+]);
 
 function describeValue(key: string, v: unknown): string {
   if (v === undefined) return 'nothing';

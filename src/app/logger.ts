@@ -77,7 +77,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  return pino(
+  const logger = pino(
     {
       level: options.level,
       base: { service: 'open-acd' },
@@ -97,4 +97,13 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
+  // pino applies formatters.bindings to the root only, not to child loggers'
+  // bindings. Children are created with Object.create(parent), so a `child`
+  // set on the root is inherited by every descendant and scrubs theirs too.
+  const pinoChild = logger.child;
+  const scrubbingChild = function (this: Logger, bindings: Record<string, unknown>, opts?: object) {
+    return pinoChild.call(this, redactValue(bindings) as Record<string, unknown>, opts);
+  };
+  logger.child = scrubbingChild as Logger['child'];
+  return logger;
 }

@@ -40,7 +40,11 @@ export function bearerOf(req: IncomingMessage): string | null {
 }
 
 const unauthorized = () =>
-  new ApiError(401, 'unauthorized', 'missing or invalid bearer token (Authorization: Bearer <token>)');
+  new ApiError(
+    401,
+    'unauthorized',
+    'missing or invalid bearer token (Authorization: Bearer <token>)',
+  );
 
 export function requireToken(tokens: ApiTokens) {
   return (req: Request, res: Response, next: NextFunction): void => {

@@ -98,6 +98,7 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[]): void {
 
 /** Throws a 404 ApiError when `value` is null/undefined; otherwise returns it. */
 export function found<T>(value: T | null | undefined, what: string): T {
-  if (value === null || value === undefined) throw new ApiError(404, 'not_found', `${what} not found`);
+  if (value === null || value === undefined)
+    throw new ApiError(404, 'not_found', `${what} not found`);
   return value;
 }

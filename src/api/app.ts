@@ -1,0 +1,68 @@
+/**
+ * The express application: health and metrics at the root, the OpenAPI
+ * document, then everything else under `/api` behind the bearer token.
+ */
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { healthRouter, type ReadinessCheck } from './health.ts';
+import { type ApiTokens, requireToken } from './http/auth.ts';
+import { ApiError } from './http/errors.ts';
+import { type ErrorMapper, errorHandler } from './http/error-handler.ts';
+import { mountRoutes, type RouteDef } from './http/route.ts';
+import { type ApiMetrics, metricsMiddleware } from './metrics.ts';
+import { buildOpenApi, type OpenApiInfo } from './openapi.ts';
+
+export interface ApiAppOptions {
+  logger: Logger;
+  metrics: ApiMetrics;
+  tokens: ApiTokens;
+  routes: readonly RouteDef[];
+  checks: Record<string, ReadinessCheck>;
+  stopping: () => boolean;
+  info: OpenApiInfo;
+  mapError?: ErrorMapper;
+}
+
+function requestLog(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const start = process.hrtime.bigint();
+    res.once('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      // Only the path: query strings may carry a token (?token=) or personal data.
+      const entry = { method: req.method, path: req.path, status: res.statusCode, ms };
+      if (res.statusCode >= 500) logger.error(entry, 'request');
+      else logger.info(entry, 'request');
+    });
+    next();
+  };
+}
+
+export function createApiApp(options: ApiAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(metricsMiddleware(options.metrics));
+  app.use(requestLog(options.logger.child({ component: 'http' })));
+  app.use(
+    healthRouter({ metrics: options.metrics, checks: options.checks, stopping: options.stopping }),
+  );
+
+  const openapi = buildOpenApi(options.routes, options.info);
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+
+  const api = express.Router();
+  api.use(requireToken(options.tokens));
+  api.use(express.json({ limit: '256kb' }));
+  mountRoutes(api, options.routes);
+  api.use((req: Request, _res: Response, next: NextFunction) => {
+    next(new ApiError(404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`));
+  });
+  app.use('/api', api);
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`));
+  });
+  app.use(errorHandler(options.logger, options.mapError));
+  return app;
+}

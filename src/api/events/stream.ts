@@ -1,0 +1,114 @@
+/**
+ * The WebSocket event stream at `/api/events`: every bus event goes to every
+ * connected client as one JSON text message `{ type, at, data }`.
+ *
+ * Authentication happens at the HTTP upgrade, before a socket is accepted:
+ * `Authorization: Bearer <token>` or, for browsers (which cannot set headers
+ * on a WebSocket), `?token=<token>`. Either token (admin or read) may listen.
+ * A client that stops reading is dropped instead of buffering without bound,
+ * and a ping every `heartbeatMs` ends connections whose peer vanished.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { type ApiTokens, bearerOf, roleOf } from '../http/auth.ts';
+import type { BusEvent } from './bus.ts';
+
+export const EVENTS_PATH = '/api/events';
+
+/** What the stream needs from the bus. */
+export interface EventSource {
+  onAny(listener: (event: BusEvent) => void): () => void;
+}
+
+export interface EventStreamOptions {
+  server: Server;
+  tokens: ApiTokens;
+  events: EventSource;
+  heartbeatMs?: number;
+  /** A client whose unsent data exceeds this is disconnected (close code 1008). */
+  maxBufferedBytes?: number;
+  onError?: (err: unknown) => void;
+}
+
+export interface EventStream {
+  clientCount(): number;
+  /** Closes every client (1001 going away) and stops listening for upgrades. */
+  close(): Promise<void>;
+}
+
+function reject(socket: Duplex, status: number, text: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
+  );
+}
+
+export function attachEventStream(options: EventStreamOptions): EventStream {
+  const { server, tokens, events } = options;
+  const heartbeatMs = options.heartbeatMs ?? 30_000;
+  const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const alive = new WeakMap<WebSocket, boolean>();
+  let closed = false;
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (closed) return reject(socket, 503, 'Service Unavailable');
+    if (url.pathname !== EVENTS_PATH) return reject(socket, 404, 'Not Found');
+    const presented = bearerOf(req) ?? url.searchParams.get('token');
+    if (roleOf(tokens, presented) === null) return reject(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+  server.on('upgrade', onUpgrade);
+
+  wss.on('connection', (ws: WebSocket) => {
+    alive.set(ws, true);
+    const off = events.onAny((event) => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > maxBuffered) {
+        ws.close(1008, 'client too slow');
+        return;
+      }
+      ws.send(JSON.stringify(event));
+    });
+    ws.on('pong', () => alive.set(ws, true));
+    ws.on('error', (err) => options.onError?.(err));
+    ws.once('close', off);
+    // Clients only listen; anything they send is ignored.
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
+
+  let closing: Promise<void> | null = null;
+  return {
+    clientCount: () => wss.clients.size,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        closed = true;
+        clearInterval(heartbeat);
+        server.off('upgrade', onUpgrade);
+        for (const ws of wss.clients) ws.close(1001, 'server shutting down');
+        // Clients that do not answer the close handshake are cut off.
+        const force = setTimeout(() => {
+          for (const ws of wss.clients) ws.terminate();
+        }, 2000);
+        force.unref();
+        wss.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      return closing;
+    },
+  };
+}
