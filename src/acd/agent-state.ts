@@ -7,16 +7,23 @@
  * effect when the ring or the call (and its wrap-up) ends.
  *
  * ```
- *                 login / break over            offer            answer
- *   offline ───────────────────────────▶ available ─────▶ ringing ─────▶ onCall
- *     ▲  ▲                               │  ▲  ▲           │  ▲           │ │ ▲
- *     │  │              away/break/logout│  │  └───────────┘  └───────────┘ │ │
- *     │  │                               ▼  │  missed/cancel   offer while  │ │
- *     │  └──────────────────────────── away / break        (multi-call)   │ │
- *     │                                   ▲  ▲                             │ │
- *     │                                   │  └── wrap-up over, status ── wrapUp ◀┘
- *     └───────────── status applied after ring / call / wrap-up ────────┘  (last call ended)
+ *                  offer                      answer
+ *   ┌───────────┐ ───────────▶ ┌─────────┐ ───────────▶ ┌────────┐
+ *   │ available │              │ ringing │              │ onCall │──┐ offer below the
+ *   └───────────┘ ◀─────────── └─────────┘ ◀─────────── └────────┘  │ maximum (multi-call)
+ *     ▲   ▲   │   missed / cancelled │   ▲     missed       │   ▲    │
+ *     │   │   │                      │   └──────────────────┼───┴────┘
+ *     │   │   │ status               │ missed, status      │ last call ended
+ *     │   │   ▼                      ▼ not available       ▼ (wrap-up > 0)
+ *     │   │  ┌───────────────────────────┐  status    ┌────────┐
+ *     │   └──│ away / break / offline    │ ◀───────── │ wrapUp │
+ *     │      └───────────────────────────┘            └────────┘
+ *     │   status, break over                              │
+ *     └────────────────── wrap-up over ───────────────────┘
  * ```
+ * (Without wrap-up, the last call ends straight in available or the chosen
+ * status; a multi-call agent whose other call ends while ringing goes
+ * ringing -> wrapUp when the ring is missed. ALLOWED below is the full table.)
  *
  * - available: free for an offer (if reachable and calls are on in the department).
  * - ringing: one offer outstanding; never two at once (ring-all included).
