@@ -182,7 +182,41 @@ class CallControl {
       this.check(a);
     }
     if (out.nextWakeUp !== null) expect(out.nextWakeUp).toBeGreaterThanOrEqual(this.now);
-    this.invariants(this.acd.snapshot());
+    const snap = this.acd.snapshot();
+    this.invariants(snap);
+    // Events other than ticks fire no timer (the test ticks through every due time),
+    // so every offer they cause was made with the queues as the snapshot shows them.
+    if (e.type !== 'tick') this.callOrder(out.actions, snap);
+  }
+
+  /**
+   * Order of calls: an agent offered call c was not eligible for any call
+   * still waiting for an offer that comes before c (VIP, then arrival), in
+   * any of the agent's departments.
+   */
+  callOrder(actions: AcdAction[], s: AcdSnapshot): void {
+    const seq = (id: string) => Number(id.slice(1));
+    const before = (x: { vip: boolean; arrivedAt: number; callId: string }, y: typeof x) =>
+      x.vip !== y.vip
+        ? x.vip
+        : x.arrivedAt !== y.arrivedAt
+          ? x.arrivedAt < y.arrivedAt
+          : seq(x.callId) < seq(y.callId);
+    const all = s.departments.flatMap((d) => d.waiting.map((w) => ({ ...w, departmentId: d.id })));
+    for (const a of actions) {
+      if (a.type !== 'ring' || a.decision?.sticky) continue;
+      const c = all.find((w) => w.callId === a.callId);
+      if (!c) continue; // answered or gone within the same step
+      const agent = s.agents.find((x) => x.id === a.agentId);
+      for (const w of all) {
+        if (!w.ready || !before(w, c) || w.tried.includes(a.agentId)) continue;
+        const m = agent?.memberships.find((x) => x.departmentId === w.departmentId);
+        expect(
+          m?.callsEnabled === true,
+          `${a.agentId} offered ${c.callId} while ${w.callId} came first`,
+        ).toBe(false);
+      }
+    }
   }
 
   check(a: AcdAction): void {
