@@ -1,25 +1,33 @@
 import type { AcdAction, CancelReason, ExitReason } from './actions.ts';
 import { type AgentState, checkAgentTransition } from './agent-state.ts';
-import { isOpen } from './business-hours.ts';
+import { isOpen, nextLocalMidnight } from './business-hours.ts';
+import { chooseAgents } from './choose.ts';
 import {
   AcdConfigError,
   validateAgent,
   validateDepartment,
   validateMembership,
 } from './config-check.ts';
-import type { Decision, Skipped, SkipReason } from './decision.ts';
+import type { Decision } from './decision.ts';
 import { expectedWaitS, RecentHandleTimes } from './estimates.ts';
 import type { AcdEvent, RingFailure } from './events.ts';
+import { explainDecision } from './explain.ts';
 import { Heap } from './heap.ts';
 import { OrderedSet } from './ordered-set.ts';
 import {
-  type AgentStats,
-  type DepartmentStats,
-  emptyAgentStats,
-  emptyDepartmentStats,
-} from './stats.ts';
-import { compareEntries, describeKey, type FreeEntry, strategyKey } from './strategies.ts';
-import { type Timer, Agenda } from './timers.ts';
+  type AgentRec,
+  type AttemptRec,
+  type CallRec,
+  callBefore,
+  type DeptRec,
+  type MembershipRec,
+  rankFacts,
+  reachable,
+} from './records.ts';
+import { type AcdSnapshot, buildSnapshot } from './snapshot.ts';
+import { emptyAgentStats, emptyDepartmentStats } from './stats.ts';
+import { compareEntries, strategyKey } from './strategies.ts';
+import { Agenda } from './timers.ts';
 import type {
   AcdConfig,
   AgentConfig,
@@ -29,7 +37,8 @@ import type {
   Presence,
   QueueExit,
 } from './types.ts';
-import { nextLocalMidnight } from './business-hours.ts';
+
+export type { AcdSnapshot } from './snapshot.ts';
 
 export interface AcdOptions {
   /** Uniform in [0, 1): the only source of randomness (random strategy). */
@@ -51,87 +60,6 @@ export interface AcdOutput {
   actions: AcdAction[];
   /** Epoch ms of the next time-based step (null = nothing pending). */
   nextWakeUp: number | null;
-}
-
-interface AgentRec {
-  id: string;
-  cfg: AgentConfig;
-  state: AgentState;
-  presence: Presence;
-  presenceReason: string | null;
-  breakTimer: Timer | null;
-  devices: number;
-  activeCalls: number;
-  offer: AttemptRec | null;
-  wrapUpUntil: number | null;
-  wrapUpTimer: Timer | null;
-  idleSince: number;
-  missedInRow: number;
-  memberships: Map<string, MembershipRec>;
-  removed: boolean;
-  free: boolean;
-  stats: AgentStats;
-}
-
-interface MembershipRec {
-  agent: AgentRec;
-  dept: DeptRec;
-  priority: number;
-  callsEnabled: boolean;
-  entry: FreeEntry<AgentRec> | null;
-  countsLoggedIn: boolean;
-  countsServing: boolean;
-}
-
-interface DeptRec {
-  id: string;
-  cfg: DepartmentConfig;
-  members: Map<string, MembershipRec>;
-  /** Free agents with calls on, ordered by the strategy's key. */
-  free: OrderedSet<FreeEntry<AgentRec>>;
-  /** Every unanswered call, in service order (positions). */
-  waiting: OrderedSet<CallRec>;
-  /** Calls that can take an offer now (not ringing, except ring-all calls). */
-  ready: OrderedSet<CallRec>;
-  /** Round-robin: free-index entry of the agent offered the previous call. */
-  lastOffered: FreeEntry<AgentRec> | null;
-  loggedIn: number;
-  serving: number;
-  handleTimes: RecentHandleTimes;
-  stats: DepartmentStats;
-}
-
-interface CallRec {
-  id: string;
-  seq: number;
-  dept: DeptRec;
-  caller: string;
-  vip: boolean;
-  arrivedAt: number;
-  enqueuedAt: number;
-  attempts: Map<string, AttemptRec>;
-  attemptSeq: number;
-  tried: Set<string>;
-  agent: AgentRec | null;
-  answeredAt: number;
-  visited: Set<string>;
-  maxWaitTimer: Timer | null;
-  roundTimer: Timer | null;
-  announceTimer: Timer | null;
-}
-
-interface AttemptRec {
-  id: string;
-  call: CallRec;
-  agent: AgentRec;
-  timer: Timer | null;
-}
-
-/** Service order: VIP callers first, then the longest waiting (original arrival), then arrival order. */
-function callBefore(a: CallRec, b: CallRec): number {
-  if (a.vip !== b.vip) return a.vip ? -1 : 1;
-  if (a.arrivedAt !== b.arrivedAt) return a.arrivedAt - b.arrivedAt;
-  return a.seq - b.seq;
 }
 
 export class AcdInputError extends Error {
@@ -564,20 +492,13 @@ export class AcdEngine {
     this.#out.push({ type: 'agentStateChanged', agentId: a.id, from, to, cause });
   }
 
-  #reachable(a: AgentRec): boolean {
-    const f = a.cfg.forwarding;
-    const softphone = f !== 'mobile' && a.devices > 0;
-    const mobile = f !== 'softphone' && a.cfg.mobileNumber !== null && a.cfg.mobileNumber !== '';
-    return softphone || mobile;
-  }
-
   /**
    * Recomputes whether the agent is free and re-files it in the free index of
    * each department (only where its key changed), keeping the per-department
    * logged-in and serving counts in step.
    */
   #refresh(a: AgentRec): void {
-    const loggedIn = !a.removed && a.presence !== 'offline' && this.#reachable(a);
+    const loggedIn = !a.removed && a.presence !== 'offline' && reachable(a);
     const serving = loggedIn && a.presence === 'available';
     const free =
       serving &&
@@ -604,29 +525,18 @@ export class AcdEngine {
     const want = free && m.callsEnabled;
     if (m.entry) {
       if (want) {
-        const [k1, k2] = strategyKey(d.cfg.strategy, this.#facts(m));
+        const [k1, k2] = strategyKey(d.cfg.strategy, rankFacts(m));
         if (k1 === m.entry.k1 && k2 === m.entry.k2) return;
       }
       d.free.delete(m.entry);
       m.entry = null;
     }
     if (want) {
-      const [k1, k2] = strategyKey(d.cfg.strategy, this.#facts(m));
+      const [k1, k2] = strategyKey(d.cfg.strategy, rankFacts(m));
       m.entry = { agent: m.agent, id: m.agent.id, k1, k2 };
       d.free.insert(m.entry);
       this.#dirty.add(d);
     }
-  }
-
-  #facts(m: MembershipRec) {
-    const a = m.agent;
-    return {
-      idleSince: a.idleSince,
-      answeredToday: a.stats.answeredToday,
-      talkMsToday: a.stats.talkMsToday,
-      activeCalls: a.activeCalls,
-      priority: m.priority,
-    };
   }
 
   // --------------------------------------------------------------- rings
@@ -811,41 +721,14 @@ export class AcdEngine {
 
   /** Offers the call to the agent(s) its department's strategy picks among free untried agents. */
   #offer(call: CallRec): void {
-    const d = call.dept;
-    const strategy = d.cfg.strategy;
-    const untried = (e: FreeEntry<AgentRec>) => !call.tried.has(e.id);
-    let chosen: AgentRec[] = [];
-    let sticky = false;
-    // Ring-all already rings the caller's last agent if free: stickiness would only hold others back.
-    const s = strategy === 'ring-all' ? null : this.#stickyAgent(call);
-    if (s) {
-      chosen = [s];
-      sticky = true;
-    } else if (strategy === 'ring-all') {
-      d.free.walk((e) => {
-        if (untried(e)) chosen.push(e.agent);
-        return true;
-      });
-    } else if (strategy === 'random') {
-      const pick = this.#randomPick(d, untried);
-      if (pick) chosen = [pick];
-    } else {
-      // Round-robin: the last offered agent's entry still works as a position in id order.
-      const after = strategy === 'round-robin' ? (d.lastOffered ?? undefined) : undefined;
-      const take = (e: FreeEntry<AgentRec>) => {
-        if (!untried(e)) return true;
-        chosen = [e.agent];
-        return false;
-      };
-      d.free.walk(take, after);
-      if (chosen.length === 0 && after) d.free.walk(take);
-    }
+    const { chosen, sticky } = chooseAgents(call, this.#random, this.#stickyAgent(call));
     if (chosen.length === 0) return;
-    const decision = this.#explain ? this.#explainDecision(call, chosen, sticky) : undefined;
-    if (strategy !== 'ring-all') d.ready.delete(call);
+    const decision = this.#explain ? explainDecision(call, chosen, sticky, this.#now) : undefined;
+    if (call.dept.cfg.strategy !== 'ring-all') call.dept.ready.delete(call);
     for (const a of chosen) this.#startRing(call, a, decision);
   }
 
+  /** The caller's last agent, if served within the window and free in this department now. */
   #stickyAgent(call: CallRec): AgentRec | null {
     const w = call.dept.cfg.stickyWindowS;
     if (w <= 0) return null;
@@ -853,66 +736,6 @@ export class AcdEngine {
     if (!last || this.#now - last.at > w * 1000 || call.tried.has(last.agentId)) return null;
     const m = call.dept.members.get(last.agentId);
     return m?.entry ? m.agent : null;
-  }
-
-  /** Uniform over free untried agents: rejection sampling by rank, then an exact draw. */
-  #randomPick(d: DeptRec, untried: (e: FreeEntry<AgentRec>) => boolean): AgentRec | null {
-    const n = d.free.size;
-    for (let i = 0; i < 4; i++) {
-      const e = d.free.at(Math.floor(this.#random() * n));
-      if (e && untried(e)) return e.agent;
-    }
-    const pool: AgentRec[] = [];
-    d.free.walk((e) => {
-      if (untried(e)) pool.push(e.agent);
-      return true;
-    });
-    if (pool.length === 0) return null;
-    return pool[Math.floor(this.#random() * pool.length)] ?? null;
-  }
-
-  #explainDecision(call: CallRec, chosen: AgentRec[], sticky: boolean): Decision {
-    const d = call.dept;
-    const chosenIds = new Set(chosen.map((a) => a.id));
-    const candidates: string[] = [];
-    d.free.walk((e) => {
-      if (!call.tried.has(e.id)) candidates.push(e.id);
-      return true;
-    });
-    const skipped: Skipped[] = [];
-    for (const m of d.members.values()) {
-      const a = m.agent;
-      if (chosenIds.has(a.id)) continue;
-      const reason = this.#skipReason(m, call);
-      const s: Skipped = { agentId: a.id, reason };
-      if (reason === 'outranked') s.detail = describeKey(d.cfg.strategy, this.#facts(m), this.#now);
-      skipped.push(s);
-    }
-    return {
-      callId: call.id,
-      departmentId: d.id,
-      strategy: d.cfg.strategy,
-      at: this.#now,
-      sticky,
-      candidates,
-      chosen: [...chosenIds],
-      skipped,
-    };
-  }
-
-  #skipReason(m: MembershipRec, call: CallRec): SkipReason {
-    const a = m.agent;
-    if (!m.callsEnabled) return 'calls-off';
-    if (a.offer) return a.offer.call === call ? 'ringing-this-call' : 'ringing-elsewhere';
-    if (a.presence === 'offline' || a.removed) return 'offline';
-    if (!this.#reachable(a)) return 'unreachable';
-    if (a.state === 'wrapUp') return 'wrap-up';
-    if (a.activeCalls >= a.cfg.maxConcurrentCalls) return 'on-call';
-    if (a.presence === 'away') return 'away';
-    if (a.presence === 'break') return 'on-break';
-    if (a.state === 'onCall' && !m.entry) return 'on-call';
-    if (call.tried.has(a.id)) return 'already-tried';
-    return 'outranked';
   }
 
   // -------------------------------------------------------------- timers
@@ -1105,95 +928,11 @@ export class AcdEngine {
 
   /** A read-only picture of the whole engine, for the wallboard, tests and debugging. */
   snapshot(): AcdSnapshot {
-    const departments = [...this.#depts.values()].map((d) => ({
-      id: d.id,
-      strategy: d.cfg.strategy,
-      loggedIn: d.loggedIn,
-      serving: d.serving,
-      freeAgents: d.free.toArray().map((e) => e.id),
-      waiting: d.waiting.toArray().map((c, i) => ({
-        callId: c.id,
-        position: i + 1,
-        vip: c.vip,
-        arrivedAt: c.arrivedAt,
-        enqueuedAt: c.enqueuedAt,
-        ringing: [...c.attempts.values()].map((x) => x.agent.id),
-        tried: [...c.tried],
-        ready: d.ready.has(c),
-      })),
-      stats: structuredClone(d.stats),
-      averageHandleS: d.handleTimes.average(),
-    }));
-    const agents = [...this.#agents.values()].map((a) => ({
-      id: a.id,
-      state: a.state,
-      presence: a.presence,
-      presenceReason: a.presenceReason,
-      activeCalls: a.activeCalls,
-      maxConcurrentCalls: a.cfg.maxConcurrentCalls,
-      ringingAttemptId: a.offer?.id ?? null,
-      ringingCallId: a.offer?.call.id ?? null,
-      reachable: this.#reachable(a),
-      free: a.free,
-      idleSince: a.idleSince,
-      missedInRow: a.missedInRow,
-      wrapUpUntil: a.wrapUpUntil,
-      memberships: [...a.memberships.values()].map((m) => ({
-        departmentId: m.dept.id,
-        priority: m.priority,
-        callsEnabled: m.callsEnabled,
-      })),
-      stats: structuredClone(a.stats),
-    }));
-    const connected = [...this.#calls.values()]
-      .filter((c) => c.agent)
-      .map((c) => ({
-        callId: c.id,
-        departmentId: c.dept.id,
-        agentId: c.agent?.id ?? '',
-        answeredAt: c.answeredAt,
-      }));
-    return { now: this.#now, departments, agents, connected };
+    return buildSnapshot(
+      this.#now,
+      this.#depts.values(),
+      this.#agents.values(),
+      this.#calls.values(),
+    );
   }
-}
-
-export interface AcdSnapshot {
-  now: number;
-  departments: {
-    id: string;
-    strategy: DepartmentConfig['strategy'];
-    loggedIn: number;
-    serving: number;
-    freeAgents: string[];
-    waiting: {
-      callId: string;
-      position: number;
-      vip: boolean;
-      arrivedAt: number;
-      enqueuedAt: number;
-      ringing: string[];
-      tried: string[];
-      ready: boolean;
-    }[];
-    stats: DepartmentStats;
-    averageHandleS: number;
-  }[];
-  agents: {
-    id: string;
-    state: AgentState;
-    presence: Presence;
-    presenceReason: string | null;
-    activeCalls: number;
-    maxConcurrentCalls: number;
-    ringingAttemptId: string | null;
-    ringingCallId: string | null;
-    reachable: boolean;
-    free: boolean;
-    idleSince: number;
-    missedInRow: number;
-    wrapUpUntil: number | null;
-    memberships: { departmentId: string; priority: number; callsEnabled: boolean }[];
-    stats: AgentStats;
-  }[];
-  connected: { callId: string; departmentId: string; agentId: string; answeredAt: number }[];
 }

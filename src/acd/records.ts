@@ -1,0 +1,109 @@
+import type { AgentState } from './agent-state.ts';
+import type { RecentHandleTimes } from './estimates.ts';
+import type { OrderedSet } from './ordered-set.ts';
+import type { AgentStats, DepartmentStats } from './stats.ts';
+import type { FreeEntry, RankFacts } from './strategies.ts';
+import type { Timer } from './timers.ts';
+import type { AgentConfig, DepartmentConfig, Presence } from './types.ts';
+
+/** The engine's records of agents, memberships, departments, calls and ring attempts. */
+export interface AgentRec {
+  id: string;
+  cfg: AgentConfig;
+  state: AgentState;
+  presence: Presence;
+  presenceReason: string | null;
+  breakTimer: Timer | null;
+  devices: number;
+  activeCalls: number;
+  offer: AttemptRec | null;
+  wrapUpUntil: number | null;
+  wrapUpTimer: Timer | null;
+  idleSince: number;
+  missedInRow: number;
+  memberships: Map<string, MembershipRec>;
+  removed: boolean;
+  free: boolean;
+  stats: AgentStats;
+}
+
+export interface MembershipRec {
+  agent: AgentRec;
+  dept: DeptRec;
+  priority: number;
+  callsEnabled: boolean;
+  entry: FreeEntry<AgentRec> | null;
+  countsLoggedIn: boolean;
+  countsServing: boolean;
+}
+
+export interface DeptRec {
+  id: string;
+  cfg: DepartmentConfig;
+  members: Map<string, MembershipRec>;
+  /** Free agents with calls on, ordered by the strategy's key. */
+  free: OrderedSet<FreeEntry<AgentRec>>;
+  /** Every unanswered call, in service order (positions). */
+  waiting: OrderedSet<CallRec>;
+  /** Calls that can take an offer now (not ringing, except ring-all calls). */
+  ready: OrderedSet<CallRec>;
+  /** Round-robin: free-index entry of the agent offered the previous call. */
+  lastOffered: FreeEntry<AgentRec> | null;
+  loggedIn: number;
+  serving: number;
+  handleTimes: RecentHandleTimes;
+  stats: DepartmentStats;
+}
+
+export interface CallRec {
+  id: string;
+  seq: number;
+  dept: DeptRec;
+  caller: string;
+  vip: boolean;
+  arrivedAt: number;
+  enqueuedAt: number;
+  attempts: Map<string, AttemptRec>;
+  attemptSeq: number;
+  tried: Set<string>;
+  agent: AgentRec | null;
+  answeredAt: number;
+  visited: Set<string>;
+  maxWaitTimer: Timer | null;
+  roundTimer: Timer | null;
+  announceTimer: Timer | null;
+}
+
+export interface AttemptRec {
+  id: string;
+  call: CallRec;
+  agent: AgentRec;
+  timer: Timer | null;
+}
+
+/** Service order: VIP callers first, then the longest waiting (original arrival), then arrival order. */
+export function callBefore(a: CallRec, b: CallRec): number {
+  if (a.vip !== b.vip) return a.vip ? -1 : 1;
+  if (a.arrivedAt !== b.arrivedAt) return a.arrivedAt - b.arrivedAt;
+  return a.seq - b.seq;
+}
+
+/** A registered softphone, or a mobile number the forwarding mode allows. */
+export function reachable(a: AgentRec): boolean {
+  const f = a.cfg.forwarding;
+  const softphone = f !== 'mobile' && a.devices > 0;
+  const mobile = f !== 'softphone' && a.cfg.mobileNumber !== null && a.cfg.mobileNumber !== '';
+  return softphone || mobile;
+}
+
+/** What the strategies rank an agent by in one department. */
+export function rankFacts(m: MembershipRec): RankFacts {
+  const a = m.agent;
+  return {
+    idleSince: a.idleSince,
+    answeredToday: a.stats.answeredToday,
+    talkMsToday: a.stats.talkMsToday,
+    activeCalls: a.activeCalls,
+    priority: m.priority,
+  };
+}

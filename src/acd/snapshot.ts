@@ -1,0 +1,103 @@
+import type { AgentState } from './agent-state.ts';
+import { type AgentRec, type CallRec, type DeptRec, reachable } from './records.ts';
+import type { AgentStats, DepartmentStats } from './stats.ts';
+import type { DepartmentConfig, Presence } from './types.ts';
+
+export interface AcdSnapshot {
+  now: number;
+  departments: {
+    id: string;
+    strategy: DepartmentConfig['strategy'];
+    loggedIn: number;
+    serving: number;
+    freeAgents: string[];
+    waiting: {
+      callId: string;
+      position: number;
+      vip: boolean;
+      arrivedAt: number;
+      enqueuedAt: number;
+      ringing: string[];
+      tried: string[];
+      ready: boolean;
+    }[];
+    stats: DepartmentStats;
+    averageHandleS: number;
+  }[];
+  agents: {
+    id: string;
+    state: AgentState;
+    presence: Presence;
+    presenceReason: string | null;
+    activeCalls: number;
+    maxConcurrentCalls: number;
+    ringingAttemptId: string | null;
+    ringingCallId: string | null;
+    reachable: boolean;
+    free: boolean;
+    idleSince: number;
+    missedInRow: number;
+    wrapUpUntil: number | null;
+    memberships: { departmentId: string; priority: number; callsEnabled: boolean }[];
+    stats: AgentStats;
+  }[];
+  connected: { callId: string; departmentId: string; agentId: string; answeredAt: number }[];
+}
+
+/** A read-only copy of the engine's state, for the wallboard, tests and debugging. */
+export function buildSnapshot(
+  now: number,
+  depts: Iterable<DeptRec>,
+  agentRecs: Iterable<AgentRec>,
+  calls: Iterable<CallRec>,
+): AcdSnapshot {
+  const departments = [...depts].map((d) => ({
+    id: d.id,
+    strategy: d.cfg.strategy,
+    loggedIn: d.loggedIn,
+    serving: d.serving,
+    freeAgents: d.free.toArray().map((e) => e.id),
+    waiting: d.waiting.toArray().map((c, i) => ({
+      callId: c.id,
+      position: i + 1,
+      vip: c.vip,
+      arrivedAt: c.arrivedAt,
+      enqueuedAt: c.enqueuedAt,
+      ringing: [...c.attempts.values()].map((x) => x.agent.id),
+      tried: [...c.tried],
+      ready: d.ready.has(c),
+    })),
+    stats: structuredClone(d.stats),
+    averageHandleS: d.handleTimes.average(),
+  }));
+  const agents = [...agentRecs].map((a) => ({
+    id: a.id,
+    state: a.state,
+    presence: a.presence,
+    presenceReason: a.presenceReason,
+    activeCalls: a.activeCalls,
+    maxConcurrentCalls: a.cfg.maxConcurrentCalls,
+    ringingAttemptId: a.offer?.id ?? null,
+    ringingCallId: a.offer?.call.id ?? null,
+    reachable: reachable(a),
+    free: a.free,
+    idleSince: a.idleSince,
+    missedInRow: a.missedInRow,
+    wrapUpUntil: a.wrapUpUntil,
+    memberships: [...a.memberships.values()].map((m) => ({
+      departmentId: m.dept.id,
+      priority: m.priority,
+      callsEnabled: m.callsEnabled,
+    })),
+    stats: structuredClone(a.stats),
+  }));
+  const connected = [...calls]
+    .filter((c) => c.agent)
+    .map((c) => ({
+      callId: c.id,
+      departmentId: c.dept.id,
+      agentId: c.agent?.id ?? '',
+      answeredAt: c.answeredAt,
+    }));
+  return { now, departments, agents, connected };
+}
