@@ -204,7 +204,16 @@ class CallControl {
           : seq(x.callId) < seq(y.callId);
     const all = s.departments.flatMap((d) => d.waiting.map((w) => ({ ...w, departmentId: d.id })));
     for (const a of actions) {
-      if (a.type !== 'ring' || a.decision?.sticky) continue;
+      if (a.type !== 'ring') continue;
+      // Offers (ring-all included) go only to agents free for the department's calls.
+      const rung = s.agents.find((x) => x.id === a.agentId);
+      expect(rung?.ringingAttemptId).toBe(a.attemptId);
+      expect(rung?.presence).toBe('available');
+      expect(rung?.reachable).toBe(true);
+      expect(rung?.memberships.find((m) => m.departmentId === a.departmentId)?.callsEnabled).toBe(
+        true,
+      );
+      if (a.decision?.sticky) continue;
       const c = all.find((w) => w.callId === a.callId);
       if (!c) continue; // answered or gone within the same step
       const agent = s.agents.find((x) => x.id === a.agentId);
