@@ -99,11 +99,13 @@ export class AcdEngine {
     this.#statsTz = options.statsTimeZone ?? 'UTC';
     this.#defaultHandleS = options.defaultHandleTimeS ?? 180;
     this.#handleWindow = options.handleTimeWindow ?? 20;
-    this.#applyConfig({
+    const initial = {
       departments: config.departments,
       agents: config.agents,
       memberships: config.memberships,
-    });
+    };
+    this.#validateConfig(initial);
+    this.#applyConfig(initial);
     this.#dirty.clear();
     this.#noAgentCheck.clear();
     this.#scheduleDayReset();
@@ -115,6 +117,8 @@ export class AcdEngine {
 
   /** Applies one event; returns the actions to carry out, in order, and the next wake-up. */
   handle(event: AcdEvent): AcdOutput {
+    // Refuse bad input before anything changes: a throw must not swallow the actions of due timers.
+    this.#validate(event);
     const out: AcdAction[] = [];
     this.#out = out;
     this.#runTimers(event.at);
@@ -183,8 +187,16 @@ export class AcdEngine {
     }
   }
 
+  #validate(e: AcdEvent): void {
+    if (!Number.isFinite(e.at))
+      throw new AcdInputError(`${e.type}: 'at' must be a clock reading in ms`);
+    if (e.type === 'callArrived' && this.#calls.has(e.callId)) {
+      throw new AcdInputError(`call ${e.callId} already in the engine`);
+    }
+    if (e.type === 'configChanged') this.#validateConfig(e.changes);
+  }
+
   #callArrived(callId: string, departmentId: string, caller: string, vip: boolean): void {
-    if (this.#calls.has(callId)) throw new AcdInputError(`call ${callId} already in the engine`);
     const d = this.#depts.get(departmentId);
     if (!d) {
       this.#out.push(
@@ -761,8 +773,8 @@ export class AcdEngine {
 
   // -------------------------------------------------------------- config
 
-  /** Validates the whole change first, so a bad value leaves the engine untouched. */
-  #applyConfig(ch: ConfigChanges): void {
+  /** Checks a whole change before any of it is applied, so a bad value leaves the engine untouched. */
+  #validateConfig(ch: ConfigChanges): void {
     for (const c of ch.departments ?? []) validateDepartment(c);
     for (const c of ch.agents ?? []) validateAgent(c);
     const newAgents = new Set((ch.agents ?? []).map((a) => a.id));
@@ -777,6 +789,9 @@ export class AcdEngine {
         throw new AcdConfigError(`membership: unknown department ${m.departmentId}`);
       }
     }
+  }
+
+  #applyConfig(ch: ConfigChanges): void {
     for (const c of ch.departments ?? []) this.#upsertDepartment(c);
     for (const c of ch.agents ?? []) this.#upsertAgent(c);
     for (const c of ch.memberships ?? []) this.#upsertMembership(c);

@@ -350,7 +350,10 @@ describe('ring outcomes and races', () => {
   it('throws on a duplicate call id (a caller bug, not a SIP race)', () => {
     const acd = oneDepartment('longest-idle', 1);
     arrive(acd, 'c1');
-    expect(() => arrive(acd, 'c1', 1)).toThrow(AcdInputError);
+    expect(() => arrive(acd, 'c1', 30)).toThrow(AcdInputError);
+    // The refused event changed nothing: the ring timeout due at 20 s still fires on the next tick.
+    const out = acd.handle({ type: 'tick', at: at(30) });
+    expect(ofType(out, 'cancelRing').map((c) => c.reason)).toEqual(['timeout']);
   });
 });
 
