@@ -345,6 +345,9 @@ export class AcdEngine {
     this.#unqueue(call);
     call.agent = a;
     call.answeredAt = this.#now;
+    // A multi-call agent whose other call ended while this one rang skips that wrap-up.
+    a.wrapUpTimer = this.#agenda.cancel(a.wrapUpTimer);
+    a.wrapUpUntil = null;
     a.activeCalls++;
     a.missedInRow = 0;
     a.stats.answered++;

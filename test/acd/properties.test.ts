@@ -38,7 +38,7 @@ const configArb = fc.record({
   maxCalls: fc.array(fc.constantFrom(1, 1, 2), { minLength: AGENTS, maxLength: AGENTS }),
   wrapUpS: fc.constantFrom(0, 3),
   retryDelayS: fc.constantFrom(0, 4),
-  maxMissedRings: fc.constantFrom(0, 2),
+  maxMissedRings: fc.constantFrom(0, 1, 2),
   stickyWindowS: fc.constantFrom(0, 600),
   maxWaitS: fc.constantFrom(null, 20),
   maxQueueLength: fc.constantFrom(null, 1, 2),

@@ -149,6 +149,19 @@ describe('rollover', () => {
     expect(agentOf(acd, 'a1')).toMatchObject({ state: 'away', presenceReason: 'missed-rings' });
   });
 
+  it('rolls the call over to the next agent when the missed ring pauses the agent', () => {
+    const acd = oneDepartment('longest-idle', 2, { maxMissedRings: 1 });
+    const r = ringsOf(arrive(acd, 'c1'))[0];
+    const out = acd.handle({
+      type: 'ringFailed',
+      at: at(1),
+      attemptId: r?.attemptId ?? '',
+      cause: 'no-answer',
+    });
+    expect(ofType(out, 'pauseAgent')).toHaveLength(1);
+    expect(ringsOf(out).map((x) => x.agentId)).toEqual(['a2']);
+  });
+
   it('never pauses when N is 0, and an answer resets the count', () => {
     const acd = oneDepartment('longest-idle', 1, { maxMissedRings: 0, retryDelayS: 0 });
     let r = ringsOf(arrive(acd, 'c1'))[0];
