@@ -80,7 +80,7 @@ export class UdpPeer extends Collector {
     );
   }
 
-  static async bind(port?: number): Promise<UdpPeer> {
+  static async open(port?: number): Promise<UdpPeer> {
     const p = port ?? (await freePort());
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
