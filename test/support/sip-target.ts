@@ -28,7 +28,7 @@ export interface SipTarget {
   transports: Array<'udp' | 'tcp'>;
   drachtio: DrachtioAddress;
   /** Timers in effect, so tests can wait for 64×T1 and friends. */
-  timers: { t1Ms: number; t2Ms: number; t4Ms: number };
+  timers: { t1Ms: number; t2Ms: number; t4Ms: number; timerCMs: number };
   /** Embedded server only. */
   stats?: () => TargetStats;
   close(): Promise<void>;
@@ -38,6 +38,8 @@ export interface TargetOptions {
   t1Ms?: number;
   t2Ms?: number;
   t4Ms?: number;
+  /** Timer C (ringing without final answer → CANCEL); drachtio's is 185 s. */
+  timerCMs?: number;
 }
 
 /** Default small timers for the embedded server: 64×T1 = 3.2 s. */
@@ -64,7 +66,7 @@ function externalTarget(): SipTarget {
       port: Number(e.DRACHTIO_PORT),
       secret: String(e.DRACHTIO_SECRET),
     },
-    timers: { t1Ms: 500, t2Ms: 4000, t4Ms: 5000 },
+    timers: { t1Ms: 500, t2Ms: 4000, t4Ms: 5000, timerCMs: 185_000 },
     close: async () => {},
   };
 }
@@ -81,6 +83,7 @@ export async function startSipTarget(opts: TargetOptions = {}): Promise<SipTarge
     t1Ms: opts.t1Ms ?? FAST_TIMERS.t1Ms,
     t2Ms: opts.t2Ms ?? FAST_TIMERS.t2Ms,
     t4Ms: opts.t4Ms ?? FAST_TIMERS.t4Ms,
+    timerCMs: opts.timerCMs ?? 185_000,
   };
   const server = await edge.startSipServer({
     listen: [

@@ -5,6 +5,9 @@
  */
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type SipTarget, type TargetOptions, startSipTarget } from '../../../support/sip-target.ts';
+import { TcpPeer, UdpPeer } from './peer.ts';
+import { SrfApp } from './srf.ts';
+import { WireClient } from './wire.ts';
 
 export function useSipTarget(opts: TargetOptions = {}): () => SipTarget {
   let target: SipTarget | undefined;
@@ -55,4 +58,20 @@ export async function waitFor(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
   }
+}
+
+/** One server per file plus per-test apps and peers, all released after each test. */
+export function useChecklist(opts: TargetOptions = {}) {
+  const target = useSipTarget(opts);
+  const track = useCleanup();
+  return {
+    target: (): SipTarget => target(),
+    track,
+    /** A raw wire-protocol app, authenticated, with these routes. */
+    wire: async (routes: string[] = ['invite']) =>
+      track(await WireClient.connectAuthenticated(target().drachtio, routes), (w) => w.close()),
+    peer: async (port?: number) => track(await UdpPeer.open(port), (p) => p.close()),
+    tcpPeer: async (port?: number) => track(await TcpPeer.listen(port), (p) => p.close()),
+    srf: async () => track(await SrfApp.connect(target().drachtio), (a) => a.close()),
+  };
 }
