@@ -1,0 +1,674 @@
+/**
+ * The call log: an append-only event log, and the `calls` / `call_attempts` /
+ * `agent_status_history` projections written from each event in the same
+ * transaction. Reports, the live view and CSV exports read the projections, so
+ * they can never disagree with the log.
+ *
+ * Events and what they project (`at` defaults to the database clock):
+ *
+ * | type            | needs                                    | projection                                    |
+ * |-----------------|------------------------------------------|-----------------------------------------------|
+ * | call.arrived    | callId, payload.caller, .dialledNumber   | new call (arrived_at)                         |
+ * | call.queued     | callId, departmentId                     | call's department                             |
+ * | call.routed     | callId, payload.explanation              | call's routing explanation                    |
+ * | call.ringing    | callId, agentId, payload.attemptId, .device | new attempt (started_at)                   |
+ * | attempt.ended   | callId, payload.attemptId, .result       | attempt ended, ring time                      |
+ * | call.answered   | callId, agentId, [payload.attemptId]     | answered_at, agent, wait time (+ attempt answered) |
+ * | call.ended      | callId, payload.outcome                  | ended_at, outcome, wait/talk time; open attempts -> cancelled |
+ * | agent.status    | agentId, payload.to, [.from, .until, .reason, .source] | status history row             |
+ *
+ * Any other `noun.verb` type is logged as it is (e.g. 'call.announced').
+ */
+import type { Db, SqlParam } from './db.ts';
+import { ConflictError, ConstraintError, NotFoundError } from './errors.ts';
+import { isUuid, json, toDate, toDateOrNull, toNumberOrNull } from './sql-helpers.ts';
+
+export type CallOutcome =
+  | 'answered'
+  | 'abandoned'
+  | 'overflowed'
+  | 'out-of-hours'
+  | 'no-agent'
+  | 'rejected'
+  | 'failed';
+export const CALL_OUTCOMES: readonly CallOutcome[] = [
+  'answered',
+  'abandoned',
+  'overflowed',
+  'out-of-hours',
+  'no-agent',
+  'rejected',
+  'failed',
+];
+
+export type AttemptResult =
+  | 'answered'
+  | 'no-answer'
+  | 'busy'
+  | 'declined'
+  | 'unreachable'
+  | 'cancelled'
+  | 'failed';
+export const ATTEMPT_RESULTS: readonly AttemptResult[] = [
+  'answered',
+  'no-answer',
+  'busy',
+  'declined',
+  'unreachable',
+  'cancelled',
+  'failed',
+];
+
+export type StatusSource = 'agent' | 'admin' | 'system';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
+export type JsonObject = { [k: string]: JsonValue };
+
+/** An event to append. Known types (see the table above) must carry their fields. */
+export interface LogEventInput {
+  type: string;
+  /** Default: the database's now(). */
+  at?: Date;
+  callId?: string | null;
+  agentId?: string | null;
+  departmentId?: string | null;
+  payload?: JsonObject;
+}
+
+/** Typed shapes of the events that write projections (all are LogEventInputs). */
+export type CallArrivedEvent = LogEventInput & {
+  type: 'call.arrived';
+  callId: string;
+  payload: { caller: string; dialledNumber: string };
+};
+export type CallQueuedEvent = LogEventInput & { type: 'call.queued'; callId: string };
+export type CallRoutedEvent = LogEventInput & {
+  type: 'call.routed';
+  callId: string;
+  payload: { explanation: JsonValue };
+};
+export type CallRingingEvent = LogEventInput & {
+  type: 'call.ringing';
+  callId: string;
+  agentId: string;
+  payload: { attemptId: string; device: string };
+};
+export type AttemptEndedEvent = LogEventInput & {
+  type: 'attempt.ended';
+  callId: string;
+  payload: { attemptId: string; result: AttemptResult };
+};
+export type CallAnsweredEvent = LogEventInput & {
+  type: 'call.answered';
+  callId: string;
+  agentId: string;
+  payload?: { attemptId?: string };
+};
+export type CallEndedEvent = LogEventInput & {
+  type: 'call.ended';
+  callId: string;
+  payload: { outcome: CallOutcome };
+};
+export type AgentStatusEvent = LogEventInput & {
+  type: 'agent.status';
+  agentId: string;
+  payload: {
+    from?: string | null;
+    to: string;
+    until?: string | null;
+    reason?: string | null;
+    source: StatusSource;
+  };
+};
+
+export interface LoggedEvent {
+  id: number;
+  at: Date;
+  type: string;
+  callId: string | null;
+  agentId: string | null;
+  departmentId: string | null;
+  payload: JsonObject;
+}
+
+export interface Call {
+  id: string;
+  caller: string;
+  dialledNumber: string;
+  departmentId: string | null;
+  arrivedAt: Date;
+  answeredAt: Date | null;
+  endedAt: Date | null;
+  /** The agent who answered. */
+  agentId: string | null;
+  /** null while the call is live. */
+  outcome: CallOutcome | null;
+  /** Seconds from arrival to answer (or to the end when unanswered); null while waiting. */
+  waitS: number | null;
+  /** Seconds from answer to end; null unless answered and ended. */
+  talkS: number | null;
+  routing: JsonValue | null;
+  /** Id of the last event that changed this call. */
+  lastEventId: number;
+}
+
+export interface CallAttempt {
+  id: string;
+  callId: string;
+  agentId: string;
+  /** Contact URI or mobile number that rang. */
+  device: string;
+  startedAt: Date;
+  endedAt: Date | null;
+  result: AttemptResult | null;
+  ringS: number | null;
+}
+
+export interface CallWithAttempts extends Call {
+  attempts: CallAttempt[];
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface CallFilter {
+  /** arrived_at >= from */
+  from?: Date;
+  /** arrived_at < to */
+  to?: Date;
+  departmentId?: string;
+  /** The agent who answered. */
+  agentId?: string;
+  /** An outcome, or 'live' for calls not yet ended. */
+  outcome?: CallOutcome | 'live';
+  caller?: string;
+  /** 1-1000, default 100. */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface AttemptFilter {
+  callId?: string;
+  agentId?: string;
+  /** started_at >= from */
+  from?: Date;
+  /** started_at < to */
+  to?: Date;
+  result?: AttemptResult;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface EventFilter {
+  /** Events with id > afterId (for followers catching up). */
+  afterId?: number;
+  callId?: string;
+  agentId?: string;
+  type?: string;
+  from?: Date;
+  to?: Date;
+  /** 1-10000, default 1000. Oldest first. */
+  limit?: number;
+}
+
+interface EventRecord {
+  id: string | number;
+  at: Date;
+  type: string;
+  call_id: string | null;
+  agent_id: string | null;
+  department_id: string | null;
+  payload: JsonObject;
+}
+
+interface CallRecord {
+  id: string;
+  caller: string;
+  dialled_number: string;
+  department_id: string | null;
+  arrived_at: Date;
+  answered_at: Date | null;
+  ended_at: Date | null;
+  agent_id: string | null;
+  outcome: CallOutcome | null;
+  wait_s: number | null;
+  talk_s: number | null;
+  routing: JsonValue | null;
+  last_event_id: string | number;
+  sort_key: string;
+}
+
+interface AttemptRecord {
+  id: string;
+  call_id: string;
+  agent_id: string;
+  device: string;
+  started_at: Date;
+  ended_at: Date | null;
+  result: AttemptResult | null;
+  ring_s: number | null;
+  sort_key: string;
+}
+
+function eventFromRecord(r: EventRecord): LoggedEvent {
+  return {
+    id: Number(r.id),
+    at: toDate(r.at),
+    type: r.type,
+    callId: r.call_id,
+    agentId: r.agent_id,
+    departmentId: r.department_id,
+    payload: r.payload,
+  };
+}
+
+function callFromRecord(r: CallRecord): Call {
+  return {
+    id: r.id,
+    caller: r.caller,
+    dialledNumber: r.dialled_number,
+    departmentId: r.department_id,
+    arrivedAt: toDate(r.arrived_at),
+    answeredAt: toDateOrNull(r.answered_at),
+    endedAt: toDateOrNull(r.ended_at),
+    agentId: r.agent_id,
+    outcome: r.outcome,
+    waitS: toNumberOrNull(r.wait_s),
+    talkS: toNumberOrNull(r.talk_s),
+    routing: r.routing,
+    lastEventId: Number(r.last_event_id),
+  };
+}
+
+function attemptFromRecord(r: AttemptRecord): CallAttempt {
+  return {
+    id: r.id,
+    callId: r.call_id,
+    agentId: r.agent_id,
+    device: r.device,
+    startedAt: toDate(r.started_at),
+    endedAt: toDateOrNull(r.ended_at),
+    result: r.result,
+    ringS: toNumberOrNull(r.ring_s),
+  };
+}
+
+// Seconds between two timestamptz, rounded to milliseconds.
+const secondsBetween = (later: string, earlier: string) =>
+  `round(extract(epoch FROM (${later} - ${earlier}))::numeric, 3)::float8`;
+
+function need(event: LogEventInput, field: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new ConstraintError(field, `required for ${event.type}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(
+  event: LogEventInput,
+  field: string,
+  value: unknown,
+  allowed: readonly T[],
+): T {
+  if (!allowed.includes(value as T)) {
+    throw new ConstraintError(field, `must be one of ${allowed.join(', ')} for ${event.type}`);
+  }
+  return value as T;
+}
+
+/** Applies one logged event to the projections (inside the append's transaction). */
+async function project(tx: Db, e: LoggedEvent): Promise<void> {
+  const p = e.payload;
+  const at = e.at;
+  const touchCall = async (sql: string, params: SqlParam[]) => {
+    const { rowCount } = await tx.query(sql, params);
+    if (rowCount === 0) throw new NotFoundError('call', e.callId ?? '');
+  };
+  switch (e.type) {
+    case 'call.arrived': {
+      const callId = need(e, 'callId', e.callId);
+      const exists = await tx.query('SELECT 1 FROM calls WHERE id = $1', [callId]);
+      if (exists.rowCount > 0) throw new ConflictError('callId', 'call already logged');
+      await tx.query(
+        `INSERT INTO calls (id, caller, dialled_number, department_id, arrived_at, last_event_id)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          callId,
+          need(e, 'payload.caller', p.caller),
+          need(e, 'payload.dialledNumber', p.dialledNumber),
+          e.departmentId,
+          at,
+          e.id,
+        ],
+      );
+      return;
+    }
+    case 'call.queued':
+      await touchCall(
+        `UPDATE calls SET department_id = coalesce($2, department_id), last_event_id = $3
+         WHERE id = $1`,
+        [need(e, 'callId', e.callId), e.departmentId, e.id],
+      );
+      return;
+    case 'call.routed':
+      await touchCall(
+        'UPDATE calls SET routing = $2::text::jsonb, last_event_id = $3 WHERE id = $1',
+        [need(e, 'callId', e.callId), json(p.explanation ?? null), e.id],
+      );
+      return;
+    case 'call.ringing': {
+      const callId = need(e, 'callId', e.callId);
+      const attemptId = need(e, 'payload.attemptId', p.attemptId);
+      const exists = await tx.query('SELECT 1 FROM call_attempts WHERE id = $1', [attemptId]);
+      if (exists.rowCount > 0) throw new ConflictError('attemptId', 'attempt already logged');
+      await touchCall('UPDATE calls SET last_event_id = $2 WHERE id = $1', [callId, e.id]);
+      await tx.query(
+        `INSERT INTO call_attempts (id, call_id, agent_id, device, started_at)
+         VALUES ($1, $2, $3, $4, $5)`,
+        [attemptId, callId, need(e, 'agentId', e.agentId), need(e, 'payload.device', p.device), at],
+      );
+      return;
+    }
+    case 'attempt.ended': {
+      const attemptId = need(e, 'payload.attemptId', p.attemptId);
+      const result = oneOf(e, 'payload.result', p.result, ATTEMPT_RESULTS);
+      await endAttempt(tx, e, attemptId, result);
+      return;
+    }
+    case 'call.answered': {
+      const callId = need(e, 'callId', e.callId);
+      const { rowCount } = await tx.query(
+        `UPDATE calls SET answered_at = $2, agent_id = $3, last_event_id = $4,
+           wait_s = ${secondsBetween('$2::timestamptz', 'arrived_at')}
+         WHERE id = $1 AND answered_at IS NULL AND ended_at IS NULL`,
+        [callId, at, need(e, 'agentId', e.agentId), e.id],
+      );
+      if (rowCount === 0) {
+        const known = await tx.query('SELECT 1 FROM calls WHERE id = $1', [callId]);
+        if (known.rowCount === 0) throw new NotFoundError('call', callId);
+        throw new ConstraintError('callId', 'call already answered or ended');
+      }
+      if (typeof p.attemptId === 'string') await endAttempt(tx, e, p.attemptId, 'answered');
+      return;
+    }
+    case 'call.ended': {
+      const callId = need(e, 'callId', e.callId);
+      const outcome = oneOf(e, 'payload.outcome', p.outcome, CALL_OUTCOMES);
+      const { rowCount } = await tx.query(
+        `UPDATE calls SET ended_at = $2, outcome = $3, last_event_id = $4,
+           wait_s = coalesce(wait_s, ${secondsBetween('$2::timestamptz', 'arrived_at')}),
+           talk_s = CASE WHEN answered_at IS NULL THEN NULL
+                         ELSE ${secondsBetween('$2::timestamptz', 'answered_at')} END
+         WHERE id = $1 AND ended_at IS NULL`,
+        [callId, at, outcome, e.id],
+      );
+      if (rowCount === 0) {
+        const known = await tx.query('SELECT 1 FROM calls WHERE id = $1', [callId]);
+        if (known.rowCount === 0) throw new NotFoundError('call', callId);
+        throw new ConstraintError('callId', 'call already ended');
+      }
+      // A ring still open when the call ends was cancelled by the end.
+      await tx.query(
+        `UPDATE call_attempts SET ended_at = $2, result = 'cancelled',
+           ring_s = ${secondsBetween('$2::timestamptz', 'started_at')}
+         WHERE call_id = $1 AND ended_at IS NULL`,
+        [callId, at],
+      );
+      return;
+    }
+    case 'agent.status':
+      await tx.query(
+        `INSERT INTO agent_status_history (id, agent_id, from_status, to_status, until, reason,
+           source, at)
+         VALUES ($1, $2, $3, $4, $5::timestamptz, $6, $7, $8)`,
+        [
+          e.id,
+          need(e, 'agentId', e.agentId),
+          typeof p.from === 'string' ? p.from : null,
+          need(e, 'payload.to', p.to),
+          typeof p.until === 'string' ? p.until : null,
+          typeof p.reason === 'string' ? p.reason : null,
+          oneOf(e, 'payload.source', p.source, ['agent', 'admin', 'system'] as const),
+          at,
+        ],
+      );
+      return;
+    default:
+      return;
+  }
+}
+
+async function endAttempt(
+  tx: Db,
+  e: LoggedEvent,
+  attemptId: string,
+  result: AttemptResult,
+): Promise<void> {
+  const { rowCount } = await tx.query(
+    `UPDATE call_attempts SET ended_at = $2, result = $3,
+       ring_s = ${secondsBetween('$2::timestamptz', 'started_at')}
+     WHERE id = $1 AND ended_at IS NULL AND ($4::text IS NULL OR call_id = $4)`,
+    [attemptId, e.at, result, e.callId],
+  );
+  if (rowCount === 0) {
+    const known = await tx.query('SELECT 1 FROM call_attempts WHERE id = $1', [attemptId]);
+    if (known.rowCount === 0) throw new NotFoundError('attempt', attemptId);
+    throw new ConstraintError('attemptId', 'attempt already ended');
+  }
+  if (e.callId) {
+    await tx.query('UPDATE calls SET last_event_id = $2 WHERE id = $1', [e.callId, e.id]);
+  }
+}
+
+/**
+ * Appends one event and applies it to the projections, inside the caller's
+ * transaction (`tx` must be one). Other repositories use this to log their
+ * own changes atomically.
+ */
+export async function appendEventIn(tx: Db, event: LogEventInput): Promise<LoggedEvent> {
+  for (const field of ['agentId', 'departmentId'] as const) {
+    const v = event[field];
+    if (v !== undefined && v !== null && !isUuid(v)) {
+      throw new ConstraintError(field, 'must be a uuid');
+    }
+  }
+  const { rows } = await tx.query<EventRecord>(
+    `INSERT INTO event_log (at, type, call_id, agent_id, department_id, payload)
+     VALUES (coalesce($1::timestamptz, now()), $2, $3, $4, $5, $6::text::jsonb)
+     RETURNING *`,
+    [
+      event.at ?? null,
+      event.type,
+      event.callId ?? null,
+      event.agentId ?? null,
+      event.departmentId ?? null,
+      json(event.payload ?? {}),
+    ],
+  );
+  const logged = eventFromRecord(rows[0] as EventRecord);
+  await project(tx, logged);
+  return logged;
+}
+
+const CURSOR_VERSION = 1;
+
+function encodeCursor(sortKey: string, id: string): string {
+  return Buffer.from(JSON.stringify([CURSOR_VERSION, sortKey, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { sortKey: string; id: string } {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(v) &&
+      v[0] === CURSOR_VERSION &&
+      typeof v[1] === 'string' &&
+      typeof v[2] === 'string'
+    ) {
+      return { sortKey: v[1], id: v[2] };
+    }
+  } catch {
+    // fall through
+  }
+  throw new ConstraintError('cursor', 'not a cursor from this API');
+}
+
+function clampLimit(limit: number | undefined, fallback: number, max: number): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new ConstraintError('limit', `must be an integer 1-${max}`);
+  }
+  return limit;
+}
+
+export interface CallLogRepo {
+  /** Appends one event and updates the projections, in one transaction. */
+  append(event: LogEventInput): Promise<LoggedEvent>;
+  /** Appends several events in order, all or nothing. */
+  appendMany(events: readonly LogEventInput[]): Promise<LoggedEvent[]>;
+  /** Events oldest first. */
+  listEvents(filter?: EventFilter): Promise<LoggedEvent[]>;
+  getCall(id: string): Promise<CallWithAttempts | null>;
+  /** Newest arrival first; keyset-paginated (stable while new calls arrive). */
+  listCalls(filter?: CallFilter): Promise<Page<Call>>;
+  /** Newest ring first; keyset-paginated. */
+  listAttempts(filter?: AttemptFilter): Promise<Page<CallAttempt>>;
+  /** Calls not yet ended, oldest first (the live view). */
+  liveCalls(): Promise<Call[]>;
+}
+
+export function callLogRepo(db: Db): CallLogRepo {
+  return {
+    append: (event) => db.transaction((tx) => appendEventIn(tx, event)),
+    appendMany: (events) =>
+      db.transaction(async (tx) => {
+        const out: LoggedEvent[] = [];
+        for (const event of events) out.push(await appendEventIn(tx, event));
+        return out;
+      }),
+    async listEvents(filter = {}) {
+      const params: SqlParam[] = [];
+      const where: string[] = [];
+      const add = (cond: string, value: SqlParam) => {
+        params.push(value);
+        where.push(cond.replace('?', `$${params.length}`));
+      };
+      if (filter.afterId !== undefined) add('id > ?', filter.afterId);
+      if (filter.callId !== undefined) add('call_id = ?', filter.callId);
+      if (filter.agentId !== undefined) {
+        if (!isUuid(filter.agentId)) return [];
+        add('agent_id = ?', filter.agentId);
+      }
+      if (filter.type !== undefined) add('type = ?', filter.type);
+      if (filter.from !== undefined) add('at >= ?', filter.from);
+      if (filter.to !== undefined) add('at < ?', filter.to);
+      params.push(clampLimit(filter.limit, 1000, 10000));
+      const { rows } = await db.query<EventRecord>(
+        `SELECT * FROM event_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY id LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map(eventFromRecord);
+    },
+    async getCall(id) {
+      const { rows } = await db.query<CallRecord>(
+        `SELECT *, '' AS sort_key FROM calls WHERE id = $1`,
+        [id],
+      );
+      if (!rows[0]) return null;
+      const attempts = await db.query<AttemptRecord>(
+        `SELECT *, '' AS sort_key FROM call_attempts WHERE call_id = $1 ORDER BY started_at, id`,
+        [id],
+      );
+      return { ...callFromRecord(rows[0]), attempts: attempts.rows.map(attemptFromRecord) };
+    },
+    async listCalls(filter = {}) {
+      const params: SqlParam[] = [];
+      const where: string[] = [];
+      const add = (cond: string, ...values: SqlParam[]) => {
+        let c = cond;
+        for (const v of values) {
+          params.push(v);
+          c = c.replace('?', `$${params.length}`);
+        }
+        where.push(c);
+      };
+      for (const field of ['departmentId', 'agentId'] as const) {
+        const v = filter[field];
+        if (v !== undefined && !isUuid(v)) return { items: [], nextCursor: null };
+      }
+      if (filter.from !== undefined) add('arrived_at >= ?', filter.from);
+      if (filter.to !== undefined) add('arrived_at < ?', filter.to);
+      if (filter.departmentId !== undefined) add('department_id = ?', filter.departmentId);
+      if (filter.agentId !== undefined) add('agent_id = ?', filter.agentId);
+      if (filter.caller !== undefined) add('caller = ?', filter.caller);
+      if (filter.outcome === 'live') where.push('ended_at IS NULL');
+      else if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);
+      if (filter.cursor !== undefined) {
+        const c = decodeCursor(filter.cursor);
+        add('(arrived_at, id) < (?::timestamptz, ?)', c.sortKey, c.id);
+      }
+      const limit = clampLimit(filter.limit, 100, 1000);
+      params.push(limit + 1);
+      const { rows } = await db.query<CallRecord>(
+        `SELECT *, arrived_at::text AS sort_key FROM calls
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY arrived_at DESC, id DESC LIMIT $${params.length}`,
+        params,
+      );
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(callFromRecord),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.sort_key, last.id) : null,
+      };
+    },
+    async listAttempts(filter = {}) {
+      const params: SqlParam[] = [];
+      const where: string[] = [];
+      const add = (cond: string, ...values: SqlParam[]) => {
+        let c = cond;
+        for (const v of values) {
+          params.push(v);
+          c = c.replace('?', `$${params.length}`);
+        }
+        where.push(c);
+      };
+      if (filter.agentId !== undefined && !isUuid(filter.agentId)) {
+        return { items: [], nextCursor: null };
+      }
+      if (filter.callId !== undefined) add('call_id = ?', filter.callId);
+      if (filter.agentId !== undefined) add('agent_id = ?', filter.agentId);
+      if (filter.from !== undefined) add('started_at >= ?', filter.from);
+      if (filter.to !== undefined) add('started_at < ?', filter.to);
+      if (filter.result !== undefined) add('result = ?', filter.result);
+      if (filter.cursor !== undefined) {
+        const c = decodeCursor(filter.cursor);
+        add('(started_at, id) < (?::timestamptz, ?)', c.sortKey, c.id);
+      }
+      const limit = clampLimit(filter.limit, 100, 1000);
+      params.push(limit + 1);
+      const { rows } = await db.query<AttemptRecord>(
+        `SELECT *, started_at::text AS sort_key FROM call_attempts
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
+        params,
+      );
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(attemptFromRecord),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.sort_key, last.id) : null,
+      };
+    },
+    async liveCalls() {
+      const { rows } = await db.query<CallRecord>(
+        `SELECT *, '' AS sort_key FROM calls WHERE ended_at IS NULL ORDER BY arrived_at, id`,
+      );
+      return rows.map(callFromRecord);
+    },
+  };
+}

@@ -1,0 +1,230 @@
+/**
+ * Departments: routing strategy, timers, queue exits, business hours.
+ * The row has the field names of the engine's `DepartmentConfig` (src/acd),
+ * so the app hands a row to the engine as it is.
+ */
+import type { QueueExit, Strategy, WeeklyHours } from '../acd/types.ts';
+import type { Db, SqlParam } from './db.ts';
+import { ConstraintError, NotFoundError } from './errors.ts';
+import {
+  type ColumnSpec,
+  insertParts,
+  isUuid,
+  json,
+  orNotFound,
+  setClause,
+  toDate,
+} from './sql-helpers.ts';
+
+export type { QueueExit, Strategy, WeeklyHours };
+
+export interface Department {
+  id: string;
+  name: string;
+  strategy: Strategy;
+  ringTimeoutS: number;
+  wrapUpS: number;
+  retryDelayS: number;
+  /** Auto-pause an agent after this many missed rings in a row (0 = never). */
+  maxMissedRings: number;
+  stickyWindowS: number;
+  serviceLevelS: number;
+  announceIntervalS: number;
+  /** null = no limit. */
+  maxWaitS: number | null;
+  maxWaitAction: QueueExit;
+  /** null = no limit. */
+  maxQueueLength: number | null;
+  queueFullAction: QueueExit;
+  noAgentAction: QueueExit;
+  outOfHoursAction: QueueExit;
+  /** IANA zone, e.g. 'Europe/Berlin'. */
+  timeZone: string;
+  /** null = always open; [] = always closed. */
+  businessHours: WeeklyHours[] | null;
+  /** Local dates 'YYYY-MM-DD', closed all day. */
+  holidays: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type Settable = Omit<Department, 'id' | 'createdAt' | 'updatedAt'>;
+/** `name` is required; everything else has the schema's default. */
+export type DepartmentInput = Pick<Settable, 'name'> & Partial<Omit<Settable, 'name'>>;
+export type DepartmentPatch = Partial<Settable>;
+
+const EXITS = ['maxWait', 'queueFull', 'noAgent', 'outOfHours'] as const;
+const EXIT_COLUMN: Record<(typeof EXITS)[number], string> = {
+  maxWait: 'max_wait',
+  queueFull: 'queue_full',
+  noAgent: 'no_agent',
+  outOfHours: 'out_of_hours',
+};
+
+interface DepartmentRecord {
+  id: string;
+  name: string;
+  strategy: Strategy;
+  ring_timeout_s: number;
+  wrap_up_s: number;
+  retry_delay_s: number;
+  max_missed_rings: number;
+  sticky_window_s: number;
+  service_level_s: number;
+  announce_interval_s: number;
+  max_wait_s: number | null;
+  max_queue_length: number | null;
+  time_zone: string;
+  business_hours: WeeklyHours[] | null;
+  holidays: string[];
+  created_at: Date;
+  updated_at: Date;
+  [exitColumn: string]: unknown;
+}
+
+function exitOf(r: DepartmentRecord, prefix: string): QueueExit {
+  const action = r[`${prefix}_action`];
+  switch (action) {
+    case 'overflow':
+      return { kind: 'overflow', departmentId: String(r[`${prefix}_department_id`]) };
+    case 'forward':
+      return { kind: 'forward', number: String(r[`${prefix}_number`]) };
+    case 'hangup':
+      return { kind: 'hangup' };
+    default:
+      return { kind: 'voicemail' };
+  }
+}
+
+function fromRecord(r: DepartmentRecord): Department {
+  return {
+    id: r.id,
+    name: r.name,
+    strategy: r.strategy,
+    ringTimeoutS: r.ring_timeout_s,
+    wrapUpS: r.wrap_up_s,
+    retryDelayS: r.retry_delay_s,
+    maxMissedRings: r.max_missed_rings,
+    stickyWindowS: r.sticky_window_s,
+    serviceLevelS: r.service_level_s,
+    announceIntervalS: r.announce_interval_s,
+    maxWaitS: r.max_wait_s,
+    maxWaitAction: exitOf(r, 'max_wait'),
+    maxQueueLength: r.max_queue_length,
+    queueFullAction: exitOf(r, 'queue_full'),
+    noAgentAction: exitOf(r, 'no_agent'),
+    outOfHoursAction: exitOf(r, 'out_of_hours'),
+    timeZone: r.time_zone,
+    businessHours: r.business_hours,
+    holidays: r.holidays,
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
+  };
+}
+
+const SCALARS: ColumnSpec = {
+  name: { column: 'name' },
+  strategy: { column: 'strategy' },
+  ringTimeoutS: { column: 'ring_timeout_s' },
+  wrapUpS: { column: 'wrap_up_s' },
+  retryDelayS: { column: 'retry_delay_s' },
+  maxMissedRings: { column: 'max_missed_rings' },
+  stickyWindowS: { column: 'sticky_window_s' },
+  serviceLevelS: { column: 'service_level_s' },
+  announceIntervalS: { column: 'announce_interval_s' },
+  maxWaitS: { column: 'max_wait_s' },
+  maxQueueLength: { column: 'max_queue_length' },
+  timeZone: { column: 'time_zone' },
+  businessHours: { column: 'business_hours', cast: '::text::jsonb', encode: json },
+  holidays: { column: 'holidays', cast: '::text::jsonb', encode: json },
+};
+
+/** `{ maxWaitAction: {kind:'forward', number} }` -> the three columns of that exit. */
+function exitColumns(patch: DepartmentPatch): Record<string, SqlParam> {
+  const out: Record<string, SqlParam> = {};
+  for (const exit of EXITS) {
+    const value = patch[`${exit}Action`];
+    if (value === undefined) continue;
+    if (value === null || typeof value !== 'object') {
+      throw new ConstraintError(`${exit}Action`, 'must be an object with a kind');
+    }
+    const prefix = EXIT_COLUMN[exit];
+    out[`${prefix}_action`] = value.kind;
+    out[`${prefix}_department_id`] = value.kind === 'overflow' ? value.departmentId : null;
+    out[`${prefix}_number`] = value.kind === 'forward' ? value.number : null;
+    if (value.kind === 'overflow' && !isUuid(value.departmentId)) {
+      throw new ConstraintError(`${exit}Action`, 'refers to a record that does not exist');
+    }
+  }
+  return out;
+}
+
+export interface DepartmentsRepo {
+  list(): Promise<Department[]>;
+  /** null when there is no such department. */
+  get(id: string): Promise<Department | null>;
+  getByName(name: string): Promise<Department | null>;
+  create(input: DepartmentInput): Promise<Department>;
+  /** Throws NotFoundError. */
+  update(id: string, patch: DepartmentPatch): Promise<Department>;
+  /** Throws NotFoundError; ConflictError while DIDs or other departments' exits point at it. */
+  remove(id: string): Promise<void>;
+}
+
+export function departmentsRepo(db: Db): DepartmentsRepo {
+  const get = async (id: string) => {
+    if (!isUuid(id)) return null;
+    const { rows } = await db.query<DepartmentRecord>('SELECT * FROM departments WHERE id = $1', [
+      id,
+    ]);
+    return rows[0] ? fromRecord(rows[0]) : null;
+  };
+  return {
+    async list() {
+      const { rows } = await db.query<DepartmentRecord>('SELECT * FROM departments ORDER BY name');
+      return rows.map(fromRecord);
+    },
+    get,
+    async getByName(name) {
+      const { rows } = await db.query<DepartmentRecord>(
+        'SELECT * FROM departments WHERE name = $1',
+        [name],
+      );
+      return rows[0] ? fromRecord(rows[0]) : null;
+    },
+    async create(input) {
+      const params: SqlParam[] = [];
+      const { columns, values } = insertParts(input, SCALARS, params);
+      for (const [column, value] of Object.entries(exitColumns(input))) {
+        params.push(value);
+        columns.push(column);
+        values.push(`$${params.length}`);
+      }
+      const { rows } = await db.query<DepartmentRecord>(
+        `INSERT INTO departments (${columns.join(', ')}) VALUES (${values.join(', ')}) RETURNING *`,
+        params,
+      );
+      return fromRecord(orNotFound(rows[0], 'department', input.name));
+    },
+    async update(id, patch) {
+      if (!isUuid(id)) throw new NotFoundError('department', id);
+      const params: SqlParam[] = [id];
+      const sets = setClause(patch, SCALARS, params);
+      for (const [column, value] of Object.entries(exitColumns(patch))) {
+        params.push(value);
+        sets.push(`${column} = $${params.length}`);
+      }
+      sets.push('updated_at = now()');
+      const { rows } = await db.query<DepartmentRecord>(
+        `UPDATE departments SET ${sets.join(', ')} WHERE id = $1 RETURNING *`,
+        params,
+      );
+      return fromRecord(orNotFound(rows[0], 'department', id));
+    },
+    async remove(id) {
+      if (!isUuid(id)) throw new NotFoundError('department', id);
+      const { rowCount } = await db.query('DELETE FROM departments WHERE id = $1', [id]);
+      if (rowCount === 0) throw new NotFoundError('department', id);
+    },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * Typed store errors. Repositories never leak a driver error for a known
+ * cause: a unique violation becomes ConflictError, a check / foreign-key /
+ * not-null violation ConstraintError, a missing row NotFoundError, each naming
+ * the API field (camelCase) so the HTTP layer can answer 409/400/404 with it.
+ * `cause` keeps the original driver error for the log.
+ */
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+/** A unique key is taken (`field` names it, e.g. 'sipUsername'), or a row is still in use. */
+export class ConflictError extends StoreError {
+  override name = 'ConflictError';
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${field}: ${reason}`, options);
+  }
+}
+
+/** A value the schema refuses: out of range, bad format, unknown reference. */
+export class ConstraintError extends StoreError {
+  override name = 'ConstraintError';
+  constructor(
+    /** The API field at fault; null when the database did not say. */
+    readonly field: string | null,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(field ? `${field}: ${reason}` : reason, options);
+  }
+}
+
+export class NotFoundError extends StoreError {
+  override name = 'NotFoundError';
+  constructor(
+    /** What was looked for, e.g. 'agent'. */
+    readonly entity: string,
+    readonly id: string,
+  ) {
+    super(`${entity} ${id} not found`);
+  }
+}
+
+/** Postgres SQLSTATE codes we branch on. */
+export const PgCode = {
+  uniqueViolation: '23505',
+  foreignKeyViolation: '23503',
+  checkViolation: '23514',
+  notNullViolation: '23502',
+  restrictViolation: '23001',
+  invalidTextRepresentation: '22P02',
+  numericOutOfRange: '22003',
+  invalidDatetimeFormat: '22007',
+  datetimeFieldOverflow: '22008',
+  stringDataRightTruncation: '22001',
+} as const;
+
+const TABLES = [
+  'agent_status_history',
+  'call_attempts',
+  'mobile_allow_list',
+  'registrations',
+  'departments',
+  'memberships',
+  'vip_callers',
+  'event_log',
+  'agents',
+  'calls',
+  'dids',
+];
+
+/** Constraints whose name does not end in the column they guard. */
+const FIELD_OF_CONSTRAINT: Record<string, string> = {
+  memberships_agent_department_key: 'departmentId',
+  registrations_agent_contact_key: 'contactUri',
+  departments_max_wait_target_check: 'maxWaitAction',
+  departments_queue_full_target_check: 'queueFullAction',
+  departments_no_agent_target_check: 'noAgentAction',
+  departments_out_of_hours_target_check: 'outOfHoursAction',
+  agents_mobile_number_required_check: 'mobileNumber',
+  agents_sip_password_check: 'sipPassword',
+  calls_ended_check: 'outcome',
+  calls_answered_check: 'answeredAt',
+  call_attempts_ended_check: 'result',
+  event_log_append_only: 'eventLog',
+};
+
+const REASON_OF_CONSTRAINT: Record<string, string> = {
+  departments_max_wait_target_check: 'overflow needs a department, forward needs a number',
+  departments_queue_full_target_check: 'overflow needs a department, forward needs a number',
+  departments_no_agent_target_check: 'overflow needs a department, forward needs a number',
+  departments_out_of_hours_target_check: 'overflow needs a department, forward needs a number',
+  agents_mobile_number_required_check: 'required when the forwarding mode uses the mobile',
+  agents_sip_password_check: 'both digest hashes or neither',
+  event_log_append_only: 'the event log is append-only',
+};
+
+export function camelCase(snake: string): string {
+  return snake.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** 'agents_sip_username_key' -> 'sipUsername'. */
+export function fieldOfConstraint(constraint: string | undefined): string | null {
+  if (!constraint) return null;
+  const known = FIELD_OF_CONSTRAINT[constraint];
+  if (known) return known;
+  const table = TABLES.find((t) => constraint.startsWith(`${t}_`));
+  const rest = table ? constraint.slice(table.length + 1) : constraint;
+  const column = rest.replace(/_(check|key|fkey|pkey)$/, '');
+  return column ? camelCase(column) : null;
+}
+
+interface PgErrorShape {
+  code?: unknown;
+  constraint?: unknown;
+  column?: unknown;
+  table?: unknown;
+  detail?: unknown;
+  message?: unknown;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/**
+ * Turns a driver error (pg or PGlite; both carry the server's fields) into a
+ * store error; anything unrecognised is returned unchanged.
+ */
+export function toStoreError(err: unknown): unknown {
+  if (err instanceof StoreError || typeof err !== 'object' || err === null) return err;
+  const e = err as PgErrorShape;
+  const code = str(e.code);
+  const constraint = str(e.constraint);
+  const detail = str(e.detail) ?? '';
+  const options = { cause: err };
+  switch (code) {
+    case PgCode.uniqueViolation: {
+      const field = fieldOfConstraint(constraint) ?? 'id';
+      return new ConflictError(field, 'already exists', options);
+    }
+    case PgCode.foreignKeyViolation: {
+      const field = fieldOfConstraint(constraint);
+      const referencedFrom = /still referenced from table "([^"]+)"/.exec(detail)?.[1];
+      if (referencedFrom) {
+        return new ConflictError(
+          'id',
+          `still in use by ${camelCase(referencedFrom)} (${field ?? 'reference'})`,
+          options,
+        );
+      }
+      return new ConstraintError(field, 'refers to a record that does not exist', options);
+    }
+    case PgCode.checkViolation:
+    case PgCode.restrictViolation: {
+      const field = fieldOfConstraint(constraint);
+      const reason = (constraint && REASON_OF_CONSTRAINT[constraint]) ?? 'value not allowed';
+      return new ConstraintError(field, reason, options);
+    }
+    case PgCode.notNullViolation: {
+      const column = str(e.column);
+      return new ConstraintError(column ? camelCase(column) : null, 'is required', options);
+    }
+    case PgCode.invalidTextRepresentation:
+    case PgCode.numericOutOfRange:
+    case PgCode.invalidDatetimeFormat:
+    case PgCode.datetimeFieldOverflow:
+    case PgCode.stringDataRightTruncation:
+      return new ConstraintError(null, 'invalid value', options);
+    default:
+      return err;
+  }
+}

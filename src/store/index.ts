@@ -1,0 +1,151 @@
+/**
+ * The store: Postgres access for the rest of the app. One `Db` interface over
+ * a Postgres server (`openPostgres`) and PGlite (`openPglite`), the migration
+ * runner, and one repository per concept. Rows are camelCase objects of our
+ * own types; driver errors arrive as ConflictError / ConstraintError /
+ * NotFoundError naming the field.
+ *
+ * ```ts
+ * const db = await openPglite('./data/db');        // or openPostgres(process.env.DATABASE_URL)
+ * await migrate(db);
+ * const store = createStore(db);
+ * const dept = await store.departments.create({ name: 'Support', strategy: 'longest-idle' });
+ * ```
+ */
+import { type AgentStatusRepo, agentStatusRepo } from './agent-status.ts';
+import { type AgentsRepo, agentsRepo } from './agents.ts';
+import { type CallLogRepo, callLogRepo } from './call-log.ts';
+import type { Db } from './db.ts';
+import { type DepartmentsRepo, departmentsRepo } from './departments.ts';
+import { type DidsRepo, didsRepo } from './dids.ts';
+import { type MembershipsRepo, membershipsRepo } from './memberships.ts';
+import { type MobileAllowListRepo, mobileAllowListRepo } from './mobile-allow-list.ts';
+import { type RegistrationsRepo, registrationsRepo } from './registrations.ts';
+import { type VipCallersRepo, vipCallersRepo } from './vip-callers.ts';
+
+export type {
+  AgentStatusRepo,
+  SetStatusInput,
+  StatusChange,
+} from './agent-status.ts';
+export type {
+  Agent,
+  AgentCredentials,
+  AgentInput,
+  AgentPatch,
+  AgentStatus,
+  AgentsRepo,
+  DigestHashes,
+  ForwardingMode,
+  Presence,
+} from './agents.ts';
+export {
+  ATTEMPT_RESULTS,
+  type AgentStatusEvent,
+  type AttemptEndedEvent,
+  type AttemptFilter,
+  type AttemptResult,
+  CALL_OUTCOMES,
+  type Call,
+  type CallAnsweredEvent,
+  type CallArrivedEvent,
+  type CallAttempt,
+  type CallEndedEvent,
+  type CallFilter,
+  type CallLogRepo,
+  type CallOutcome,
+  type CallQueuedEvent,
+  type CallRingingEvent,
+  type CallRoutedEvent,
+  type CallWithAttempts,
+  type EventFilter,
+  type JsonObject,
+  type JsonValue,
+  type LogEventInput,
+  type LoggedEvent,
+  type Page,
+  type StatusSource,
+} from './call-log.ts';
+export {
+  type Db,
+  openPglite,
+  openPostgres,
+  type PostgresOptions,
+  type QueryResult,
+  type SqlParam,
+} from './db.ts';
+export type {
+  Department,
+  DepartmentInput,
+  DepartmentPatch,
+  DepartmentsRepo,
+  QueueExit,
+  Strategy,
+  WeeklyHours,
+} from './departments.ts';
+export type { Did, DidInput, DidPatch, DidsRepo } from './dids.ts';
+export { ConflictError, ConstraintError, NotFoundError, StoreError } from './errors.ts';
+export type {
+  Membership,
+  MembershipInput,
+  MembershipPatch,
+  MembershipsRepo,
+} from './memberships.ts';
+export {
+  DEFAULT_SQL_DIR,
+  loadMigrations,
+  type MigrateResult,
+  type Migration,
+  MigrationError,
+  type MigrationStatus,
+  migrate,
+  migrationStatus,
+} from './migrate.ts';
+export {
+  type AllowListEntry,
+  type AllowListInput,
+  type AllowListPatch,
+  type MobileAllowListRepo,
+  matchesPattern,
+} from './mobile-allow-list.ts';
+export type {
+  Registration,
+  RegistrationInput,
+  RegistrationsRepo,
+  SipTransport,
+} from './registrations.ts';
+export type { VipCaller, VipCallerInput, VipCallerPatch, VipCallersRepo } from './vip-callers.ts';
+
+export interface Store {
+  db: Db;
+  departments: DepartmentsRepo;
+  dids: DidsRepo;
+  agents: AgentsRepo;
+  memberships: MembershipsRepo;
+  vipCallers: VipCallersRepo;
+  mobileAllowList: MobileAllowListRepo;
+  registrations: RegistrationsRepo;
+  callLog: CallLogRepo;
+  agentStatus: AgentStatusRepo;
+  /**
+   * Runs `fn` with repositories bound to one transaction: every write inside
+   * commits together or not at all.
+   */
+  transaction<T>(fn: (store: Store) => Promise<T>): Promise<T>;
+}
+
+export function createStore(db: Db): Store {
+  return {
+    db,
+    departments: departmentsRepo(db),
+    dids: didsRepo(db),
+    agents: agentsRepo(db),
+    memberships: membershipsRepo(db),
+    vipCallers: vipCallersRepo(db),
+    mobileAllowList: mobileAllowListRepo(db),
+    registrations: registrationsRepo(db),
+    callLog: callLogRepo(db),
+    agentStatus: agentStatusRepo(db),
+    transaction: (fn) => db.transaction((tx) => fn(createStore(tx))),
+  };
+}
