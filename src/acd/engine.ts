@@ -621,6 +621,8 @@ export class AcdEngine {
   #requeue(call: CallRec): void {
     if (!this.#calls.has(call.id) || call.agent) return;
     if (!call.dept.waiting.has(call)) return;
+    // Still ringing others (ring-all, or rings left from before a switch away from it).
+    if (call.attempts.size > 0 && call.dept.cfg.strategy !== 'ring-all') return;
     if (!call.dept.ready.has(call)) call.dept.ready.insert(call);
     this.#dirty.add(call.dept);
     if (call.dept.loggedIn === 0) this.#noAgentCheck.add(call.dept);
@@ -650,14 +652,29 @@ export class AcdEngine {
   #settle(): void {
     do {
       this.#checkNoAgent();
+      // A call whose ring ended with every free agent tried starts its next round before
+      // the dispatch (with no retry delay it competes at once, in its place in the queue);
+      // one that hoped for an agent a call ahead of it took starts it after.
+      const lost = this.#lostRing.splice(0);
+      const hoping = lost.filter((call) => this.#hasFreeUntried(call));
+      for (const call of lost) if (!hoping.includes(call)) this.#startRoundDelay(call);
       this.#dispatch();
-      for (const call of this.#lostRing.splice(0)) this.#startRoundDelay(call);
+      for (const call of hoping) this.#startRoundDelay(call);
     } while (this.#dirty.size > 0 || this.#noAgentCheck.size > 0);
     for (const call of this.#entered.splice(0)) {
       if (!this.#calls.has(call.id) || call.agent || !call.dept.waiting.has(call)) continue;
       if (call.attempts.size === 0) this.#announce(call, 'queued');
       this.#scheduleReminder(call);
     }
+  }
+
+  #hasFreeUntried(call: CallRec): boolean {
+    let found = false;
+    call.dept.free.walk((e) => {
+      found = !call.tried.has(e.id);
+      return !found;
+    });
+    return found;
   }
 
   /**
@@ -829,6 +846,12 @@ export class AcdEngine {
       d.lastOffered = null;
       for (const m of d.members.values()) m.entry = null;
       for (const m of d.members.values()) this.#refresh(m.agent);
+      // Ringing calls take further offers only under ring-all.
+      for (const call of d.waiting.toArray()) {
+        const ready = call.attempts.size === 0 || cfg.strategy === 'ring-all';
+        if (ready && !d.ready.has(call)) d.ready.insert(call);
+        if (!ready) d.ready.delete(call);
+      }
     }
     this.#dirty.add(d);
   }

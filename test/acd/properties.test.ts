@@ -99,6 +99,18 @@ const opArb = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('late' as const), pick: fc.nat() }) },
   {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('strategy' as const),
+      dept: fc.nat(DEPTS - 1),
+      strategy: fc.constantFrom(...STRATEGIES),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('removeAgent' as const), agent: fc.nat(AGENTS - 1) }),
+  },
+  {
     weight: 3,
     arbitrary: fc.record({
       op: fc.constant('advance' as const),
@@ -157,6 +169,7 @@ class CallControl {
   readonly arrived: string[] = [];
   readonly maxCalls: Map<string, number>;
   readonly priority = new Map<string, number>();
+  readonly departments: ReturnType<typeof build>['departments'];
   nextCall = 0;
 
   constructor(
@@ -164,6 +177,7 @@ class CallControl {
     cfg: ReturnType<typeof build>,
   ) {
     this.maxCalls = new Map(cfg.agents.map((a) => [a.id, a.maxConcurrentCalls]));
+    this.departments = cfg.departments;
     for (const m of cfg.memberships)
       this.priority.set(`${m.agentId}/${m.departmentId}`, m.priority);
   }
@@ -237,6 +251,10 @@ class CallControl {
         expect(this.activeOf(a.agentId)).toBeLessThan(this.maxCalls.get(a.agentId) ?? 1);
         expect(this.live.has(a.callId)).toBe(true);
         expect(this.connected.has(a.callId)).toBe(false);
+        // Except in ring-all, a call rings one agent at a time.
+        if (a.decision?.strategy !== 'ring-all') {
+          for (const r of this.rings.values()) expect(r.callId).not.toBe(a.callId);
+        }
         this.rings.set(a.attemptId, { callId: a.callId, agentId: a.agentId });
         // Priorities respected: nobody with a better priority among the candidates.
         const d = a.decision;
@@ -394,6 +412,23 @@ class CallControl {
             ],
           },
         });
+        return;
+      case 'strategy': {
+        const d = this.departments[op.dept];
+        if (!d) return;
+        this.departments[op.dept] = { ...d, strategy: op.strategy };
+        this.send({
+          type: 'configChanged',
+          at,
+          changes: { departments: [{ ...d, strategy: op.strategy }] },
+        });
+        return;
+      }
+      case 'removeAgent':
+        for (const key of [...this.priority.keys()]) {
+          if (key.startsWith(`a${op.agent}/`)) this.priority.delete(key);
+        }
+        this.send({ type: 'configChanged', at, changes: { removedAgents: [`a${op.agent}`] } });
         return;
       case 'wrapUpEnded':
         this.send({ type: 'wrapUpEnded', at, agentId: `a${op.agent}` });
