@@ -450,6 +450,17 @@ class CallControl {
     expect(this.live.size).toBe(0);
     expect(this.rings.size).toBe(0);
     for (const id of this.arrived) expect(this.completed.get(id), `call ${id} lost`).toBe(1);
+    // Statistics add up: every call that entered a queue left it exactly one way.
+    const s = this.acd.snapshot();
+    let answered = 0;
+    for (const d of s.departments) {
+      const st = d.stats;
+      const rejected = Object.values(st.rejected).reduce((x, y) => x + (y ?? 0), 0);
+      expect(st.entered).toBe(st.answered + st.abandoned + st.overflowedOut + rejected);
+      answered += st.answered;
+    }
+    expect(s.agents.reduce((x, a) => x + a.stats.answered, 0)).toBeLessThanOrEqual(answered);
+    expect(answered).toBe(this.bridged.size);
   }
 }
 
