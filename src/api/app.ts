@@ -27,9 +27,10 @@ function requestLog(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const start = process.hrtime.bigint();
     res.once('finish', () => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const ms = Math.round(Number(process.hrtime.bigint() - start) / 1e3) / 1e3;
       // Only the path: query strings may carry a token (?token=) or personal data.
-      const entry = { method: req.method, path: req.path, status: res.statusCode, ms };
+      const path = req.originalUrl.split('?')[0];
+      const entry = { method: req.method, path, status: res.statusCode, ms };
       if (res.statusCode >= 500) logger.error(entry, 'request');
       else logger.info(entry, 'request');
     });

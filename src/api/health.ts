@@ -56,12 +56,10 @@ export function healthRouter(options: HealthOptions): Router {
         if (problem !== null) ok = false;
       }),
     );
-    res
-      .status(ok ? 200 : 503)
-      .json({
-        status: ok ? 'ready' : options.stopping() ? 'stopping' : 'not ready',
-        checks: results,
-      });
+    res.status(ok ? 200 : 503).json({
+      status: ok ? 'ready' : options.stopping() ? 'stopping' : 'not ready',
+      checks: results,
+    });
   });
 
   router.get('/metrics', async (_req: Request, res: Response) => {

@@ -1,0 +1,55 @@
+/** Every route of the admin API, in the order the OpenAPI document lists them. */
+import type { AgentStatusRepo } from '../../store/agent-status.ts';
+import type { AgentsRepo } from '../../store/agents.ts';
+import type { CallLogRepo } from '../../store/call-log.ts';
+import type { DepartmentsRepo } from '../../store/departments.ts';
+import type { DidsRepo } from '../../store/dids.ts';
+import type { MembershipsRepo } from '../../store/memberships.ts';
+import type { MobileAllowListRepo } from '../../store/mobile-allow-list.ts';
+import type { RegistrationsRepo } from '../../store/registrations.ts';
+import type { VipCallersRepo } from '../../store/vip-callers.ts';
+import type { ApiEvents } from '../events/api-events.ts';
+import type { RouteDef } from '../http/route.ts';
+import { agentStatusRoutes } from './agent-status.ts';
+import { agentRoutes } from './agents.ts';
+import { callRoutes } from './calls.ts';
+import { departmentRoutes } from './departments.ts';
+import { didRoutes } from './dids.ts';
+import { membershipRoutes } from './memberships.ts';
+import { mobileAllowListRoutes } from './mobile-allow-list.ts';
+import { registrationRoutes } from './registrations.ts';
+import { vipCallerRoutes } from './vip-callers.ts';
+
+/** The repositories the API uses (the store's `createStore(db)` result fits). */
+export interface ApiRepos {
+  departments: DepartmentsRepo;
+  dids: DidsRepo;
+  agents: AgentsRepo;
+  memberships: MembershipsRepo;
+  vipCallers: VipCallersRepo;
+  mobileAllowList: MobileAllowListRepo;
+  registrations: RegistrationsRepo;
+  callLog: CallLogRepo;
+  agentStatus: AgentStatusRepo;
+}
+
+export interface ApiRouteDeps {
+  store: ApiRepos;
+  events: ApiEvents;
+  /** SIP digest realm for the password hashes. */
+  realm: string;
+}
+
+export function apiRoutes({ store, events, realm }: ApiRouteDeps): RouteDef[] {
+  return [
+    ...departmentRoutes({ departments: store.departments, events }),
+    ...didRoutes({ dids: store.dids, events }),
+    ...agentRoutes({ agents: store.agents, events, realm }),
+    ...agentStatusRoutes({ agents: store.agents, agentStatus: store.agentStatus, events }),
+    ...membershipRoutes({ memberships: store.memberships, events }),
+    ...vipCallerRoutes({ vipCallers: store.vipCallers, events }),
+    ...mobileAllowListRoutes({ mobileAllowList: store.mobileAllowList, events }),
+    ...registrationRoutes({ registrations: store.registrations }),
+    ...callRoutes({ callLog: store.callLog }),
+  ];
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { ATTEMPT_RESULTS, CALL_OUTCOMES } from '../../store/call-log.ts';
+import { isoDateTime } from './common.ts';
+
+const toDate = (s: string) => new Date(s);
+
+const timeRange = {
+  /** Inclusive start (ISO 8601 with offset). */
+  from: isoDateTime.transform(toDate).optional(),
+  /** Exclusive end. */
+  to: isoDateTime.transform(toDate).optional(),
+};
+
+const pageParams = {
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  /** `nextCursor` of the previous page. */
+  cursor: z.string().min(1).max(500).optional(),
+};
+
+const rangeInOrder = (v: { from?: Date | undefined; to?: Date | undefined }) =>
+  v.from === undefined || v.to === undefined || v.from < v.to;
+const rangeProblem = { message: 'must be after from', path: ['to'] };
+
+export const callOutcome = z.enum(CALL_OUTCOMES);
+export const attemptResult = z.enum(ATTEMPT_RESULTS);
+
+export const callListQuery = z
+  .strictObject({
+    ...timeRange,
+    departmentId: z.uuid().optional(),
+    /** The agent who answered. */
+    agentId: z.uuid().optional(),
+    /** An outcome, or `live` for calls still in progress. */
+    outcome: z.enum([...CALL_OUTCOMES, 'live']).optional(),
+    /** The caller's number exactly as received. */
+    caller: z.string().min(1).max(200).optional(),
+    ...pageParams,
+  })
+  .refine(rangeInOrder, rangeProblem);
+
+export const attemptListQuery = z
+  .strictObject({
+    ...timeRange,
+    callId: z.string().min(1).max(200).optional(),
+    agentId: z.uuid().optional(),
+    result: attemptResult.optional(),
+    ...pageParams,
+  })
+  .refine(rangeInOrder, rangeProblem);
+
+export const attemptView = z.object({
+  id: z.string(),
+  callId: z.string(),
+  agentId: z.uuid(),
+  device: z.string(),
+  startedAt: isoDateTime,
+  endedAt: isoDateTime.nullable(),
+  result: attemptResult.nullable(),
+  ringS: z.number().nullable(),
+});
+
+export const callView = z.object({
+  id: z.string(),
+  caller: z.string(),
+  dialledNumber: z.string(),
+  departmentId: z.uuid().nullable(),
+  arrivedAt: isoDateTime,
+  answeredAt: isoDateTime.nullable(),
+  endedAt: isoDateTime.nullable(),
+  agentId: z.uuid().nullable(),
+  outcome: callOutcome.nullable(),
+  waitS: z.number().nullable(),
+  talkS: z.number().nullable(),
+  /** The router's explanation: strategy, candidates, the chosen agent, why others were skipped. */
+  routing: z.unknown(),
+  lastEventId: z.number().int(),
+});
+
+export const callDetailView = callView.extend({ attempts: z.array(attemptView) });
+
+export function cursorPage<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}

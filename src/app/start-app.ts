@@ -1,0 +1,142 @@
+/**
+ * The composition root: configuration in, a running application out.
+ *
+ *   config -> logger -> API token -> database (+ migrations) -> store
+ *          -> event bus, metrics -> [SIP edge, srf, media, call control: later issues]
+ *          -> HTTP API + WebSocket events
+ *
+ * `close()` undoes it in reverse: stop accepting HTTP and let in-flight
+ * requests (writes) finish, then stop the layers below, then close the pool.
+ * main.ts calls it on SIGINT/SIGTERM; tests call it in afterEach/afterAll.
+ */
+import { createApiApp } from '../api/app.ts';
+import { type ApiEvents, createEventBus } from '../api/events/api-events.ts';
+import { storeErrorToApi } from '../api/http/store-errors.ts';
+import { type ApiMetrics, createMetrics } from '../api/metrics.ts';
+import { apiRoutes } from '../api/routes/index.ts';
+import { startApiServer } from '../api/server.ts';
+import { createStore, type Db, type Store } from '../store/index.ts';
+import { resolveApiToken } from './api-token.ts';
+import type { Config } from './config.ts';
+import { databaseProblem, migrateDatabase, migrationProblem, openDatabase } from './database.ts';
+import { createLogger, type Logger } from './logger.ts';
+
+export interface StartOptions {
+  /** Default: a JSON logger on stdout at `config.log.level`. */
+  logger?: Logger;
+  /**
+   * An already opened database to use instead of the configured one (tests
+   * use in-memory PGlite). The app owns it and closes it on `close()`.
+   */
+  db?: Db;
+  /** Process metrics in /metrics (default true). */
+  defaultMetrics?: boolean;
+}
+
+export interface AcdApp {
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 */
+  httpUrl: string;
+  config: Config;
+  /** The admin bearer token in effect (configured, read from or written to `tokenFile`). */
+  token: string;
+  tokenFile: string | null;
+  logger: Logger;
+  /** Publish call and agent events here; the WebSocket stream forwards every event. */
+  events: ApiEvents;
+  /** Register further Prometheus metrics on `metrics.registry`. */
+  metrics: ApiMetrics;
+  store: Store;
+  /** Graceful stop; safe to call more than once (later calls return the same promise). */
+  close(): Promise<void>;
+}
+
+type Closer = { name: string; close: () => Promise<void> };
+
+export async function startApp(config: Config, options: StartOptions = {}): Promise<AcdApp> {
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  // Closed in reverse order of opening, also when the start fails half-way.
+  const closers: Closer[] = [];
+  const closeAll = async () => {
+    for (const c of closers.splice(0).reverse()) {
+      try {
+        await c.close();
+      } catch (err) {
+        logger.error({ err, component: c.name }, 'error while closing');
+      }
+    }
+  };
+
+  try {
+    const token = await resolveApiToken(config, logger);
+    const db = options.db ?? (await openDatabase(config, logger));
+    closers.push({ name: 'database', close: () => db.close() });
+    await migrateDatabase(db, logger);
+    const store = createStore(db);
+
+    const events = createEventBus({
+      onListenerError: (err, event) =>
+        logger.error({ err, type: event.type }, 'event listener failed'),
+    });
+    const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+
+    // Later issues start here, between the store and the HTTP API, pushing a
+    // closer each: the embedded SIP server (edge) unless drachtio.host is set,
+    // drachtio-srf connected to it, media (embedded RTP or FreeSWITCH), and
+    // call control subscribed to `events` and publishing to it. Their closers
+    // run before the database's, so in-flight call-log writes finish first.
+
+    let stopping = false;
+    const app = createApiApp({
+      logger,
+      metrics,
+      tokens: { admin: token.token, read: config.api.readToken },
+      routes: apiRoutes({ store, events, realm: config.sip.realm }),
+      checks: {
+        database: () => databaseProblem(db),
+        migrations: () => migrationProblem(db),
+      },
+      stopping: () => stopping,
+      info: {
+        title: 'open-acd admin API',
+        version: '0.1.0',
+        description: 'Departments, numbers, agents, memberships, status, call log; bearer token.',
+      },
+      mapError: storeErrorToApi,
+    });
+    const server = await startApiServer({
+      app,
+      host: config.http.host,
+      port: config.http.port,
+      tokens: { admin: token.token, read: config.api.readToken },
+      events,
+      onError: (err) => logger.warn({ err }, 'HTTP server error'),
+    });
+    closers.push({
+      name: 'http',
+      close: async () => {
+        stopping = true;
+        await server.close(config.shutdown.graceMs);
+      },
+    });
+    logger.info({ url: server.url }, 'admin API listening');
+
+    let closing: Promise<void> | null = null;
+    return {
+      httpUrl: server.url,
+      config,
+      token: token.token,
+      tokenFile: token.file ?? null,
+      logger,
+      events,
+      metrics,
+      store,
+      close() {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
