@@ -1,0 +1,46 @@
+/**
+ * Counted one-shot timers. Every timer the server arms goes through a
+ * `Timer`, so `stats().timers` proves that none is left behind: the count
+ * drops exactly once, when the timer fires or is cleared, whichever comes first.
+ */
+import type { Counters } from './stats.ts';
+
+export class Timer {
+  private handle: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly counters: Counters,
+    ms: number,
+    fn: () => void,
+  ) {
+    counters.timers++;
+    this.handle = setTimeout(() => {
+      this.handle = undefined;
+      counters.timers--;
+      fn();
+    }, ms);
+    // Timers never keep the process alive on their own; sockets do.
+    this.handle.unref();
+  }
+
+  get active(): boolean {
+    return this.handle !== undefined;
+  }
+
+  clear(): void {
+    if (this.handle === undefined) return;
+    clearTimeout(this.handle);
+    this.handle = undefined;
+    this.counters.timers--;
+  }
+}
+
+/** Resolved RFC 3261 timer values (ms). */
+export interface TimerValues {
+  t1: number;
+  t2: number;
+  t4: number;
+  /** 64*T1: Timers B, F, H, J and the pending-request guard. */
+  t64: number;
+  timerC: number;
+}

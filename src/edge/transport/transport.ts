@@ -1,0 +1,303 @@
+/**
+ * SIP transports (RFC 3261 §18): UDP sockets, TCP listeners and TCP
+ * connections (inbound and outbound, reused per remote address), parsing and
+ * triage of every received message. Malformed requests are answered 400 (or
+ * whatever the triage says) when answerable, everything else unreadable is
+ * dropped; nothing received can throw out of here.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import os from 'node:os';
+import type { Logger } from 'pino';
+import {
+  buildResponse,
+  parseSipMessage,
+  type SipMessage,
+  SipStreamFramer,
+  serializeSipMessage,
+  triage,
+} from '../sip/index.ts';
+import type { Counters } from '../stats.ts';
+import type { BoundAddress, SipListen, SipProtocol } from '../types.ts';
+
+/** A local SIP endpoint: what we bound and what we write into Via/Contact. */
+export interface LocalEndpoint {
+  protocol: SipProtocol;
+  /** Bound address (may be 0.0.0.0). */
+  host: string;
+  port: number;
+  /** Address written into Via/Contact and reported to apps. */
+  advertised: string;
+}
+
+/** The peer of a message: where it came from, or where to send. */
+export interface Remote {
+  protocol: SipProtocol;
+  address: string;
+  port: number;
+  /** For TCP: the connection the message arrived on (responses go back on it). */
+  conn?: TcpConn;
+}
+
+export interface Inbound {
+  msg: SipMessage;
+  /** Size in bytes as received. */
+  bytes: number;
+  src: Remote;
+  local: LocalEndpoint;
+}
+
+export interface TransportEvents {
+  onMessage(inb: Inbound): void;
+  /** A TCP connection to `key` (`address:port`) failed or closed before its messages could go out. */
+  onConnectFailed(remote: Remote): void;
+}
+
+/** Idle TCP connections are closed after this long (RFC 5626-style keep-alives reset it). */
+const TCP_IDLE_MS = 10 * 60 * 1000;
+
+export class TcpConn {
+  readonly framer = new SipStreamFramer();
+  closed = false;
+  constructor(
+    readonly socket: net.Socket,
+    readonly key: string,
+    readonly local: LocalEndpoint,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+  ) {}
+}
+
+export class Transport {
+  private readonly udp: Array<{ sock: dgram.Socket; local: LocalEndpoint }> = [];
+  private readonly tcpServers: Array<{ server: net.Server; local: LocalEndpoint }> = [];
+  private readonly tcpConns = new Map<string, TcpConn>();
+  readonly locals: LocalEndpoint[] = [];
+
+  constructor(
+    private readonly listen: SipListen[],
+    private readonly advertisedAddress: string | undefined,
+    private readonly counters: Counters,
+    private readonly events: TransportEvents,
+    private readonly log: Logger | undefined,
+  ) {}
+
+  async start(): Promise<void> {
+    // UDP first, so that a TCP entry with port 0 can take the same port.
+    const udpPorts = new Map<string, number>();
+    for (const l of this.listen.filter((x) => x.protocol === 'udp')) {
+      const local = await this.bindUdp(l);
+      udpPorts.set(l.host, local.port);
+    }
+    for (const l of this.listen.filter((x) => x.protocol === 'tcp')) {
+      let port = l.port;
+      if (port === 0) port = udpPorts.get(l.host) ?? 0;
+      await this.bindTcp({ ...l, port });
+    }
+  }
+
+  get bound(): BoundAddress[] {
+    return this.locals.map((l) => ({ protocol: l.protocol, host: l.host, port: l.port }));
+  }
+
+  /** The endpoint used to send over `protocol` (the first one configured). */
+  localFor(protocol: SipProtocol): LocalEndpoint | undefined {
+    return this.locals.find((l) => l.protocol === protocol);
+  }
+
+  /** True when `host:port` is one of our own SIP addresses (loop prevention, §7.2). */
+  isLocalAddress(host: string, port: number): boolean {
+    const h = host.toLowerCase();
+    for (const l of this.locals) {
+      if (l.port !== port) continue;
+      if (h === l.advertised || h === l.host) return true;
+      if (h === 'localhost' && (l.host === '127.0.0.1' || l.host === '0.0.0.0')) return true;
+      if (l.host === '0.0.0.0' && isOwnInterfaceAddress(h)) return true;
+    }
+    return false;
+  }
+
+  /** Sends bytes to `dest`. Returns the endpoint used (for echoes), or undefined if none exists. */
+  send(dest: Remote, buf: Buffer, kind: string): LocalEndpoint | undefined {
+    this.counters.messagesOut++;
+    if (this.log?.isLevelEnabled('debug')) {
+      this.log.debug({ to: `${dest.protocol}/${dest.address}:${dest.port}`, kind }, `SIP out\n${buf.toString('utf8')}`);
+    }
+    if (dest.protocol === 'udp') {
+      const u = this.udp[0];
+      if (!u) return undefined;
+      u.sock.send(buf, dest.port, dest.address, (err) => {
+        if (err) this.log?.debug({ err }, 'udp send failed');
+      });
+      return u.local;
+    }
+    let conn = dest.conn && !dest.conn.closed ? dest.conn : this.tcpConns.get(`${dest.address}:${dest.port}`);
+    if (!conn || conn.closed) conn = this.connect(dest);
+    if (!conn) return undefined;
+    conn.socket.write(buf);
+    return conn.local;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.tcpConns.values()) c.socket.destroy();
+    this.tcpConns.clear();
+    await Promise.all([
+      ...this.udp.map((u) => new Promise<void>((r) => u.sock.close(() => r()))),
+      ...this.tcpServers.map((t) => new Promise<void>((r) => t.server.close(() => r()))),
+    ]);
+  }
+
+  private advertise(host: string): string {
+    if (this.advertisedAddress) return this.advertisedAddress;
+    if (host === '0.0.0.0' || host === '::') return firstExternalIPv4() ?? '127.0.0.1';
+    return host;
+  }
+
+  private bindUdp(l: SipListen): Promise<LocalEndpoint> {
+    return new Promise((resolve, reject) => {
+      const sock = dgram.createSocket({ type: net.isIPv6(l.host) ? 'udp6' : 'udp4', reuseAddr: false });
+      sock.once('error', reject);
+      sock.bind(l.port, l.host, () => {
+        sock.off('error', reject);
+        sock.on('error', (err) => this.log?.warn({ err }, 'udp socket error'));
+        // Large buffers: a burst of calls must not be dropped by the kernel.
+        try {
+          sock.setRecvBufferSize(4 * 1024 * 1024);
+          sock.setSendBufferSize(4 * 1024 * 1024);
+        } catch {
+          // Not fatal: the system limit may be lower.
+        }
+        const a = sock.address();
+        const local: LocalEndpoint = { protocol: 'udp', host: a.address, port: a.port, advertised: this.advertise(a.address) };
+        this.udp.push({ sock, local });
+        this.locals.push(local);
+        sock.on('message', (data, rinfo) => this.onDatagram(data, rinfo, local));
+        resolve(local);
+      });
+    });
+  }
+
+  private bindTcp(l: SipListen): Promise<LocalEndpoint> {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer((socket) => this.adopt(socket, local));
+      let local: LocalEndpoint;
+      server.once('error', reject);
+      server.listen(l.port, l.host, () => {
+        server.off('error', reject);
+        server.on('error', (err) => this.log?.warn({ err }, 'tcp server error'));
+        const a = server.address() as net.AddressInfo;
+        local = { protocol: 'tcp', host: a.address, port: a.port, advertised: this.advertise(a.address) };
+        this.tcpServers.push({ server, local });
+        this.locals.push(local);
+        resolve(local);
+      });
+    });
+  }
+
+  private onDatagram(data: Buffer, rinfo: dgram.RemoteInfo, local: LocalEndpoint): void {
+    this.counters.messagesIn++;
+    // Keep-alives (CRLF) on UDP are ignored silently.
+    if (data.length <= 4 && data.every((b) => b === 13 || b === 10)) return;
+    const src: Remote = { protocol: 'udp', address: rinfo.address, port: rinfo.port };
+    this.handle(parseSipMessage(data, { datagram: true }), data, src, local);
+  }
+
+  private handle(
+    result: ReturnType<typeof parseSipMessage>,
+    data: Buffer,
+    src: Remote,
+    local: LocalEndpoint,
+  ): void {
+    if (this.log?.isLevelEnabled('debug')) {
+      this.log.debug({ from: `${src.protocol}/${src.address}:${src.port}` }, `SIP in\n${data.toString('utf8')}`);
+    }
+    try {
+      const t = triage(result);
+      if (t.action === 'accept') {
+        this.events.onMessage({ msg: t.message, bytes: data.length, src, local });
+        return;
+      }
+      this.counters.badMessages++;
+      if (t.action === 'reject') {
+        const res = buildResponse(t.request, t.status, t.reason, t.headers);
+        this.send(src, serializeSipMessage(res), 'reject');
+      }
+      this.log?.debug({ detail: t.detail }, 'bad SIP message');
+    } catch (err) {
+      this.log?.error({ err }, 'error handling SIP message');
+    }
+  }
+
+  private adopt(socket: net.Socket, local: LocalEndpoint): TcpConn {
+    const address = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const port = socket.remotePort ?? 0;
+    const key = `${address}:${port}`;
+    const conn = new TcpConn(socket, key, local, address, port);
+    this.register(conn);
+    return conn;
+  }
+
+  private register(conn: TcpConn): void {
+    const { socket } = conn;
+    this.tcpConns.set(conn.key, conn);
+    this.counters.tcpConnections++;
+    socket.setNoDelay(true);
+    socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
+    const src: Remote = { protocol: 'tcp', address: conn.remoteAddress, port: conn.remotePort, conn };
+    socket.on('data', (chunk: Buffer) => {
+      for (const item of conn.framer.push(chunk)) {
+        if (item.kind === 'ping') {
+          socket.write('\r\n');
+        } else if (item.kind === 'message') {
+          this.counters.messagesIn++;
+          this.handle(item.result, item.bytes, src, conn.local);
+        } else {
+          this.counters.messagesIn++;
+          this.counters.badMessages++;
+          if (item.request && item.request.method !== 'ACK') {
+            const res = buildResponse(item.request, item.status, 'Bad Request');
+            socket.write(serializeSipMessage(res));
+          }
+          socket.end();
+        }
+      }
+    });
+    socket.on('error', (err) => this.log?.debug({ err, key: conn.key }, 'tcp connection error'));
+    socket.on('close', () => {
+      if (conn.closed) return;
+      conn.closed = true;
+      this.counters.tcpConnections--;
+      if (this.tcpConns.get(conn.key) === conn) this.tcpConns.delete(conn.key);
+    });
+  }
+
+  private connect(dest: Remote): TcpConn | undefined {
+    const local = this.localFor('tcp');
+    if (!local) return undefined;
+    const socket = net.connect({ host: dest.address, port: dest.port });
+    const conn = new TcpConn(socket, `${dest.address}:${dest.port}`, local, dest.address, dest.port);
+    let connected = false;
+    socket.once('connect', () => {
+      connected = true;
+    });
+    socket.once('close', () => {
+      if (!connected) this.events.onConnectFailed({ protocol: 'tcp', address: dest.address, port: dest.port });
+    });
+    this.register(conn);
+    return conn;
+  }
+}
+
+function firstExternalIPv4(): string | undefined {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+function isOwnInterfaceAddress(host: string): boolean {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.address === host) return true;
+  }
+  return false;
+}

@@ -1,0 +1,132 @@
+/**
+ * Server transactions (RFC 3261 §17.2, with the RFC 6026 "Accepted" state
+ * for 2xx to INVITE).
+ *
+ *   INVITE:     proceeding --1xx--> proceeding
+ *               proceeding --2xx--> accepted  (2xx resent on Timer G until the
+ *                                              TU reports the ACK; Timer H → onAckTimeout)
+ *               proceeding --3xx-6xx--> completed (Timer G resend, Timer H)
+ *               completed --ACK--> confirmed (Timer I) --> terminated
+ *   non-INVITE: trying --1xx--> proceeding --final--> completed (Timer J) --> terminated
+ *
+ * Retransmitted requests are absorbed in trying and answered with the last
+ * response afterwards. Every timer is owned by a state and cleared when the
+ * state is left.
+ */
+import type { SipRequest } from '../sip/index.ts';
+import { Timer } from '../timers.ts';
+import type { Remote } from '../transport/transport.ts';
+import type { TxnLayer } from './layer.ts';
+
+export type ServerState = 'trying' | 'proceeding' | 'accepted' | 'completed' | 'confirmed' | 'terminated';
+
+export interface ServerTxnUser {
+  /** 2xx to INVITE never acknowledged within 64*T1. */
+  onAckTimeout?(txn: ServerTxn): void;
+  /** Non-2xx final never acknowledged within 64*T1. */
+  onTerminated?(txn: ServerTxn): void;
+}
+
+export class ServerTxn {
+  state: ServerState;
+  readonly isInvite: boolean;
+  lastResponse: Buffer | undefined;
+  lastStatus = 0;
+  user: ServerTxnUser | undefined;
+  private retrans: Timer | undefined;
+  private timeout: Timer | undefined;
+  private interval: number;
+
+  constructor(
+    private readonly layer: TxnLayer,
+    readonly key: string,
+    readonly request: SipRequest,
+    readonly remote: Remote,
+  ) {
+    this.isInvite = request.method === 'INVITE';
+    this.state = this.isInvite ? 'proceeding' : 'trying';
+    this.interval = layer.timers.t1;
+  }
+
+  get reliable(): boolean {
+    return this.remote.protocol !== 'udp';
+  }
+
+  /** A retransmission of the request arrived. */
+  onRetransmit(): void {
+    if (this.lastResponse && this.state !== 'trying' && this.state !== 'terminated' && this.state !== 'confirmed') {
+      this.layer.resend(this.remote, this.lastResponse);
+    }
+  }
+
+  /** ACK with this transaction's branch (non-2xx final). */
+  onAck(): void {
+    if (this.state !== 'completed') return;
+    this.state = 'confirmed';
+    this.clearTimers();
+    const t4 = this.reliable ? 0 : this.layer.timers.t4;
+    this.timeout = new Timer(this.layer.counters, t4, () => this.terminate());
+  }
+
+  /** The TU saw the ACK for our 2xx (matched through the dialog). */
+  onAckFor2xx(): void {
+    if (this.state !== 'accepted') return;
+    this.terminate();
+  }
+
+  /** Sends a response through the transaction. Returns false if the transaction can no longer respond. */
+  respond(status: number, bytes: Buffer): boolean {
+    if (this.state === 'terminated' || this.state === 'completed' || this.state === 'confirmed' || this.state === 'accepted') {
+      return false;
+    }
+    this.lastResponse = bytes;
+    this.lastStatus = status;
+    this.layer.transport.send(this.remote, bytes, `response ${status}`);
+    if (status < 200) {
+      if (this.state === 'trying') this.state = 'proceeding';
+      return true;
+    }
+    const t = this.layer.timers;
+    if (this.isInvite) {
+      this.state = status < 300 ? 'accepted' : 'completed';
+      if (!this.reliable) {
+        this.interval = t.t1;
+        this.retrans = new Timer(this.layer.counters, this.interval, () => this.retransmit());
+      }
+      this.timeout = new Timer(this.layer.counters, t.t64, () => {
+        this.timeout = undefined;
+        const accepted = this.state === 'accepted';
+        this.terminate();
+        if (accepted) this.user?.onAckTimeout?.(this);
+        else this.user?.onTerminated?.(this);
+      });
+    } else {
+      this.state = 'completed';
+      this.timeout = new Timer(this.layer.counters, this.reliable ? 0 : t.t64, () => this.terminate());
+    }
+    return true;
+  }
+
+  /** Timer G: resend the final response, doubling up to T2. */
+  private retransmit(): void {
+    this.retrans = undefined;
+    if ((this.state !== 'completed' && this.state !== 'accepted') || !this.lastResponse) return;
+    this.layer.resend(this.remote, this.lastResponse);
+    this.interval = Math.min(this.interval * 2, this.layer.timers.t2);
+    this.retrans = new Timer(this.layer.counters, this.interval, () => this.retransmit());
+  }
+
+  private clearTimers(): void {
+    this.retrans?.clear();
+    this.retrans = undefined;
+    this.timeout?.clear();
+    this.timeout = undefined;
+  }
+
+  terminate(): void {
+    if (this.state === 'terminated') return;
+    this.state = 'terminated';
+    this.clearTimers();
+    this.layer.removeServer(this);
+  }
+}

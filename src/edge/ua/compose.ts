@@ -1,0 +1,104 @@
+/**
+ * Rules the server applies to SIP text written by the app
+ * (drachtio-wire.md §4.4, §4.5): immutable and malformed headers dropped,
+ * canonical capitalisation, `@localhost` rewrite, Content-Type detection.
+ */
+import { parseNameAddr, type SipHeader } from '../sip/index.ts';
+import { isToken } from '../sip/syntax.ts';
+
+/** Headers the app may not set. */
+const IMMUTABLE = new Set(['via', 'route', 'record-route', 'rseq', 'content-length', 'v', 'l']);
+
+const WELL_KNOWN = [
+  'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Max-Forwards', 'Content-Type', 'Expires', 'Min-Expires',
+  'User-Agent', 'Server', 'Subject', 'Allow', 'Supported', 'Require', 'Proxy-Require', 'Unsupported',
+  'Event', 'Allow-Events', 'Subscription-State', 'Authorization', 'Proxy-Authorization',
+  'WWW-Authenticate', 'Proxy-Authenticate', 'Authentication-Info', 'Proxy-Authentication-Info',
+  'Refer-To', 'Referred-By', 'Replaces', 'Session-Expires', 'Min-SE', 'Reason', 'Warning', 'Error-Info',
+  'Retry-After', 'Priority', 'Organization', 'Call-Info', 'Alert-Info', 'Reply-To', 'In-Reply-To',
+  'Accept', 'Accept-Encoding', 'Accept-Language', 'Content-Encoding', 'Content-Language',
+  'Content-Disposition', 'Date', 'Timestamp', 'RAck', 'Path', 'Service-Route', 'Privacy',
+  'P-Asserted-Identity', 'P-Preferred-Identity', 'Remote-Party-ID', 'Security-Client',
+  'Security-Server', 'Security-Verify', 'SIP-ETag', 'SIP-If-Match', 'MIME-Version', 'Accept-Contact',
+  'Reject-Contact', 'Request-Disposition',
+];
+const CANONICAL = new Map<string, string>();
+for (const n of WELL_KNOWN) CANONICAL.set(n.toLowerCase().replace(/_/g, '-'), n);
+// Compact forms an app might use.
+for (const [c, n] of [
+  ['f', 'From'], ['t', 'To'], ['i', 'Call-ID'], ['m', 'Contact'], ['c', 'Content-Type'],
+  ['k', 'Supported'], ['s', 'Subject'], ['o', 'Event'], ['r', 'Refer-To'], ['b', 'Referred-By'],
+  ['e', 'Content-Encoding'], ['x', 'Session-Expires'], ['u', 'Allow-Events'],
+] as const) {
+  CANONICAL.set(c, n);
+}
+
+/** Lower-case key with `_` ≡ `-`. */
+export function appHeaderKey(name: string): string {
+  return name.toLowerCase().replace(/_/g, '-');
+}
+
+/** The name as the server writes it: canonical for well-known headers, `X-` kept, others capitalised per dash. */
+export function outputName(name: string): string {
+  const key = appHeaderKey(name);
+  const known = CANONICAL.get(key);
+  if (known) return known;
+  if (key.startsWith('x-')) return name;
+  return key.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase());
+}
+
+/**
+ * App headers that may go on the wire, renamed per `outputName`, with
+ * `@localhost` rewritten in From/To/Contact/P-Asserted-Identity.
+ */
+export function cleanAppHeaders(headers: readonly SipHeader[], localHostPort: string): SipHeader[] {
+  const out: SipHeader[] = [];
+  for (const h of headers) {
+    const name = h.name.trim();
+    if (!isToken(name) || /[\r\n]/.test(h.value)) continue;
+    const key = appHeaderKey(name);
+    if (IMMUTABLE.has(key)) continue;
+    const outName = outputName(name);
+    let value = h.value.trim();
+    if (LOCALHOST_HEADERS.has(outName) && value.includes('@localhost')) value = rewriteLocalhost(value, localHostPort);
+    out.push({ name: outName, value });
+  }
+  return out;
+}
+
+const LOCALHOST_HEADERS = new Set(['From', 'To', 'Contact', 'P-Asserted-Identity']);
+
+/**
+ * `sip:1000@localhost` → `<sip:1000@HOST:PORT>`; display name and header
+ * parameters survive, no transport parameter is added (§4.4).
+ */
+export function rewriteLocalhost(value: string, hostPort: string): string {
+  const na = parseNameAddr(value);
+  if (!na) return value.replace(/@localhost(:\d+)?/g, `@${hostPort}`);
+  const uri = na.uri.replace(/@localhost(:\d+)?/, `@${hostPort}`);
+  let out = na.displayName !== undefined ? `${quoteDisplay(na.displayName)} <${uri}>` : `<${uri}>`;
+  for (const [k, v] of Object.entries(na.params)) out += v === null ? `;${k}` : `;${k}=${v}`;
+  return out;
+}
+
+function quoteDisplay(name: string): string {
+  return `"${name.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+/** Index of the first header with one of the keys (app spelling tolerated). */
+export function findAppHeader(headers: readonly SipHeader[], key: string): number {
+  for (let i = 0; i < headers.length; i++) {
+    if (appHeaderKey((headers[i] as SipHeader).name) === key) return i;
+  }
+  return -1;
+}
+
+/** True when the body looks like SDP (§4.5). */
+export function isSdp(body: Buffer): boolean {
+  return body.length >= 3 && body[0] === 0x76 && body[1] === 0x3d && body[2] === 0x30;
+}
+
+/** Adds the tag parameter to a From/To value. */
+export function withTag(value: string, tag: string): string {
+  return `${value};tag=${tag}`;
+}
