@@ -284,3 +284,19 @@ export const PEER_SDP = [
   'm=audio 41000 RTP/AVP 0',
   '',
 ].join('\r\n');
+
+/** CANCEL for an INVITE the peer sent: same Request-URI, Via (branch), From, To, Call-ID and CSeq number. */
+export function buildCancel(invite: string): string {
+  const head = (invite.split('\r\n\r\n')[0] ?? '').split('\r\n');
+  const lines = [head[0]?.replace(/^INVITE /, 'CANCEL ') ?? ''];
+  for (const line of head.slice(1)) {
+    const name = line.slice(0, line.indexOf(':')).trim().toLowerCase();
+    if (
+      ['via', 'v', 'from', 'f', 'to', 't', 'call-id', 'i', 'max-forwards', 'route'].includes(name)
+    )
+      lines.push(line);
+    if (name === 'cseq') lines.push(line.replace(/INVITE\s*$/, 'CANCEL'));
+  }
+  lines.push('Content-Length: 0', '', '');
+  return lines.join('\r\n');
+}
