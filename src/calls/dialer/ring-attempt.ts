@@ -1,0 +1,334 @@
+/**
+ * One ring attempt: the engine's `ring` action for one agent, forked to the
+ * agent's devices (legs). First 2xx wins; every other leg is cancelled.
+ *
+ * ```
+ *                legs built         first 2xx             bridge
+ *   planning ─────────────▶ ringing ─────────▶ answered ─────────▶ connected
+ *     │ │                    │   │                 │
+ *     │ │ no legs / error    │   │ every leg failed │ dropLateAnswer / cancel
+ *     │ └──────────────▶ failed ◀┘                 ▼
+ *     │ cancel / timeout        │ cancel / timeout  dropped (winner ACKed and BYEd)
+ *     └──────────────▶ cancelled ◀┘
+ * ```
+ *
+ * - `planning` and `ringing` share the ring deadline: each arms a timer for
+ *   what is left of it; leaving the state clears it.
+ * - Leaving `ringing` cancels every leg that is not final; late 2xx on those
+ *   legs are dropped by the legs themselves.
+ * - `ended` is reported once, when the attempt reaches a final state, with
+ *   the result and ring time for the call log; `settled` resolves once the
+ *   attempt is final AND every leg is final (nothing left to release).
+ * - In `answered` the attempt holds the winning dialog until the engine says
+ *   `bridge` (the session takes it: `takeAnswer`) or `dropLateAnswer`.
+ */
+import type { Scheduler } from '../session/scheduler.ts';
+import type { CallDialog, SipUac } from '../session/sip.ts';
+import { type RingFailureCause, ringFailureOf } from '../session/sip-failure.ts';
+import { StateMachine, type Transition, type TransitionTable } from '../session/state-machine.ts';
+import { Leg, type LegOwner, type LegSpec, type LegState } from './leg.ts';
+
+export type AttemptState =
+  | 'planning'
+  | 'ringing'
+  | 'answered'
+  | 'connected'
+  | 'failed'
+  | 'cancelled'
+  | 'dropped';
+
+export const ATTEMPT_TRANSITIONS: TransitionTable<AttemptState> = {
+  planning: ['ringing', 'failed', 'cancelled'],
+  ringing: ['answered', 'failed', 'cancelled'],
+  answered: ['connected', 'dropped'],
+  connected: [],
+  failed: [],
+  cancelled: [],
+  dropped: [],
+};
+
+/** What the call log keeps of an attempt (store `AttemptResult` values). */
+export type AttemptResult =
+  | 'answered'
+  | 'no-answer'
+  | 'busy'
+  | 'declined'
+  | 'unreachable'
+  | 'cancelled';
+
+export interface LegRecord {
+  id: string;
+  kind: 'softphone' | 'mobile';
+  device: string;
+  state: LegState;
+  status: number | null;
+}
+
+export interface AttemptRecord {
+  attemptId: string;
+  callId: string;
+  agentId: string;
+  result: AttemptResult;
+  startedAt: number;
+  endedAt: number;
+  ringMs: number;
+  /** The device that answered (answered attempts). */
+  answeredBy: LegRecord | null;
+  legs: LegRecord[];
+}
+
+export interface AttemptListener {
+  /** First provisional response from any leg. */
+  ringing?(attempt: RingAttempt, leg: Leg): void;
+  /** First 2xx: tell the engine `agentAnswered`. */
+  answered(attempt: RingAttempt): void;
+  /** Every leg failed: tell the engine `ringFailed`. */
+  failed(attempt: RingAttempt, cause: RingFailureCause): void;
+  /** Our ring deadline passed: tell the engine `ringTimedOut`. */
+  timedOut(attempt: RingAttempt): void;
+  /** The attempt reached a final state (exactly once): write the call log. */
+  ended(attempt: RingAttempt, record: AttemptRecord): void;
+}
+
+export interface AttemptOptions {
+  attemptId: string;
+  callId: string;
+  agentId: string;
+  uac: SipUac;
+  scheduler: Scheduler;
+  listener: AttemptListener;
+  /** Ring deadline from now; null = only the engine times the ring out. */
+  timeoutMs: number | null;
+  onTransition?: (what: string, t: Transition<string>) => void;
+}
+
+export class RingAttempt implements LegOwner {
+  readonly #fsm: StateMachine<AttemptState>;
+  readonly #o: AttemptOptions;
+  readonly #legs: Leg[] = [];
+  readonly #startedAt: number;
+  readonly #deadline: number | null;
+  #winner: Leg | null = null;
+  #dialog: CallDialog | null = null;
+  #endedAt: number | null = null;
+  #result: AttemptResult | null = null;
+  #resolveSettled!: () => void;
+  /** Resolves once the attempt and every leg are final. */
+  readonly settled: Promise<void>;
+
+  constructor(options: AttemptOptions) {
+    this.#o = options;
+    this.#startedAt = options.scheduler.now();
+    this.#deadline = options.timeoutMs === null ? null : this.#startedAt + options.timeoutMs;
+    this.#fsm = new StateMachine(
+      `attempt ${options.attemptId}`,
+      'planning',
+      ATTEMPT_TRANSITIONS,
+      options.scheduler,
+      (t) => options.onTransition?.(`attempt ${options.attemptId}`, t),
+    );
+    this.settled = new Promise((resolve) => {
+      this.#resolveSettled = resolve;
+    });
+    this.#armDeadline();
+  }
+
+  get id(): string {
+    return this.#o.attemptId;
+  }
+
+  get callId(): string {
+    return this.#o.callId;
+  }
+
+  get agentId(): string {
+    return this.#o.agentId;
+  }
+
+  get state(): AttemptState {
+    return this.#fsm.state;
+  }
+
+  get final(): boolean {
+    return this.#fsm.final;
+  }
+
+  get legs(): readonly Leg[] {
+    return this.#legs;
+  }
+
+  get history(): readonly Transition<AttemptState>[] {
+    return this.#fsm.history;
+  }
+
+  get winner(): Leg | null {
+    return this.#winner;
+  }
+
+  /** Timers still armed by the attempt and its legs (0 once settled). */
+  get pendingTimers(): number {
+    return this.#fsm.pendingTimers + this.#legs.reduce((n, l) => n + l.pendingTimers, 0);
+  }
+
+  /** Builds the legs (async: registrations are looked up) and starts them. */
+  start(plan: () => Promise<LegSpec[]>): void {
+    let p: Promise<LegSpec[]>;
+    try {
+      p = plan();
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.then(
+      (specs) => this.#ring(specs),
+      () => this.#planFailed(),
+    );
+  }
+
+  /** The engine (or the caller leaving) stops this attempt. Idempotent. */
+  cancel(reason: string): void {
+    switch (this.#fsm.state) {
+      case 'planning':
+      case 'ringing':
+        this.#end('cancelled', reason === 'timeout' ? 'no-answer' : 'cancelled', reason);
+        return;
+      case 'answered':
+        this.dropAnswer(reason);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** `bridge`: hands the winning dialog to the session. Null if the attempt is not answered. */
+  takeAnswer(): CallDialog | null {
+    if (!this.#fsm.is('answered') || !this.#dialog) return null;
+    const dialog = this.#dialog;
+    this.#dialog = null;
+    this.#end('connected', 'answered', 'bridged');
+    return dialog;
+  }
+
+  /** `dropLateAnswer` (or cancel after the answer): ACK was sent by srf; BYE the agent. */
+  dropAnswer(reason: string): void {
+    if (!this.#fsm.is('answered')) return;
+    const dialog = this.#dialog;
+    this.#dialog = null;
+    this.#end('dropped', 'cancelled', reason);
+    if (dialog) void dialog.end(reason).then(() => this.#checkSettled());
+  }
+
+  // ---------------------------------------------------------------- legs
+
+  legRinging(leg: Leg): void {
+    if (this.#fsm.is('ringing')) this.#o.listener.ringing?.(this, leg);
+  }
+
+  legAnswered(leg: Leg, dialog: CallDialog): boolean {
+    if (!this.#fsm.is('ringing')) return false;
+    this.#winner = leg;
+    this.#dialog = dialog;
+    this.#endedAt = this.#o.scheduler.now(); // ring time ends at the answer
+    this.#fsm.to('answered', `2xx on ${leg.id}`);
+    this.#cancelLegs('answered elsewhere');
+    this.#o.listener.answered(this);
+    return true;
+  }
+
+  legSettled(_leg: Leg): void {
+    if (this.#fsm.is('ringing')) {
+      const live = this.#legs.filter((l) => !l.final);
+      if (live.length > 0 && live.some((l) => !l.waiting)) {
+        // Still ringing somewhere.
+      } else if (live.length > 0) {
+        // Only delayed legs are left (softphone-then-mobile): no reason to wait.
+        for (const l of live) l.startNow();
+      } else {
+        const cause = ringFailureOf(this.#legs.map((l) => l.failure ?? 'failed'));
+        this.#end('failed', cause, `every leg failed (${cause})`);
+        this.#o.listener.failed(this, cause);
+      }
+    }
+    this.#checkSettled();
+  }
+
+  // ------------------------------------------------------------ internal
+
+  #armDeadline(): void {
+    if (this.#deadline === null) return;
+    this.#fsm.after(this.#deadline - this.#o.scheduler.now(), () => {
+      this.#end('cancelled', 'no-answer', 'ring timeout');
+      this.#o.listener.timedOut(this);
+    });
+  }
+
+  #ring(specs: LegSpec[]): void {
+    if (!this.#fsm.is('planning')) return; // cancelled while the plan was being built
+    if (specs.length === 0) {
+      this.#end('failed', 'unreachable', 'no device to ring');
+      this.#o.listener.failed(this, 'unreachable');
+      return;
+    }
+    this.#fsm.to('ringing', `${specs.length} legs`);
+    this.#armDeadline();
+    for (const spec of specs) {
+      this.#legs.push(
+        new Leg(spec, this.#o.uac, this.#o.scheduler, this, (leg, t) =>
+          this.#o.onTransition?.(`leg ${this.id}/${leg.id}`, t),
+        ),
+      );
+    }
+    // Copy: a leg may settle synchronously (uac throws) and change the list's meaning.
+    for (const leg of [...this.#legs]) {
+      if (!this.#fsm.is('ringing')) break;
+      leg.begin();
+    }
+  }
+
+  #planFailed(): void {
+    if (!this.#fsm.is('planning')) return;
+    this.#end('failed', 'unreachable', 'could not build the legs');
+    this.#o.listener.failed(this, 'unreachable');
+  }
+
+  #cancelLegs(cause: string): void {
+    for (const leg of [...this.#legs]) if (leg !== this.#winner) leg.cancel(cause);
+  }
+
+  #end(state: Exclude<AttemptState, 'planning' | 'ringing' | 'answered'>, result: AttemptResult, cause: string): void {
+    this.#fsm.to(state, cause);
+    this.#endedAt ??= this.#o.scheduler.now();
+    this.#result = result;
+    this.#cancelLegs(cause);
+    this.#o.listener.ended(this, this.record());
+    this.#checkSettled();
+  }
+
+  #checkSettled(): void {
+    if (this.#fsm.final && this.#dialog === null && this.#legs.every((l) => l.final)) {
+      this.#resolveSettled();
+    }
+  }
+
+  /** The call-log view of the attempt (result null until final). */
+  record(): AttemptRecord {
+    const endedAt = this.#endedAt ?? this.#o.scheduler.now();
+    const legRecord = (l: Leg): LegRecord => ({
+      id: l.id,
+      kind: l.spec.kind,
+      device: l.spec.device,
+      state: l.state,
+      status: l.status,
+    });
+    return {
+      attemptId: this.id,
+      callId: this.callId,
+      agentId: this.agentId,
+      result: this.#result ?? 'cancelled',
+      startedAt: this.#startedAt,
+      endedAt,
+      ringMs: endedAt - this.#startedAt,
+      answeredBy: this.#winner ? legRecord(this.#winner) : null,
+      legs: this.#legs.map(legRecord),
+    };
+  }
+}
