@@ -11,6 +11,16 @@
  * Call control (src/calls) turns SIP and registrar events into `AcdEvent`s and
  * carries out the returned `AcdAction`s; the engine does no I/O, reads no
  * clock and draws randomness only from `options.random`.
+ *
+ * Contract for call control:
+ * - feed events one at a time, in the order they happened, with their clock reading;
+ * - run ONE timer for the latest `nextWakeUp` and send a `tick` when it fires
+ *   (a late tick is fine: due steps run in time order before the next event);
+ * - SIP races need no guarding: an answer for an attempt that already ended
+ *   gets `dropLateAnswer`, late failures and hang-ups of unknown calls are ignored;
+ * - `handle` throws only for caller bugs (`AcdInputError`: duplicate call id,
+ *   bad clock; `AcdConfigError`: invalid configuration), before changing anything.
+ * Details, strategies and formulas: docs/acd.md.
  */
 import { type AcdOptions, AcdEngine } from './engine.ts';
 import type { AcdConfig } from './types.ts';
