@@ -15,7 +15,7 @@ import { type SipListen, startSipServer } from './index.ts';
 function hostPort(value: string, what: string): { host: string; port: number } {
   const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(value.trim());
   const port = m ? Number(m[2]) : Number.NaN;
-  if (!m || !m[1] || !(port >= 0 && port <= 65535)) {
+  if (!m?.[1] || !(port >= 0 && port <= 65535)) {
     throw new Error(`${what}: expected host:port, got "${value}"`);
   }
   return { host: m[1], port };
@@ -24,7 +24,8 @@ function hostPort(value: string, what: string): { host: string; port: number } {
 function positiveMs(value: string | undefined, what: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what}: expected a positive integer (ms), got "${value}"`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(`${what}: expected a positive integer (ms), got "${value}"`);
   return n;
 }
 
@@ -74,7 +75,10 @@ async function main(): Promise<void> {
       ? { advertisedAddress: (values.advertise ?? env.SIP_ADVERTISED_ADDRESS) as string }
       : {}),
   });
-  logger.info({ sip: server.sipAddresses, control: server.controlAddress }, 'embedded SIP server listening');
+  logger.info(
+    { sip: server.sipAddresses, control: server.controlAddress },
+    'embedded SIP server listening',
+  );
   const stop = (): void => {
     logger.info('shutting down');
     server.close().then(

@@ -19,7 +19,9 @@ export type {
 } from './types.ts';
 
 /** Binds the SIP transports and the control port; resolves once all are listening. */
-export async function startSipServer(options: EmbeddedSipServerOptions): Promise<EmbeddedSipServer> {
+export async function startSipServer(
+  options: EmbeddedSipServerOptions,
+): Promise<EmbeddedSipServer> {
   const server = new EdgeServer(options);
   await server.start();
   return server;

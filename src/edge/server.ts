@@ -41,7 +41,8 @@ export class EdgeServer implements EmbeddedSipServer {
     this.log = options.logger;
     const timers = resolveTimers(options.timers);
     const listen = options.listen ?? DEFAULT_LISTEN;
-    if (listen.length === 0) throw new TypeError('startSipServer: options.listen must not be empty');
+    if (listen.length === 0)
+      throw new TypeError('startSipServer: options.listen must not be empty');
     // The core needs the transport and the transport delivers to the core: late binding.
     let core: SipCore | undefined;
     this.transport = new Transport(
@@ -56,7 +57,14 @@ export class EdgeServer implements EmbeddedSipServer {
     );
     this.layer = new TxnLayer(this.transport, timers, this.counters);
     let control: ControlServer | undefined;
-    this.core = new SipCore(this.transport, this.layer, this.counters, timers, () => control as ControlServer, this.log);
+    this.core = new SipCore(
+      this.transport,
+      this.layer,
+      this.counters,
+      timers,
+      () => control as ControlServer,
+      this.log,
+    );
     core = this.core;
     this.control = new ControlServer(
       this.counters,
@@ -92,7 +100,9 @@ export class EdgeServer implements EmbeddedSipServer {
   }
 
   private hostports(): { external: string; local: string } {
-    const ext = this.transport.locals.map((l) => `${l.protocol}/${l.advertised}:${l.port}`).join(',');
+    const ext = this.transport.locals
+      .map((l) => `${l.protocol}/${l.advertised}:${l.port}`)
+      .join(',');
     const local = this.transport.locals.map((l) => `${l.protocol}/${l.host}:${l.port}`).join(',');
     return { external: ext, local };
   }

@@ -121,7 +121,10 @@ export class Transport {
   send(dest: Remote, buf: Buffer, kind: string): LocalEndpoint | undefined {
     this.counters.messagesOut++;
     if (this.log?.isLevelEnabled('debug')) {
-      this.log.debug({ to: `${dest.protocol}/${dest.address}:${dest.port}`, kind }, `SIP out\n${buf.toString('utf8')}`);
+      this.log.debug(
+        { to: `${dest.protocol}/${dest.address}:${dest.port}`, kind },
+        `SIP out\n${buf.toString('utf8')}`,
+      );
     }
     if (dest.protocol === 'udp') {
       const u = this.udp[0];
@@ -131,7 +134,10 @@ export class Transport {
       });
       return u.local;
     }
-    let conn = dest.conn && !dest.conn.closed ? dest.conn : this.tcpConns.get(`${dest.address}:${dest.port}`);
+    let conn =
+      dest.conn && !dest.conn.closed
+        ? dest.conn
+        : this.tcpConns.get(`${dest.address}:${dest.port}`);
     if (!conn || conn.closed) conn = this.connect(dest);
     if (!conn) return undefined;
     conn.socket.write(buf);
@@ -155,7 +161,10 @@ export class Transport {
 
   private bindUdp(l: SipListen): Promise<LocalEndpoint> {
     return new Promise((resolve, reject) => {
-      const sock = dgram.createSocket({ type: net.isIPv6(l.host) ? 'udp6' : 'udp4', reuseAddr: false });
+      const sock = dgram.createSocket({
+        type: net.isIPv6(l.host) ? 'udp6' : 'udp4',
+        reuseAddr: false,
+      });
       sock.once('error', reject);
       sock.bind(l.port, l.host, () => {
         sock.off('error', reject);
@@ -168,7 +177,12 @@ export class Transport {
           // Not fatal: the system limit may be lower.
         }
         const a = sock.address();
-        const local: LocalEndpoint = { protocol: 'udp', host: a.address, port: a.port, advertised: this.advertise(a.address) };
+        const local: LocalEndpoint = {
+          protocol: 'udp',
+          host: a.address,
+          port: a.port,
+          advertised: this.advertise(a.address),
+        };
         this.udp.push({ sock, local });
         this.locals.push(local);
         sock.on('message', (data, rinfo) => this.onDatagram(data, rinfo, local));
@@ -186,7 +200,12 @@ export class Transport {
         server.off('error', reject);
         server.on('error', (err) => this.log?.warn({ err }, 'tcp server error'));
         const a = server.address() as net.AddressInfo;
-        local = { protocol: 'tcp', host: a.address, port: a.port, advertised: this.advertise(a.address) };
+        local = {
+          protocol: 'tcp',
+          host: a.address,
+          port: a.port,
+          advertised: this.advertise(a.address),
+        };
         this.tcpServers.push({ server, local });
         this.locals.push(local);
         resolve(local);
@@ -209,7 +228,10 @@ export class Transport {
     local: LocalEndpoint,
   ): void {
     if (this.log?.isLevelEnabled('debug')) {
-      this.log.debug({ from: `${src.protocol}/${src.address}:${src.port}` }, `SIP in\n${data.toString('utf8')}`);
+      this.log.debug(
+        { from: `${src.protocol}/${src.address}:${src.port}` },
+        `SIP in\n${data.toString('utf8')}`,
+      );
     }
     try {
       const t = triage(result);
@@ -243,7 +265,12 @@ export class Transport {
     this.counters.tcpConnections++;
     socket.setNoDelay(true);
     socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
-    const src: Remote = { protocol: 'tcp', address: conn.remoteAddress, port: conn.remotePort, conn };
+    const src: Remote = {
+      protocol: 'tcp',
+      address: conn.remoteAddress,
+      port: conn.remotePort,
+      conn,
+    };
     socket.on('data', (chunk: Buffer) => {
       for (const item of conn.framer.push(chunk)) {
         if (item.kind === 'ping') {
@@ -275,13 +302,20 @@ export class Transport {
     const local = this.localFor('tcp');
     if (!local) return undefined;
     const socket = net.connect({ host: dest.address, port: dest.port });
-    const conn = new TcpConn(socket, `${dest.address}:${dest.port}`, local, dest.address, dest.port);
+    const conn = new TcpConn(
+      socket,
+      `${dest.address}:${dest.port}`,
+      local,
+      dest.address,
+      dest.port,
+    );
     let connected = false;
     socket.once('connect', () => {
       connected = true;
     });
     socket.once('close', () => {
-      if (!connected) this.events.onConnectFailed({ protocol: 'tcp', address: dest.address, port: dest.port });
+      if (!connected)
+        this.events.onConnectFailed({ protocol: 'tcp', address: dest.address, port: dest.port });
     });
     this.register(conn);
     return conn;

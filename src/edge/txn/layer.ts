@@ -55,7 +55,13 @@ export class TxnLayer {
   }
 
   /** Creates and starts a client transaction. `branch` is the one in the request's top Via. */
-  startClient(req: SipRequest, bytes: Buffer, branch: string, dest: Remote, user: ClientTxnUser): ClientTxn {
+  startClient(
+    req: SipRequest,
+    bytes: Buffer,
+    branch: string,
+    dest: Remote,
+    user: ClientTxnUser,
+  ): ClientTxn {
     const key = clientKey(branch, req.method);
     const txn = new ClientTxn(this, key, branch, req, bytes, dest, user);
     this.clients.set(key, txn);
@@ -86,7 +92,11 @@ export class TxnLayer {
   /** TCP connection to `remote` failed: local 503 for the transactions waiting on it. */
   connectFailed(remote: Remote): void {
     for (const txn of [...this.clients.values()]) {
-      if (txn.dest.protocol === remote.protocol && txn.dest.address === remote.address && txn.dest.port === remote.port) {
+      if (
+        txn.dest.protocol === remote.protocol &&
+        txn.dest.address === remote.address &&
+        txn.dest.port === remote.port
+      ) {
         txn.failLocally(503, 'Service Unavailable');
       }
     }

@@ -18,7 +18,13 @@ import { Timer } from '../timers.ts';
 import type { Remote } from '../transport/transport.ts';
 import type { TxnLayer } from './layer.ts';
 
-export type ServerState = 'trying' | 'proceeding' | 'accepted' | 'completed' | 'confirmed' | 'terminated';
+export type ServerState =
+  | 'trying'
+  | 'proceeding'
+  | 'accepted'
+  | 'completed'
+  | 'confirmed'
+  | 'terminated';
 
 export interface ServerTxnUser {
   /** 2xx to INVITE never acknowledged within 64*T1. */
@@ -54,7 +60,12 @@ export class ServerTxn {
 
   /** A retransmission of the request arrived. */
   onRetransmit(): void {
-    if (this.lastResponse && this.state !== 'trying' && this.state !== 'terminated' && this.state !== 'confirmed') {
+    if (
+      this.lastResponse &&
+      this.state !== 'trying' &&
+      this.state !== 'terminated' &&
+      this.state !== 'confirmed'
+    ) {
       this.layer.resend(this.remote, this.lastResponse);
     }
   }
@@ -76,7 +87,12 @@ export class ServerTxn {
 
   /** Sends a response through the transaction. Returns false if the transaction can no longer respond. */
   respond(status: number, bytes: Buffer): boolean {
-    if (this.state === 'terminated' || this.state === 'completed' || this.state === 'confirmed' || this.state === 'accepted') {
+    if (
+      this.state === 'terminated' ||
+      this.state === 'completed' ||
+      this.state === 'confirmed' ||
+      this.state === 'accepted'
+    ) {
       return false;
     }
     this.lastResponse = bytes;
@@ -102,7 +118,9 @@ export class ServerTxn {
       });
     } else {
       this.state = 'completed';
-      this.timeout = new Timer(this.layer.counters, this.reliable ? 0 : t.t64, () => this.terminate());
+      this.timeout = new Timer(this.layer.counters, this.reliable ? 0 : t.t64, () =>
+        this.terminate(),
+      );
     }
     return true;
   }

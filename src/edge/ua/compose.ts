@@ -10,25 +10,89 @@ import { isToken } from '../sip/syntax.ts';
 const IMMUTABLE = new Set(['via', 'route', 'record-route', 'rseq', 'content-length', 'v', 'l']);
 
 const WELL_KNOWN = [
-  'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Max-Forwards', 'Content-Type', 'Expires', 'Min-Expires',
-  'User-Agent', 'Server', 'Subject', 'Allow', 'Supported', 'Require', 'Proxy-Require', 'Unsupported',
-  'Event', 'Allow-Events', 'Subscription-State', 'Authorization', 'Proxy-Authorization',
-  'WWW-Authenticate', 'Proxy-Authenticate', 'Authentication-Info', 'Proxy-Authentication-Info',
-  'Refer-To', 'Referred-By', 'Replaces', 'Session-Expires', 'Min-SE', 'Reason', 'Warning', 'Error-Info',
-  'Retry-After', 'Priority', 'Organization', 'Call-Info', 'Alert-Info', 'Reply-To', 'In-Reply-To',
-  'Accept', 'Accept-Encoding', 'Accept-Language', 'Content-Encoding', 'Content-Language',
-  'Content-Disposition', 'Date', 'Timestamp', 'RAck', 'Path', 'Service-Route', 'Privacy',
-  'P-Asserted-Identity', 'P-Preferred-Identity', 'Remote-Party-ID', 'Security-Client',
-  'Security-Server', 'Security-Verify', 'SIP-ETag', 'SIP-If-Match', 'MIME-Version', 'Accept-Contact',
-  'Reject-Contact', 'Request-Disposition',
+  'From',
+  'To',
+  'Call-ID',
+  'CSeq',
+  'Contact',
+  'Max-Forwards',
+  'Content-Type',
+  'Expires',
+  'Min-Expires',
+  'User-Agent',
+  'Server',
+  'Subject',
+  'Allow',
+  'Supported',
+  'Require',
+  'Proxy-Require',
+  'Unsupported',
+  'Event',
+  'Allow-Events',
+  'Subscription-State',
+  'Authorization',
+  'Proxy-Authorization',
+  'WWW-Authenticate',
+  'Proxy-Authenticate',
+  'Authentication-Info',
+  'Proxy-Authentication-Info',
+  'Refer-To',
+  'Referred-By',
+  'Replaces',
+  'Session-Expires',
+  'Min-SE',
+  'Reason',
+  'Warning',
+  'Error-Info',
+  'Retry-After',
+  'Priority',
+  'Organization',
+  'Call-Info',
+  'Alert-Info',
+  'Reply-To',
+  'In-Reply-To',
+  'Accept',
+  'Accept-Encoding',
+  'Accept-Language',
+  'Content-Encoding',
+  'Content-Language',
+  'Content-Disposition',
+  'Date',
+  'Timestamp',
+  'RAck',
+  'Path',
+  'Service-Route',
+  'Privacy',
+  'P-Asserted-Identity',
+  'P-Preferred-Identity',
+  'Remote-Party-ID',
+  'Security-Client',
+  'Security-Server',
+  'Security-Verify',
+  'SIP-ETag',
+  'SIP-If-Match',
+  'MIME-Version',
+  'Accept-Contact',
+  'Reject-Contact',
+  'Request-Disposition',
 ];
 const CANONICAL = new Map<string, string>();
 for (const n of WELL_KNOWN) CANONICAL.set(n.toLowerCase().replace(/_/g, '-'), n);
 // Compact forms an app might use.
 for (const [c, n] of [
-  ['f', 'From'], ['t', 'To'], ['i', 'Call-ID'], ['m', 'Contact'], ['c', 'Content-Type'],
-  ['k', 'Supported'], ['s', 'Subject'], ['o', 'Event'], ['r', 'Refer-To'], ['b', 'Referred-By'],
-  ['e', 'Content-Encoding'], ['x', 'Session-Expires'], ['u', 'Allow-Events'],
+  ['f', 'From'],
+  ['t', 'To'],
+  ['i', 'Call-ID'],
+  ['m', 'Contact'],
+  ['c', 'Content-Type'],
+  ['k', 'Supported'],
+  ['s', 'Subject'],
+  ['o', 'Event'],
+  ['r', 'Refer-To'],
+  ['b', 'Referred-By'],
+  ['e', 'Content-Encoding'],
+  ['x', 'Session-Expires'],
+  ['u', 'Allow-Events'],
 ] as const) {
   CANONICAL.set(c, n);
 }
@@ -60,7 +124,8 @@ export function cleanAppHeaders(headers: readonly SipHeader[], localHostPort: st
     if (IMMUTABLE.has(key)) continue;
     const outName = outputName(name);
     let value = h.value.trim();
-    if (LOCALHOST_HEADERS.has(outName) && value.includes('@localhost')) value = rewriteLocalhost(value, localHostPort);
+    if (LOCALHOST_HEADERS.has(outName) && value.includes('@localhost'))
+      value = rewriteLocalhost(value, localHostPort);
     out.push({ name: outName, value });
   }
   return out;

@@ -33,7 +33,7 @@ import type { TxnLayer } from '../txn/layer.ts';
 import type { ServerTxn } from '../txn/server-txn.ts';
 import type { AppConnection, AppFrameHandler, ControlServer } from '../wire/control.ts';
 import { nokFrame, noFrame, sipFrame, type WireMeta } from '../wire/frames.ts';
-import { Dialog, DialogTable, dialogId } from './dialog.ts';
+import { type Dialog, DialogTable, dialogId } from './dialog.ts';
 import { IdSource, newTag } from './ids.ts';
 import { handleAppRequest } from './uac.ts';
 import { handleAppResponse } from './uas.ts';
@@ -78,7 +78,14 @@ export interface Outgoing {
 }
 
 export const METHODS_WITHOUT_RECORD_ROUTE = new Set([
-  'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'INFO', 'PRACK', 'PUBLISH',
+  'ACK',
+  'CANCEL',
+  'BYE',
+  'OPTIONS',
+  'REGISTER',
+  'INFO',
+  'PRACK',
+  'PUBLISH',
 ]);
 
 export class SipCore implements AppFrameHandler {
@@ -117,7 +124,10 @@ export class SipCore implements AppFrameHandler {
     const txnId = tokens[2] ?? '';
     const dlgId = tokens[3] ?? '';
     const routeUri = tokens[4] ?? '';
-    const parsed = parseSipMessage(Buffer.from(sipText, 'utf8'), { bodyFromRest: true, maxSize: 1024 * 1024 });
+    const parsed = parseSipMessage(Buffer.from(sipText, 'utf8'), {
+      bodyFromRest: true,
+      maxSize: 1024 * 1024,
+    });
     if (!parsed.ok) {
       const line = sipText.slice(0, Math.max(0, sipText.indexOf('\r'))).slice(0, 200);
       conn.send(nokFrame(this.sid(), msgId, `invalid request-uri: ${line || parsed.error}`));
@@ -171,9 +181,19 @@ export class SipCore implements AppFrameHandler {
   }
 
   /** Answers statelessly (no transaction): for requests refused before any state exists. */
-  replyStateless(req: SipRequest, src: Remote, status: number, reason: string, headers: SipHeader[] = []): void {
+  replyStateless(
+    req: SipRequest,
+    src: Remote,
+    status: number,
+    reason: string,
+    headers: SipHeader[] = [],
+  ): void {
     if (req.method === 'ACK') return;
-    this.transport.send(src, serializeSipMessage(buildResponse(req, status, reason, headers)), `response ${status}`);
+    this.transport.send(
+      src,
+      serializeSipMessage(buildResponse(req, status, reason, headers)),
+      `response ${status}`,
+    );
   }
 
   /** Answers through a new server transaction, so retransmissions get the same answer. */
@@ -354,7 +374,12 @@ export class SipCore implements AppFrameHandler {
       inc.guard = undefined;
       if (!inc.answered) {
         const status = dialog ? 500 : req.method === 'INVITE' ? 480 : 503;
-        const reason = status === 500 ? 'Server Internal Error' : status === 480 ? 'Temporarily Unavailable' : 'Service Unavailable';
+        const reason =
+          status === 500
+            ? 'Server Internal Error'
+            : status === 480
+              ? 'Temporarily Unavailable'
+              : 'Service Unavailable';
         this.respondLocally(inc, status, reason);
       }
     });
@@ -370,7 +395,8 @@ export class SipCore implements AppFrameHandler {
     const res = buildResponse(inc.req, status, reason, [], { toTag: tag });
     inc.txn.respond(status, serializeSipMessage(res));
     this.finishIncoming(inc);
-    if (inc.initialInvite && inc.dialog && inc.dialog.state !== 'confirmed') this.endDialog(inc.dialog);
+    if (inc.initialInvite && inc.dialog && inc.dialog.state !== 'confirmed')
+      this.endDialog(inc.dialog);
   }
 
   /** Forget a pending request (final response sent or request cancelled). */
@@ -381,7 +407,8 @@ export class SipCore implements AppFrameHandler {
     inc.guard?.clear();
     inc.guard = undefined;
     if (this.incomingByKey.get(inc.txn.key) === inc) this.incomingByKey.delete(inc.txn.key);
-    if (inc.mergeKey !== undefined && this.merge.get(inc.mergeKey) === inc) this.merge.delete(inc.mergeKey);
+    if (inc.mergeKey !== undefined && this.merge.get(inc.mergeKey) === inc)
+      this.merge.delete(inc.mergeKey);
   }
 
   /** Sends a received message to an app as a `sip` frame. */
@@ -395,7 +422,12 @@ export class SipCore implements AppFrameHandler {
   ): void {
     const text = serializeSipMessage(msg).toString('utf8');
     const meta: WireMeta = inb
-      ? { bytes: inb.bytes, protocol: inb.src.protocol, address: inb.src.address, port: inb.src.port }
+      ? {
+          bytes: inb.bytes,
+          protocol: inb.src.protocol,
+          address: inb.src.address,
+          port: inb.src.port,
+        }
       : { bytes: Buffer.byteLength(text), protocol: 'udp', address: '', port: 0 };
     conn.send(sipFrame(this.sid(), 'network', meta, txnId, dlgId, text, receivedOn));
   }

@@ -59,7 +59,9 @@ export class Dialog {
   ) {}
 
   get matchKey(): string | undefined {
-    return this.remoteTag === undefined ? undefined : matchKey(this.callId, this.localTag, this.remoteTag);
+    return this.remoteTag === undefined
+      ? undefined
+      : matchKey(this.callId, this.localTag, this.remoteTag);
   }
 
   /** Where to send: over the dialog's TCP connection when it is still open. */
@@ -70,7 +72,9 @@ export class Dialog {
 
   /** To value for an in-dialog request. */
   get remoteWithTag(): string {
-    return this.remoteTag === undefined ? this.remoteAor : `${this.remoteAor};tag=${this.remoteTag}`;
+    return this.remoteTag === undefined
+      ? this.remoteAor
+      : `${this.remoteAor};tag=${this.remoteTag}`;
   }
 }
 

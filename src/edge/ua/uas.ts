@@ -59,13 +59,16 @@ export function handleAppResponse(
     if (appTag === undefined) to = `${to};tag=${inc.localTag}`;
   }
   const reliable1xx =
-    status > 100 && status < 200 && app.some((h) => h.name === 'Require' && /\b100rel\b/i.test(h.value));
+    status > 100 &&
+    status < 200 &&
+    app.some((h) => h.name === 'Require' && /\b100rel\b/i.test(h.value));
   const defaultContact = `<sip:${local.advertised}:${local.port}${local.protocol === 'tcp' ? ';transport=tcp' : ''}>`;
   if (contact === undefined && (method === 'INVITE' || method === 'SUBSCRIBE')) {
     const inDialog = !inc.initialInvite && inc.dialog !== undefined;
     if (inDialog || (status >= 200 && status < 300) || reliable1xx) contact = defaultContact;
   }
-  if (contentType === undefined && appRes.body.length > 0 && isSdp(appRes.body)) contentType = 'application/sdp';
+  if (contentType === undefined && appRes.body.length > 0 && isSdp(appRes.body))
+    contentType = 'application/sdp';
 
   const headers: SipHeader[] = [];
   for (const v of getHeaders(req, 'via')) headers.push({ name: 'Via', value: v });
@@ -74,7 +77,8 @@ export function handleAppResponse(
   headers.push({ name: 'Call-ID', value: callId });
   headers.push({ name: 'CSeq', value: cseqText });
   if (status > 100 && status < 300 && !METHODS_WITHOUT_RECORD_ROUTE.has(method)) {
-    for (const rr of getHeaders(req, 'record-route')) headers.push({ name: 'Record-Route', value: rr });
+    for (const rr of getHeaders(req, 'record-route'))
+      headers.push({ name: 'Record-Route', value: rr });
   }
   if (contact !== undefined) headers.push({ name: 'Contact', value: contact });
   if (reliable1xx && !app.some((h) => h.name === 'RSeq')) {
@@ -105,7 +109,14 @@ export function handleAppResponse(
     const cseq = parseCSeq(cseqText)?.seq ?? parseCSeq(getHeader(req, 'cseq') ?? '')?.seq ?? 0;
     if (inc.initialInvite) {
       if (status > 100 && status < 300 && !inc.dialog) {
-        inc.dialog = createUasDialog(core, inc.req, inc.conn, inc.localTag as string, contact ?? defaultContact, inc.inb);
+        inc.dialog = createUasDialog(
+          core,
+          inc.req,
+          inc.conn,
+          inc.localTag as string,
+          contact ?? defaultContact,
+          inc.inb,
+        );
       }
       const d = inc.dialog;
       if (d && status >= 200 && status < 300) {
@@ -133,7 +144,12 @@ export function handleAppResponse(
     responseEchoFrame(
       core.sid(),
       msgId,
-      { bytes: bytes.length, protocol: inc.inb.src.protocol, address: inc.inb.src.address, port: inc.inb.src.port },
+      {
+        bytes: bytes.length,
+        protocol: inc.inb.src.protocol,
+        address: inc.inb.src.address,
+        port: inc.inb.src.port,
+      },
       txnId,
       echoDialogId,
       text,

@@ -24,7 +24,9 @@ export interface WireMeta {
 
 /** `SID|response|RID|OK[|tokens…]` without SIP text. */
 export function okFrame(sid: string, rid: string, ...more: string[]): string {
-  return more.length === 0 ? `${sid}|response|${rid}|OK` : `${sid}|response|${rid}|OK|${more.join('|')}`;
+  return more.length === 0
+    ? `${sid}|response|${rid}|OK`
+    : `${sid}|response|${rid}|OK|${more.join('|')}`;
 }
 
 /** `SID|response|RID|NOK|reason` — SIP-level failure. */
@@ -38,7 +40,13 @@ export function noFrame(sid: string, rid: string, reason: string): string {
 }
 
 /** Echo of a request the server sent for the app (13 tokens). */
-export function requestEchoFrame(sid: string, rid: string, m: WireMeta, txnId: string, sip: string): string {
+export function requestEchoFrame(
+  sid: string,
+  rid: string,
+  m: WireMeta,
+  txnId: string,
+  sip: string,
+): string {
   return `${sid}|response|${rid}|OK|application|${m.bytes}|${m.protocol}|${m.address}|${m.port}|${wireTime()}|${txnId}|Msg sent:|${CRLF}${sip}`;
 }
 
