@@ -46,6 +46,26 @@ describe('simulation through the engine', () => {
     expect(Math.abs(pw.mean - theory.probabilityOfWaiting)).toBeLessThan(4 * pw.standardError);
   });
 
+  it('matches Erlang C whichever strategy picks the agent (identical agents, FIFO queue)', () => {
+    const theory = erlangC(10, 8, 180, 20);
+    for (const strategy of ['random', 'priority', 'round-robin'] as const) {
+      const sim = simulate({
+        agents: 10,
+        loadErlangs: 8,
+        ahtS: 180,
+        calls: 100_000,
+        warmupCalls: 5_000,
+        seed: 99,
+        serviceLevelS: 20,
+        strategy,
+      });
+      const asa = batchStats(sim.batchAsaS);
+      expect(Math.abs(asa.mean - theory.averageSpeedOfAnswerS), strategy).toBeLessThan(
+        4 * asa.standardError,
+      );
+    }
+  });
+
   it('rollover (missed rings) makes callers wait longer than Erlang C predicts', () => {
     const base = {
       agents: 10,
