@@ -17,7 +17,8 @@ export interface BusEvent<T extends string = string, D = unknown> {
   data: D;
 }
 
-export type EventMapBase = Record<string, unknown>;
+/** A map of event name to payload; an interface works (no index signature needed). */
+export type EventMapBase = object;
 
 type Listener<E> = (event: E) => void;
 
