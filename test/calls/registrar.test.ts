@@ -111,7 +111,7 @@ class Phone {
     extra: { sourcePort?: number; toUser?: string } = {},
   ) {
     this.cseq++;
-    const base = {
+    const base: Record<string, string> = {
       To: `<sip:${extra.toUser ?? this.user}@${realm}>`,
       From: `<sip:${this.user}@${realm}>;tag=ft${this.cseq}`,
       'Call-ID': this.callId,
