@@ -136,7 +136,7 @@ export class ClientTxn {
         this.state = 'completed';
         this.ack = serializeSipMessage(buildNon2xxAck(this.request, res));
         this.layer.transport.send(this.dest, this.ack, 'ACK');
-        this.timeout = new Timer(this.layer.counters, this.reliable ? 0 : 32000, () =>
+        this.timeout = new Timer(this.layer.counters, this.reliable ? 0 : t.t64, () =>
           this.terminate(),
         );
       }

@@ -97,6 +97,8 @@ export class SipCore implements AppFrameHandler {
   /** Out-of-dialog requests in progress by Call-ID|From tag|CSeq (merged requests, §8.2.2.2). */
   readonly merge = new Map<string, Incoming>();
   readonly outgoing = new Map<string, Outgoing>();
+  /** Ids of UAC dialogs whose INVITE failed, while its transaction lives (for the ACK NOK text). */
+  readonly failedDialogs = new Set<string>();
 
   constructor(
     readonly transport: Transport,

@@ -274,7 +274,10 @@ function outgoingUser(core: SipCore, o: Outgoing): ClientTxnUser {
       o.cancelGuard?.clear();
       o.cancelGuard = undefined;
       const d = o.dialog;
-      if (o.creates && d && d.state !== 'confirmed') core.endDialog(d);
+      if (o.creates && d && d.state !== 'confirmed') {
+        core.endDialog(d);
+        core.failedDialogs.delete(d.id);
+      }
     },
   };
 }
@@ -313,7 +316,8 @@ function onOutgoingResponse(
       if (inb?.src.conn) d.tcp = inb.src.conn;
       if (o.cancelled) d.cancelRace = true;
     } else {
-      d.state = 'failed';
+      core.endDialog(d);
+      core.failedDialogs.add(d.id);
     }
   } else if (d && o.req.method === 'INVITE' && status >= 200) {
     if (d.pendingReinviteTxnId === o.txnId) d.pendingReinviteTxnId = undefined;
@@ -334,7 +338,7 @@ function onOutgoingResponse(
     o.cancelGuard?.clear();
     o.cancelGuard = undefined;
   }
-  core.relay(o.conn, res, inb, o.txnId, d && d.state !== 'terminated' ? d.id : d ? d.id : '');
+  core.relay(o.conn, res, inb, o.txnId, d ? d.id : '');
   if (d && o.req.method === 'BYE' && status >= 200 && status !== 401 && status !== 407)
     core.endDialog(d);
 }
@@ -439,13 +443,13 @@ function appAck(
   appReq: SipRequest,
 ): void {
   const nok = (reason: string): void => conn.send(nokFrame(core.sid(), msgId, reason));
+  if (core.failedDialogs.has(dlgId)) {
+    nok(ACK_NON_2XX);
+    return;
+  }
   const d = core.dialogs.get(dlgId);
   if (!d || d.state === 'terminated') {
     nok(NO_DIALOG);
-    return;
-  }
-  if (d.state === 'failed') {
-    nok(ACK_NON_2XX);
     return;
   }
   const l = core.local(d.protocol);
