@@ -7,8 +7,11 @@
  *   +493012345678   an exact E.164 number: "+", a first digit 1-9, 1 to 15 digits in all
  *   +4930*          every E.164 number starting with +4930 (the "*" stands for
  *                   zero or more further digits, within the 15-digit limit)
+ *   +*              every E.164 number: switches the guard off (not recommended;
+ *                   accepted because the store's constraint accepts it)
  * Nothing else is accepted: no bare "*", no "*" in the middle, no spaces,
  * dashes or brackets, no national formats ("030…"), no other wildcards.
+ * The same syntax as the CHECK constraint on `mobile_allow_list.pattern`.
  * A number is allowed when it is valid E.164 and matches at least one pattern.
  */
 
@@ -38,10 +41,10 @@ export function parseAllowPattern(input: string): AllowPattern {
   if (!text.startsWith('+')) throw new AllowListSyntaxError(input, 'must start with "+" (E.164)');
   if (text.endsWith('*')) {
     const prefix = text.slice(0, -1);
-    if (!/^\+[1-9]\d{0,13}$/.test(prefix)) {
+    if (!/^\+(?:[1-9]\d{0,14})?$/.test(prefix)) {
       throw new AllowListSyntaxError(
         input,
-        'a prefix pattern is "+", 1 to 14 digits (the first not 0), then one "*"',
+        'a prefix pattern is "+", up to 15 digits (the first not 0), then one "*"',
       );
     }
     return { kind: 'prefix', prefix, text };
@@ -69,6 +72,27 @@ export class MobileAllowList {
   /** Parses every pattern; throws `AllowListSyntaxError` naming the first bad one. */
   static parse(patterns: readonly string[]): MobileAllowList {
     return new MobileAllowList(patterns.map(parseAllowPattern));
+  }
+
+  /**
+   * Like `parse`, but leaves out bad patterns (reporting each) instead of
+   * throwing: for lists read from the database, where one bad row must not
+   * stop every mobile, and leaving it out can only refuse, never allow.
+   */
+  static parseLenient(
+    patterns: readonly string[],
+    onInvalid: (error: AllowListSyntaxError) => void,
+  ): MobileAllowList {
+    const ok: AllowPattern[] = [];
+    for (const p of patterns) {
+      try {
+        ok.push(parseAllowPattern(p));
+      } catch (err) {
+        if (!(err instanceof AllowListSyntaxError)) throw err;
+        onInvalid(err);
+      }
+    }
+    return new MobileAllowList(ok);
   }
 
   static readonly empty = new MobileAllowList([]);

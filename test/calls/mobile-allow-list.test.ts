@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,6 +13,8 @@ describe('allow-list patterns', () => {
     ['+493012345678', { kind: 'exact', number: '+493012345678' }],
     ['  +4930* ', { kind: 'prefix', prefix: '+4930' }],
     ['+1*', { kind: 'prefix', prefix: '+1' }],
+    ['+*', { kind: 'prefix', prefix: '+' }],
+    ['+123456789012345*', { kind: 'prefix', prefix: '+123456789012345' }],
   ])('parses %j', (text, expected) => {
     expect(parseAllowPattern(text)).toMatchObject(expected);
   });
@@ -19,7 +22,6 @@ describe('allow-list patterns', () => {
   it.each([
     ['', 'empty'],
     ['*', 'bare wildcard'],
-    ['+*', 'no digits before *'],
     ['4930*', 'no +'],
     ['030123456', 'national format'],
     ['+49 30 123', 'spaces'],
@@ -30,7 +32,7 @@ describe('allow-list patterns', () => {
     ['+0301234*', 'leading zero'],
     ['+4930?', 'other wildcard'],
     ['+1234567890123456', '16 digits'],
-    ['+123456789012345*', 'prefix with 15 digits leaves no room'],
+    ['+1234567890123456*', 'prefix with 16 digits'],
     ['+4', 'one digit only'],
   ])('refuses %j (%s)', (text) => {
     expect(() => parseAllowPattern(text)).toThrow(AllowListSyntaxError);
@@ -59,6 +61,22 @@ describe('MobileAllowList', () => {
     expect(list.allows('+4930123;phone-context=x')).toBe(false);
   });
 
+  it('+* allows every E.164 number but nothing else', () => {
+    const all = MobileAllowList.parse(['+*']);
+    expect(all.allows('+12025550123')).toBe(true);
+    expect(all.allows('12025550123')).toBe(false);
+  });
+
+  it('parseLenient leaves out bad patterns and reports them', () => {
+    const bad: string[] = [];
+    const lenient = MobileAllowList.parseLenient(['+4930*', '*', '+49 40'], (e) =>
+      bad.push(e.pattern),
+    );
+    expect(bad).toEqual(['*', '+49 40']);
+    expect(lenient.allows('+49301')).toBe(true);
+    expect(lenient.allows('+49401')).toBe(false);
+  });
+
   it('allows nothing when empty', () => {
     expect(MobileAllowList.empty.allows('+493012345678')).toBe(false);
   });
@@ -80,6 +98,36 @@ describe('MobileAllowList', () => {
           expect(allowed).toBe(isE164(candidate) && candidate.startsWith(prefix));
         },
       ),
+    );
+  });
+});
+
+describe('agreement with the database constraint', () => {
+  it('property: a pattern parses exactly when mobile_allow_list_pattern_check accepts it', () => {
+    const sql = readFileSync(new URL('../../sql/0001_configuration.sql', import.meta.url), 'utf8');
+    const m = /mobile_allow_list_pattern_check CHECK \(pattern ~ '([^']+)'\)/.exec(sql);
+    expect(m).not.toBeNull();
+    const constraint = new RegExp(m?.[1] as string);
+    const parses = (text: string) => {
+      try {
+        parseAllowPattern(text);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc
+          .array(fc.constantFrom('+', '*', '0', '1', '4', '9', ' '), { maxLength: 18 })
+          .map((c) => c.join('')),
+        (text) => {
+          // The API trims input before storing; compare on trimmed text.
+          const t = text.trim();
+          expect(parses(t)).toBe(constraint.test(t));
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 });
