@@ -78,6 +78,14 @@ const TABLES = [
 const FIELD_OF_CONSTRAINT: Record<string, string> = {
   memberships_agent_department_key: 'departmentId',
   registrations_agent_contact_key: 'contactUri',
+  departments_max_wait_number_check: 'maxWaitAction',
+  departments_max_wait_department_id_fkey: 'maxWaitAction',
+  departments_queue_full_number_check: 'queueFullAction',
+  departments_queue_full_department_id_fkey: 'queueFullAction',
+  departments_no_agent_number_check: 'noAgentAction',
+  departments_no_agent_department_id_fkey: 'noAgentAction',
+  departments_out_of_hours_number_check: 'outOfHoursAction',
+  departments_out_of_hours_department_id_fkey: 'outOfHoursAction',
   departments_max_wait_target_check: 'maxWaitAction',
   departments_queue_full_target_check: 'queueFullAction',
   departments_no_agent_target_check: 'noAgentAction',
@@ -99,6 +107,36 @@ const REASON_OF_CONSTRAINT: Record<string, string> = {
   agents_sip_password_check: 'both digest hashes or neither',
   event_log_append_only: 'the event log is append-only',
 };
+
+const REASON_OF_FIELD: Record<string, string> = {
+  priority: 'must be an integer from 1 (highest) to 100 (lowest)',
+  strategy:
+    'must be one of random, priority, ring-all, round-robin, longest-idle, fewest-calls, least-talk-time, least-busy, most-busy',
+  forwardingMode: 'must be one of softphone, mobile, both, softphone-then-mobile',
+  status: 'must be one of available, away, break, offline',
+  statusUntil: "only a status other than 'available' can have an end time",
+  maxConcurrentCalls: 'must be an integer from 1 to 100',
+  pattern: "must be an E.164 number or prefix ending in '*', e.g. +4930*",
+  sipUsername: "must be 1-64 characters of letters, digits and . _ ~ ! $ & ' ( ) * + , ; = -",
+  ha1Md5: 'must be 32 lowercase hex digits',
+  ha1Sha256: 'must be 64 lowercase hex digits',
+  name: 'must be 1-200 characters, not only spaces',
+};
+
+function reasonOf(constraint: string | undefined): string {
+  if (!constraint) return 'value not allowed';
+  const known = REASON_OF_CONSTRAINT[constraint];
+  if (known) return known;
+  if (/(^|_)(number|caller_number)_check$/.test(constraint)) {
+    return 'must be an E.164 number: + then 2-15 digits, not starting with 0';
+  }
+  const field = fieldOfConstraint(constraint);
+  if (field && REASON_OF_FIELD[field]) return REASON_OF_FIELD[field];
+  if (constraint.endsWith('_s_check') || constraint.endsWith('_length_check')) {
+    return 'out of the allowed range';
+  }
+  return 'value not allowed';
+}
 
 export function camelCase(snake: string): string {
   return snake.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
@@ -139,27 +177,35 @@ export function toStoreError(err: unknown): unknown {
   const constraint = str(e.constraint);
   const detail = str(e.detail) ?? '';
   const options = { cause: err };
+  // Deleting a row others point at: Postgres 15 says 23503 "is still
+  // referenced", 17 (PGlite) says 23001 "is referenced" for ON DELETE RESTRICT.
+  const referencedFrom = /is (?:still )?referenced from table "([^"]+)"/.exec(detail)?.[1];
+  if (
+    referencedFrom &&
+    (code === PgCode.foreignKeyViolation || code === PgCode.restrictViolation)
+  ) {
+    const by = fieldOfConstraint(constraint);
+    return new ConflictError(
+      'id',
+      `still in use by ${camelCase(referencedFrom)}${by ? ` (${by})` : ''}`,
+      options,
+    );
+  }
   switch (code) {
     case PgCode.uniqueViolation: {
       const field = fieldOfConstraint(constraint) ?? 'id';
       return new ConflictError(field, 'already exists', options);
     }
-    case PgCode.foreignKeyViolation: {
-      const field = fieldOfConstraint(constraint);
-      const referencedFrom = /still referenced from table "([^"]+)"/.exec(detail)?.[1];
-      if (referencedFrom) {
-        return new ConflictError(
-          'id',
-          `still in use by ${camelCase(referencedFrom)} (${field ?? 'reference'})`,
-          options,
-        );
-      }
-      return new ConstraintError(field, 'refers to a record that does not exist', options);
-    }
+    case PgCode.foreignKeyViolation:
+      return new ConstraintError(
+        fieldOfConstraint(constraint),
+        'refers to a record that does not exist',
+        options,
+      );
     case PgCode.checkViolation:
     case PgCode.restrictViolation: {
       const field = fieldOfConstraint(constraint);
-      const reason = (constraint && REASON_OF_CONSTRAINT[constraint]) ?? 'value not allowed';
+      const reason = reasonOf(constraint);
       return new ConstraintError(field, reason, options);
     }
     case PgCode.notNullViolation: {
