@@ -253,3 +253,10 @@ export function countInTrace(
   }
   return n;
 }
+
+/** Throws unless every run exited 0; the message carries the story of every run (both ends of a call). */
+export function assertAllSippPassed(runs: Array<[label: string, result: SippResult]>): void {
+  if (runs.every(([, r]) => r.code === 0)) return;
+  const failed = runs.filter(([, r]) => r.code !== 0).map(([l]) => l);
+  throw new Error(`${failed.join(', ')} failed\n${runs.map(([l, r]) => `===== ${l} =====\n${describeSipp(r)}`).join('\n')}`);
+}

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../support/ports.ts';
-import { assertSippPassed, runSipp, startSipp } from '../../support/sipp.ts';
+import { assertAllSippPassed, runSipp, startSipp } from '../../support/sipp.ts';
 import { useCleanup, useSipTarget, waitFor } from './helpers/harness.ts';
 import { type Dialog, SrfApp } from './helpers/srf.ts';
 
@@ -67,8 +67,10 @@ describe.each(['udp', 'tcp'] as const)('B2BUA between two sipp instances over %s
       remote: { host: t.sipHost, port: t.sipPort },
       timeoutSeconds: 20,
     });
-    assertSippPassed(a, 'caller sipp');
-    assertSippPassed(await b.finished, 'callee sipp');
+    assertAllSippPassed([
+      ['caller sipp', a],
+      ['callee sipp', await b.finished],
+    ]);
     if (ok) {
       expect(legs).toHaveLength(1);
       expect(failures).toHaveLength(0);
