@@ -50,6 +50,28 @@ export async function openBackend(
   }
 }
 
+// One database per backend per test file, opened on first use and closed
+// after the file's last test (this module is evaluated once per file).
+const opened = new Map<BackendName, Promise<{ db: Db; close: () => Promise<void> }>>();
+
+function shared(kind: BackendName) {
+  let p = opened.get(kind);
+  if (!p) {
+    p = openBackend(kind);
+    opened.set(kind, p);
+  }
+  return p;
+}
+
+afterAll(async () => {
+  const all = [...opened.values()];
+  opened.clear();
+  for (const p of all) {
+    const o = await p.catch(() => undefined);
+    await o?.close();
+  }
+});
+
 /**
  * `describe`s `body` once per backend. `ctx()` gives the current backend's
  * db and store; `options.migrate: false` leaves the schema empty.
@@ -61,14 +83,9 @@ export function eachBackend(
 ): void {
   describe.each(['postgres', 'pglite'] as const)(`${title} (%s)`, (kind) => {
     let current: BackendContext | undefined;
-    let close: (() => Promise<void>) | undefined;
     beforeAll(async () => {
-      const opened = await openBackend(kind);
-      close = opened.close;
-      current = { kind, db: opened.db, store: createStore(opened.db) };
-    });
-    afterAll(async () => {
-      await close?.();
+      const { db } = await shared(kind);
+      current = { kind, db, store: createStore(db) };
     });
     beforeEach(async () => {
       if (!current) throw new Error(`${kind} did not open`);
