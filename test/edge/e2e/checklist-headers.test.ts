@@ -5,13 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sleep, useChecklist } from './helpers/harness.ts';
-import { PEER_SDP, buildAck, buildCancel, buildRequest, rand } from './helpers/peer.ts';
+import { PEER_SDP, buildAck, buildCancel, rand } from './helpers/peer.ts';
 import {
   APP_SDP,
   appAnswer,
   appInvite,
   appRequest,
-  establishUac,
   isRequest,
   isResponse,
   peerInvite,
@@ -67,7 +66,7 @@ describe('§11 headers the server fills in', () => {
     ].join('\r\n');
     const since = peer.received.length;
     const echo = await appRequest(wire, text);
-    expect(echo.tokens[3]).toBe('OK');
+    expect(echo.tokens[3], echo.payload).toBe('OK');
     const got = await peer.next((m) => isRequest(m, 'INVITE'), 5000, since);
     expect(got.text).not.toContain('198.51.100.66');
     expect(got.text).not.toMatch(/^RSeq:/im);
@@ -153,7 +152,7 @@ describe('§11 headers the server fills in', () => {
         'nocolon',
       ]),
     );
-    expect(echo.tokens[3]).toBe('OK');
+    expect(echo.tokens[3], echo.payload).toBe('OK');
     const got = await peer.next((m) => isRequest(m, 'OPTIONS'), 5000, since);
     expect(got.text).toMatch(/^x-foo: 1$/m);
     expect(got.text).toMatch(/^My-Custom-Hdr: 2$/m);
@@ -357,7 +356,6 @@ describe('§11 headers the server fills in', () => {
   });
 
   it('§11.28 picks TCP for ;transport=tcp (URI or ROUTEURI), UDP otherwise; ROUTEURI adds no Route', async () => {
-    const t = c.target();
     const wire = await c.wire();
     const udp = await c.peer();
     const tcp = await c.tcpPeer(udp.port);
