@@ -45,8 +45,14 @@ export function metricsMiddleware(metrics: ApiMetrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const start = process.hrtime.bigint();
     res.once('finish', () => {
+      const pattern: unknown = res.locals.routePattern;
       const routePath: unknown = req.route?.path;
-      const route = typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : 'unmatched';
+      const route =
+        typeof pattern === 'string'
+          ? pattern
+          : typeof routePath === 'string'
+            ? `${req.baseUrl}${routePath}`
+            : 'unmatched';
       const labels = { method: req.method, route, status: String(res.statusCode) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);

@@ -92,7 +92,12 @@ function isEmptyObject(v: unknown): boolean {
 
 export function mountRoutes(router: Router, routes: readonly RouteDef[]): void {
   for (const r of routes) {
-    router[r.spec.method](r.spec.path, (req: Request, res: Response) => r.handle(req, res));
+    router[r.spec.method](r.spec.path, (req: Request, res: Response) => {
+      // Kept for metrics and logs: express resets req.baseUrl once an error
+      // leaves the router, and raw paths would carry ids.
+      res.locals.routePattern = `${req.baseUrl}${r.spec.path}`;
+      return r.handle(req, res);
+    });
   }
 }
 
