@@ -160,7 +160,9 @@ export class Leg {
       case 'inviting':
       case 'ringing':
         this.#fsm.to('cancelling', cause);
-        this.#fsm.after(CANCEL_GUARD_MS, () => this.#settle('cancelled', 'no final response to CANCEL'));
+        this.#fsm.after(CANCEL_GUARD_MS, () =>
+          this.#settle('cancelled', 'no final response to CANCEL'),
+        );
         this.#sendCancel();
         return;
       default:

@@ -294,7 +294,11 @@ export class RingAttempt implements LegOwner {
     for (const leg of [...this.#legs]) if (leg !== this.#winner) leg.cancel(cause);
   }
 
-  #end(state: Exclude<AttemptState, 'planning' | 'ringing' | 'answered'>, result: AttemptResult, cause: string): void {
+  #end(
+    state: Exclude<AttemptState, 'planning' | 'ringing' | 'answered'>,
+    result: AttemptResult,
+    cause: string,
+  ): void {
     this.#fsm.to(state, cause);
     this.#endedAt ??= this.#o.scheduler.now();
     this.#result = result;

@@ -16,9 +16,9 @@ export class IllegalTransition extends Error {
     readonly machine: string,
     readonly from: string,
     readonly to: string,
-    readonly cause: string,
+    readonly why: string,
   ) {
-    super(`${machine}: illegal transition ${from} -> ${to} (${cause})`);
+    super(`${machine}: illegal transition ${from} -> ${to} (${why})`);
   }
 }
 

@@ -1,0 +1,109 @@
+/**
+ * Two established legs joined back to back (B2BUA): the caller's dialog
+ * (UAS side) and the agent's (UAC side).
+ *
+ * ```
+ *   connected ──BYE from either side / hangUp()──▶ ending ──other leg's BYE done──▶ ended
+ * ```
+ *
+ * - BYE from either side ends the other leg (one `end` per dialog, so the
+ *   BYE goes out once even when both sides hang up at the same moment).
+ * - A re-INVITE (hold, codec change) from one side is sent to the other side
+ *   as a re-INVITE with the same offer; its answer goes back as our 200. A
+ *   failure there is passed back with its status (488 when none).
+ * - `onEnded` reports once who hung up first; `closed` resolves when both
+ *   dialogs are gone.
+ */
+import type { Scheduler } from '../session/scheduler.ts';
+import type { CallDialog } from '../session/sip.ts';
+import { sipStatusOf } from '../session/sip-failure.ts';
+import { StateMachine, type TransitionTable } from '../session/state-machine.ts';
+
+export type BridgeState = 'connected' | 'ending' | 'ended';
+
+export const BRIDGE_TRANSITIONS: TransitionTable<BridgeState> = {
+  connected: ['ending'],
+  ending: ['ended'],
+  ended: [],
+};
+
+export type Side = 'caller' | 'agent' | 'system';
+
+export interface BridgeEnd {
+  /** Who ended the call first. */
+  by: Side;
+  reason: string;
+  at: number;
+}
+
+export class Bridge {
+  readonly #fsm: StateMachine<BridgeState>;
+  #end: BridgeEnd | null = null;
+  #onEnded: ((end: BridgeEnd) => void) | null = null;
+  #resolveClosed!: () => void;
+  readonly closed: Promise<void>;
+  readonly connectedAt: number;
+
+  constructor(
+    readonly caller: CallDialog,
+    readonly agent: CallDialog,
+    private readonly scheduler: Scheduler,
+    name = 'bridge',
+  ) {
+    this.#fsm = new StateMachine(name, 'connected', BRIDGE_TRANSITIONS, scheduler);
+    this.connectedAt = scheduler.now();
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    caller.onEnded((_by, reason) => this.#sideEnded('caller', reason));
+    agent.onEnded((_by, reason) => this.#sideEnded('agent', reason));
+    caller.onModify((offer, reply) => this.#passModify(agent, offer, reply));
+    agent.onModify((offer, reply) => this.#passModify(caller, offer, reply));
+  }
+
+  get state(): BridgeState {
+    return this.#fsm.state;
+  }
+
+  get ended(): BridgeEnd | null {
+    return this.#end;
+  }
+
+  /** Called once when the first side hangs up (or `hangUp` is called). */
+  onEnded(cb: (end: BridgeEnd) => void): void {
+    this.#onEnded = cb;
+    if (this.#end) cb(this.#end);
+  }
+
+  /** Ends both legs (shutdown, admin action). */
+  hangUp(reason: string): void {
+    this.#sideEnded('system', reason);
+  }
+
+  #sideEnded(by: Side, reason: string): void {
+    if (!this.#fsm.is('connected')) return;
+    this.#fsm.to('ending', `${by}: ${reason}`);
+    this.#end = { by, reason, at: this.scheduler.now() };
+    this.#onEnded?.(this.#end);
+    // Our own end() on a dialog that already ended is a no-op, so both calls are safe.
+    void Promise.all([this.caller.end(reason), this.agent.end(reason)]).then(() => {
+      this.#fsm.to('ended', 'both legs gone');
+      this.#resolveClosed();
+    });
+  }
+
+  #passModify(
+    other: CallDialog,
+    offer: string,
+    reply: { accept(sdp: string): void; reject(status: number, reason?: string): void },
+  ): void {
+    if (!this.#fsm.is('connected') || other.ended) {
+      reply.reject(481, 'Call Leg Does Not Exist');
+      return;
+    }
+    other.modify(offer).then(
+      (answer) => reply.accept(answer),
+      (err: unknown) => reply.reject(sipStatusOf(err) ?? 488),
+    );
+  }
+}

@@ -1,0 +1,481 @@
+/**
+ * Call control: the orchestrator between SIP (through drachtio-srf, behind
+ * the interfaces of `session/sip.ts`) and the ACD engine (through the
+ * `EngineDriver`).
+ *
+ *   INVITE ─▶ admission (403 / 404) ─▶ CallSession (180) ─▶ callArrived
+ *   ring ─▶ RingAttempt (legs from the forwarding plan) ─▶ agentAnswered / ringFailed / ringTimedOut
+ *   bridge ─▶ answer the caller with the agent's SDP, join the legs
+ *   cancelRing / dropLateAnswer / reject / overflow ─▶ the session or attempt concerned
+ *   caller CANCEL / BYE, agent BYE ─▶ callerHungUp / callEnded
+ *
+ * Everything a call holds is owned by its session (attempts, legs, dialogs);
+ * `close()` ends every call and resolves once all of them are released.
+ */
+import type {
+  Announce,
+  Bridge as BridgeAction,
+  CallCompleted,
+  CancelRing,
+  Decision,
+  DropLateAnswer,
+  Overflow,
+  PauseAgent,
+  Reject,
+  Ring,
+} from '../acd/index.ts';
+import type { ForwardingSource } from './dialer/forwarding-source.ts';
+import { legSpecs } from './dialer/leg-specs.ts';
+import { type AttemptListener, type AttemptRecord, RingAttempt } from './dialer/ring-attempt.ts';
+import {
+  type CallOperations,
+  type DriverEvent,
+  EngineDriver,
+  type RoutingEngine,
+} from './engine-driver.ts';
+import { admit, type CallerSources, type NumberLookup } from './inbound/admission.ts';
+import { exitResponse, logOutcome } from './inbound/exit-response.ts';
+import { type Logger, silentLogger } from './ports.ts';
+import {
+  type CallEventPublisher,
+  type CallLogEvent,
+  type CallLogSink,
+  decisionJson,
+  nullCallLog,
+  nullPublisher,
+} from './session/call-events.ts';
+import { type CallEnd, CallSession } from './session/call-session.ts';
+import { realScheduler, type Scheduler } from './session/scheduler.ts';
+import type { InboundCall, SipUac } from './session/sip.ts';
+
+/** Persists the engine's automatic pause (status away, reason missed-rings). */
+export interface AgentStatusWriter {
+  pause(agentId: string, reason: 'missed-rings', missedRings: number): Promise<void>;
+}
+
+export interface CallControlOptions {
+  engine: RoutingEngine;
+  uac: SipUac;
+  numbers: NumberLookup;
+  sources: CallerSources;
+  forwarding: ForwardingSource;
+  scheduler?: Scheduler;
+  publisher?: CallEventPublisher;
+  callLog?: CallLogSink;
+  agentStatus?: AgentStatusWriter;
+  logger?: Logger;
+  /** Department name for caller ID after an overflow (default: the id). */
+  departmentName?: (departmentId: string) => string | undefined;
+  /** VIP callers jump the queue. */
+  isVip?: (caller: string, departmentId: string) => Promise<boolean>;
+  /** Outbound trunk, for `forward` exits (302 to the number through the trunk). */
+  trunkUri?: string | null;
+  /**
+   * Arm a ring timer per attempt as well as the engine's (default true): the
+   * attempt then ends on time even if the engine's tick is late.
+   */
+  attemptRingTimer?: boolean;
+  newCallId?: () => string;
+}
+
+export class CallControl implements CallOperations {
+  readonly #o: CallControlOptions;
+  readonly #scheduler: Scheduler;
+  readonly #logger: Logger;
+  readonly #publisher: CallEventPublisher;
+  readonly #log: CallLogSink;
+  readonly driver: EngineDriver;
+  readonly #sessions = new Map<string, CallSession>();
+  readonly #attempts = new Map<string, RingAttempt>();
+  /** Everything still being released (ended sessions' last BYEs, cancelled legs). */
+  readonly #releasing = new Set<Promise<void>>();
+  /** Calls the engine itself refused: their session end is not reported back. */
+  readonly #refusedByEngine = new Set<string>();
+  readonly #exitKinds = new Map<string, string>();
+  readonly #ringingLogged = new Set<string>();
+  #closed = false;
+
+  constructor(options: CallControlOptions) {
+    this.#o = options;
+    this.#scheduler = options.scheduler ?? realScheduler;
+    this.#logger = options.logger ?? silentLogger;
+    this.#publisher = options.publisher ?? nullPublisher;
+    this.#log = options.callLog ?? nullCallLog;
+    this.driver = new EngineDriver({
+      engine: options.engine,
+      scheduler: this.#scheduler,
+      operations: this,
+      publisher: this.#publisher,
+      logger: this.#logger,
+      onError: (err, event) => this.#engineError(err, event),
+    });
+  }
+
+  /** Live calls (tests, wallboard, shutdown). */
+  get sessions(): ReadonlyMap<string, CallSession> {
+    return this.#sessions;
+  }
+
+  /** Ring attempts not yet released. */
+  get attempts(): ReadonlyMap<string, RingAttempt> {
+    return this.#attempts;
+  }
+
+  /** The routing explanations of a call (live or recently ended). */
+  explanations(callId: string): readonly Decision[] | null {
+    return this.driver.explanations(callId);
+  }
+
+  /** Feeds a non-SIP event (status change, registrations, config change) to the engine. */
+  send(event: DriverEvent): void {
+    this.driver.send(event);
+  }
+
+  // ------------------------------------------------------------ inbound
+
+  /** Handles a new INVITE from a caller. Resolves once it is queued or refused. */
+  async handleInvite(call: InboundCall): Promise<void> {
+    if (this.#closed) {
+      call.reject(503, 'Service Unavailable');
+      return;
+    }
+    let admission: Awaited<ReturnType<typeof admit>>;
+    try {
+      admission = await admit(
+        {
+          uri: call.uri,
+          to: call.header('To'),
+          from: call.header('From'),
+          sourceAddress: call.sourceAddress,
+          sourcePort: call.sourcePort,
+        },
+        this.#o.sources,
+        this.#o.numbers,
+      );
+    } catch (err) {
+      this.#logger.error({ err, callId: call.callId }, 'inbound: lookup failed');
+      call.reject(500, 'Server Internal Error', { 'Retry-After': '5' });
+      return;
+    }
+    if (admission.kind === 'refuse') {
+      this.#logger.info(
+        { sipCallId: call.callId, source: call.sourceAddress, why: admission.why },
+        'inbound: refused',
+      );
+      call.reject(admission.status, admission.reason);
+      return;
+    }
+    const vip =
+      (await this.#o.isVip?.(admission.caller, admission.route.departmentId).catch(() => false)) ??
+      false;
+    if (this.#closed) {
+      call.reject(503, 'Service Unavailable');
+      return;
+    }
+    const callId = this.#o.newCallId?.() ?? crypto.randomUUID();
+    const session = new CallSession(
+      {
+        callId,
+        departmentId: admission.route.departmentId,
+        departmentName: admission.route.departmentName,
+        caller: admission.caller,
+        dialled: admission.dialled,
+        arrivedAt: this.#scheduler.now(),
+      },
+      call,
+      this.#scheduler,
+      { ended: (s, end) => this.#sessionEnded(s, end) },
+    );
+    this.#sessions.set(callId, session);
+    this.#append({
+      type: 'call.arrived',
+      callId,
+      payload: {
+        caller: admission.caller,
+        dialledNumber: admission.dialled,
+        sipCallId: call.callId,
+      },
+    });
+    session.ring();
+    this.driver.send({
+      type: 'callArrived',
+      callId,
+      departmentId: admission.route.departmentId,
+      caller: admission.caller,
+      vip,
+    });
+    if (session.state === 'queued' && !this.#refusedByEngine.has(callId)) {
+      this.#append({
+        type: 'call.queued',
+        callId,
+        departmentId: session.info.departmentId,
+        payload: {},
+      });
+      this.#publisher.publish('call.queued', {
+        callId,
+        departmentId: session.info.departmentId,
+        caller: session.info.caller,
+        dialled: session.info.dialled,
+      });
+    }
+  }
+
+  // ---------------------------------------------------- engine actions
+
+  ring(a: Ring): void {
+    const session = this.#sessions.get(a.callId);
+    if (a.decision) {
+      this.#append({
+        type: 'call.routed',
+        callId: a.callId,
+        payload: { explanation: decisionJson(a.decision) },
+      });
+    }
+    if (session?.state !== 'queued') {
+      // The engine offered a call we no longer hold: let it roll over at once.
+      this.driver.send({ type: 'ringFailed', attemptId: a.attemptId, cause: 'unreachable' });
+      return;
+    }
+    const attempt = new RingAttempt({
+      attemptId: a.attemptId,
+      callId: a.callId,
+      agentId: a.agentId,
+      uac: this.#o.uac,
+      scheduler: this.#scheduler,
+      timeoutMs: this.#o.attemptRingTimer === false ? null : a.timeoutMs,
+      listener: this.#attemptListener,
+      onTransition: (what, t) =>
+        this.#logger.debug(
+          { callId: a.callId, what, from: t.from, to: t.to, cause: t.cause },
+          'transition',
+        ),
+    });
+    this.#attempts.set(a.attemptId, attempt);
+    this.#hold(attempt.settled.then(() => void this.#attempts.delete(a.attemptId)));
+    session.addAttempt(attempt);
+    const info = session.info;
+    attempt.start(async () => {
+      const plan = await this.#o.forwarding.planFor(a.agentId);
+      return legSpecs(plan, {
+        caller: info.caller,
+        departmentName: info.departmentName,
+        sdp: session.inbound.sdp,
+      });
+    });
+  }
+
+  cancelRing(a: CancelRing): void {
+    this.#attempts.get(a.attemptId)?.cancel(a.reason);
+  }
+
+  bridge(a: BridgeAction): void {
+    const session = this.#sessions.get(a.callId);
+    if (!session) {
+      this.#attempts.get(a.attemptId)?.dropAnswer('call gone');
+      this.driver.send({ type: 'callEnded', callId: a.callId });
+      return;
+    }
+    this.#append({
+      type: 'call.answered',
+      callId: a.callId,
+      agentId: a.agentId,
+      payload: { attemptId: a.attemptId },
+    });
+    session.connect(a.attemptId);
+  }
+
+  dropLateAnswer(a: DropLateAnswer): void {
+    this.#attempts.get(a.attemptId)?.dropAnswer('late answer');
+  }
+
+  reject(a: Reject): void {
+    const session = this.#sessions.get(a.callId);
+    this.#exitKinds.set(a.callId, a.exit.kind);
+    const r = exitResponse(a, this.#o.trunkUri ?? null);
+    this.#append({
+      type: 'call.rejected',
+      callId: a.callId,
+      payload: { reason: a.reason, exit: a.exit.kind, status: r.status },
+    });
+    this.#publisher.publish('call.rejected', {
+      callId: a.callId,
+      reason: a.reason,
+      exit: a.exit.kind,
+      status: r.status,
+    });
+    if (!session) return;
+    this.#refusedByEngine.add(a.callId);
+    session.reject(r.status, r.reason, r.headers);
+  }
+
+  overflow(a: Overflow): void {
+    const session = this.#sessions.get(a.callId);
+    this.#append({
+      type: 'call.overflowed',
+      callId: a.callId,
+      departmentId: a.toDepartmentId,
+      payload: { from: a.fromDepartmentId, to: a.toDepartmentId, reason: a.reason },
+    });
+    this.#append({
+      type: 'call.queued',
+      callId: a.callId,
+      departmentId: a.toDepartmentId,
+      payload: {},
+    });
+    session?.moveTo(
+      a.toDepartmentId,
+      this.#o.departmentName?.(a.toDepartmentId) ?? a.toDepartmentId,
+    );
+  }
+
+  announce(a: Announce): void {
+    // Announcements need the media layer (a later issue): the caller hears ringback meanwhile.
+    this.#logger.debug(
+      { callId: a.callId, position: a.position, expectedWaitS: a.expectedWaitS },
+      'announce',
+    );
+  }
+
+  pauseAgent(a: PauseAgent): void {
+    const writer = this.#o.agentStatus;
+    if (!writer) return;
+    this.#hold(
+      writer.pause(a.agentId, a.reason, a.missedRings).catch((err: unknown) => {
+        this.#logger.error({ err, agentId: a.agentId }, 'could not persist automatic pause');
+      }),
+    );
+  }
+
+  callCompleted(a: CallCompleted): void {
+    const exitKind = this.#exitKinds.get(a.callId);
+    this.#exitKinds.delete(a.callId);
+    this.#refusedByEngine.delete(a.callId);
+    const outcome = logOutcome(a.outcome, a.reason, exitKind);
+    this.#append({
+      type: 'call.ended',
+      callId: a.callId,
+      departmentId: a.departmentId,
+      agentId: a.agentId ?? null,
+      payload: {
+        outcome,
+        waitMs: a.waitMs,
+        talkMs: a.talkMs ?? null,
+        ...(a.reason ? { reason: a.reason } : {}),
+      },
+    });
+    if (a.outcome === 'abandoned') {
+      this.#publisher.publish('call.abandoned', {
+        callId: a.callId,
+        departmentId: a.departmentId,
+        waitMs: a.waitMs,
+      });
+    }
+    this.#publisher.publish('call.ended', {
+      callId: a.callId,
+      departmentId: a.departmentId,
+      outcome,
+      agentId: a.agentId ?? null,
+      waitMs: a.waitMs,
+      talkMs: a.talkMs ?? null,
+      reason: a.reason ?? null,
+    });
+  }
+
+  // ------------------------------------------------------------ shutdown
+
+  /** Ends every call (503 to waiting callers, BYE to connected ones) and waits until all is released. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const s of [...this.#sessions.values()]) s.hangUp('shutting down');
+    await this.settled();
+    this.driver.close();
+  }
+
+  /** Resolves when no call is live and nothing of an ended call is left to release. */
+  async settled(): Promise<void> {
+    while (this.#sessions.size > 0 || this.#releasing.size > 0) {
+      await Promise.all([
+        ...this.#releasing,
+        ...[...this.#sessions.values()].map((s) => s.whenEnded),
+      ]);
+    }
+  }
+
+  // ------------------------------------------------------------ internal
+
+  readonly #attemptListener: AttemptListener = {
+    answered: (att) => this.driver.send({ type: 'agentAnswered', attemptId: att.id }),
+    failed: (att, cause) => this.driver.send({ type: 'ringFailed', attemptId: att.id, cause }),
+    timedOut: (att) => this.driver.send({ type: 'ringTimedOut', attemptId: att.id }),
+    ended: (att, record) => this.#attemptEnded(att, record),
+    ringing: (att) => this.#logRinging(att.record()),
+  };
+
+  #logRinging(r: AttemptRecord): void {
+    if (this.#ringingLogged.has(r.attemptId)) return;
+    this.#ringingLogged.add(r.attemptId);
+    const devices = r.legs.map((l) => l.device);
+    this.#append({
+      type: 'call.ringing',
+      at: new Date(r.startedAt),
+      callId: r.callId,
+      agentId: r.agentId,
+      payload: { attemptId: r.attemptId, device: devices.length > 0 ? devices.join(', ') : 'none' },
+    });
+  }
+
+  #attemptEnded(_att: RingAttempt, r: AttemptRecord): void {
+    this.#logRinging(r);
+    this.#ringingLogged.delete(r.attemptId);
+    this.#append({
+      type: 'attempt.ended',
+      at: new Date(r.endedAt),
+      callId: r.callId,
+      agentId: r.agentId,
+      payload: {
+        attemptId: r.attemptId,
+        result: r.result,
+        ringMs: r.ringMs,
+        answeredBy: r.answeredBy?.device ?? null,
+        legs: r.legs.map((l) => ({
+          device: l.device,
+          kind: l.kind,
+          state: l.state,
+          status: l.status,
+        })),
+      },
+    });
+  }
+
+  #sessionEnded(s: CallSession, end: CallEnd): void {
+    this.#sessions.delete(s.id);
+    this.#hold(s.settled());
+    if (this.#refusedByEngine.has(s.id)) return;
+    if (end.phase === 'connected') this.driver.send({ type: 'callEnded', callId: s.id });
+    else this.driver.send({ type: 'callerHungUp', callId: s.id });
+  }
+
+  #engineError(err: unknown, event: DriverEvent | null): void {
+    if (event?.type !== 'callArrived') return;
+    // The engine refused the call (e.g. its department vanished between lookup and arrival).
+    const session = this.#sessions.get(event.callId);
+    if (!session) return;
+    this.#refusedByEngine.add(event.callId);
+    session.reject(500, 'Server Internal Error');
+    this.#append({ type: 'call.ended', callId: event.callId, payload: { outcome: 'failed' } });
+    this.#logger.error({ err, callId: event.callId }, 'engine refused the call');
+  }
+
+  #append(e: Omit<CallLogEvent, 'at'> & { at?: Date }): void {
+    try {
+      this.#log.append({ ...e, at: e.at ?? new Date(this.#scheduler.now()) });
+    } catch (err) {
+      this.#logger.error({ err, type: e.type }, 'call log sink failed');
+    }
+  }
+
+  #hold(p: Promise<void>): void {
+    const held = p.finally(() => this.#releasing.delete(held));
+    this.#releasing.add(held);
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * Runs the ACD engine for call control: events in (with the clock reading
+ * stamped here), actions out to `CallOperations`, and the ONE wake-up timer
+ * armed for the engine's `nextWakeUp` (fired as a `tick`).
+ *
+ * Events raised while actions are being carried out (a synchronous failure,
+ * a hang-up noticed on the way) are queued and handled after the current
+ * batch, so the engine is never re-entered and actions run in order.
+ *
+ * The driver also keeps each call's routing explanations (every `ring`'s
+ * decision) for the API, for live calls and the most recent ended ones, and
+ * publishes the events of the live stream.
+ */
+import type {
+  AcdAction,
+  AcdEvent,
+  AcdOutput,
+  Announce,
+  Bridge,
+  CallCompleted,
+  CancelRing,
+  Decision,
+  DropLateAnswer,
+  Overflow,
+  PauseAgent,
+  Reject,
+  Ring,
+} from '../acd/index.ts';
+import { type Logger, silentLogger } from './ports.ts';
+import { type CallEventPublisher, nullPublisher } from './session/call-events.ts';
+import type { Scheduler } from './session/scheduler.ts';
+
+/** The engine as the driver uses it (AcdEngine satisfies it). */
+export interface RoutingEngine {
+  handle(event: AcdEvent): AcdOutput;
+  nextWakeUp(): number | null;
+}
+
+/** What call control does for each action (everything but the agent-state events). */
+export interface CallOperations {
+  ring(action: Ring): void;
+  cancelRing(action: CancelRing): void;
+  bridge(action: Bridge): void;
+  dropLateAnswer(action: DropLateAnswer): void;
+  reject(action: Reject): void;
+  overflow(action: Overflow): void;
+  announce(action: Announce): void;
+  pauseAgent(action: PauseAgent): void;
+  callCompleted(action: CallCompleted): void;
+}
+
+type WithoutAt<E> = E extends AcdEvent ? Omit<E, 'at'> : never;
+export type DriverEvent = WithoutAt<AcdEvent>;
+
+export interface EngineDriverOptions {
+  engine: RoutingEngine;
+  scheduler: Scheduler;
+  operations: CallOperations;
+  publisher?: CallEventPublisher;
+  logger?: Logger;
+  /** Told when the engine refuses an event (AcdInputError) or an operation throws. */
+  onError?: (err: unknown, event: DriverEvent | null, action: AcdAction | null) => void;
+  /** How many ended calls keep their explanations (default 1000). */
+  keepExplanations?: number;
+}
+
+export class EngineDriver {
+  readonly #o: EngineDriverOptions;
+  readonly #logger: Logger;
+  readonly #publisher: CallEventPublisher;
+  readonly #queue: DriverEvent[] = [];
+  #draining = false;
+  #closed = false;
+  #wakeAt: number | null = null;
+  #cancelWake: (() => void) | null = null;
+  /** callId -> decisions, insertion-ordered so the oldest ended calls go first. */
+  readonly #explanations = new Map<string, Decision[]>();
+  readonly #ended: string[] = [];
+
+  constructor(options: EngineDriverOptions) {
+    this.#o = options;
+    this.#logger = options.logger ?? silentLogger;
+    this.#publisher = options.publisher ?? nullPublisher;
+  }
+
+  /** Feeds one event; handled at once, or after the batch in progress. */
+  send(event: DriverEvent): void {
+    if (this.#closed) return;
+    this.#queue.push(event);
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      for (let e = this.#queue.shift(); e; e = this.#queue.shift()) this.#handle(e);
+    } finally {
+      this.#draining = false;
+    }
+    this.#arm();
+  }
+
+  /** Routing explanations of a call (one per ring), or null if unknown. */
+  explanations(callId: string): readonly Decision[] | null {
+    return this.#explanations.get(callId) ?? null;
+  }
+
+  /** Epoch ms the wake-up timer is armed for (null = none). */
+  get wakeAt(): number | null {
+    return this.#wakeAt;
+  }
+
+  /** Stops the wake-up timer; later events are ignored. Safe to call twice. */
+  close(): void {
+    this.#closed = true;
+    this.#cancelWake?.();
+    this.#cancelWake = null;
+    this.#wakeAt = null;
+    this.#queue.length = 0;
+  }
+
+  #handle(event: DriverEvent): void {
+    const stamped = { ...event, at: this.#o.scheduler.now() } as AcdEvent;
+    let out: AcdOutput;
+    try {
+      out = this.#o.engine.handle(stamped);
+    } catch (err) {
+      this.#logger.error({ err, event: event.type }, 'engine refused an event');
+      this.#o.onError?.(err, event, null);
+      return;
+    }
+    if (event.type === 'callArrived') this.#explanations.set(event.callId, []);
+    for (const action of out.actions) {
+      try {
+        this.#execute(action);
+      } catch (err) {
+        // One failing action must not stop the others: each owns its own resources.
+        this.#logger.error({ err, action: action.type }, 'carrying out an engine action failed');
+        this.#o.onError?.(err, event, action);
+      }
+    }
+  }
+
+  #execute(a: AcdAction): void {
+    const ops = this.#o.operations;
+    switch (a.type) {
+      case 'ring':
+        if (a.decision) this.#explanations.get(a.callId)?.push(a.decision);
+        ops.ring(a);
+        this.#publisher.publish('agent.ringing', {
+          callId: a.callId,
+          agentId: a.agentId,
+          attemptId: a.attemptId,
+          departmentId: a.departmentId,
+        });
+        return;
+      case 'cancelRing':
+        ops.cancelRing(a);
+        return;
+      case 'bridge':
+        ops.bridge(a);
+        this.#publisher.publish('call.answered', {
+          callId: a.callId,
+          agentId: a.agentId,
+          attemptId: a.attemptId,
+          waitMs: a.waitMs,
+        });
+        return;
+      case 'dropLateAnswer':
+        ops.dropLateAnswer(a);
+        return;
+      case 'announce':
+        ops.announce(a);
+        return;
+      case 'overflow':
+        ops.overflow(a);
+        this.#publisher.publish('call.overflowed', {
+          callId: a.callId,
+          fromDepartmentId: a.fromDepartmentId,
+          toDepartmentId: a.toDepartmentId,
+          reason: a.reason,
+        });
+        return;
+      case 'reject':
+        ops.reject(a);
+        return;
+      case 'pauseAgent':
+        ops.pauseAgent(a);
+        return;
+      case 'agentStateChanged':
+        this.#publisher.publish('agent.state', {
+          agentId: a.agentId,
+          from: a.from,
+          to: a.to,
+          cause: a.cause,
+        });
+        return;
+      case 'callCompleted':
+        ops.callCompleted(a);
+        this.#callGone(a.callId);
+        return;
+    }
+  }
+
+  #callGone(callId: string): void {
+    this.#ended.push(callId);
+    const keep = this.#o.keepExplanations ?? 1000;
+    while (this.#ended.length > keep) {
+      const old = this.#ended.shift();
+      if (old !== undefined) this.#explanations.delete(old);
+    }
+  }
+
+  /** Re-arms the single wake-up timer when the engine's next step moved. */
+  #arm(): void {
+    if (this.#closed) return;
+    const next = this.#o.engine.nextWakeUp();
+    if (next === this.#wakeAt) return;
+    this.#cancelWake?.();
+    this.#cancelWake = null;
+    this.#wakeAt = next;
+    if (next === null) return;
+    this.#cancelWake = this.#o.scheduler.schedule(next - this.#o.scheduler.now(), () => {
+      this.#cancelWake = null;
+      this.#wakeAt = null;
+      this.send({ type: 'tick' });
+    });
+  }
+}

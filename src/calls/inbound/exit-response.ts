@@ -1,0 +1,57 @@
+/**
+ * The final response a caller gets when the call leaves the queue without an
+ * agent (the engine's `reject` action). One table, so the call log, the tests
+ * and the README agree. Announcements and voicemail come with the media
+ * layer; until then voicemail is answered like a hang-up, with its own phrase.
+ */
+import type { Reject } from '../../acd/index.ts';
+import { trunkTarget } from '../forwarding-plan.ts';
+
+export interface ExitResponse {
+  status: number;
+  reason: string;
+  headers?: Record<string, string>;
+}
+
+const BY_REASON: Record<Reject['reason'], ExitResponse> = {
+  'out-of-hours': { status: 480, reason: 'Out Of Hours' },
+  'no-agent': { status: 480, reason: 'No Agent Available' },
+  'queue-full': { status: 486, reason: 'Queue Full' },
+  'max-wait': { status: 480, reason: 'Maximum Wait Reached' },
+  'unknown-department': { status: 404, reason: 'Not Found' },
+  'department-removed': { status: 480, reason: 'Department Closed' },
+  'overflow-loop': { status: 480, reason: 'Temporarily Unavailable' },
+};
+
+export function exitResponse(action: Reject, trunkUri: string | null): ExitResponse {
+  const base = BY_REASON[action.reason];
+  switch (action.exit.kind) {
+    case 'forward':
+      // A redirect: the caller's side (trunk or PBX) places the call to the number.
+      if (trunkUri !== null) {
+        return {
+          status: 302,
+          reason: 'Moved Temporarily',
+          headers: { Contact: `<${trunkTarget(trunkUri, action.exit.number)}>` },
+        };
+      }
+      return base;
+    case 'voicemail':
+      return { status: base.status, reason: `${base.reason} (No Voicemail)` };
+    default:
+      return base;
+  }
+}
+
+/** Store call-log outcome for a completed call (see src/store/call-log.ts). */
+export function logOutcome(
+  outcome: 'answered' | 'abandoned' | 'rejected',
+  reason: string | undefined,
+  exitKind: string | undefined,
+): string {
+  if (outcome !== 'rejected') return outcome;
+  if (reason === 'out-of-hours') return 'out-of-hours';
+  if (reason === 'no-agent') return 'no-agent';
+  if (exitKind === 'forward') return 'overflowed';
+  return 'rejected';
+}

@@ -1,0 +1,266 @@
+/**
+ * One caller's call, from the INVITE to the last BYE.
+ *
+ * ```
+ *           bridge (agent answered)       caller answered (200 sent)
+ *   queued ─────────────────────▶ answering ──────────────────▶ connected
+ *     │                             │                              │
+ *     │ caller CANCEL / reject      │ caller CANCEL / answer failed │ BYE either side
+ *     └─────────────────────────────┴──────────────▶ ended ◀───────┘
+ * ```
+ *
+ * The session owns everything the call holds: the unanswered INVITE (a final
+ * response is sent exactly once), the ring attempts (cancelled when the call
+ * leaves `queued`), and the bridge. `ended` is reported once; `settled`
+ * resolves when every attempt, leg and dialog of the call is released.
+ */
+import { Bridge, type BridgeEnd } from '../bridge/bridge.ts';
+import type { RingAttempt } from '../dialer/ring-attempt.ts';
+import type { Scheduler } from './scheduler.ts';
+import type { CallDialog, InboundCall } from './sip.ts';
+import { sipStatusOf } from './sip-failure.ts';
+import { StateMachine, type Transition, type TransitionTable } from './state-machine.ts';
+
+export type CallState = 'queued' | 'answering' | 'connected' | 'ended';
+
+export const CALL_TRANSITIONS: TransitionTable<CallState> = {
+  queued: ['answering', 'ended'],
+  answering: ['connected', 'ended'],
+  connected: ['ended'],
+  ended: [],
+};
+
+export interface CallInfo {
+  callId: string;
+  departmentId: string;
+  departmentName: string;
+  /** Caller's number (From user), '' when withheld. */
+  caller: string;
+  dialled: string;
+  arrivedAt: number;
+}
+
+export interface CallEnd {
+  /** Where the call was when it ended. */
+  phase: Exclude<CallState, 'ended'>;
+  by: 'caller' | 'agent' | 'system';
+  reason: string;
+  at: number;
+  /** SIP status sent to the caller when the call was refused. */
+  status?: number;
+}
+
+export interface SessionListener {
+  ended(session: CallSession, end: CallEnd): void;
+}
+
+export class CallSession {
+  readonly #fsm: StateMachine<CallState>;
+  readonly #attempts = new Map<string, RingAttempt>();
+  readonly #pending = new Set<Promise<void>>();
+  #bridge: Bridge | null = null;
+  #end: CallEnd | null = null;
+  #finalSent = false;
+  #answeredAt: number | null = null;
+  #agentId: string | null = null;
+  #hangUpRequested: string | null = null;
+  #resolveEnded!: (end: CallEnd) => void;
+  /** Resolves with the end once the call has ended (its releases may still be under way). */
+  readonly whenEnded: Promise<CallEnd>;
+
+  constructor(
+    readonly info: CallInfo,
+    readonly inbound: InboundCall,
+    private readonly scheduler: Scheduler,
+    private readonly listener: SessionListener,
+    onTransition?: (t: Transition<CallState>) => void,
+  ) {
+    this.#fsm = new StateMachine(
+      `call ${info.callId}`,
+      'queued',
+      CALL_TRANSITIONS,
+      scheduler,
+      onTransition,
+    );
+    this.whenEnded = new Promise((resolve) => {
+      this.#resolveEnded = resolve;
+    });
+    inbound.onCancel(() => this.#callerCancelled());
+  }
+
+  get id(): string {
+    return this.info.callId;
+  }
+
+  get state(): CallState {
+    return this.#fsm.state;
+  }
+
+  get history(): readonly Transition<CallState>[] {
+    return this.#fsm.history;
+  }
+
+  get end(): CallEnd | null {
+    return this.#end;
+  }
+
+  get answeredAt(): number | null {
+    return this.#answeredAt;
+  }
+
+  get agentId(): string | null {
+    return this.#agentId;
+  }
+
+  get bridge(): Bridge | null {
+    return this.#bridge;
+  }
+
+  get attempts(): ReadonlyMap<string, RingAttempt> {
+    return this.#attempts;
+  }
+
+  /** Changes the department (overflow); the call stays queued. */
+  moveTo(departmentId: string, departmentName: string): void {
+    this.info.departmentId = departmentId;
+    this.info.departmentName = departmentName;
+  }
+
+  /** Ringback while waiting (announcements come later). */
+  ring(): void {
+    if (this.#fsm.is('queued') && !this.#finalSent) this.inbound.progress(180, 'Ringing');
+  }
+
+  /** Tracks an attempt until it is settled; it is cancelled if the call leaves the queue. */
+  addAttempt(attempt: RingAttempt): void {
+    this.#attempts.set(attempt.id, attempt);
+    this.#track(attempt.settled.then(() => void this.#attempts.delete(attempt.id)));
+    if (!this.#fsm.is('queued')) attempt.cancel('call no longer queued');
+  }
+
+  /** The engine said `bridge`: answer the caller with the agent's SDP, then join the legs. */
+  connect(attemptId: string): void {
+    const attempt = this.#attempts.get(attemptId);
+    if (!this.#fsm.is('queued')) {
+      attempt?.dropAnswer('call already ended');
+      return;
+    }
+    const agentDialog = attempt?.takeAnswer() ?? null;
+    if (!attempt || !agentDialog) {
+      // The engine and the dialer disagree: a bug, but the call must not hang.
+      this.#finish(
+        { phase: 'queued', by: 'system', reason: `no answer to bridge for ${attemptId}` },
+        500,
+      );
+      return;
+    }
+    this.#agentId = attempt.agentId;
+    this.#fsm.to('answering', `agent ${attempt.agentId} answered`);
+    this.#cancelAttempts('answered elsewhere');
+    this.#finalSent = true;
+    this.#track(
+      this.inbound.answer(agentDialog.remoteSdp).then(
+        (callerDialog) => this.#callerAnswered(callerDialog, agentDialog),
+        (err: unknown) => {
+          void agentDialog.end('caller gone before answer');
+          if (this.#fsm.is('answering')) {
+            const status = sipStatusOf(err);
+            this.#finish({
+              phase: 'answering',
+              by: status === 487 ? 'caller' : 'system',
+              reason:
+                status === 487
+                  ? 'caller cancelled as the agent answered'
+                  : 'answering the caller failed',
+            });
+          }
+        },
+      ),
+    );
+  }
+
+  /** Refuses the waiting call with a final response (reject action, shutdown). */
+  reject(status: number, reason: string, headers?: Record<string, string>): void {
+    if (!this.#fsm.is('queued')) return;
+    this.#finish({ phase: 'queued', by: 'system', reason }, status, reason, headers);
+  }
+
+  /** Ends the call wherever it is (shutdown). */
+  hangUp(reason: string): void {
+    switch (this.#fsm.state) {
+      case 'queued':
+        this.reject(503, 'Service Unavailable');
+        return;
+      case 'connected':
+        this.#bridge?.hangUp(reason);
+        return;
+      case 'answering':
+        // The answer is on its way: hang up as soon as it is settled.
+        this.#hangUpRequested = reason;
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Resolves when every attempt, leg and dialog of the call has been released. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  #callerAnswered(callerDialog: CallDialog, agentDialog: CallDialog): void {
+    if (!this.#fsm.is('answering')) {
+      void callerDialog.end('call ended while answering');
+      void agentDialog.end('call ended while answering');
+      return;
+    }
+    this.#answeredAt = this.scheduler.now();
+    const bridge = new Bridge(callerDialog, agentDialog, this.scheduler, `bridge ${this.id}`);
+    this.#bridge = bridge;
+    this.#fsm.to('connected', 'caller answered');
+    this.#track(bridge.closed);
+    bridge.onEnded((end: BridgeEnd) => {
+      if (this.#fsm.is('connected'))
+        this.#finish({ phase: 'connected', by: end.by, reason: end.reason });
+    });
+    if (this.#hangUpRequested !== null) bridge.hangUp(this.#hangUpRequested);
+  }
+
+  #callerCancelled(): void {
+    // CANCEL after our 200 is answered 481 by the SIP server and never reaches us (wire §7.5).
+    if (this.#fsm.is('queued')) {
+      // The SIP server has already answered the INVITE with 487.
+      this.#finalSent = true;
+      this.#finish({ phase: 'queued', by: 'caller', reason: 'caller cancelled' });
+    }
+    // In `answering` srf rejects the pending answer with 487: handled in connect().
+  }
+
+  #finish(
+    end: Omit<CallEnd, 'at' | 'status'>,
+    status?: number,
+    reason?: string,
+    headers?: Record<string, string>,
+  ): void {
+    const phase = this.#fsm.state;
+    if (phase === 'ended') return;
+    this.#fsm.to('ended', end.reason);
+    this.#cancelAttempts(end.reason);
+    if (!this.#finalSent) {
+      this.#finalSent = true;
+      this.inbound.reject(status ?? 480, reason ?? 'Temporarily Unavailable', headers);
+    }
+    this.#end = { ...end, at: this.scheduler.now(), ...(status ? { status } : {}) };
+    this.listener.ended(this, this.#end);
+    this.#resolveEnded(this.#end);
+  }
+
+  #cancelAttempts(reason: string): void {
+    for (const a of [...this.#attempts.values()]) a.cancel(reason);
+  }
+
+  #track(p: Promise<void>): void {
+    const tracked = p.finally(() => this.#pending.delete(tracked));
+    this.#pending.add(tracked);
+  }
+}
