@@ -59,7 +59,7 @@ interface SrfRuntime {
   createUAS(
     req: SrfRequest,
     res: SrfResponse,
-    opts: { localSdp?: string; headers?: Record<string, string> },
+    opts: { localSdp?: string | (() => Promise<string>); headers?: Record<string, string> },
   ): Promise<Dialog>;
   createUAC(uri: string, opts: UacOptions, progress?: UacProgress): Promise<Dialog>;
   createB2BUA(
