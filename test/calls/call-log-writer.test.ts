@@ -149,8 +149,8 @@ describe('CallLogWriter on a real Postgres server', () => {
     expect(await writer.close()).toEqual({ unwritten: 0 });
 
     const { rows } = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM calls WHERE id = ANY($1) AND outcome = 'abandoned'`,
-      [calls],
+      `SELECT count(*)::int AS n FROM calls WHERE id = ANY(string_to_array($1, ',')) AND outcome = 'abandoned'`,
+      [calls.join(',')],
     );
     expect(rows[0]?.n).toBe(150);
     // Written in order: each call's arrival precedes its end in the log.
