@@ -1,0 +1,301 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { LegSpec } from '../../../src/calls/dialer/leg.ts';
+import {
+  type AttemptListener,
+  type AttemptRecord,
+  RingAttempt,
+} from '../../../src/calls/dialer/ring-attempt.ts';
+import type { RingFailureCause } from '../../../src/calls/session/sip-failure.ts';
+import { flush, ManualScheduler } from './support/manual-scheduler.ts';
+import { type StandInDialog, StandInUac } from './support/sip-standins.ts';
+
+function legSpec(i: number, kind: 'softphone' | 'mobile' = 'softphone', delayMs = 0): LegSpec {
+  const uri = kind === 'mobile' ? `sip:+4917000000${i}@trunk.example` : `sip:dev${i}@192.0.2.${i}`;
+  return {
+    id: `${kind}:${i}`,
+    kind,
+    device: uri,
+    delayMs,
+    request: { uri, localSdp: 'v=0 caller', headers: {} },
+  };
+}
+
+class Recorder implements AttemptListener {
+  events: string[] = [];
+  records: AttemptRecord[] = [];
+  answered(): void {
+    this.events.push('answered');
+  }
+  failed(_a: RingAttempt, cause: RingFailureCause): void {
+    this.events.push(`failed:${cause}`);
+  }
+  timedOut(): void {
+    this.events.push('timedOut');
+  }
+  ended(_a: RingAttempt, r: AttemptRecord): void {
+    this.events.push(`ended:${r.result}`);
+    this.records.push(r);
+  }
+}
+
+function setup(specs: LegSpec[], timeoutMs: number | null = 20_000) {
+  const clock = new ManualScheduler();
+  const uac = new StandInUac();
+  const rec = new Recorder();
+  const attempt = new RingAttempt({
+    attemptId: 'call-1/1',
+    callId: 'call-1',
+    agentId: 'agent-1',
+    uac,
+    scheduler: clock,
+    listener: rec,
+    timeoutMs,
+  });
+  attempt.start(async () => specs);
+  return { clock, uac, rec, attempt };
+}
+
+describe('RingAttempt', () => {
+  it('first 2xx wins; the other leg is cancelled; a second 2xx is ACKed and BYEd', async () => {
+    const { clock, uac, rec, attempt } = setup([legSpec(1), legSpec(2)]);
+    await flush();
+    expect(attempt.state).toBe('ringing');
+    expect(uac.invites).toHaveLength(2);
+    uac.invites[0]?.ringing();
+    uac.invites[1]?.ringing();
+    clock.advance(3000);
+    const winner = uac.invites[1]?.answer();
+    await flush();
+    expect(attempt.state).toBe('answered');
+    expect(rec.events).toEqual(['answered']);
+    expect(uac.invites[0]?.cancels).toBe(1);
+    const late = uac.invites[0]?.answer();
+    await flush();
+    expect(late?.byes).toBe(1);
+    expect(attempt.takeAnswer()).toBe(winner);
+    expect(winner?.byes).toBe(0);
+    expect(attempt.state).toBe('connected');
+    expect(rec.events).toEqual(['answered', 'ended:answered']);
+    expect(rec.records[0]?.ringMs).toBe(3000);
+    expect(rec.records[0]?.answeredBy?.device).toBe('sip:dev2@192.0.2.2');
+    await attempt.settled;
+    expect(attempt.pendingTimers).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('every leg failing ends the attempt with the most telling cause (busy over unreachable)', async () => {
+    const { clock, uac, rec, attempt } = setup([legSpec(1), legSpec(2, 'mobile')]);
+    await flush();
+    clock.advance(1200);
+    uac.invites[0]?.fail(486);
+    await flush();
+    expect(attempt.state).toBe('ringing');
+    uac.invites[1]?.fail(503);
+    await flush();
+    expect(attempt.state).toBe('failed');
+    expect(rec.events).toEqual(['ended:busy', 'failed:busy']);
+    expect(rec.records[0]?.ringMs).toBe(1200);
+    await attempt.settled;
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a decline on one device declines the call', async () => {
+    const { uac, rec } = setup([legSpec(1), legSpec(2)]);
+    await flush();
+    uac.invites[0]?.fail(603);
+    uac.invites[1]?.fail(480);
+    await flush();
+    expect(rec.events).toContain('failed:declined');
+  });
+
+  it('the ring timeout cancels every leg and reports no-answer once', async () => {
+    const { clock, uac, rec, attempt } = setup([legSpec(1), legSpec(2)], 15_000);
+    await flush();
+    uac.invites[0]?.ringing();
+    clock.advance(15_000);
+    expect(attempt.state).toBe('cancelled');
+    expect(rec.events).toEqual(['ended:no-answer', 'timedOut']);
+    expect(uac.invites.map((i) => i.cancels)).toEqual([1, 1]);
+    // The engine's own cancelRing for the same timeout is a no-op now.
+    attempt.cancel('timeout');
+    uac.invites[0]?.fail(487);
+    uac.invites[1]?.fail(487);
+    await attempt.settled;
+    expect(rec.events).toHaveLength(2);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('cancelled while the legs are being planned: nothing is sent', async () => {
+    const clock = new ManualScheduler();
+    const uac = new StandInUac();
+    const rec = new Recorder();
+    const attempt = new RingAttempt({
+      attemptId: 'a',
+      callId: 'c',
+      agentId: 'g',
+      uac,
+      scheduler: clock,
+      listener: rec,
+      timeoutMs: 20_000,
+    });
+    let resolvePlan!: (s: LegSpec[]) => void;
+    attempt.start(() => new Promise((r) => (resolvePlan = r)));
+    attempt.cancel('caller-hung-up');
+    resolvePlan([legSpec(1)]);
+    await attempt.settled;
+    expect(uac.invites).toHaveLength(0);
+    expect(rec.events).toEqual(['ended:cancelled']);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('no device to ring fails at once as unreachable', async () => {
+    const { rec, attempt } = setup([]);
+    await attempt.settled;
+    expect(rec.events).toEqual(['ended:unreachable', 'failed:unreachable']);
+  });
+
+  it('softphone first then mobile: the mobile starts after its delay', async () => {
+    const { clock, uac } = setup([legSpec(1), legSpec(2, 'mobile', 8000)]);
+    await flush();
+    expect(uac.invites).toHaveLength(1);
+    clock.advance(8000);
+    expect(uac.invites).toHaveLength(2);
+    expect(uac.invites[1]?.request.uri).toContain('trunk.example');
+  });
+
+  it('softphone first then mobile: when the softphone fails the mobile starts at once', async () => {
+    const { uac, attempt } = setup([legSpec(1), legSpec(2, 'mobile', 8000)]);
+    await flush();
+    uac.invites[0]?.fail(480);
+    await flush();
+    expect(uac.invites).toHaveLength(2);
+    expect(attempt.state).toBe('ringing');
+  });
+
+  it('fork to softphone and mobile where the mobile answers: the softphone is cancelled', async () => {
+    const { uac, attempt } = setup([legSpec(1), legSpec(2, 'mobile')]);
+    await flush();
+    uac.invites[0]?.ringing();
+    uac.invites[1]?.answer();
+    await flush();
+    expect(attempt.winner?.spec.kind).toBe('mobile');
+    expect(uac.invites[0]?.cancels).toBe(1);
+  });
+
+  it('an answer the engine no longer wants is dropped: BYE once', async () => {
+    const { uac, rec, attempt } = setup([legSpec(1)]);
+    await flush();
+    const d = uac.invites[0]?.answer();
+    await flush();
+    attempt.dropAnswer('late answer');
+    attempt.dropAnswer('late answer again');
+    attempt.cancel('caller-hung-up');
+    expect(attempt.takeAnswer()).toBeNull();
+    await attempt.settled;
+    expect(d?.byes).toBe(1);
+    expect(rec.events).toEqual(['answered', 'ended:cancelled']);
+  });
+});
+
+/**
+ * Release exactly once, on every path: random interleavings of provisional
+ * responses, answers, failures, transport errors, cancels, timeouts, and the
+ * engine's bridge / drop decision. Whatever happens, the attempt reports its
+ * end exactly once, every dialog but the one handed over gets exactly one
+ * BYE, the handed-over one none, and no timer is left.
+ */
+describe('RingAttempt releases everything exactly once', () => {
+  type Step =
+    | { kind: 'ring'; leg: number }
+    | { kind: 'answer'; leg: number }
+    | { kind: 'fail'; leg: number; status: number }
+    | { kind: 'transport'; leg: number }
+    | { kind: 'cancel' }
+    | { kind: 'advance'; ms: number }
+    | { kind: 'take' }
+    | { kind: 'drop' };
+
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    fc.record({ kind: fc.constant('ring' as const), leg: fc.nat(2) }),
+    fc.record({ kind: fc.constant('answer' as const), leg: fc.nat(2) }),
+    fc.record({
+      kind: fc.constant('fail' as const),
+      leg: fc.nat(2),
+      status: fc.constantFrom(404, 408, 480, 486, 487, 503, 600, 603),
+    }),
+    fc.record({ kind: fc.constant('transport' as const), leg: fc.nat(2) }),
+    fc.record({ kind: fc.constant('cancel' as const) }),
+    fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 40_000 }) }),
+    fc.record({ kind: fc.constant('take' as const) }),
+    fc.record({ kind: fc.constant('drop' as const) }),
+  );
+
+  it('holds for random event orders', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
+        fc.array(step, { maxLength: 25 }),
+        async (legCount, delayedMobile, steps) => {
+          const specs = Array.from({ length: legCount }, (_, i) =>
+            i === legCount - 1 && delayedMobile && legCount > 1
+              ? legSpec(i + 1, 'mobile', 5000)
+              : legSpec(i + 1),
+          );
+          const { clock, uac, rec, attempt } = setup(specs, 20_000);
+          await flush(2);
+          const dialogs: StandInDialog[] = [];
+          let taken: unknown = null;
+          for (const s of steps) {
+            const inv = 'leg' in s ? uac.invites[s.leg] : undefined;
+            switch (s.kind) {
+              case 'ring':
+                if (inv && !inv.settled) inv.ringing();
+                break;
+              case 'answer':
+                if (inv && !inv.settled) dialogs.push(inv.answer());
+                break;
+              case 'fail':
+                if (inv && !inv.settled) inv.fail(s.status);
+                break;
+              case 'transport':
+                if (inv && !inv.settled) inv.transportError();
+                break;
+              case 'cancel':
+                attempt.cancel('caller-hung-up');
+                break;
+              case 'advance':
+                clock.advance(s.ms);
+                break;
+              case 'take':
+                taken = attempt.takeAnswer() ?? taken;
+                break;
+              case 'drop':
+                attempt.dropAnswer('late');
+                break;
+            }
+            await flush(2);
+          }
+          // Finish: the engine decides (cancel), and every pending INVITE gets its final response.
+          attempt.cancel('caller-hung-up');
+          clock.advance(40_000);
+          await flush(2);
+          for (const inv of uac.invites) if (!inv.settled) inv.fail(487);
+          await flush(3);
+          await attempt.settled;
+
+          const ends = rec.events.filter((e) => e.startsWith('ended:'));
+          expect(ends).toHaveLength(1);
+          expect(attempt.final).toBe(true);
+          for (const d of dialogs) expect(d.byes).toBe(d === taken ? 0 : 1);
+          expect(attempt.legs.every((l) => l.final)).toBe(true);
+          expect(clock.pending).toBe(0);
+          // Every sent INVITE that was cancelled got at most one CANCEL.
+          expect(uac.invites.every((i) => i.cancels <= 1)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
