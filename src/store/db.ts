@@ -9,7 +9,15 @@ import pg from 'pg';
 import { toStoreError } from './errors.ts';
 
 /** Values a query parameter may take. JSON goes in as a string: `$1::text::jsonb`. */
-export type SqlParam = string | number | bigint | boolean | Date | null;
+export type SqlParam =
+  | string
+  | number
+  | bigint
+  | boolean
+  | Date
+  | null
+  // Arrays go to array-typed parameters, e.g. `id = ANY($1::text[])`.
+  | readonly (string | number | boolean | null)[];
 
 export interface QueryResult<T> {
   rows: T[];
