@@ -23,6 +23,9 @@ export interface ApiAppOptions {
   mapError?: ErrorMapper;
 }
 
+/** Polled by orchestrators and Prometheus every few seconds: logged at debug only. */
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+
 function requestLog(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const start = process.hrtime.bigint();
@@ -32,6 +35,7 @@ function requestLog(logger: Logger) {
       const path = req.originalUrl.split('?')[0];
       const entry = { method: req.method, path, status: res.statusCode, ms };
       if (res.statusCode >= 500) logger.error(entry, 'request');
+      else if (PROBES.has(path ?? '') && res.statusCode < 400) logger.debug(entry, 'request');
       else logger.info(entry, 'request');
     });
     next();

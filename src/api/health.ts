@@ -8,9 +8,16 @@
 import { type Request, type Response, Router } from 'express';
 import type { ApiMetrics } from './metrics.ts';
 
-export interface ReadinessCheck {
-  /** Resolves to null when fine, else a short reason (never a raw secret-bearing error). */
-  (): Promise<string | null>;
+/** Resolves to null when fine, else a short reason that is safe to show without a token. */
+export type ReadinessCheck = () => Promise<string | null>;
+
+/**
+ * /readyz answers without a token, so a thrown error shows only its code
+ * (ECONNREFUSED, 57P01...), never its message, which may name hosts or users.
+ */
+function publicReason(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? `failed (${code})` : 'failed';
 }
 
 export interface HealthOptions {
@@ -28,10 +35,7 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<strin
     timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs);
   });
   try {
-    return await Promise.race([
-      check().catch((err: unknown) => (err instanceof Error ? err.message : String(err))),
-      timeout,
-    ]);
+    return await Promise.race([check().catch(publicReason), timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -115,14 +115,20 @@ describe('production start (Postgres server)', () => {
       body: JSON.stringify({ name: 'In flight' }),
     });
     // Wait until the INSERT is really blocked on the lock.
+    let blocked = false;
     for (let i = 0; i < 100; i++) {
       const { rows } = await locker.query<{ n: string }>(
-        "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO departments%'",
+        `SELECT count(*) AS n FROM pg_stat_activity
+         WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()`,
       );
-      if (Number(rows[0]?.n) > 0) break;
+      if (Number(rows[0]?.n) > 0) {
+        blocked = true;
+        break;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
 
+    expect(blocked).toBe(true);
     let closed = false;
     const closing = app.close().then(() => {
       closed = true;
@@ -148,6 +154,29 @@ describe('production start (Postgres server)', () => {
     expect(rows).toEqual([{ name: 'In flight' }]);
     // close() twice is harmless.
     await app.close();
+  });
+
+  it('reports not ready (503) when the database goes away, while /healthz stays 200', async () => {
+    const own = await startPostgres();
+    try {
+      const app = await start(
+        configFor(await tempDir(), {
+          database: { url: await own.createDatabase(), dataDir: await tempDir() },
+          api: { token: 'readiness-token-0123456789' },
+        }),
+        [],
+      );
+      expect((await fetch(`${app.httpUrl}/readyz`)).status).toBe(200);
+      await own.stop();
+      const r = await fetch(`${app.httpUrl}/readyz`);
+      expect(r.status).toBe(503);
+      const body = (await r.json()) as { status: string; checks: Record<string, string> };
+      expect(body.status).toBe('not ready');
+      expect(body.checks.database).toMatch(/^failed/);
+      expect((await fetch(`${app.httpUrl}/healthz`)).status).toBe(200);
+    } finally {
+      await own.stop();
+    }
   });
 
   it('fails to start on a missing database, naming it, without logging the token', async () => {

@@ -65,21 +65,3 @@ export function validationError(problems: FieldProblem[]): ApiError {
     problems,
   );
 }
-
-export function notFound(what: string, field?: string): ApiError {
-  return new ApiError(
-    404,
-    'not_found',
-    `${what} not found`,
-    field ? { field, reason: 'not found' } : undefined,
-  );
-}
-
-export function conflict(message: string, field?: string): ApiError {
-  return new ApiError(
-    409,
-    'conflict',
-    message,
-    field ? { field, reason: 'already exists' } : undefined,
-  );
-}

@@ -30,17 +30,3 @@ export const timeZone = z
 
 /** Query-string booleans: only the words true and false. */
 export const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
-
-export const pagination = {
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-};
-
-export function page<T extends z.ZodType>(item: T) {
-  return z.object({
-    items: z.array(item),
-    total: z.number().int(),
-    limit: z.number().int(),
-    offset: z.number().int(),
-  });
-}
