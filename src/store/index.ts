@@ -23,6 +23,12 @@ import { type MobileAllowListRepo, mobileAllowListRepo } from './mobile-allow-li
 import { type RegistrationsRepo, registrationsRepo } from './registrations.ts';
 import { type VipCallersRepo, vipCallersRepo } from './vip-callers.ts';
 
+export {
+  loadAcdConfig,
+  toAgentConfig,
+  toDepartmentConfig,
+  toMembershipConfig,
+} from './acd-config.ts';
 export type {
   AgentStatusRepo,
   SetStatusInput,

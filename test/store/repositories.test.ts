@@ -3,9 +3,11 @@
  * bodies run on both (see backends.ts).
  */
 import { expect, test } from 'vitest';
+import { createAcd } from '../../src/acd/index.ts';
 import {
   ConflictError,
   ConstraintError,
+  loadAcdConfig,
   matchesPattern,
   NotFoundError,
 } from '../../src/store/index.ts';
@@ -564,5 +566,69 @@ eachBackend('transactions', (ctx) => {
       }),
     ).rejects.toBe(boom);
     expect(await store.departments.list()).toEqual([]);
+  });
+});
+
+eachBackend('engine configuration from the store', (ctx) => {
+  test('loadAcdConfig maps stored rows onto the engine config, counting live devices', async () => {
+    const { store } = ctx();
+    const now = new Date('2026-01-05T10:00:00Z');
+    const backup = await store.departments.create({ name: 'Backup' });
+    const d = await store.departments.create({
+      name: 'Support',
+      strategy: 'priority',
+      maxWaitS: 60,
+      maxWaitAction: { kind: 'overflow', departmentId: backup.id },
+    });
+    const a = await store.agents.create({
+      name: 'Ann',
+      sipUsername: 'ann',
+      mobileNumber: '+491701234567',
+      forwardingMode: 'both',
+      status: 'break',
+      statusUntil: new Date(now.getTime() + 600_000),
+    });
+    await store.memberships.create({ agentId: a.id, departmentId: d.id, priority: 3 });
+    const reg = {
+      agentId: a.id,
+      sourceAddress: '127.0.0.1',
+      sourcePort: 5070,
+      transport: 'udp' as const,
+    };
+    await store.registrations.upsert({
+      ...reg,
+      contactUri: 'sip:ann@a',
+      expiresAt: new Date(now.getTime() + 60_000),
+    });
+    await store.registrations.upsert({
+      ...reg,
+      contactUri: 'sip:ann@b',
+      expiresAt: new Date(now.getTime() - 1),
+    });
+    const config = await loadAcdConfig(store, now);
+    expect(config.agents).toEqual([
+      {
+        id: a.id,
+        name: 'Ann',
+        maxConcurrentCalls: 1,
+        status: 'break',
+        statusUntil: now.getTime() + 600_000,
+        forwarding: 'both',
+        mobileNumber: '+491701234567',
+        registeredDevices: 1,
+      },
+    ]);
+    expect(config.memberships).toEqual([
+      { agentId: a.id, departmentId: d.id, priority: 3, callsEnabled: true },
+    ]);
+    const support = config.departments.find((x) => x.id === d.id);
+    expect(support).toMatchObject({
+      strategy: 'priority',
+      maxWaitS: 60,
+      maxWaitAction: { kind: 'overflow', departmentId: backup.id },
+    });
+    expect(support).not.toHaveProperty('createdAt');
+    // The real engine accepts it.
+    expect(() => createAcd(config, { now: now.getTime(), random: () => 0.5 })).not.toThrow();
   });
 });
