@@ -39,7 +39,6 @@ export interface SimResult {
   batchServiceLevel: number[];
   batchProbabilityOfWaiting: number[];
   engineEvents: number;
-  wallMs: number;
 }
 
 type SimEvent =
@@ -55,7 +54,6 @@ function exponential(random: () => number, mean: number): number {
 }
 
 export function simulate(p: SimParams): SimResult {
-  const started = performance.now();
   const arrivalsRandom = seededRandom(p.seed);
   const serviceRandom = seededRandom(p.seed ^ 0x5bd1e995);
   const ringRandom = seededRandom(p.seed ^ 0x1b873593);
@@ -185,7 +183,6 @@ export function simulate(p: SimParams): SimResult {
     batchServiceLevel: batches.map(slOf),
     batchProbabilityOfWaiting: batches.map((b) => b.filter((w) => w > 0).length / b.length),
     engineEvents,
-    wallMs: performance.now() - started,
   };
 }
 
