@@ -52,7 +52,10 @@ function scripted(script: Record<string, Answer[]>) {
     }
     return Promise.resolve(a);
   };
-  return { sendOptions, sent, endSilences: () => pending.forEach((f) => f()) };
+  const endSilences = () => {
+    for (const end of pending) end();
+  };
+  return { sendOptions, sent, endSilences };
 }
 
 const target = (uri: string, agentId = 'a1'): ProbeTarget => ({
