@@ -13,6 +13,7 @@
  * `close()` ends every call and resolves once all of them are released.
  */
 import type {
+  AcdAction,
   Announce,
   Bridge as BridgeAction,
   CallCompleted,
@@ -108,6 +109,7 @@ export class CallControl implements CallOperations {
       publisher: this.#publisher,
       logger: this.#logger,
       onError: (err, event) => this.#engineError(err, event),
+      beforeActions: (event, actions) => this.#beforeActions(event, actions),
     });
   }
 
@@ -204,20 +206,6 @@ export class CallControl implements CallOperations {
       caller: admission.caller,
       vip,
     });
-    if (session.state === 'queued' && !this.#refusedByEngine.has(callId)) {
-      this.#append({
-        type: 'call.queued',
-        callId,
-        departmentId: session.info.departmentId,
-        payload: {},
-      });
-      this.#publisher.publish('call.queued', {
-        callId,
-        departmentId: session.info.departmentId,
-        caller: session.info.caller,
-        dialled: session.info.dialled,
-      });
-    }
   }
 
   // ---------------------------------------------------- engine actions
@@ -453,6 +441,26 @@ export class CallControl implements CallOperations {
     if (this.#refusedByEngine.has(s.id)) return;
     if (end.phase === 'connected') this.driver.send({ type: 'callEnded', callId: s.id });
     else this.driver.send({ type: 'callerHungUp', callId: s.id });
+  }
+
+  /** A call the engine took into a queue is announced before its first ring. */
+  #beforeActions(event: DriverEvent, actions: readonly AcdAction[]): void {
+    if (event.type !== 'callArrived') return;
+    const refused = actions.some((a) => a.type === 'reject' && a.callId === event.callId);
+    const session = this.#sessions.get(event.callId);
+    if (refused || !session) return;
+    this.#append({
+      type: 'call.queued',
+      callId: event.callId,
+      departmentId: session.info.departmentId,
+      payload: {},
+    });
+    this.#publisher.publish('call.queued', {
+      callId: event.callId,
+      departmentId: session.info.departmentId,
+      caller: session.info.caller,
+      dialled: session.info.dialled,
+    });
   }
 
   #engineError(err: unknown, event: DriverEvent | null): void {

@@ -60,6 +60,8 @@ export interface EngineDriverOptions {
   logger?: Logger;
   /** Told when the engine refuses an event (AcdInputError) or an operation throws. */
   onError?: (err: unknown, event: DriverEvent | null, action: AcdAction | null) => void;
+  /** Sees each event's actions before they are carried out (call control logs `call.queued` here). */
+  beforeActions?: (event: DriverEvent, actions: readonly AcdAction[]) => void;
   /** How many ended calls keep their explanations (default 1000). */
   keepExplanations?: number;
 }
@@ -127,6 +129,11 @@ export class EngineDriver {
       return;
     }
     if (event.type === 'callArrived') this.#explanations.set(event.callId, []);
+    try {
+      this.#o.beforeActions?.(event, out.actions);
+    } catch (err) {
+      this.#logger.error({ err, event: event.type }, 'beforeActions hook failed');
+    }
     for (const action of out.actions) {
       try {
         this.#execute(action);
