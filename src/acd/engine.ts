@@ -24,7 +24,7 @@ import {
   rankFacts,
   reachable,
 } from './records.ts';
-import { type AcdSnapshot, buildSnapshot } from './snapshot.ts';
+import { type AcdLive, type AcdSnapshot, buildLive, buildSnapshot } from './snapshot.ts';
 import { emptyAgentStats, emptyDepartmentStats } from './stats.ts';
 import { compareEntries, strategyKey } from './strategies.ts';
 import { Agenda } from './timers.ts';
@@ -38,7 +38,7 @@ import type {
   QueueExit,
 } from './types.ts';
 
-export type { AcdSnapshot } from './snapshot.ts';
+export type { AcdLive, AcdSnapshot } from './snapshot.ts';
 
 export interface AcdOptions {
   /** Uniform in [0, 1): the only source of randomness (random strategy). */
@@ -965,6 +965,11 @@ export class AcdEngine {
     const call = this.#calls.get(callId);
     if (!call || call.agent || !call.dept.waiting.has(call)) return null;
     return this.#estimateFor(call);
+  }
+
+  /** Queue lengths, longest waits and agent counts per state, for the wallboard. */
+  live(): AcdLive {
+    return buildLive(this.#now, this.#depts.values(), this.#agents.values());
   }
 
   /** A read-only picture of the whole engine, for the wallboard, tests and debugging. */

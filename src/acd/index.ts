@@ -48,6 +48,7 @@ export type { Decision, Skipped, SkipReason } from './decision.ts';
 export {
   AcdEngine,
   AcdInputError,
+  type AcdLive,
   type AcdOptions,
   type AcdOutput,
   type AcdSnapshot,

@@ -101,3 +101,52 @@ export function buildSnapshot(
     }));
   return { now, departments, agents, connected };
 }
+
+/** Live figures for the wallboard: cheap enough to poll (no copies of queues or statistics). */
+export interface AcdLive {
+  now: number;
+  departments: {
+    id: string;
+    waiting: number;
+    /** Wait so far of the caller who has waited longest (0 when nobody waits). */
+    longestWaitMs: number;
+    loggedIn: number;
+    serving: number;
+    freeAgents: number;
+  }[];
+  agentsByState: Record<AgentState, number>;
+}
+
+export function buildLive(
+  now: number,
+  depts: Iterable<DeptRec>,
+  agentRecs: Iterable<AgentRec>,
+): AcdLive {
+  const departments = [...depts].map((d) => {
+    let oldest = now;
+    // Queues are in service order (VIP first): the longest waiting caller can be anywhere.
+    d.waiting.walk((c) => {
+      oldest = Math.min(oldest, c.enqueuedAt);
+      return true;
+    });
+    return {
+      id: d.id,
+      waiting: d.waiting.size,
+      longestWaitMs: now - oldest,
+      loggedIn: d.loggedIn,
+      serving: d.serving,
+      freeAgents: d.free.size,
+    };
+  });
+  const agentsByState: Record<AgentState, number> = {
+    offline: 0,
+    available: 0,
+    ringing: 0,
+    onCall: 0,
+    wrapUp: 0,
+    away: 0,
+    break: 0,
+  };
+  for (const a of agentRecs) agentsByState[a.state]++;
+  return { now, departments, agentsByState };
+}

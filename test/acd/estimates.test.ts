@@ -37,3 +37,20 @@ describe('expected wait', () => {
     ]);
   });
 });
+
+describe('live figures', () => {
+  it('give queue length, the longest current wait and agents per state', () => {
+    const acd = oneDepartment('longest-idle', 2);
+    const r = ringsOf(arrive(acd, 'c1'))[0];
+    acd.handle({ type: 'agentAnswered', at: at(1), attemptId: r?.attemptId ?? '' });
+    arrive(acd, 'c2', 2); // rings a2
+    arrive(acd, 'c3', 3);
+    arrive(acd, 'vip', 8, { vip: true });
+    acd.handle({ type: 'tick', at: at(10) });
+    const live = acd.live();
+    expect(live.departments).toEqual([
+      { id: 'd1', waiting: 3, longestWaitMs: 8000, loggedIn: 2, serving: 2, freeAgents: 0 },
+    ]);
+    expect(live.agentsByState).toMatchObject({ onCall: 1, ringing: 1, available: 0 });
+  });
+});
