@@ -40,6 +40,7 @@ export interface UacOptions {
   proxy?: string;
   noAck?: boolean;
   callingNumber?: string;
+  auth?: { username: string; password: string };
 }
 
 /** The srf calls the suite uses, with the signatures the 5.0.29 code actually has. */
