@@ -167,3 +167,37 @@ export function isSdp(body: Buffer): boolean {
 export function withTag(value: string, tag: string): string {
   return `${value};tag=${tag}`;
 }
+
+/**
+ * SIP text from the app with header lines the server would drop anyway
+ * removed (§4.4: no `:`, or a name with non-token characters), so that one
+ * bad app header does not make the whole message unparsable.
+ */
+export function dropBadAppHeaderLines(text: string): string {
+  const end = text.indexOf('\r\n\r\n');
+  const head = end < 0 ? text : text.slice(0, end);
+  const lines = head.split('\r\n');
+  let bad = false;
+  for (let i = 1; i < lines.length; i++) {
+    if (!isGoodLine(lines[i] as string)) {
+      bad = true;
+      break;
+    }
+  }
+  if (!bad) return text;
+  const kept = [lines[0] as string];
+  for (let i = 1; i < lines.length; i++) {
+    const l = lines[i] as string;
+    if (isGoodLine(l)) kept.push(l);
+  }
+  return kept.join('\r\n') + (end < 0 ? '' : text.slice(end));
+}
+
+function isGoodLine(line: string): boolean {
+  // A bare CR or LF inside a value would start a new header line (§11 item 22).
+  if (line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) return false;
+  const c = line.charCodeAt(0);
+  if (c === 32 || c === 9) return true; // folded continuation
+  const colon = line.indexOf(':');
+  return colon > 0 && isToken(line.slice(0, colon).trim());
+}

@@ -33,6 +33,7 @@ import type { TxnLayer } from '../txn/layer.ts';
 import type { ServerTxn } from '../txn/server-txn.ts';
 import type { AppConnection, AppFrameHandler, ControlServer } from '../wire/control.ts';
 import { nokFrame, noFrame, sipFrame, type WireMeta } from '../wire/frames.ts';
+import { dropBadAppHeaderLines } from './compose.ts';
 import { type Dialog, DialogTable, dialogId } from './dialog.ts';
 import { IdSource, newTag } from './ids.ts';
 import { handleAppRequest } from './uac.ts';
@@ -126,7 +127,7 @@ export class SipCore implements AppFrameHandler {
     const txnId = tokens[2] ?? '';
     const dlgId = tokens[3] ?? '';
     const routeUri = tokens[4] ?? '';
-    const parsed = parseSipMessage(Buffer.from(sipText, 'utf8'), {
+    const parsed = parseSipMessage(Buffer.from(dropBadAppHeaderLines(sipText), 'utf8'), {
       bodyFromRest: true,
       maxSize: 1024 * 1024,
     });

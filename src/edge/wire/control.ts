@@ -111,8 +111,12 @@ export class ControlServer {
       try {
         this.onFrame(conn, f);
       } catch (err) {
-        // A bug in handling one frame must not take the server down.
+        // A bug in handling one frame must not take the server down, and the
+        // app still gets its one answer (§4.6).
         this.log?.error({ err, conn: conn.id }, 'error handling app frame');
+        const id = f.slice(0, Math.max(0, f.indexOf('|')));
+        if (id && conn.authenticated)
+          conn.send(nokFrame(this.nextId(), id, 'Server error: internal error'));
       }
     }
     if (error !== undefined) {
