@@ -1,0 +1,97 @@
+/**
+ * The store's repositories seen through call control's ports (src/calls/ports.ts).
+ * The composition root builds these once: `registrationStoreFrom(store)` etc.
+ */
+import type { LogEventInput, Registration, Store } from '../store/index.ts';
+import type { CallLogSink } from './call-log-writer.ts';
+import { type AllowListSyntaxError, MobileAllowList } from './mobile-allow-list.ts';
+import type { CredentialsLookup, RegistrationBinding, RegistrationStore } from './ports.ts';
+
+export function credentialsFrom(store: Pick<Store, 'agents'>): CredentialsLookup {
+  return {
+    async getCredentials(sipUsername) {
+      const c = await store.agents.getCredentials(sipUsername);
+      return c
+        ? {
+            agentId: c.agentId,
+            sipUsername: c.sipUsername,
+            ha1Md5: c.ha1Md5,
+            ha1Sha256: c.ha1Sha256,
+          }
+        : null;
+    },
+  };
+}
+
+function toBinding(r: Registration): RegistrationBinding {
+  return {
+    agentId: r.agentId,
+    contactUri: r.contactUri,
+    expiresAt: r.expiresAt.getTime(),
+    callId: r.sipCallId ?? '',
+    cseq: r.cseq ?? 0,
+    sourceAddress: r.sourceAddress,
+    sourcePort: r.sourcePort,
+    transport: r.transport,
+    userAgent: r.userAgent,
+    updatedAt: r.updatedAt.getTime(),
+  };
+}
+
+export function registrationStoreFrom(store: Store): RegistrationStore {
+  return {
+    async listForAgent(agentId) {
+      return (await store.registrations.list({ agentId })).map(toBinding);
+    },
+    apply(agentId, upserts, removedContactUris) {
+      // One REGISTER's changes commit together, or the phone sees a 500 and
+      // retries with nothing half-applied.
+      return store.transaction(async (tx) => {
+        for (const uri of removedContactUris) await tx.registrations.remove(agentId, uri);
+        for (const b of upserts) {
+          await tx.registrations.upsert({
+            agentId: b.agentId,
+            contactUri: b.contactUri,
+            expiresAt: new Date(b.expiresAt),
+            sourceAddress: b.sourceAddress,
+            sourcePort: b.sourcePort,
+            transport: b.transport,
+            userAgent: b.userAgent,
+            sipCallId: b.callId,
+            cseq: b.cseq,
+          });
+        }
+      });
+    },
+    purgeExpired(now) {
+      return store.transaction(async (tx) => {
+        const at = new Date(now);
+        const all = await tx.registrations.list();
+        const agents = [...new Set(all.filter((r) => r.expiresAt <= at).map((r) => r.agentId))];
+        await tx.registrations.removeExpired(at);
+        return agents;
+      });
+    },
+  };
+}
+
+/** Writes each batch with `appendMany` (one transaction, in order). */
+export function callLogSinkFrom(store: Pick<Store, 'callLog'>): CallLogSink<LogEventInput> {
+  return {
+    async append(events) {
+      await store.callLog.appendMany(events);
+    },
+  };
+}
+
+/** The stored allow-list; a malformed stored pattern is left out (it can only refuse). */
+export async function loadAllowList(
+  store: Pick<Store, 'mobileAllowList'>,
+  onInvalid: (error: AllowListSyntaxError) => void,
+): Promise<MobileAllowList> {
+  const entries = await store.mobileAllowList.list();
+  return MobileAllowList.parseLenient(
+    entries.map((e) => e.pattern),
+    onInvalid,
+  );
+}
