@@ -20,7 +20,7 @@ import { authorization, challengeParam, ha1 } from './digest-client.ts';
 import { RecordingResponse, request } from './support/srf-standins.ts';
 
 const realm = 'acd.local';
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
