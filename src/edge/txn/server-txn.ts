@@ -39,6 +39,8 @@ export class ServerTxn {
   lastResponse: Buffer | undefined;
   lastStatus = 0;
   user: ServerTxnUser | undefined;
+  /** Accepted state: the ACK for our 2xx arrived. */
+  acked = false;
   private retrans: Timer | undefined;
   private timeout: Timer | undefined;
   private interval: number;
@@ -60,6 +62,7 @@ export class ServerTxn {
 
   /** A retransmission of the request arrived. */
   onRetransmit(): void {
+    if (this.acked) return;
     if (
       this.lastResponse &&
       this.state !== 'trying' &&
@@ -79,10 +82,16 @@ export class ServerTxn {
     this.timeout = new Timer(this.layer.counters, t4, () => this.terminate());
   }
 
-  /** The TU saw the ACK for our 2xx (matched through the dialog). */
+  /**
+   * The TU saw the ACK for our 2xx (matched through the dialog): stop
+   * retransmitting, but stay in Accepted until Timer L (64*T1) so that late
+   * INVITE retransmissions are still absorbed (RFC 6026 §7.1).
+   */
   onAckFor2xx(): void {
     if (this.state !== 'accepted') return;
-    this.terminate();
+    this.acked = true;
+    this.retrans?.clear();
+    this.retrans = undefined;
   }
 
   /** Sends a response through the transaction. Returns false if the transaction can no longer respond. */
@@ -111,9 +120,9 @@ export class ServerTxn {
       }
       this.timeout = new Timer(this.layer.counters, t.t64, () => {
         this.timeout = undefined;
-        const accepted = this.state === 'accepted';
+        const unacked = this.state === 'accepted' && !this.acked;
         this.terminate();
-        if (accepted) this.user?.onAckTimeout?.(this);
+        if (unacked) this.user?.onAckTimeout?.(this);
         else this.user?.onTerminated?.(this);
       });
     } else {
