@@ -241,7 +241,7 @@ describe('§11 UAS', () => {
     ).toHaveLength(0);
   });
 
-  it('§11.35 answers a CANCEL after a 180 with 200 + 487 (same To tag), passes the dialog id, rejects createUAS, and a B2BUA cancels its B leg', async () => {
+  it('§11.35 answers a CANCEL after a 180 with 200 + 487 (same To tag), passes the dialog id, tells srf (cancel event, no answer possible), and a B2BUA cancels its B leg', async () => {
     const t = c.target();
     const wire = await c.wire(['invite']);
     const peer = await c.peer();
@@ -268,17 +268,20 @@ describe('§11 UAS', () => {
     const app = await c.srf();
     const calleePeer = await c.peer();
     const outcomes: unknown[] = [];
+    const cancelled: string[] = [];
     app.srf.invite((req, res) => {
       if (req.get('Subject') === 'uas') {
-        res.send(180);
-        app.srf
-          .createUAS(req, res, {
-            localSdp: () => sleep(3000).then(() => sdp()),
-          })
-          .then(
+        // srf attaches its own cancel listener only while createUAS is sending,
+        // so the app listens itself and answers after the CANCEL: srf then
+        // learns from the server that the transaction is gone.
+        (req as unknown as { on(e: 'cancel', cb: () => void): void }).on('cancel', () => {
+          cancelled.push(req.get('Call-ID'));
+          app.srf.createUAS(req, res, { localSdp: sdp() }).then(
             () => outcomes.push('answered'),
             (err: unknown) => outcomes.push(err),
           );
+        });
+        res.send(180);
       } else {
         app.srf
           .createB2BUA(req, res, `sip:b@127.0.0.1:${calleePeer.port}`, { localSdpB: req.body })
@@ -298,7 +301,11 @@ describe('§11 UAS', () => {
       server(t),
     );
     while (outcomes.length < 1) await sleep(20);
-    expect(outcomes[0]).toMatchObject({ status: 487 });
+    expect(cancelled).toEqual([uasCall.callId]);
+    expect(outcomes[0]).not.toBe('answered');
+    expect(
+      peer.received.filter((m) => isResponse(m, 200, 'INVITE') && m.text.includes(uasCall.callId)),
+    ).toHaveLength(0);
     const b2bCall = peerInvite(peer, t, { headers: ['Subject: b2b'] });
     const bInvite = await calleePeer.next((m) => isRequest(m, 'INVITE'));
     calleePeer.send(
@@ -466,19 +473,26 @@ describe('§11 UAS', () => {
     const wire = await c.wire(['invite']);
     const peer = await c.peer();
     const d = await establishUas(wire, peer, t);
-    peerInDialog(peer, t, d, 'INVITE', { body: PEER_SDP });
+    const reinvite1 = peerInDialog(peer, t, d, 'INVITE', { body: PEER_SDP });
     await peer.next((m) => isResponse(m, 100) && /CSeq:\s*2 INVITE/i.test(m.text));
     const re1 = await wire.next(
       (f) => f.type === 'sip' && f.sip.startsWith('INVITE') && /CSeq:\s*2 INVITE/i.test(f.sip),
     );
     expect(re1.tokens[9]).toBe(d.dialogId);
-    peerInDialog(peer, t, d, 'INVITE', { body: PEER_SDP });
+    const reinvite2 = peerInDialog(peer, t, d, 'INVITE', { body: PEER_SDP });
     const re2 = await wire.next(
       (f) => f.type === 'sip' && f.sip.startsWith('INVITE') && /CSeq:\s*3 INVITE/i.test(f.sip),
     );
     expect(re2.tokens[9]).toBe(d.dialogId);
     await appAnswer(wire, re1, 200, 'OK', { body: APP_SDP });
     await appAnswer(wire, re2, 491, 'Request Pending');
+    const ok1 = await peer.next((m) => isResponse(m, 200) && /CSeq:\s*2 INVITE/i.test(m.text));
+    const r491 = await peer.next((m) => isResponse(m, 491) && /CSeq:\s*3 INVITE/i.test(m.text));
+    peer.send(buildAck(reinvite1, ok1.text, serverUri(t), { port: peer.port }), server(t));
+    peer.send(
+      buildAck(reinvite2, r491.text, serverUri(t), { port: peer.port, sameBranch: true }),
+      server(t),
+    );
     // An INVITE without To tag on the established Call-ID and From tag, new branch.
     const stray = buildRequest({
       method: 'INVITE',
