@@ -1,7 +1,7 @@
 /**
  * The call log: an append-only event log, and the `calls` / `call_attempts` /
- * `agent_status_history` projections written from each event in the same
- * transaction. Reports, the live view and CSV exports read the projections, so
+ * `agent_status_history` projections written from each event by a trigger
+ * (sql/0003) inside the event's own INSERT. Reports, the live view and CSV exports read the projections, so
  * they can never disagree with the log.
  *
  * Events and what they project (`at` defaults to the database clock):
@@ -20,7 +20,7 @@
  * Any other `noun.verb` type is logged as it is (e.g. 'call.announced').
  */
 import type { Db, SqlParam } from './db.ts';
-import { ConflictError, ConstraintError, NotFoundError } from './errors.ts';
+import { ConstraintError } from './errors.ts';
 import { isUuid, json, toDate, toDateOrNull, toNumberOrNull } from './sql-helpers.ts';
 
 export type CallOutcome =
@@ -296,201 +296,68 @@ function attemptFromRecord(r: AttemptRecord): CallAttempt {
   };
 }
 
-// Seconds between two timestamptz, rounded to milliseconds.
-const secondsBetween = (later: string, earlier: string) =>
-  `round(extract(epoch FROM (${later} - ${earlier}))::numeric, 3)::float8`;
-
-function need(event: LogEventInput, field: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new ConstraintError(field, `required for ${event.type}`);
-  }
-  return value;
+/**
+ * Appends one event; the database's trigger (sql/0003) projects it within the
+ * same INSERT, so this is atomic on its own. Inside a transaction (`db` may be
+ * one), it commits or rolls back with the caller's other writes.
+ */
+export async function appendEventIn(db: Db, event: LogEventInput): Promise<LoggedEvent> {
+  const [logged] = await appendEventsIn(db, [event]);
+  return logged as LoggedEvent;
 }
 
-function oneOf<T extends string>(
-  event: LogEventInput,
-  field: string,
-  value: unknown,
-  allowed: readonly T[],
-): T {
-  if (!allowed.includes(value as T)) {
-    throw new ConstraintError(field, `must be one of ${allowed.join(', ')} for ${event.type}`);
-  }
-  return value as T;
-}
-
-/** Applies one logged event to the projections (inside the append's transaction). */
-async function project(tx: Db, e: LoggedEvent): Promise<void> {
-  const p = e.payload;
-  const at = e.at;
-  const touchCall = async (sql: string, params: SqlParam[]) => {
-    const { rowCount } = await tx.query(sql, params);
-    if (rowCount === 0) throw new NotFoundError('call', e.callId ?? '');
-  };
-  switch (e.type) {
-    case 'call.arrived': {
-      const callId = need(e, 'callId', e.callId);
-      const exists = await tx.query('SELECT 1 FROM calls WHERE id = $1', [callId]);
-      if (exists.rowCount > 0) throw new ConflictError('callId', 'call already logged');
-      await tx.query(
-        `INSERT INTO calls (id, caller, dialled_number, department_id, arrived_at, last_event_id)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [
-          callId,
-          need(e, 'payload.caller', p.caller),
-          need(e, 'payload.dialledNumber', p.dialledNumber),
-          e.departmentId,
-          at,
-          e.id,
-        ],
-      );
-      return;
-    }
-    case 'call.queued':
-      await touchCall(
-        `UPDATE calls SET department_id = coalesce($2, department_id), last_event_id = $3
-         WHERE id = $1`,
-        [need(e, 'callId', e.callId), e.departmentId, e.id],
-      );
-      return;
-    case 'call.routed':
-      await touchCall(
-        'UPDATE calls SET routing = $2::text::jsonb, last_event_id = $3 WHERE id = $1',
-        [need(e, 'callId', e.callId), json(p.explanation ?? null), e.id],
-      );
-      return;
-    case 'call.ringing': {
-      const callId = need(e, 'callId', e.callId);
-      const attemptId = need(e, 'payload.attemptId', p.attemptId);
-      const exists = await tx.query('SELECT 1 FROM call_attempts WHERE id = $1', [attemptId]);
-      if (exists.rowCount > 0) throw new ConflictError('attemptId', 'attempt already logged');
-      await touchCall('UPDATE calls SET last_event_id = $2 WHERE id = $1', [callId, e.id]);
-      await tx.query(
-        `INSERT INTO call_attempts (id, call_id, agent_id, device, started_at)
-         VALUES ($1, $2, $3, $4, $5)`,
-        [attemptId, callId, need(e, 'agentId', e.agentId), need(e, 'payload.device', p.device), at],
-      );
-      return;
-    }
-    case 'attempt.ended': {
-      const attemptId = need(e, 'payload.attemptId', p.attemptId);
-      const result = oneOf(e, 'payload.result', p.result, ATTEMPT_RESULTS);
-      await endAttempt(tx, e, attemptId, result);
-      return;
-    }
-    case 'call.answered': {
-      const callId = need(e, 'callId', e.callId);
-      const { rowCount } = await tx.query(
-        `UPDATE calls SET answered_at = $2, agent_id = $3, last_event_id = $4,
-           wait_s = ${secondsBetween('$2::timestamptz', 'arrived_at')}
-         WHERE id = $1 AND answered_at IS NULL AND ended_at IS NULL`,
-        [callId, at, need(e, 'agentId', e.agentId), e.id],
-      );
-      if (rowCount === 0) {
-        const known = await tx.query('SELECT 1 FROM calls WHERE id = $1', [callId]);
-        if (known.rowCount === 0) throw new NotFoundError('call', callId);
-        throw new ConstraintError('callId', 'call already answered or ended');
-      }
-      if (typeof p.attemptId === 'string') await endAttempt(tx, e, p.attemptId, 'answered');
-      return;
-    }
-    case 'call.ended': {
-      const callId = need(e, 'callId', e.callId);
-      const outcome = oneOf(e, 'payload.outcome', p.outcome, CALL_OUTCOMES);
-      const { rowCount } = await tx.query(
-        `UPDATE calls SET ended_at = $2, outcome = $3, last_event_id = $4,
-           wait_s = coalesce(wait_s, ${secondsBetween('$2::timestamptz', 'arrived_at')}),
-           talk_s = CASE WHEN answered_at IS NULL THEN NULL
-                         ELSE ${secondsBetween('$2::timestamptz', 'answered_at')} END
-         WHERE id = $1 AND ended_at IS NULL`,
-        [callId, at, outcome, e.id],
-      );
-      if (rowCount === 0) {
-        const known = await tx.query('SELECT 1 FROM calls WHERE id = $1', [callId]);
-        if (known.rowCount === 0) throw new NotFoundError('call', callId);
-        throw new ConstraintError('callId', 'call already ended');
-      }
-      // A ring still open when the call ends was cancelled by the end.
-      await tx.query(
-        `UPDATE call_attempts SET ended_at = $2, result = 'cancelled',
-           ring_s = ${secondsBetween('$2::timestamptz', 'started_at')}
-         WHERE call_id = $1 AND ended_at IS NULL`,
-        [callId, at],
-      );
-      return;
-    }
-    case 'agent.status':
-      await tx.query(
-        `INSERT INTO agent_status_history (id, agent_id, from_status, to_status, until, reason,
-           source, at)
-         VALUES ($1, $2, $3, $4, $5::timestamptz, $6, $7, $8)`,
-        [
-          e.id,
-          need(e, 'agentId', e.agentId),
-          typeof p.from === 'string' ? p.from : null,
-          need(e, 'payload.to', p.to),
-          typeof p.until === 'string' ? p.until : null,
-          typeof p.reason === 'string' ? p.reason : null,
-          oneOf(e, 'payload.source', p.source, ['agent', 'admin', 'system'] as const),
-          at,
-        ],
-      );
-      return;
-    default:
-      return;
-  }
-}
-
-async function endAttempt(
-  tx: Db,
-  e: LoggedEvent,
-  attemptId: string,
-  result: AttemptResult,
-): Promise<void> {
-  const { rowCount } = await tx.query(
-    `UPDATE call_attempts SET ended_at = $2, result = $3,
-       ring_s = ${secondsBetween('$2::timestamptz', 'started_at')}
-     WHERE id = $1 AND ended_at IS NULL AND ($4::text IS NULL OR call_id = $4)`,
-    [attemptId, e.at, result, e.callId],
-  );
-  if (rowCount === 0) {
-    const known = await tx.query('SELECT 1 FROM call_attempts WHERE id = $1', [attemptId]);
-    if (known.rowCount === 0) throw new NotFoundError('attempt', attemptId);
-    throw new ConstraintError('attemptId', 'attempt already ended');
-  }
-  if (e.callId) {
-    await tx.query('UPDATE calls SET last_event_id = $2 WHERE id = $1', [e.callId, e.id]);
-  }
-}
+const MAX_EVENTS_PER_INSERT = 1000;
 
 /**
- * Appends one event and applies it to the projections, inside the caller's
- * transaction (`tx` must be one). Other repositories use this to log their
- * own changes atomically.
+ * Appends events in order with one multi-row INSERT: the trigger projects
+ * them one after another (row order), and a failure in any of them undoes the
+ * whole statement, so the batch is all or nothing without a transaction.
  */
-export async function appendEventIn(tx: Db, event: LogEventInput): Promise<LoggedEvent> {
-  for (const field of ['agentId', 'departmentId'] as const) {
-    const v = event[field];
-    if (v !== undefined && v !== null && !isUuid(v)) {
-      throw new ConstraintError(field, 'must be a uuid');
-    }
+export async function appendEventsIn(
+  db: Db,
+  events: readonly LogEventInput[],
+): Promise<LoggedEvent[]> {
+  if (events.length === 0) return [];
+  if (events.length > MAX_EVENTS_PER_INSERT) {
+    // Postgres takes at most 65535 parameters per statement: split, in one transaction.
+    return db.transaction(async (tx) => {
+      const out: LoggedEvent[] = [];
+      for (let i = 0; i < events.length; i += MAX_EVENTS_PER_INSERT) {
+        out.push(...(await appendEventsIn(tx, events.slice(i, i + MAX_EVENTS_PER_INSERT))));
+      }
+      return out;
+    });
   }
-  const { rows } = await tx.query<EventRecord>(
-    `INSERT INTO event_log (at, type, call_id, agent_id, department_id, payload)
-     VALUES (coalesce($1::timestamptz, now()), $2, $3, $4, $5, $6::text::jsonb)
-     RETURNING *`,
-    [
+  const params: SqlParam[] = [];
+  const rowsSql: string[] = [];
+  for (const event of events) {
+    for (const field of ['agentId', 'departmentId'] as const) {
+      const v = event[field];
+      if (v !== undefined && v !== null && !isUuid(v)) {
+        throw new ConstraintError(field, 'must be a uuid');
+      }
+    }
+    const n = params.length;
+    params.push(
       event.at ?? null,
       event.type,
       event.callId ?? null,
       event.agentId ?? null,
       event.departmentId ?? null,
       json(event.payload ?? {}),
-    ],
+    );
+    rowsSql.push(
+      `(coalesce($${n + 1}::timestamptz, now()), $${n + 2}, $${n + 3}, $${n + 4}::uuid, $${n + 5}::uuid, $${n + 6}::text::jsonb)`,
+    );
+  }
+  const { rows } = await db.query<EventRecord>(
+    `INSERT INTO event_log (at, type, call_id, agent_id, department_id, payload)
+     VALUES ${rowsSql.join(', ')}
+     RETURNING *`,
+    params,
   );
-  const logged = eventFromRecord(rows[0] as EventRecord);
-  await project(tx, logged);
-  return logged;
+  // Ids follow the VALUES order; sort so the answer does too.
+  return rows.map(eventFromRecord).sort((a, b) => a.id - b.id);
 }
 
 const CURSOR_VERSION = 1;
@@ -525,7 +392,7 @@ function clampLimit(limit: number | undefined, fallback: number, max: number): n
 }
 
 export interface CallLogRepo {
-  /** Appends one event and updates the projections, in one transaction. */
+  /** Appends one event and updates the projections, atomically. */
   append(event: LogEventInput): Promise<LoggedEvent>;
   /** Appends several events in order, all or nothing. */
   appendMany(events: readonly LogEventInput[]): Promise<LoggedEvent[]>;
@@ -542,13 +409,8 @@ export interface CallLogRepo {
 
 export function callLogRepo(db: Db): CallLogRepo {
   return {
-    append: (event) => db.transaction((tx) => appendEventIn(tx, event)),
-    appendMany: (events) =>
-      db.transaction(async (tx) => {
-        const out: LoggedEvent[] = [];
-        for (const event of events) out.push(await appendEventIn(tx, event));
-        return out;
-      }),
+    append: (event) => appendEventIn(db, event),
+    appendMany: (events) => appendEventsIn(db, events),
     async listEvents(filter = {}) {
       const params: SqlParam[] = [];
       const where: string[] = [];

@@ -54,6 +54,7 @@ export const PgCode = {
   notNullViolation: '23502',
   restrictViolation: '23001',
   invalidTextRepresentation: '22P02',
+  noDataFound: 'P0002',
   numericOutOfRange: '22003',
   invalidDatetimeFormat: '22007',
   datetimeFieldOverflow: '22008',
@@ -96,6 +97,8 @@ const FIELD_OF_CONSTRAINT: Record<string, string> = {
   calls_answered_check: 'answeredAt',
   call_attempts_ended_check: 'result',
   event_log_append_only: 'eventLog',
+  calls_pkey: 'callId',
+  call_attempts_pkey: 'attemptId',
 };
 
 const REASON_OF_CONSTRAINT: Record<string, string> = {
@@ -106,6 +109,12 @@ const REASON_OF_CONSTRAINT: Record<string, string> = {
   agents_mobile_number_required_check: 'required when the forwarding mode uses the mobile',
   agents_sip_password_check: 'both digest hashes or neither',
   event_log_append_only: 'the event log is append-only',
+};
+
+/** Tables named by the projection trigger's "not found" errors. */
+const ENTITY_OF_TABLE: Record<string, string> = {
+  calls: 'call',
+  call_attempts: 'attempt',
 };
 
 const REASON_OF_FIELD: Record<string, string> = {
@@ -190,6 +199,14 @@ export function toStoreError(err: unknown): unknown {
       `still in use by ${camelCase(referencedFrom)}${by ? ` (${by})` : ''}`,
       options,
     );
+  }
+  // Raised by the event projection trigger (sql/0003): the message is ours.
+  if (code === PgCode.checkViolation && constraint === 'event_log_projection') {
+    return new ConstraintError(str(e.column) ?? null, str(e.message) ?? 'invalid event', options);
+  }
+  if (code === PgCode.noDataFound) {
+    const table = str(e.table) ?? '';
+    return new NotFoundError(ENTITY_OF_TABLE[table] ?? table, detail);
   }
   switch (code) {
     case PgCode.uniqueViolation: {

@@ -522,3 +522,21 @@ eachBackend('agent status', (ctx) => {
     expect(await store.agentStatus.endExpiredBreaks(at(600))).toEqual([]);
   });
 });
+
+eachBackend('large batches', (ctx) => {
+  test('appendMany splits a batch larger than one statement takes, keeping order and atomicity', async () => {
+    const { store } = ctx();
+    const { support } = await fixtures(store);
+    const events: LogEventInput[] = [];
+    for (let i = 0; i < 1200; i++) events.push(arrived(`bulk-${i}`, i, support.id));
+    const logged = await store.callLog.appendMany(events);
+    expect(logged.map((e) => e.callId)).toEqual(events.map((e) => e.callId));
+    expect((await store.callLog.listCalls({ limit: 1000 })).items).toHaveLength(1000);
+    // A failure in the second chunk undoes the first one too.
+    const more: LogEventInput[] = [];
+    for (let i = 0; i < 1100; i++) more.push(arrived(`more-${i}`, 5000 + i, support.id));
+    more.push(arrived('bulk-0', 9999, support.id));
+    await expect(store.callLog.appendMany(more)).rejects.toBeInstanceOf(ConflictError);
+    expect(await store.callLog.getCall('more-0')).toBeNull();
+  });
+});
