@@ -123,9 +123,11 @@ describe('§11 transports and robustness', () => {
     );
     if (t.kind === 'embedded') {
       // §12.4: the embedded server answers the dropped app's pending requests with 503 at once.
-      expect(finals.map((m) => m.text.split('\r\n')[0])).toEqual([
-        'SIP/2.0 503 Service Unavailable',
-      ]);
+      // (Retransmitted over UDP until the peer ACKs it.)
+      expect(finals.length).toBeGreaterThan(0);
+      expect(new Set(finals.map((m) => m.text.split('\r\n')[0]))).toEqual(
+        new Set(['SIP/2.0 503 Service Unavailable']),
+      );
       peer.send(
         buildAck(pending.invite, (finals[0] as { text: string }).text, serverUri(t), {
           port: peer.port,
