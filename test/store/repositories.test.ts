@@ -632,3 +632,50 @@ eachBackend('engine configuration from the store', (ctx) => {
     expect(() => createAcd(config, { now: now.getTime(), random: () => 0.5 })).not.toThrow();
   });
 });
+
+eachBackend('concurrency', (ctx) => {
+  test('a query from outside never sees the uncommitted writes of an open transaction', async () => {
+    const { store } = ctx();
+    let inside!: () => void;
+    const written = new Promise<void>((resolve) => {
+      inside = resolve;
+    });
+    const tx = store
+      .transaction(async (t) => {
+        await t.departments.create({ name: 'Uncommitted' });
+        inside();
+        await new Promise((r) => setTimeout(r, 100));
+        throw new Error('roll back');
+      })
+      .catch((err: unknown) => err);
+    await written;
+    // PGlite has one connection: this waits for the transaction to end
+    // instead of running inside it; Postgres answers from another connection.
+    expect(await store.departments.list()).toEqual([]);
+    expect(await tx).toBeInstanceOf(Error);
+    expect(await store.departments.list()).toEqual([]);
+  });
+
+  test('concurrent transactions and appends all complete, none lost', async () => {
+    const { store } = ctx();
+    const { id: departmentId } = await store.departments.create({ name: 'Support' });
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) =>
+        store.transaction(async (t) => {
+          const a = await t.agents.create({ name: `A${i}`, sipUsername: `a${i}` });
+          await t.memberships.create({ agentId: a.id, departmentId, priority: i + 1 });
+        }),
+      ),
+      ...Array.from({ length: 10 }, (_, i) =>
+        store.callLog.append({
+          type: 'call.arrived',
+          callId: `c${i}`,
+          departmentId,
+          payload: { caller: '+4930111', dialledNumber: '+4930222' },
+        }),
+      ),
+    ]);
+    expect(await store.memberships.list({ departmentId })).toHaveLength(10);
+    expect((await store.callLog.listCalls()).items).toHaveLength(10);
+  });
+});
