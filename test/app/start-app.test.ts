@@ -74,7 +74,8 @@ describe('embedded start (PGlite in the data folder)', () => {
     const body = (await list.json()) as { items: Array<{ name: string }> };
     expect(body.items.map((d) => d.name)).toEqual(['Survives restarts']);
     expect(logs.join('\n')).not.toContain(first.token);
-  });
+    // Two PGlite boots: slow on a loaded machine.
+  }, 240_000);
 });
 
 describe('production start (Postgres server)', () => {

@@ -93,13 +93,14 @@ export function useApp(backend: Backend, options: HarnessOptions = {}): Harness 
     app = await startApp(config, {
       logger: createLogger({ level: 'info', destination: captureLogs(logs) }),
     });
-  });
+    // PGlite compiles its WASM on boot: seconds when idle, far more on a busy 2-core CI machine.
+  }, 180_000);
 
   afterAll(async () => {
     await app?.close();
     await pg?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   const harness: Harness = {
     get app() {
