@@ -1,0 +1,222 @@
+/**
+ * The call path end to end over loopback: sipp caller -> SIP server (embedded,
+ * drachtio wire protocol) -> drachtio-srf -> CallControl + ACD engine ->
+ * drachtio-srf -> SIP server -> sipp agents. sipp's exit code is the verdict
+ * on what each peer saw (the agent scenarios also check the caller ID in
+ * From); the call log events and the engine state are checked here.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type SipTarget, startSipTarget } from '../../support/sip-target.ts';
+import { assertSippPassed, countInTrace, type SippResult } from '../../support/sipp.ts';
+import { type FlowOptions, type Flow, startFlow } from './support/e2e.ts';
+
+let target: SipTarget;
+let flow: Flow | null = null;
+
+beforeAll(async () => {
+  target = await startSipTarget();
+});
+afterAll(async () => {
+  await target?.close();
+});
+afterEach(async () => {
+  const f = flow;
+  flow = null;
+  if (!f) return;
+  await f.close();
+  // Leaks fail tests: every call, attempt and leg was released.
+  expect(f.cc.sessions.size).toBe(0);
+  expect(f.cc.attempts.size).toBe(0);
+  expect(f.cc.driver.wakeAt).toBeNull();
+});
+
+async function start(o: FlowOptions): Promise<Flow> {
+  flow = await startFlow(target.drachtio, target.sipPort, o);
+  return flow;
+}
+
+async function finished(f: Flow, id: string, which: 'softphone' | 'mobile' = 'softphone') {
+  const p = f.peers.get(id)?.[which];
+  if (!p) throw new Error(`no ${which} for ${id}`);
+  return p.finished;
+}
+
+async function idle(f: Flow): Promise<void> {
+  await f.cc.settled();
+}
+
+function invitesSeen(r: SippResult): number {
+  return countInTrace(r.messages, /^INVITE /, 'received');
+}
+
+function results(f: Flow): string[] {
+  return f.log
+    .filter((e) => e.type === 'attempt.ended')
+    .map((e) => `${e.agentId}:${String(e.payload.result)}`);
+}
+
+function outcome(f: Flow): unknown {
+  return f.log.find((e) => e.type === 'call.ended')?.payload.outcome;
+}
+
+describe('calls end to end through the embedded SIP server', () => {
+  it('priority order: the best agent is rung first and answers; the other never rings', async () => {
+    const f = await start({
+      agents: [
+        { id: 'bob', priority: 5, softphone: 'agent-answer' },
+        { id: 'alice', priority: 1, softphone: 'agent-answer' },
+      ],
+    });
+    const caller = await f.call('caller-talk-hangup');
+    assertSippPassed(caller, 'caller');
+    assertSippPassed(await finished(f, 'alice'), 'alice');
+    await idle(f);
+    const bob = await f.peers.get('bob')?.softphone?.stop();
+    expect(bob && invitesSeen(bob)).toBe(0);
+    expect(results(f)).toEqual(['alice:answered']);
+    expect(outcome(f)).toBe('answered');
+    expect(f.logTypes()).toEqual([
+      'call.arrived',
+      'call.queued',
+      'call.routed',
+      'call.ringing',
+      'call.answered',
+      'attempt.ended',
+      'call.ended',
+    ]);
+  });
+
+  it('rolls over after the ring timeout to the next agent', async () => {
+    const f = await start({
+      department: { ringTimeoutS: 1 },
+      agents: [
+        { id: 'alice', softphone: 'agent-ring-cancel' },
+        { id: 'bob', softphone: 'agent-answer' },
+      ],
+    });
+    assertSippPassed(await f.call('caller-talk-hangup'), 'caller');
+    assertSippPassed(await finished(f, 'alice'), 'alice');
+    assertSippPassed(await finished(f, 'bob'), 'bob');
+    await idle(f);
+    expect(results(f)).toEqual(['alice:no-answer', 'bob:answered']);
+    const ring = f.log.find((e) => e.type === 'attempt.ended');
+    expect(Number(ring?.payload.ringMs)).toBeGreaterThanOrEqual(900);
+  });
+
+  it('a busy agent is skipped and the next agent answers', async () => {
+    const f = await start({
+      agents: [
+        { id: 'alice', softphone: 'agent-busy' },
+        { id: 'bob', softphone: 'agent-answer' },
+      ],
+    });
+    assertSippPassed(await f.call('caller-talk-hangup'), 'caller');
+    assertSippPassed(await finished(f, 'alice'), 'alice');
+    assertSippPassed(await finished(f, 'bob'), 'bob');
+    await idle(f);
+    expect(results(f)).toEqual(['alice:busy', 'bob:answered']);
+  });
+
+  it('ring-all with two agents: the second answers and the first is cancelled', async () => {
+    const f = await start({
+      department: { strategy: 'ring-all', ringTimeoutS: 10 },
+      agents: [
+        { id: 'alice', softphone: 'agent-ring-cancel' },
+        { id: 'bob', softphone: 'agent-answer' },
+      ],
+    });
+    assertSippPassed(await f.call('caller-talk-hangup'), 'caller');
+    assertSippPassed(await finished(f, 'alice'), 'alice');
+    assertSippPassed(await finished(f, 'bob'), 'bob');
+    await idle(f);
+    expect(results(f).sort()).toEqual(['alice:cancelled', 'bob:answered']);
+  });
+
+  it('both agents answer at once: one is bridged, the other is ACKed and BYEd', async () => {
+    const f = await start({
+      department: { strategy: 'ring-all', ringTimeoutS: 10 },
+      agents: [
+        { id: 'alice', softphone: 'agent-answer-now' },
+        { id: 'bob', softphone: 'agent-answer-now' },
+      ],
+    });
+    assertSippPassed(await f.call('caller-talk-hangup'), 'caller');
+    assertSippPassed(await finished(f, 'alice'), 'alice');
+    assertSippPassed(await finished(f, 'bob'), 'bob');
+    await idle(f);
+    const r = results(f).sort();
+    expect(r.filter((x) => x.endsWith(':answered'))).toHaveLength(1);
+    expect(r.filter((x) => x.endsWith(':cancelled'))).toHaveLength(1);
+  });
+
+  it('fork to softphone and mobile: the mobile answers and the softphone is cancelled', async () => {
+    const f = await start({
+      department: { ringTimeoutS: 10 },
+      agents: [
+        { id: 'alice', forwarding: 'both', softphone: 'agent-ring-cancel', mobile: 'agent-answer' },
+      ],
+    });
+    assertSippPassed(await f.call('caller-talk-hangup'), 'caller');
+    assertSippPassed(await finished(f, 'alice', 'softphone'), 'softphone');
+    assertSippPassed(await finished(f, 'alice', 'mobile'), 'mobile');
+    await idle(f);
+    const ended = f.log.find((e) => e.type === 'attempt.ended');
+    expect(ended?.payload.result).toBe('answered');
+    expect(ended?.payload.answeredBy).toBe('+4917000000');
+  });
+
+  it('the caller hangs up while an agent rings: the ring is cancelled, the call abandoned', async () => {
+    const f = await start({
+      department: { ringTimeoutS: 10 },
+      agents: [{ id: 'alice', softphone: 'agent-ring-cancel' }],
+    });
+    assertSippPassed(await f.call('caller-cancel'), 'caller');
+    assertSippPassed(await finished(f, 'alice'), 'alice');
+    await idle(f);
+    expect(results(f)).toEqual(['alice:cancelled']);
+    expect(outcome(f)).toBe('abandoned');
+  });
+
+  it('the caller hangs up while queued (agent away): the call leaves the queue', async () => {
+    const f = await start({ agents: [{ id: 'alice', status: 'away', softphone: 'agent-answer' }] });
+    assertSippPassed(await f.call('caller-cancel'), 'caller');
+    await idle(f);
+    expect(f.engine.snapshot().departments[0]?.waiting).toEqual([]);
+    expect(outcome(f)).toBe('abandoned');
+    expect(results(f)).toEqual([]);
+  });
+
+  it('the agent hangs up first: the caller gets BYE', async () => {
+    const f = await start({ agents: [{ id: 'alice', softphone: 'agent-answer-then-bye' }] });
+    assertSippPassed(await f.call('caller-wait-bye'), 'caller');
+    assertSippPassed(await finished(f, 'alice'), 'alice');
+    await idle(f);
+    expect(outcome(f)).toBe('answered');
+  });
+
+  it('out of hours: the caller gets 480 and no agent rings', async () => {
+    const f = await start({
+      department: { businessHours: [] },
+      agents: [{ id: 'alice', softphone: 'agent-answer' }],
+    });
+    assertSippPassed(await f.call('caller-expect-480'), 'caller');
+    await idle(f);
+    expect(outcome(f)).toBe('out-of-hours');
+    const alice = await f.peers.get('alice')?.softphone?.stop();
+    expect(alice && invitesSeen(alice)).toBe(0);
+  });
+
+  it('an unknown number gets 404', async () => {
+    const f = await start({ agents: [{ id: 'alice', softphone: 'agent-answer' }] });
+    assertSippPassed(await f.call('caller-expect-404', { dial: '4930999' }), 'caller');
+    await idle(f);
+    expect(f.cc.sessions.size).toBe(0);
+  });
+
+  it('a caller from an address that is neither trunk nor agent gets 403', async () => {
+    const f = await start({ trunks: ['192.0.2.1'], agents: [{ id: 'alice', softphone: 'agent-answer' }] });
+    assertSippPassed(await f.call('caller-expect-403'), 'caller');
+    await idle(f);
+    expect(f.log).toEqual([]);
+  });
+});
