@@ -21,6 +21,7 @@ import { type DidsRepo, didsRepo } from './dids.ts';
 import { type MembershipsRepo, membershipsRepo } from './memberships.ts';
 import { type MobileAllowListRepo, mobileAllowListRepo } from './mobile-allow-list.ts';
 import { type RegistrationsRepo, registrationsRepo } from './registrations.ts';
+import { type ReportsRepo, reportsRepo } from './reports.ts';
 import { type VipCallersRepo, vipCallersRepo } from './vip-callers.ts';
 
 export {
@@ -120,6 +121,7 @@ export type {
   RegistrationsRepo,
   SipTransport,
 } from './registrations.ts';
+export type { AgentReport, DepartmentReport, ReportRange, ReportsRepo } from './reports.ts';
 export type { VipCaller, VipCallerInput, VipCallerPatch, VipCallersRepo } from './vip-callers.ts';
 
 export interface Store {
@@ -133,6 +135,8 @@ export interface Store {
   registrations: RegistrationsRepo;
   callLog: CallLogRepo;
   agentStatus: AgentStatusRepo;
+  /** Figures per department and per agent over a range, from the call log. */
+  reports: ReportsRepo;
   /**
    * Runs `fn` with repositories bound to one transaction: every write inside
    * commits together or not at all.
@@ -152,6 +156,7 @@ export function createStore(db: Db): Store {
     registrations: registrationsRepo(db),
     callLog: callLogRepo(db),
     agentStatus: agentStatusRepo(db),
+    reports: reportsRepo(db),
     transaction: (fn) => db.transaction((tx) => fn(createStore(tx))),
   };
 }

@@ -540,3 +540,133 @@ eachBackend('large batches', (ctx) => {
     expect(await store.callLog.getCall('more-0')).toBeNull();
   });
 });
+
+eachBackend('reports', (ctx) => {
+  test('department and agent figures are computed from the logged calls and rings', async () => {
+    const { store } = ctx();
+    const { support, sales, ann, bob } = await fixtures(store);
+    const ring = (
+      callId: string,
+      attemptId: string,
+      agentId: string,
+      s: number,
+    ): LogEventInput => ({
+      type: 'call.ringing',
+      callId,
+      agentId,
+      at: at(s),
+      payload: { attemptId, device: 'sip:x@h' },
+    });
+    const end = (callId: string, s: number, outcome: CallOutcome): LogEventInput => ({
+      type: 'call.ended',
+      callId,
+      at: at(s),
+      payload: { outcome },
+    });
+    await store.callLog.appendMany([
+      // r1: Ann does not answer, Bob answers after 25 s of waiting, talks 60 s.
+      arrived('r1', 0, support.id),
+      ring('r1', 'r1-1', ann.id, 2),
+      {
+        type: 'attempt.ended',
+        callId: 'r1',
+        at: at(22),
+        payload: { attemptId: 'r1-1', result: 'no-answer' },
+      },
+      ring('r1', 'r1-2', bob.id, 22),
+      {
+        type: 'call.answered',
+        callId: 'r1',
+        agentId: bob.id,
+        at: at(25),
+        payload: { attemptId: 'r1-2' },
+      },
+      end('r1', 85, 'answered'),
+      // r2: Ann answers within the service level (5 s), talks 30 s.
+      arrived('r2', 100, support.id),
+      ring('r2', 'r2-1', ann.id, 101),
+      {
+        type: 'call.answered',
+        callId: 'r2',
+        agentId: ann.id,
+        at: at(105),
+        payload: { attemptId: 'r2-1' },
+      },
+      end('r2', 135, 'answered'),
+      // r3: the caller gives up after 40 s while Ann rings.
+      arrived('r3', 200, support.id),
+      ring('r3', 'r3-1', ann.id, 201),
+      end('r3', 240, 'abandoned'),
+      // r4: out of hours (not a missed call); r5: Sales, nobody logged in; r6: still waiting.
+      arrived('r4', 300, support.id),
+      end('r4', 301, 'out-of-hours'),
+      arrived('r5', 400, sales.id),
+      end('r5', 402, 'no-agent'),
+      arrived('r6', 500, support.id),
+      // Outside the range.
+      arrived('r7', 5000, support.id),
+    ]);
+    const range = { from: at(0), to: at(1000) };
+    const departments = await store.reports.departments(range);
+    const bySupport = departments.find((d) => d.departmentId === support.id);
+    expect(bySupport).toEqual({
+      departmentId: support.id,
+      calls: 5,
+      live: 1,
+      outcomes: {
+        answered: 2,
+        abandoned: 1,
+        overflowed: 0,
+        'out-of-hours': 1,
+        'no-agent': 0,
+        rejected: 0,
+        failed: 0,
+      },
+      answered: 2,
+      missed: 1,
+      serviceLevelS: 20,
+      serviceLevel: 1 / 3,
+      avgAnswerS: 15,
+      avgTalkS: 45,
+      talkS: 90,
+      longestWaitS: 40,
+    });
+    expect(departments.find((d) => d.departmentId === sales.id)).toMatchObject({
+      calls: 1,
+      missed: 1,
+      answered: 0,
+      serviceLevel: 0,
+      avgAnswerS: null,
+      talkS: 0,
+      longestWaitS: 2,
+    });
+    expect(await store.reports.departments({ ...range, departmentId: sales.id })).toHaveLength(1);
+
+    const agents = await store.reports.agents(range);
+    expect(agents.find((a) => a.agentId === ann.id)).toEqual({
+      agentId: ann.id,
+      offered: 3,
+      answered: 1,
+      noAnswer: 1,
+      rejected: 0,
+      avgRingS: 4,
+      talkS: 30,
+      avgTalkS: 30,
+    });
+    expect(await store.reports.agents({ ...range, agentId: bob.id })).toEqual([
+      {
+        agentId: bob.id,
+        offered: 1,
+        answered: 1,
+        noAnswer: 0,
+        rejected: 0,
+        avgRingS: 3,
+        talkS: 60,
+        avgTalkS: 60,
+      },
+    ]);
+    await expect(store.reports.departments({ from: at(10), to: at(0) })).rejects.toMatchObject({
+      field: 'to',
+    });
+  });
+});
