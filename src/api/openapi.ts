@@ -99,6 +99,7 @@ export function buildOpenApi(routes: readonly RouteDef[], info: OpenApiInfo, pre
       responses,
     };
   }
+  Object.assign(paths, unversionedPaths(prefix));
   return {
     openapi: '3.1.0',
     info,
@@ -109,5 +110,56 @@ export function buildOpenApi(routes: readonly RouteDef[], info: OpenApiInfo, pre
       schemas: { Error: toSchema(errorSchema, 'output') },
     },
     paths,
+  };
+}
+
+/** Routes served outside the route definitions: probes, metrics, the event stream. */
+function unversionedPaths(prefix: string): Record<string, Record<string, unknown>> {
+  const text = (description: string, type = 'application/json') => ({
+    description,
+    content: {
+      [type]: { schema: type === 'application/json' ? { type: 'object' } : { type: 'string' } },
+    },
+  });
+  return {
+    '/healthz': {
+      get: {
+        summary: 'Liveness: 200 while the process serves, 503 while stopping',
+        tags: ['operations'],
+        security: [],
+        responses: { 200: text('Running'), 503: text('Stopping') },
+      },
+    },
+    '/readyz': {
+      get: {
+        summary: 'Readiness: database reachable and every migration applied',
+        tags: ['operations'],
+        security: [],
+        responses: { 200: text('Ready'), 503: text('Not ready; `checks` says why') },
+      },
+    },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics (HTTP requests by route pattern, process metrics)',
+        tags: ['operations'],
+        security: [],
+        responses: { 200: text('Prometheus text format', 'text/plain') },
+      },
+    },
+    [`${prefix}/events`]: {
+      get: {
+        summary:
+          'WebSocket event stream: one JSON message {type, at, data} per change. Token in the Authorization header or ?token=; ?types= filters (e.g. agent.*,call.*)',
+        tags: ['events'],
+        parameters: [
+          { name: 'token', in: 'query', required: false, schema: { type: 'string' } },
+          { name: 'types', in: 'query', required: false, schema: { type: 'string' } },
+        ],
+        responses: {
+          101: { description: 'Switching to the WebSocket protocol' },
+          401: text('No or wrong token'),
+        },
+      },
+    },
   };
 }

@@ -53,6 +53,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // A bug that escaped every handler: log it and stop rather than run in an unknown state.
+  const crash = (err: unknown) => {
+    logger.fatal({ err }, 'unexpected error; exiting');
+    exit(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
 }
 
 await main();

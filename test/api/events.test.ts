@@ -122,6 +122,17 @@ describe.each(BACKENDS)('WebSocket events on %s', (backend) => {
     expect(c.events).toHaveLength(1);
   });
 
+  it('limits a client to the types it asks for with ?types=', async () => {
+    const c = await connect(`${eventsUrl(h.url, h.app.token)}&types=agent.*,did.created`);
+    clients.push(c);
+    const d = await h.call<Row>('POST', '/api/departments', { name: `Filtered ${unique()}` });
+    await h.call('POST', '/api/dids', { number: uniqueNumber(), departmentId: d.body.id });
+    const a = await h.call<Row>('POST', '/api/agents', { name: 'F', sipUsername: `f${unique()}` });
+    await h.call('DELETE', `/api/agents/${a.body.id}`);
+    await c.waitFor((e) => e.type === 'agent.deleted');
+    expect(c.events.map((e) => e.type)).toEqual(['did.created', 'agent.created', 'agent.deleted']);
+  });
+
   it('forwards events that later layers publish on the app’s bus', async () => {
     const c = await open();
     h.app.events.publish('call.queued', { callId: 'c-1', position: 1 });

@@ -104,6 +104,8 @@ describe.each(BACKENDS)('health, metrics and OpenAPI on %s', (backend) => {
       'get /api/calls',
       'get /api/calls/{id}',
       'get /api/call-attempts',
+      'get /api/events',
+      'get /readyz',
     ];
     for (const e of expected) {
       const [method, p] = e.split(' ') as [string, string];

@@ -7,6 +7,8 @@
  * on a WebSocket), `?token=<token>`. Either token (admin or read) may listen.
  * A client that stops reading is dropped instead of buffering without bound,
  * and a ping every `heartbeatMs` ends connections whose peer vanished.
+ * `?types=department.*,agent.status` limits a client to some events (exact
+ * types, or prefixes ending in `*`).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -43,6 +45,19 @@ function reject(socket: Duplex, status: number, text: string): void {
   );
 }
 
+/** Builds the `?types=` filter; null = every event. */
+export function typeFilter(spec: string | null): ((type: string) => boolean) | null {
+  if (spec === null || spec.trim() === '') return null;
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const part of spec.split(',').map((p) => p.trim())) {
+    if (part === '') continue;
+    if (part.endsWith('*')) prefixes.push(part.slice(0, -1));
+    else exact.add(part);
+  }
+  return (type) => exact.has(type) || prefixes.some((p) => type.startsWith(p));
+}
+
 export function attachEventStream(options: EventStreamOptions): EventStream {
   const { server, tokens, events } = options;
   const heartbeatMs = options.heartbeatMs ?? 30_000;
@@ -57,14 +72,16 @@ export function attachEventStream(options: EventStreamOptions): EventStream {
     if (url.pathname !== EVENTS_PATH) return reject(socket, 404, 'Not Found');
     const presented = bearerOf(req) ?? url.searchParams.get('token');
     if (roleOf(tokens, presented) === null) return reject(socket, 401, 'Unauthorized');
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    const wanted = typeFilter(url.searchParams.get('types'));
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, wanted));
   };
   server.on('upgrade', onUpgrade);
 
-  wss.on('connection', (ws: WebSocket) => {
+  const onConnection = (ws: WebSocket, wanted: ((type: string) => boolean) | null) => {
     alive.set(ws, true);
     const off = events.onAny((event) => {
       if (ws.readyState !== ws.OPEN) return;
+      if (wanted && !wanted(event.type)) return;
       if (ws.bufferedAmount > maxBuffered) {
         ws.close(1008, 'client too slow');
         return;
@@ -75,7 +92,7 @@ export function attachEventStream(options: EventStreamOptions): EventStream {
     ws.on('error', (err) => options.onError?.(err));
     ws.once('close', off);
     // Clients only listen; anything they send is ignored.
-  });
+  };
 
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
