@@ -198,7 +198,6 @@ export class CallControl implements CallOperations {
         sipCallId: call.callId,
       },
     });
-    session.ring();
     this.driver.send({
       type: 'callArrived',
       callId,
@@ -206,6 +205,8 @@ export class CallControl implements CallOperations {
       caller: admission.caller,
       vip,
     });
+    // Ringback only for a call that joined a queue (not one refused at once, e.g. out of hours).
+    session.ring();
   }
 
   // ---------------------------------------------------- engine actions

@@ -214,7 +214,10 @@ describe('calls end to end through the embedded SIP server', () => {
   });
 
   it('a caller from an address that is neither trunk nor agent gets 403', async () => {
-    const f = await start({ trunks: ['192.0.2.1'], agents: [{ id: 'alice', softphone: 'agent-answer' }] });
+    const f = await start({
+      trunks: ['192.0.2.1'],
+      agents: [{ id: 'alice', softphone: 'agent-answer' }],
+    });
     assertSippPassed(await f.call('caller-expect-403'), 'caller');
     await idle(f);
     expect(f.log).toEqual([]);
