@@ -1,8 +1,10 @@
 /**
  * The call log: an append-only event log, and the `calls` / `call_attempts` /
  * `agent_status_history` projections written from each event by a trigger
- * (sql/0003) inside the event's own INSERT. Reports, the live view and CSV exports read the projections, so
- * they can never disagree with the log.
+ * (sql/0003) inside the event's own INSERT. Reports, the live view and CSV
+ * exports read the projections, so they can never disagree with the log.
+ * A projection that fails (unknown call, second answer, bad outcome) undoes
+ * its event: ConstraintError / NotFoundError / ConflictError name the field.
  *
  * Events and what they project (`at` defaults to the database clock):
  *
@@ -15,7 +17,7 @@
  * | attempt.ended   | callId, payload.attemptId, .result       | attempt ended, ring time                      |
  * | call.answered   | callId, agentId, [payload.attemptId]     | answered_at, agent, wait time (+ attempt answered) |
  * | call.ended      | callId, payload.outcome                  | ended_at, outcome, wait/talk time; open attempts -> cancelled |
- * | agent.status    | agentId, payload.to, [.from, .until, .reason, .source] | status history row             |
+ * | agent.status    | agentId, payload.to, .source, [.from, .until, .reason] | status history row             |
  *
  * Any other `noun.verb` type is logged as it is (e.g. 'call.announced').
  */

@@ -119,7 +119,8 @@ export function registrationsRepo(db: Db): RegistrationsRepo {
           input.expiresAt,
           input.sourceAddress,
           input.sourcePort,
-          input.transport,
+          // SIP spells transports in capitals (Via: SIP/2.0/UDP); stored lowercase.
+          input.transport.toLowerCase(),
           input.userAgent ?? null,
           input.sipCallId ?? null,
           input.cseq ?? null,
