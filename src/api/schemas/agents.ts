@@ -39,7 +39,8 @@ export const agentCreate = z.strictObject({
 
 export const agentPatch = z.strictObject(fields).partial();
 
-export const agentView = z.object({
+/** Strict: an answer with any other field (a hash, say) fails the response-schema test. */
+export const agentView = z.strictObject({
   id: z.uuid(),
   name: z.string(),
   sipUsername: z.string(),
