@@ -57,6 +57,10 @@ export interface Incoming {
   answered: boolean;
   /** Guard against an app that never answers. */
   guard: Timer | undefined;
+  /** Reliable provisional awaiting PRACK (RFC 3262): retransmission and give-up timers. */
+  rel:
+    | { rseq: number; bytes: Buffer; interval: number; resend: Timer | undefined; giveUp: Timer }
+    | undefined;
   mergeKey: string | undefined;
 }
 
@@ -290,6 +294,7 @@ export class SipCore implements AppFrameHandler {
       const contact = firstContactUri(req);
       if (contact) dialog.remoteTarget = contact;
     }
+    if (req.method === 'PRACK') dialog.onPrack?.(getHeader(req, 'rack') ?? '');
     const inc = this.admit(req, inb, dialog.conn, dialog, false);
     if (!inc) return;
     if (req.method === 'BYE') this.endDialog(dialog);
@@ -320,6 +325,15 @@ export class SipCore implements AppFrameHandler {
           this.replyWithTxn(req, inb.src, 400, 'Bad Request');
           return;
         }
+      }
+    }
+    if (method === 'INVITE') {
+      // A tag-less INVITE landing on an established dialog of ours (a late
+      // copy of the initial INVITE on a new branch): 491 (§7.9).
+      const d = this.dialogs.get(dialogId(callId, fromTag));
+      if (d && d.role === 'uas' && d.state === 'confirmed') {
+        this.replyWithTxn(req, inb.src, 491, 'Request Pending');
+        return;
       }
     }
     const conn = this.control.routes.pick(method);
@@ -370,6 +384,7 @@ export class SipCore implements AppFrameHandler {
       localTag: dialog ? dialog.localTag : undefined,
       answered: false,
       guard: undefined,
+      rel: undefined,
       mergeKey: undefined,
     };
     // An app that never answers: answered by us after 64*T1 (§12.4, embedded column).
@@ -409,6 +424,7 @@ export class SipCore implements AppFrameHandler {
     this.counters.pendingRequests--;
     inc.guard?.clear();
     inc.guard = undefined;
+    stopReliable(inc);
     if (this.incomingByKey.get(inc.txn.key) === inc) this.incomingByKey.delete(inc.txn.key);
     if (inc.mergeKey !== undefined && this.merge.get(inc.mergeKey) === inc)
       this.merge.delete(inc.mergeKey);
@@ -480,4 +496,13 @@ export function firstContactUri(msg: SipRequest | SipResponse): string | undefin
   }
   const semi = c.indexOf(';');
   return (semi >= 0 ? c.slice(0, semi) : c).trim();
+}
+
+/** Stops the retransmission of a reliable provisional (PRACK received, final sent, or given up). */
+export function stopReliable(inc: Incoming): void {
+  const rel = inc.rel;
+  if (!rel) return;
+  inc.rel = undefined;
+  rel.resend?.clear();
+  rel.giveUp.clear();
 }

@@ -46,6 +46,8 @@ export class Dialog {
   cancelRace = false;
   /** Pending re-INVITE we sent (to CANCEL before a BYE, §7.8). */
   pendingReinviteTxnId: string | undefined;
+  /** Called with the RAck value of a PRACK received in this dialog. */
+  onPrack: ((rack: string) => void) | undefined;
   /** TCP connection the dialog's requests arrived on (reused for ours). */
   tcp: TcpConn | undefined;
 

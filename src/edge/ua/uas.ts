@@ -15,8 +15,15 @@ import {
 } from '../sip/index.ts';
 import type { AppConnection } from '../wire/control.ts';
 import { nokFrame, responseEchoFrame } from '../wire/frames.ts';
+import { Timer } from '../timers.ts';
 import { cleanAppHeaders, findAppHeader, isSdp } from './compose.ts';
-import { firstContactUri, METHODS_WITHOUT_RECORD_ROUTE, SipCore } from './core.ts';
+import {
+  firstContactUri,
+  type Incoming,
+  METHODS_WITHOUT_RECORD_ROUTE,
+  SipCore,
+  stopReliable,
+} from './core.ts';
 import { Dialog } from './dialog.ts';
 import { newTag } from './ids.ts';
 import { serverBye } from './uac.ts';
@@ -62,6 +69,11 @@ export function handleAppResponse(
     status > 100 &&
     status < 200 &&
     app.some((h) => h.name === 'Require' && /\b100rel\b/i.test(h.value));
+  if (reliable1xx && !supports100rel(req)) {
+    conn.send(nokFrame(core.sid(), msgId, 'Remote endpoint does not support 100rel'));
+    return;
+  }
+  const rseq = reliable1xx ? (inc.rel?.rseq ?? Math.floor(Math.random() * 2 ** 30)) + 1 : 0;
   const defaultContact = `<sip:${local.advertised}:${local.port}${local.protocol === 'tcp' ? ';transport=tcp' : ''}>`;
   if (contact === undefined && (method === 'INVITE' || method === 'SUBSCRIBE')) {
     const inDialog = !inc.initialInvite && inc.dialog !== undefined;
@@ -81,9 +93,7 @@ export function handleAppResponse(
       headers.push({ name: 'Record-Route', value: rr });
   }
   if (contact !== undefined) headers.push({ name: 'Contact', value: contact });
-  if (reliable1xx && !app.some((h) => h.name === 'RSeq')) {
-    headers.push({ name: 'RSeq', value: String(1 + Math.floor(Math.random() * 2 ** 30)) });
-  }
+  if (reliable1xx) headers.push({ name: 'RSeq', value: String(rseq) });
   for (const h of app) headers.push(h);
   if (contentType !== undefined) headers.push({ name: 'Content-Type', value: contentType });
   const res: SipResponse = {
@@ -103,6 +113,7 @@ export function handleAppResponse(
   inc.answered = true;
   inc.guard?.clear();
   inc.guard = undefined;
+  if (status >= 200) stopReliable(inc);
 
   let echoDialogId = '';
   if (method === 'INVITE') {
@@ -119,6 +130,7 @@ export function handleAppResponse(
         );
       }
       const d = inc.dialog;
+      if (d && reliable1xx) sendReliably(core, inc, d, rseq, bytes);
       if (d && status >= 200 && status < 300) {
         d.state = 'confirmed';
         d.awaitedAck = { cseq, txn: inc.txn, txnId: inc.txnId };
@@ -195,4 +207,42 @@ export function stripTag(value: string): string {
   const head = gt >= 0 ? value.slice(0, gt + 1) : '';
   const tail = gt >= 0 ? value.slice(gt + 1) : value;
   return head + tail.replace(/;\s*tag\s*=\s*[^;]*/i, '');
+}
+
+function supports100rel(req: import('../sip/index.ts').SipRequest): boolean {
+  const tags = [...getHeaders(req, 'supported'), ...getHeaders(req, 'require')];
+  return tags.some((t) => t.trim().toLowerCase() === '100rel');
+}
+
+/**
+ * RFC 3262 §3: retransmit the reliable provisional (T1 doubling, UDP only)
+ * until the PRACK with its RSeq arrives; after 64*T1 without one, reject the
+ * INVITE with a 5xx and keep running (the real server crashes here, §7.4).
+ */
+function sendReliably(core: SipCore, inc: Incoming, d: Dialog, rseq: number, bytes: Buffer): void {
+  stopReliable(inc);
+  const udp = inc.inb.src.protocol === 'udp';
+  const rel: NonNullable<Incoming['rel']> = {
+    rseq,
+    bytes,
+    interval: core.timers.t1,
+    resend: undefined,
+    giveUp: new Timer(core.counters, core.timers.t64, () => {
+      rel.resend?.clear();
+      inc.rel = undefined;
+      core.respondLocally(inc, 504, 'Server Time-out');
+    }),
+  };
+  const resend = (): void => {
+    rel.resend = undefined;
+    if (inc.rel !== rel) return;
+    core.layer.resend(inc.inb.src, rel.bytes);
+    rel.interval *= 2;
+    rel.resend = new Timer(core.counters, rel.interval, resend);
+  };
+  if (udp) rel.resend = new Timer(core.counters, rel.interval, resend);
+  inc.rel = rel;
+  d.onPrack = (rack) => {
+    if (inc.rel === rel && Number.parseInt(rack.trim(), 10) === rseq) stopReliable(inc);
+  };
 }
