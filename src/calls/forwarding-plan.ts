@@ -87,7 +87,7 @@ export function planForwarding(input: ForwardingInput): ForwardingPlan {
       legs.push({
         kind: 'softphone',
         requestUri: b.contactUri,
-        nextHop: nextHopOf(b),
+        nextHop: bindingNextHop(b),
         contactUri: b.contactUri,
         delayMs: 0,
       });
@@ -120,7 +120,11 @@ export function planForwarding(input: ForwardingInput): ForwardingPlan {
   return { legs, skipped };
 }
 
-function nextHopOf(b: RegistrationBinding): string {
+/**
+ * Where to send requests for a binding: the address and transport its
+ * REGISTER came from (srf's `proxy` option), so NATed devices are reachable.
+ */
+export function bindingNextHop(b: RegistrationBinding): string {
   const host = b.sourceAddress.includes(':') ? `[${b.sourceAddress}]` : b.sourceAddress;
   const transport = b.transport === 'ws' || b.transport === 'wss' ? 'tcp' : b.transport;
   return `sip:${host}:${b.sourcePort};transport=${transport}`;

@@ -14,7 +14,8 @@
  * needed; `close()` clears every next-probe timer and waits for probes in
  * flight (each bounded by its own timeout), so every timer is released once.
  */
-import type { Logger } from './ports.ts';
+import { bindingNextHop } from './forwarding-plan.ts';
+import type { Logger, RegistrationBinding } from './ports.ts';
 import { silentLogger } from './ports.ts';
 
 export interface ProbeTarget {
@@ -109,6 +110,23 @@ export class OptionsProber {
     }
     for (const t of wanted.values()) this.track(t);
   }
+
+  /**
+   * Follows the registrar: pass this as (or call it from) the registrar's
+   * `onBindingsChanged`, so the probed set tracks the live bindings and a
+   * fresh REGISTER counts as a sign of life.
+   */
+  bindingsChanged = (
+    agentId: string,
+    bindings: readonly RegistrationBinding[],
+    refreshed: readonly string[] = [],
+  ): void => {
+    this.sync(
+      agentId,
+      bindings.map((b) => ({ agentId, contactUri: b.contactUri, nextHop: bindingNextHop(b) })),
+    );
+    for (const uri of refreshed) this.heardFrom(uri);
+  };
 
   /** Starts probing a contact (a re-REGISTER of a known one updates its next hop). */
   track(target: ProbeTarget): void {

@@ -172,6 +172,33 @@ describe('OptionsProber (fake sendOptions)', () => {
     expect(s.sent).toContain('sip:x@h');
   });
 
+  it('bindingsChanged() follows the registrar: probes live bindings, a refresh revives a contact', async () => {
+    const { p, s, changes } = prober({ 'sip:a@h': ['error'] }, 1);
+    const binding = (uri: string) => ({
+      agentId: 'a1',
+      contactUri: uri,
+      expiresAt: Date.now() + 60_000,
+      callId: 'c',
+      cseq: 1,
+      sourceAddress: '192.0.2.9',
+      sourcePort: 5099,
+      transport: 'tcp' as const,
+      userAgent: null,
+      updatedAt: Date.now(),
+    });
+    p.bindingsChanged('a1', [binding('sip:a@h'), binding('sip:b@h')]);
+    expect(p.trackedCount).toBe(2);
+    await until(() => p.isUnreachable('sip:a@h'), 'a unreachable');
+    p.bindingsChanged('a1', [binding('sip:a@h')], ['sip:a@h']);
+    expect(p.trackedCount).toBe(1);
+    expect(p.isUnreachable('sip:a@h')).toBe(false);
+    expect(changes.slice(0, 2)).toEqual([
+      ['sip:a@h', false],
+      ['sip:a@h', true],
+    ]);
+    expect(s.sent).toContain('sip:b@h');
+  });
+
   it('releases every timer exactly once on close, also with probes in flight', async () => {
     const { p, s, t } = prober({ 'sip:a@h': [200], 'sip:b@h': ['silence'], 'sip:c@h': [503] });
     for (const u of ['sip:a@h', 'sip:b@h', 'sip:c@h']) p.track(target(u));

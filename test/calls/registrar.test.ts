@@ -47,6 +47,7 @@ interface Setup {
   registrar: Registrar;
   store: PgliteRegistrationStore;
   changes: [string, RegistrationBinding[]][];
+  refreshed: string[][];
   advance(ms: number): void;
   now(): number;
 }
@@ -67,6 +68,7 @@ async function setup(
     await store.clear();
   }
   const changes: [string, RegistrationBinding[]][] = [];
+  const refreshed: string[][] = [];
   const registrar = new Registrar({
     authenticator: new DigestAuthenticator({
       realm,
@@ -79,13 +81,17 @@ async function setup(
     maxExpiresS: 3600,
     maxContactsPerAgent: 3,
     now: () => now,
-    onBindingsChanged: (agent, bindings) => changes.push([agent, bindings]),
+    onBindingsChanged: (agent, bindings, fresh) => {
+      changes.push([agent, bindings]);
+      refreshed.push(fresh);
+    },
   });
   cleanups.push(() => registrar.close());
   return {
     registrar,
     store,
     changes,
+    refreshed,
     advance: (ms) => {
       now += ms;
     },

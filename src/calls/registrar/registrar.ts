@@ -46,8 +46,16 @@ export interface RegistrarOptions {
   purgeIntervalMs?: number;
   now?: Clock;
   logger?: Logger;
-  /** Told whenever an agent's set of live bindings may have changed (for the ACD's device count). */
-  onBindingsChanged?: (agentId: string, bindings: RegistrationBinding[]) => void;
+  /**
+   * Told whenever an agent's set of live bindings may have changed (for the
+   * ACD's device count and the OPTIONS prober). `refreshed` lists the contacts
+   * the device just (re-)registered: they are evidently reachable.
+   */
+  onBindingsChanged?: (
+    agentId: string,
+    bindings: RegistrationBinding[],
+    refreshed: string[],
+  ) => void;
 }
 
 type Reply = { status: number; reason?: string; headers?: Record<string, string> };
@@ -319,7 +327,7 @@ export class Registrar {
       },
       'registrar: bindings updated',
     );
-    this.#notify(agentId, current);
+    this.#notify(agentId, current, [...upserts.keys()]);
     return this.#ok(current, now);
   }
 
@@ -335,9 +343,9 @@ export class Registrar {
     return { status: 200, reason: 'OK', headers };
   }
 
-  #notify(agentId: string, bindings: RegistrationBinding[]): void {
+  #notify(agentId: string, bindings: RegistrationBinding[], refreshed: string[] = []): void {
     try {
-      this.#o.onBindingsChanged?.(agentId, bindings);
+      this.#o.onBindingsChanged?.(agentId, bindings, refreshed);
     } catch (err) {
       this.#logger.error({ err, agentId }, 'registrar: onBindingsChanged listener threw');
     }
