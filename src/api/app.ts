@@ -2,6 +2,7 @@
  * The express application: health and metrics at the root, the OpenAPI
  * document, then everything else under `/api` behind the bearer token.
  */
+import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { healthRouter, type ReadinessCheck } from './health.ts';
@@ -26,14 +27,21 @@ export interface ApiAppOptions {
 /** Polled by orchestrators and Prometheus every few seconds: logged at debug only. */
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 function requestLog(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const start = process.hrtime.bigint();
+    // A caller's (or proxy's) X-Request-Id is kept so logs on both sides match.
+    const offered = req.get('x-request-id');
+    const requestId = offered && REQUEST_ID.test(offered) ? offered : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
     res.once('finish', () => {
       const ms = Math.round(Number(process.hrtime.bigint() - start) / 1e3) / 1e3;
       // Only the path: query strings may carry a token (?token=) or personal data.
       const path = req.originalUrl.split('?')[0];
-      const entry = { method: req.method, path, status: res.statusCode, ms };
+      const entry = { requestId, method: req.method, path, status: res.statusCode, ms };
       if (res.statusCode >= 500) logger.error(entry, 'request');
       else if (PROBES.has(path ?? '') && res.statusCode < 400) logger.debug(entry, 'request');
       else logger.info(entry, 'request');

@@ -159,13 +159,14 @@ describe('production start (Postgres server)', () => {
 
   it('reports not ready (503) when the database goes away, while /healthz stays 200', async () => {
     const own = await startPostgres();
+    const logs: string[] = [];
     try {
       const app = await start(
         configFor(await tempDir(), {
           database: { url: await own.createDatabase(), dataDir: await tempDir() },
           api: { token: 'readiness-token-0123456789' },
         }),
-        [],
+        logs,
       );
       expect((await fetch(`${app.httpUrl}/readyz`)).status).toBe(200);
       await own.stop();
@@ -175,6 +176,18 @@ describe('production start (Postgres server)', () => {
       expect(body.status).toBe('not ready');
       expect(body.checks.database).toMatch(/^failed/);
       expect((await fetch(`${app.httpUrl}/healthz`)).status).toBe(200);
+      // API requests fail with a 500 that names the request, never the driver's message.
+      const failed = await fetch(`${app.httpUrl}/api/departments`, {
+        headers: { authorization: 'Bearer readiness-token-0123456789', 'x-request-id': 'req-42' },
+      });
+      expect(failed.status).toBe(500);
+      expect(failed.headers.get('x-request-id')).toBe('req-42');
+      expect(await failed.json()).toEqual({
+        error: { code: 'internal', message: 'internal error (request req-42)' },
+      });
+      expect(
+        logs.some((l) => l.includes('"requestId":"req-42"') && l.includes('request failed')),
+      ).toBe(true);
     } finally {
       await own.stop();
     }

@@ -54,7 +54,9 @@ export function errorHandler(logger: Logger, mapError?: ErrorMapper) {
       res.status(apiError.status).json(apiError.toBody());
       return;
     }
-    logger.error({ err, method: req.method, path: req.path }, 'request failed');
-    res.status(500).json(new ApiError(500, 'internal', 'internal error').toBody());
+    const requestId: unknown = res.locals.requestId;
+    logger.error({ err, requestId, method: req.method, path: req.path }, 'request failed');
+    const ref = typeof requestId === 'string' ? ` (request ${requestId})` : '';
+    res.status(500).json(new ApiError(500, 'internal', `internal error${ref}`).toBody());
   };
 }
