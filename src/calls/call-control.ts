@@ -34,7 +34,15 @@ import {
   EngineDriver,
   type RoutingEngine,
 } from './engine-driver.ts';
-import { admit, type CallerSources, type NumberLookup } from './inbound/admission.ts';
+import { featureCodeOf } from './feature-codes.ts';
+import {
+  admit,
+  type CallerSources,
+  dialledNumber,
+  headerUser,
+  type NumberLookup,
+} from './inbound/admission.ts';
+import { type FeatureCodePort, handleFeatureCode } from './inbound/feature-code-call.ts';
 import { exitResponse, logOutcome } from './inbound/exit-response.ts';
 import { type Logger, silentLogger } from './ports.ts';
 import {
@@ -76,6 +84,8 @@ export interface CallControlOptions {
    * attempt then ends on time even if the engine's tick is late.
    */
   attemptRingTimer?: boolean;
+  /** Agent feature codes (*51 / *52) from registered softphones; absent = routed like numbers. */
+  featureCodes?: FeatureCodePort;
   newCallId?: () => string;
 }
 
@@ -139,6 +149,11 @@ export class CallControl implements CallOperations {
   async handleInvite(call: InboundCall): Promise<void> {
     if (this.#closed) {
       call.reject(503, 'Service Unavailable');
+      return;
+    }
+    const dialledUser = dialledNumber(call.uri, call.header('To'));
+    if (this.#o.featureCodes && dialledUser !== null && featureCodeOf(dialledUser) !== null) {
+      await this.#featureCode(call, dialledUser, this.#o.featureCodes);
       return;
     }
     let admission: Awaited<ReturnType<typeof admit>>;
@@ -207,6 +222,34 @@ export class CallControl implements CallOperations {
     });
     // Ringback only for a call that joined a queue (not one refused at once, e.g. out of hours).
     session.ring();
+  }
+
+  async #featureCode(call: InboundCall, dialled: string, port: FeatureCodePort): Promise<void> {
+    try {
+      // Only a registered agent's own device may use them, identified by where it registered from.
+      const agentId = await this.#o.sources.registeredAgentAt(
+        call.sourceAddress,
+        call.sourcePort,
+        headerUser(call.header('From')),
+      );
+      await handleFeatureCode(
+        call,
+        dialled,
+        agentId,
+        port,
+        (id, status) =>
+          this.driver.send({
+            type: 'agentStatusChanged',
+            agentId: id,
+            status,
+            reason: 'feature code',
+          }),
+        this.#logger,
+      );
+    } catch (err) {
+      this.#logger.error({ err, sipCallId: call.callId }, 'feature code failed');
+      call.reject(500, 'Server Internal Error');
+    }
   }
 
   // ---------------------------------------------------- engine actions

@@ -6,6 +6,7 @@
  * From); the call log events and the engine state are checked here.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../support/ports.ts';
 import { type SipTarget, startSipTarget } from '../../support/sip-target.ts';
 import { assertSippPassed, countInTrace, type SippResult } from '../../support/sipp.ts';
 import { type FlowOptions, type Flow, startFlow } from './support/e2e.ts';
@@ -221,5 +222,37 @@ describe('calls end to end through the embedded SIP server', () => {
     assertSippPassed(await f.call('caller-expect-403'), 'caller');
     await idle(f);
     expect(f.log).toEqual([]);
+  });
+});
+
+describe('agent feature codes end to end', () => {
+  it('*51 from a registered agent sets the agent available: answered and hung up at once', async () => {
+    const f = await start({
+      trunks: ['192.0.2.1'],
+      agents: [{ id: 'alice', status: 'away', softphone: 'agent-answer' }],
+      mayChangeOwnStatus: ['alice'],
+    });
+    const port = await freePort();
+    f.agentPorts.set(port, 'alice');
+    assertSippPassed(
+      await f.call('caller-feature-code', { dial: '*51', localPort: port }),
+      'agent',
+    );
+    await idle(f);
+    expect(f.statusSet).toEqual([{ agentId: 'alice', status: 'available' }]);
+    expect(f.engine.snapshot().agents.find((a) => a.id === 'alice')?.presence).toBe('available');
+  });
+
+  it('*52 from an agent who may not change their own status is refused with 403', async () => {
+    const f = await start({
+      trunks: ['192.0.2.1'],
+      agents: [{ id: 'alice', softphone: 'agent-answer' }],
+    });
+    const port = await freePort();
+    f.agentPorts.set(port, 'alice');
+    assertSippPassed(await f.call('caller-expect-403', { dial: '*52', localPort: port }), 'agent');
+    await idle(f);
+    expect(f.statusSet).toEqual([]);
+    expect(f.engine.snapshot().agents.find((a) => a.id === 'alice')?.presence).toBe('available');
   });
 });

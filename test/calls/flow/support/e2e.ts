@@ -67,6 +67,8 @@ export interface FlowOptions {
   trunks?: string[];
   /** Calls each agent sipp takes before it exits (default 1). */
   callsPerAgent?: number;
+  /** Agents allowed to change their own status with *51 / *52. */
+  mayChangeOwnStatus?: string[];
 }
 
 export interface AgentPeers {
@@ -171,6 +173,9 @@ export async function startFlow(addr: DrachtioAddress, sipPort: number, o: FlowO
   );
   const srf = await connectSrf(addr);
   const log: CallLogEvent[] = [];
+  /** Caller sipp ports that count as a registered agent's device. */
+  const agentPorts = new Map<number, string>();
+  const statusSet: Array<{ agentId: string; status: string }> = [];
   const published: Array<{ type: string; data: unknown }> = [];
   const trunkUri = `sip:127.0.0.1:${mobilePort}`;
   const cc = new CallControl({
@@ -181,7 +186,23 @@ export async function startFlow(addr: DrachtioAddress, sipPort: number, o: FlowO
       route: async (n) =>
         n === '4930100' ? { departmentId: 'sales', departmentName: 'Sales' } : null,
     },
-    sources: { trunkAddresses: o.trunks ?? ['127.0.0.1'], registeredAgentAt: async () => null },
+    sources: {
+      trunkAddresses: o.trunks ?? ['127.0.0.1'],
+      registeredAgentAt: async (_addr, port) => agentPorts.get(port) ?? null,
+    },
+    featureCodes: {
+      agent: async (id) => {
+        const a = agents.find((x) => x.id === id);
+        return a
+          ? {
+              id,
+              status: engine.snapshot().agents.find((x) => x.id === id)?.presence ?? a.status,
+              mayChangeOwnStatus: (o.mayChangeOwnStatus ?? []).includes(id),
+            }
+          : null;
+      },
+      setStatus: async (agentId, status) => void statusSet.push({ agentId, status }),
+    },
     forwarding: forwardingSource({
       agent: (id) => {
         const a = agents.find((x) => x.id === id);
@@ -199,8 +220,10 @@ export async function startFlow(addr: DrachtioAddress, sipPort: number, o: FlowO
   });
   srf.invite((req, res) => void cc.handleInvite(inboundCall(asSrf(srf), req, res)));
   let closed = false;
-  return {
+  const f = {
     cc,
+    agentPorts,
+    statusSet,
     engine,
     log,
     published,
@@ -208,12 +231,12 @@ export async function startFlow(addr: DrachtioAddress, sipPort: number, o: FlowO
     /** Runs a sipp caller to completion against the department's number. */
     call(
       scenarioName: string,
-      extra: { calls?: number; rate?: number; dial?: string } = {},
+      extra: { calls?: number; rate?: number; dial?: string; localPort?: number } = {},
     ): Promise<SippResult> {
       return (async () =>
         runSipp({
           scenario: scenario(scenarioName),
-          localPort: await freePort(),
+          localPort: extra.localPort ?? (await freePort()),
           remote: { host: '127.0.0.1', port: sipPort },
           transport: 'udp',
           service: extra.dial ?? '4930100',
@@ -232,6 +255,7 @@ export async function startFlow(addr: DrachtioAddress, sipPort: number, o: FlowO
       await Promise.all(started.map((s) => s.stop()));
     },
   };
+  return f;
 }
 
 export type Flow = Awaited<ReturnType<typeof startFlow>>;
