@@ -36,7 +36,7 @@ import { nokFrame, noFrame, sipFrame, type WireMeta } from '../wire/frames.ts';
 import { dropBadAppHeaderLines } from './compose.ts';
 import { type Dialog, DialogTable, dialogId } from './dialog.ts';
 import { IdSource, newTag } from './ids.ts';
-import { handleAppRequest } from './uac.ts';
+import { dialogRequest, handleAppRequest, serverBye } from './uac.ts';
 import { handleAppResponse } from './uas.ts';
 
 /** An incoming request handed to an app and not yet answered finally. */
@@ -455,7 +455,26 @@ export class SipCore implements AppFrameHandler {
   endDialog(d: Dialog): void {
     if (d.state === 'terminated') return;
     d.awaitedAck = undefined;
+    d.sessionTimer?.clear();
+    d.sessionTimer = undefined;
+    d.onPrack = undefined;
     this.dialogs.remove(d);
+  }
+
+  /** In-dialog request built from the dialog state (uac.ts). */
+  buildDialogRequest(
+    d: Dialog,
+    method: string,
+    uri: string,
+    headers: SipHeader[],
+    body: Buffer,
+    cseq: number,
+  ): ReturnType<typeof dialogRequest> {
+    return dialogRequest(this, d, method, uri, headers, body, cseq);
+  }
+
+  serverBye(d: Dialog, text: string): void {
+    serverBye(this, d, text);
   }
 
   /** Local endpoint used for a protocol (for Via/Contact/From defaults). */

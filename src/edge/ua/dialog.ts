@@ -5,6 +5,7 @@
  * of received requests.
  */
 import type { Counters } from '../stats.ts';
+import type { Timer } from '../timers.ts';
 import type { SipProtocol } from '../types.ts';
 import type { ServerTxn } from '../txn/server-txn.ts';
 import type { AppConnection } from '../wire/control.ts';
@@ -46,6 +47,11 @@ export class Dialog {
   cancelRace = false;
   /** Pending re-INVITE we sent (to CANCEL before a BYE, §7.8). */
   pendingReinviteTxnId: string | undefined;
+  /** Our session refresh (RFC 4028), when we are the refresher. */
+  sessionTimer: Timer | undefined;
+  sessionSecs = 0;
+  /** Last SDP we sent (re-offered on session refresh). */
+  localSdp: Buffer | undefined;
   /** Called with the RAck value of a PRACK received in this dialog. */
   onPrack: ((rack: string) => void) | undefined;
   /** TCP connection the dialog's requests arrived on (reused for ours). */

@@ -30,6 +30,7 @@ import { cleanAppHeaders, findAppHeader, isSdp } from './compose.ts';
 import { firstContactUri, type Outgoing, type SipCore } from './core.ts';
 import { Dialog, dialogId } from './dialog.ts';
 import { initialCseq, newBranch, newCallId, newTag } from './ids.ts';
+import { armSessionTimer, rememberLocalSdp } from './session-timer.ts';
 import { stripTag } from './uas.ts';
 
 export const NO_DIALOG = 'Server error: unable to find dialog for dialog id provided';
@@ -219,6 +220,7 @@ function appNewRequest(
       dialog.remoteTarget = req.uri;
       core.dialogs.add(dialog);
     }
+    rememberLocalSdp(dialog, out);
     startOutgoing(core, conn, msgId, out, branch, dest, dialog, method === 'INVITE');
   });
 }
@@ -315,6 +317,7 @@ function onOutgoingResponse(
       d.ackable = { cseq: d.localCseq };
       if (inb?.src.conn) d.tcp = inb.src.conn;
       if (o.cancelled) d.cancelRace = true;
+      else armSessionTimer(core, d, res, 'uac');
     } else {
       core.endDialog(d);
       core.failedDialogs.add(d.id);
@@ -326,6 +329,7 @@ function onOutgoingResponse(
       d.ackable = { cseq };
       const c = firstContactUri(res);
       if (c) d.remoteTarget = c;
+      armSessionTimer(core, d, res, 'uac');
     }
   }
   if (status < 200 && o.heldCancel) {
@@ -345,8 +349,8 @@ function onOutgoingResponse(
 
 // ---- in-dialog ------------------------------------------------------------------------
 
-/** Builds and starts an in-dialog request; `app` are the app's extra headers (already cleaned). */
-function dialogRequest(
+/** Builds an in-dialog request; `app` are the app's extra headers (already cleaned). */
+export function dialogRequest(
   core: SipCore,
   d: Dialog,
   method: string,
@@ -431,6 +435,7 @@ function appInDialog(
     nok(built);
     return;
   }
+  if (method === 'INVITE') rememberLocalSdp(d, built.req);
   const o = startOutgoing(core, conn, msgId, built.req, built.branch, built.dest, d, false);
   if (method === 'INVITE') d.pendingReinviteTxnId = o.txnId;
 }
@@ -485,6 +490,7 @@ function appAck(
   if (ackable && !ackable.ack) {
     core.transport.send(built.dest, bytes, 'ACK');
     ackable.ack = bytes;
+    rememberLocalSdp(d, built.req);
   }
   conn.send(
     requestEchoFrame(

@@ -26,6 +26,7 @@ import {
 } from './core.ts';
 import { Dialog } from './dialog.ts';
 import { newTag } from './ids.ts';
+import { armSessionTimer, rememberLocalSdp } from './session-timer.ts';
 import { serverBye } from './uac.ts';
 
 export const UNKNOWN_TXN = 'Response not sent due to unknown transaction';
@@ -131,8 +132,10 @@ export function handleAppResponse(
       }
       const d = inc.dialog;
       if (d && reliable1xx) sendReliably(core, inc, d, rseq, bytes);
+      rememberLocalSdp(d, res);
       if (d && status >= 200 && status < 300) {
         d.state = 'confirmed';
+        armSessionTimer(core, d, res, 'uas');
         d.awaitedAck = { cseq, txn: inc.txn, txnId: inc.txnId };
         inc.txn.user = { onAckTimeout: () => ackTimeout(core, d) };
       } else if (d && status >= 300) {
@@ -141,7 +144,9 @@ export function handleAppResponse(
       echoDialogId = d?.id ?? SipCore.uasDialogId(req);
     } else if (inc.dialog) {
       const d = inc.dialog;
+      rememberLocalSdp(d, res);
       if (status >= 200 && status < 300) {
+        armSessionTimer(core, d, res, 'uas');
         if (contact !== undefined) d.localContact = contact;
         d.awaitedAck = { cseq, txn: inc.txn, txnId: core.ids.next() };
       }
