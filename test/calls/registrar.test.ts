@@ -322,6 +322,15 @@ describe('Registrar (driven through srf-shaped stand-ins)', () => {
     expect(changes.at(-1)).toEqual(['agent-1001', []]);
   });
 
+  it('refuses a contact URI longer than 512 characters', async () => {
+    const { registrar, store } = await setup();
+    const reply = await new Phone(registrar, '1001').register({
+      Contact: `<sip:1001@${'h'.repeat(600)}>`,
+    });
+    expect(reply.status).toBe(400);
+    expect(await store.count()).toBe(0);
+  });
+
   it('refuses Contact: * without Expires: 0', async () => {
     const { registrar } = await setup();
     expect(

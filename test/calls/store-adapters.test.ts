@@ -15,7 +15,14 @@ import {
   loadAllowList,
   registrationStoreFrom,
 } from '../../src/calls/store-adapters.ts';
-import { createStore, migrate, openPglite, type Store } from '../../src/store/index.ts';
+import {
+  createStore,
+  migrate,
+  openPglite,
+  openPostgres,
+  type Store,
+} from '../../src/store/index.ts';
+import { startPostgres } from '../support/postgres.ts';
 import { authorization, challengeParam, ha1 } from './digest-client.ts';
 import { RecordingResponse, request } from './support/srf-standins.ts';
 
@@ -150,5 +157,31 @@ describe('call control on the store (PGlite)', () => {
       { type: 'call.ended', callId: 'c-1', payload: { outcome: 'abandoned' } },
     ]);
     expect(await store.callLog.getCall('c-1')).toMatchObject({ outcome: 'abandoned' });
+  });
+});
+
+describe('registrar on a Postgres server', () => {
+  it('keeps bindings when the app reconnects with a new pool (a restart of the app)', async () => {
+    const pg = await startPostgres();
+    cleanups.push(() => pg.stop());
+    const url = await pg.createDatabase();
+    const db1 = openPostgres(url);
+    await migrate(db1);
+    const store1 = createStore(db1);
+    const agent = await addAgent(store1, '1003', 'pw');
+    const registrar1 = registrarOn(store1, Date.now);
+    expect(
+      await register(registrar1, '1003', 'pw', { Contact: '<sip:1003@10.0.0.7>', Expires: '300' }),
+    ).toMatchObject({ status: 200 });
+    await registrar1.close();
+    await db1.close();
+
+    const db2 = openPostgres(url);
+    cleanups.push(() => db2.close());
+    const registrar2 = registrarOn(createStore(db2), Date.now);
+    const bindings = await registrar2.bindings(agent.id);
+    expect(bindings.map((b) => [b.contactUri, b.sourcePort, b.transport])).toEqual([
+      ['sip:1003@10.0.0.7', 40123, 'tcp'],
+    ]);
   });
 });

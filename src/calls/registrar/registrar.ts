@@ -66,6 +66,7 @@ class Refusal extends Error {
   }
 }
 
+const MAX_CONTACT_URI_LENGTH = 512;
 const TRANSPORTS: readonly SipTransport[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
 
 export class Registrar {
@@ -262,6 +263,8 @@ export class Registrar {
     const upserts = new Map<string, RegistrationBinding>();
     const removed = new Set<string>();
     for (const c of contacts) {
+      // Bindings are stored and sent back in every 200; keep them sane in size.
+      if (c.uri.length > MAX_CONTACT_URI_LENGTH) return { status: 400, reason: 'Contact too long' };
       const requested = c.params.has('expires')
         ? parseDeltaSeconds(c.params.get('expires'))
         : headerExpires;
