@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../support/ports.ts';
-import { type SipTarget, startSipTarget } from '../../support/sip-target.ts';
+import { type SipTarget, startSipTarget, statNumber } from '../../support/sip-target.ts';
 import { assertSippPassed, countInTrace, type SippResult } from '../../support/sipp.ts';
 import { type FlowOptions, type Flow, startFlow } from './support/e2e.ts';
 
@@ -25,11 +25,22 @@ afterEach(async () => {
   flow = null;
   if (!f) return;
   await f.close();
-  // Leaks fail tests: every call, attempt and leg was released.
+  // Leaks fail tests: every call, attempt and leg was released, in the app and in the server.
   expect(f.cc.sessions.size).toBe(0);
   expect(f.cc.attempts.size).toBe(0);
   expect(f.cc.driver.wakeAt).toBeNull();
+  const stats = target.stats;
+  if (stats)
+    await waitUntil(() => statNumber(stats(), 'dialogs') === 0, 'no dialog left in the SIP server');
 });
+
+async function waitUntil(fn: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 async function start(o: FlowOptions): Promise<Flow> {
   flow = await startFlow(target.drachtio, target.sipPort, o);
@@ -193,6 +204,60 @@ describe('calls end to end through the embedded SIP server', () => {
     assertSippPassed(await finished(f, 'alice'), 'alice');
     await idle(f);
     expect(outcome(f)).toBe('answered');
+  });
+
+  it('a re-INVITE (hold) from the caller passes through to the agent and back', async () => {
+    const f = await start({ agents: [{ id: 'alice', softphone: 'agent-hold' }] });
+    assertSippPassed(await f.call('caller-hold'), 'caller');
+    assertSippPassed(await finished(f, 'alice'), 'alice');
+    await idle(f);
+    expect(outcome(f)).toBe('answered');
+  });
+
+  it('softphone first then mobile: the mobile rings after the delay, answers, the softphone is cancelled', async () => {
+    const f = await start({
+      department: { ringTimeoutS: 10 },
+      agents: [
+        {
+          id: 'alice',
+          forwarding: 'softphone-then-mobile',
+          softphone: 'agent-ring-cancel',
+          mobile: 'agent-answer',
+        },
+      ],
+    });
+    const started = Date.now();
+    assertSippPassed(await f.call('caller-talk-hangup'), 'caller');
+    assertSippPassed(await finished(f, 'alice', 'softphone'), 'softphone');
+    assertSippPassed(await finished(f, 'alice', 'mobile'), 'mobile');
+    await idle(f);
+    const ended = f.log.find((e) => e.type === 'attempt.ended');
+    expect(ended?.payload.answeredBy).toBe('+4917000000');
+    // The mobile leg waited for its 1 s delay (the caller's 200 came after it).
+    expect(Number(ended?.payload.ringMs)).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('random spread over many calls: both agents get calls', async () => {
+    const f = await start({
+      department: { strategy: 'random', ringTimeoutS: 10 },
+      callsPerAgent: 12,
+      agents: [
+        { id: 'alice', softphone: 'agent-answer' },
+        { id: 'bob', softphone: 'agent-answer' },
+      ],
+    });
+    const caller = await f.call('caller-talk-hangup', { calls: 12, rate: 4 });
+    assertSippPassed(caller, 'caller');
+    await idle(f);
+    const alice = await f.peers.get('alice')?.softphone?.stop();
+    const bob = await f.peers.get('bob')?.softphone?.stop();
+    const a = alice ? invitesSeen(alice) : 0;
+    const b = bob ? invitesSeen(bob) : 0;
+    expect(a + b).toBe(12);
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBeGreaterThan(0);
+    expect(results(f).filter((r) => r.endsWith(':answered'))).toHaveLength(12);
   });
 
   it('out of hours: the caller gets 480 and no agent rings', async () => {
