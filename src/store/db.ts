@@ -158,7 +158,14 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
  * connection never stays in an aborted transaction.
  */
 export async function openPglite(dataDir?: string): Promise<Db> {
-  const lite = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+  return wrapPglite(await PGlite.create(dataDir === undefined ? {} : { dataDir }));
+}
+
+/**
+ * A `Db` over a PGlite instance created elsewhere (e.g. from a dumped data
+ * folder with `loadDataDir`, as the test helper does). `close()` closes it.
+ */
+export function wrapPglite(lite: PGlite): Db {
   let closed: Promise<void> | undefined;
   const liteRunner = (t: PGlite | PgliteTransaction): Runner => ({
     query: async (sql, params) => {

@@ -78,6 +78,7 @@ export {
   openPglite,
   openPostgres,
   type PostgresOptions,
+  wrapPglite,
   type QueryResult,
   type SqlParam,
 } from './db.ts';

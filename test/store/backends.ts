@@ -8,10 +8,10 @@ import {
   createStore,
   type Db,
   migrate,
-  openPglite,
   openPostgres,
   type Store,
 } from '../../src/store/index.ts';
+import { openMigratedPglite } from '../support/pglite.ts';
 import { startPostgres } from '../support/postgres.ts';
 
 export type BackendName = 'postgres' | 'pglite';
@@ -31,7 +31,7 @@ export async function openBackend(
   kind: BackendName,
 ): Promise<{ db: Db; close: () => Promise<void> }> {
   if (kind === 'pglite') {
-    const db = await openPglite();
+    const db = await openMigratedPglite();
     return { db, close: () => db.close() };
   }
   const server = await startPostgres();
