@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { callerIdFrom, quotedDisplayName } from '../../../src/calls/dialer/caller-id.ts';
+import {
+  admit,
+  dialledNumber,
+  headerUser,
+  isTrunkSource,
+} from '../../../src/calls/inbound/admission.ts';
+import { exitResponse, logOutcome } from '../../../src/calls/inbound/exit-response.ts';
+import { refusedMediaAnswer } from '../../../src/calls/inbound/feature-code-call.ts';
+import { classifyUacFailure, ringFailureOf } from '../../../src/calls/session/sip-failure.ts';
+
+describe('admission helpers', () => {
+  it('takes the dialled number from the Request-URI, else from To', () => {
+    expect(dialledNumber('sip:+4930100@acd.local;user=phone', undefined)).toBe('+4930100');
+    expect(dialledNumber('sip:acd.local', '"Sales" <sip:4930100@acd.local>')).toBe('4930100');
+    expect(dialledNumber('sip:acd.local', undefined)).toBeNull();
+    expect(headerUser('garbage')).toBeNull();
+  });
+
+  it('matches trunk addresses with or without a port, IPv6 in brackets', () => {
+    const trunks = ['203.0.113.5', '198.51.100.7:5080', '[2001:db8::1]'];
+    expect(isTrunkSource(trunks, '203.0.113.5', 40000)).toBe(true);
+    expect(isTrunkSource(trunks, '198.51.100.7', 5080)).toBe(true);
+    expect(isTrunkSource(trunks, '198.51.100.7', 5060)).toBe(false);
+    expect(isTrunkSource(trunks, '2001:db8::1', 5060)).toBe(true);
+    expect(isTrunkSource(trunks, '203.0.113.50', 5060)).toBe(false);
+  });
+
+  it('checks the source before the number, so strangers learn nothing about numbers', async () => {
+    let looked = 0;
+    const r = await admit(
+      {
+        uri: 'sip:1@x',
+        to: undefined,
+        from: '<sip:a@b>',
+        sourceAddress: '192.0.2.9',
+        sourcePort: 5,
+      },
+      { trunkAddresses: [], registeredAgentAt: async () => null },
+      {
+        route: async () => {
+          looked++;
+          return null;
+        },
+      },
+    );
+    expect(r).toMatchObject({ kind: 'refuse', status: 403 });
+    expect(looked).toBe(0);
+  });
+});
+
+describe('exit responses', () => {
+  const base = { type: 'reject' as const, callId: 'c' };
+  it('maps each reason to one final response', () => {
+    expect(
+      exitResponse({ ...base, reason: 'out-of-hours', exit: { kind: 'hangup' } }, null),
+    ).toEqual({
+      status: 480,
+      reason: 'Out Of Hours',
+    });
+    expect(
+      exitResponse({ ...base, reason: 'queue-full', exit: { kind: 'hangup' } }, null).status,
+    ).toBe(486);
+    expect(
+      exitResponse({ ...base, reason: 'no-agent', exit: { kind: 'voicemail' } }, null).reason,
+    ).toBe('No Agent Available (No Voicemail)');
+  });
+
+  it('forwards with a 302 to the number through the trunk', () => {
+    const r = exitResponse(
+      { ...base, reason: 'max-wait', exit: { kind: 'forward', number: '+4930999' } },
+      'sip:trunk.example;transport=tcp',
+    );
+    expect(r).toEqual({
+      status: 302,
+      reason: 'Moved Temporarily',
+      headers: { Contact: '<sip:+4930999@trunk.example;transport=tcp>' },
+    });
+  });
+
+  it('names the call-log outcome', () => {
+    expect(logOutcome('rejected', 'out-of-hours', 'hangup')).toBe('out-of-hours');
+    expect(logOutcome('rejected', 'no-agent', 'voicemail')).toBe('no-agent');
+    expect(logOutcome('rejected', 'max-wait', 'forward')).toBe('overflowed');
+    expect(logOutcome('abandoned', undefined, undefined)).toBe('abandoned');
+  });
+});
+
+describe('caller ID', () => {
+  it('shows the caller number and the department name', () => {
+    expect(callerIdFrom('+4917012345', 'Sales')).toBe(
+      '"+4917012345 Sales" <sip:+4917012345@localhost>',
+    );
+  });
+
+  it('escapes quotes and drops control characters; withheld numbers are anonymous', () => {
+    expect(quotedDisplayName('A "B" \\ C\r\nD\u0007')).toBe('"A \\"B\\" \\\\ C D"');
+    expect(callerIdFrom('', 'Support')).toBe('"anonymous Support" <sip:anonymous@localhost>');
+    expect(callerIdFrom('<evil>@x', 'S')).toBe('"<evil>@x S" <sip:evilx@localhost>');
+  });
+});
+
+describe('SIP failures', () => {
+  it('classifies SipError statuses and transport errors in one place', () => {
+    expect(classifyUacFailure({ status: 486 })).toEqual({ status: 486, failure: 'busy' });
+    expect(classifyUacFailure(new Error('ECONNREFUSED'))).toEqual({
+      status: null,
+      failure: 'unreachable',
+    });
+    expect(ringFailureOf(['unreachable', 'busy'])).toBe('busy');
+    expect(ringFailureOf(['unreachable', 'declined', 'busy'])).toBe('declined');
+    expect(ringFailureOf(['failed'])).toBe('unreachable');
+    expect(ringFailureOf(['cancelled'])).toBe('no-answer');
+  });
+
+  it('answers a feature code with every stream refused', () => {
+    const sdp = refusedMediaAnswer(
+      'v=0\r\no=x 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=sendrecv\r\n',
+    );
+    expect(sdp).toContain('m=audio 0 RTP/AVP 0');
+    expect(sdp).not.toContain('a=sendrecv');
+  });
+});
