@@ -4,6 +4,7 @@
  * SIGINT/SIGTERM. A second signal during shutdown exits at once.
  */
 import { ConfigError, loadConfig } from './config.ts';
+import { productionLayers } from './layers.ts';
 import { createLogger } from './logger.ts';
 import { startApp } from './start-app.ts';
 
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
 
   let app: Awaited<ReturnType<typeof startApp>>;
   try {
-    app = await startApp(config, { logger });
+    app = await startApp(config, { logger, layers: productionLayers(config) });
   } catch (err) {
     logger.fatal({ err }, 'start failed');
     exit(1);

@@ -2,7 +2,7 @@
  * The composition root: configuration in, a running application out.
  *
  *   config -> logger -> API token -> database (+ migrations) -> store
- *          -> event bus, metrics -> [SIP edge, srf, media, call control: later issues]
+ *          -> event bus, metrics -> layers (SIP edge, srf, media, call control)
  *          -> HTTP API + WebSocket events
  *
  * `close()` undoes it in reverse: stop accepting HTTP and let in-flight
@@ -21,7 +21,30 @@ import type { Config } from './config.ts';
 import { databaseProblem, migrateDatabase, migrationProblem, openDatabase } from './database.ts';
 import { createLogger, type Logger } from './logger.ts';
 
+/** What a later layer (SIP edge, srf, media, call control) gets to start itself with. */
+export interface LayerContext {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  /** Subscribe to API changes; publish call and agent events for the WebSocket stream. */
+  events: ApiEvents;
+  metrics: ApiMetrics;
+}
+
+export interface RunningLayer {
+  name: string;
+  /** Added to /readyz: null when fine, else a short reason. */
+  ready?: () => Promise<string | null>;
+  /** Ends the layer's work (calls, dialogs, timers); awaited before the database closes. */
+  close(): Promise<void>;
+}
+
+/** Starts one layer; layers start in order after the store and close in reverse. */
+export type LayerStarter = (ctx: LayerContext) => Promise<RunningLayer>;
+
 export interface StartOptions {
+  /** Layers between the store and the HTTP API, e.g. [sipEdge, callControl]. */
+  layers?: readonly LayerStarter[];
   /** Default: a JSON logger on stdout at `config.log.level`. */
   logger?: Logger;
   /**
@@ -79,11 +102,18 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     });
     const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
 
-    // Later issues start here, between the store and the HTTP API, pushing a
-    // closer each: the embedded SIP server (edge) unless drachtio.host is set,
-    // drachtio-srf connected to it, media (embedded RTP or FreeSWITCH), and
-    // call control subscribed to `events` and publishing to it. Their closers
-    // run before the database's, so in-flight call-log writes finish first.
+    // Later layers start here, between the store and the HTTP API (see
+    // layers.ts): the embedded SIP server (edge) unless drachtio.host is set,
+    // drachtio-srf connected to it, media, and call control subscribed to
+    // `events` and publishing to it. They close after the HTTP server and
+    // before the database, so in-flight call-log writes finish first.
+    const readiness: Record<string, () => Promise<string | null>> = {};
+    for (const startLayer of options.layers ?? []) {
+      const layer = await startLayer({ config, logger, store, events, metrics });
+      closers.push({ name: layer.name, close: () => layer.close() });
+      if (layer.ready) readiness[layer.name] = layer.ready;
+      logger.info({ layer: layer.name }, 'layer started');
+    }
 
     let stopping = false;
     const app = createApiApp({
@@ -94,6 +124,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       checks: {
         database: () => databaseProblem(db),
         migrations: () => migrationProblem(db),
+        ...readiness,
       },
       stopping: () => stopping,
       info: {
