@@ -37,6 +37,8 @@ export interface Remote {
   port: number;
   /** For TCP: the connection the message arrived on (responses go back on it). */
   conn?: TcpConn;
+  /** For UDP: the local endpoint the message arrived on (answers leave from it). */
+  local?: LocalEndpoint;
 }
 
 export interface Inbound {
@@ -127,7 +129,7 @@ export class Transport {
       );
     }
     if (dest.protocol === 'udp') {
-      const u = this.udp[0];
+      const u = (dest.local && this.udp.find((x) => x.local === dest.local)) || this.udp[0];
       if (!u) return undefined;
       u.sock.send(buf, dest.port, dest.address, (err) => {
         if (err) this.log?.debug({ err }, 'udp send failed');
@@ -217,7 +219,7 @@ export class Transport {
     this.counters.messagesIn++;
     // Keep-alives (CRLF) on UDP are ignored silently.
     if (data.length <= 4 && data.every((b) => b === 13 || b === 10)) return;
-    const src: Remote = { protocol: 'udp', address: rinfo.address, port: rinfo.port };
+    const src: Remote = { protocol: 'udp', address: rinfo.address, port: rinfo.port, local };
     this.handle(parseSipMessage(data, { datagram: true }), data, src, local);
   }
 
