@@ -4,13 +4,7 @@
  * to start), and every test starts from an empty, freshly migrated schema.
  */
 import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
-import {
-  createStore,
-  type Db,
-  migrate,
-  openPostgres,
-  type Store,
-} from '../../src/store/index.ts';
+import { createStore, type Db, migrate, openPostgres, type Store } from '../../src/store/index.ts';
 import { openMigratedPglite } from '../support/pglite.ts';
 import { startPostgres } from '../support/postgres.ts';
 

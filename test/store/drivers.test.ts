@@ -18,6 +18,7 @@ import {
   openPglite,
   openPostgres,
 } from '../../src/store/index.ts';
+import { openMigratedPglite } from '../support/pglite.ts';
 import { startPostgres } from '../support/postgres.ts';
 
 const folders: string[] = [];
@@ -111,4 +112,34 @@ test('driver errors map to typed store errors naming the field', () => {
   expect(toStoreError(other)).toBe(other);
   const plain = new Error('x');
   expect(toStoreError(plain)).toBe(plain);
+});
+
+test('createMigratedDatabase hands out independent, fully migrated copies, also in parallel', async () => {
+  const server = await startPostgres();
+  const dbs: ReturnType<typeof openPostgres>[] = [];
+  try {
+    const urls = await Promise.all([1, 2, 3].map(() => server.createMigratedDatabase()));
+    expect(new Set(urls).size).toBe(3);
+    for (const url of urls) dbs.push(openPostgres(url, { max: 1 }));
+    for (const db of dbs) expect((await migrationStatus(db)).upToDate).toBe(true);
+    const [first, second] = dbs;
+    if (!first || !second) throw new Error('missing database');
+    await createStore(first).departments.create({ name: 'Only in the first' });
+    expect(await createStore(second).departments.list()).toEqual([]);
+  } finally {
+    for (const db of dbs) await db.close();
+    await server.stop();
+  }
+});
+
+test('openMigratedPglite starts from the cached template, migrated and empty', async () => {
+  const [a, b] = await Promise.all([openMigratedPglite(), openMigratedPglite()]);
+  try {
+    expect((await migrationStatus(a)).upToDate).toBe(true);
+    await createStore(a).departments.create({ name: 'Only in a' });
+    expect(await createStore(b).departments.list()).toEqual([]);
+  } finally {
+    await a.close();
+    await b.close();
+  }
 });

@@ -9,6 +9,7 @@
  * afterAll(async () => { await pg?.stop(); });                // stops it, deletes the folder
  * test('...', async () => {
  *   const url = await pg.createDatabase();                    // a fresh, empty database
+ *   // or: await pg.createMigratedDatabase()                  // fresh, with sql/ applied
  *   const db = openPostgres(url); ...; await db.close();
  * });
  * ```
@@ -36,6 +37,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { migrate, openPostgres } from '../../src/store/index.ts';
 
 const run = promisify(execFile);
 
@@ -46,6 +48,11 @@ export interface TestPostgres {
   port: number;
   /** Creates an empty database and returns its URL. */
   createDatabase(name?: string): Promise<string>;
+  /**
+   * Creates a database with every migration in sql/ applied, copied from a
+   * template database migrated once per server (much faster than migrating).
+   */
+  createMigratedDatabase(): Promise<string>;
   /** Stops the server and deletes its folder; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -135,12 +142,37 @@ function newDatabaseName(): string {
   return `acd_test_${process.pid}_${randomBytes(4).toString('hex')}`;
 }
 
-async function createOn(adminUrl: string, name: string): Promise<string> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
+/** `createMigratedDatabase` for the server at `adminUrl`; the template is built on first use. */
+function migratedCopies(adminUrl: string, track: (name: string) => void): () => Promise<string> {
+  let template: Promise<string> | undefined;
+  return async () => {
+    template ??= (async () => {
+      const name = `${newDatabaseName()}_template`;
+      track(name);
+      const db = openPostgres(await createOn(adminUrl, name), { max: 1 });
+      try {
+        await migrate(db);
+      } finally {
+        // CREATE DATABASE ... TEMPLATE needs the template without connections.
+        await db.close();
+      }
+      return name;
+    })();
+    const source = await template;
+    const name = newDatabaseName();
+    track(name);
+    return createOn(adminUrl, name, source);
+  };
+}
+
+async function createOn(adminUrl: string, name: string, template?: string): Promise<string> {
+  for (const n of [name, template ?? name]) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(n)) throw new Error(`bad database name ${n}`);
+  }
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${name}`);
+    await client.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   } finally {
     await client.end();
   }
@@ -161,6 +193,7 @@ function useExternal(adminUrl: string): TestPostgres {
       created.push(name);
       return url;
     },
+    createMigratedDatabase: migratedCopies(adminUrl, (name) => created.push(name)),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -267,6 +300,8 @@ async function startOnce(
     host: '127.0.0.1',
     port,
     createDatabase: (name = newDatabaseName()) => createOn(url, name),
+    // The server and its folder go at stop(): nothing to track.
+    createMigratedDatabase: migratedCopies(url, () => {}),
     stop,
   };
 }
