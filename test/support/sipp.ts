@@ -258,5 +258,22 @@ export function countInTrace(
 export function assertAllSippPassed(runs: Array<[label: string, result: SippResult]>): void {
   if (runs.every(([, r]) => r.code === 0)) return;
   const failed = runs.filter(([, r]) => r.code !== 0).map(([l]) => l);
-  throw new Error(`${failed.join(', ')} failed\n${runs.map(([l, r]) => `===== ${l} =====\n${describeSipp(r)}`).join('\n')}`);
+  throw new Error(
+    `${failed.join(', ')} failed\n${runs.map(([l, r]) => `===== ${l} =====\n${describeSipp(r)}`).join('\n')}`,
+  );
+}
+
+/**
+ * Waits for `work` (an app-side promise), but if sipp fails first, throws
+ * with sipp's whole story instead of letting the test time out blind.
+ */
+export function raceSipp<T>(sipp: SippProcess, work: Promise<T>, label = 'sipp'): Promise<T> {
+  return Promise.race([
+    work,
+    sipp.finished.then((r) => {
+      if (r.code !== 0)
+        throw new Error(`${label} ended before the app side did\n${describeSipp(r)}`);
+      return work;
+    }),
+  ]);
 }

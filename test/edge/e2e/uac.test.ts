@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../support/ports.ts';
-import { type SippProcess, assertSippPassed, startSipp } from '../../support/sipp.ts';
+import { type SippProcess, assertSippPassed, raceSipp, startSipp } from '../../support/sipp.ts';
 import { useCleanup, useSipTarget, waitFor } from './helpers/harness.ts';
 import { SrfApp, type SentRequest, destroyDialog, onceDestroyed, sdp } from './helpers/srf.ts';
 
@@ -37,18 +37,20 @@ describe.each(['udp', 'tcp'] as const)(
     it('is answered (createUAC resolves) and hangs up', async () => {
       const a = await app();
       const { sipp, uri } = await callee('uas-answer', transport);
-      const dialog = await a.srf.createUAC(uri, { localSdp: sdp() });
+      const dialog = await raceSipp(sipp, a.srf.createUAC(uri, { localSdp: sdp() }));
       expect(dialog.remote.sdp).toMatch(/^v=0/);
-      await destroyDialog(dialog);
+      await raceSipp(sipp, destroyDialog(dialog));
       assertSippPassed(await sipp.finished);
     });
 
     it('gets 486 from a busy callee (createUAC rejects, the server ACKs)', async () => {
       const a = await app();
       const { sipp, uri } = await callee('uas-busy', transport);
-      await expect(a.srf.createUAC(uri, { localSdp: sdp() })).rejects.toMatchObject({
-        status: 486,
-      });
+      await expect(raceSipp(sipp, a.srf.createUAC(uri, { localSdp: sdp() }))).rejects.toMatchObject(
+        {
+          status: 486,
+        },
+      );
       assertSippPassed(await sipp.finished);
     });
 
@@ -68,7 +70,7 @@ describe.each(['udp', 'tcp'] as const)(
           },
         },
       );
-      await expect(call).rejects.toMatchObject({ status: 487 });
+      await expect(raceSipp(sipp, call)).rejects.toMatchObject({ status: 487 });
       assertSippPassed(await sipp.finished);
     });
 
@@ -90,8 +92,8 @@ describe.each(['udp', 'tcp'] as const)(
       );
       // srf resolves with the dialog (the 200 won), then the server's
       // unsolicited BYE ends it (drachtio-wire §7.7).
-      const dialog = await call;
-      const { reason } = await onceDestroyed(dialog);
+      const dialog = await raceSipp(sipp, call);
+      const { reason } = await raceSipp(sipp, onceDestroyed(dialog));
       expect(reason).toBe('ACK-BYE due to cancel race condition');
       assertSippPassed(await sipp.finished);
     });
@@ -99,19 +101,19 @@ describe.each(['udp', 'tcp'] as const)(
     it('sees the callee hang up (BYE from the network side)', async () => {
       const a = await app();
       const { sipp, uri } = await callee('uas-answer-then-bye', transport);
-      const dialog = await a.srf.createUAC(uri, { localSdp: sdp() });
+      const dialog = await raceSipp(sipp, a.srf.createUAC(uri, { localSdp: sdp() }));
       const destroyed = onceDestroyed(dialog);
-      await destroyed;
+      await raceSipp(sipp, destroyed);
       assertSippPassed(await sipp.finished);
     });
 
     it('re-INVITEs the callee with dialog.modify, then hangs up', async () => {
       const a = await app();
       const { sipp, uri } = await callee('uas-answer-reinvite', transport);
-      const dialog = await a.srf.createUAC(uri, { localSdp: sdp() });
-      const answer = await dialog.modify(sdp(40010, 'modified'));
+      const dialog = await raceSipp(sipp, a.srf.createUAC(uri, { localSdp: sdp() }));
+      const answer = await raceSipp(sipp, dialog.modify(sdp(40010, 'modified')));
       expect(answer).toMatch(/^v=0/);
-      await destroyDialog(dialog);
+      await raceSipp(sipp, destroyDialog(dialog));
       assertSippPassed(await sipp.finished);
     });
 
@@ -119,7 +121,7 @@ describe.each(['udp', 'tcp'] as const)(
       const a = await app();
       const { sipp, uri } = await callee('uas-busy', transport);
       // The INVITE gets 486; srf.request hands back each response.
-      const res = await a.requestFinal(uri, { method: 'INVITE', body: sdp() });
+      const res = await raceSipp(sipp, a.requestFinal(uri, { method: 'INVITE', body: sdp() }));
       expect(res.status).toBe(486);
       assertSippPassed(await sipp.finished);
       await waitFor(() => !sipp.running, 3000, 'sipp exit');
