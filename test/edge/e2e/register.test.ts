@@ -44,4 +44,26 @@ describe.each(['udp', 'tcp'] as const)('REGISTER over %s', (transport) => {
     // drachtio-server sends no 100 Trying for REGISTER (drachtio-wire §7.12).
     expect(countInTrace(r.messages, /^SIP\/2\.0 100/, 'received')).toBe(0);
   });
+
+  it('registers each user injected from a CSV (-inf) and the app sees each AOR', async () => {
+    const t = target();
+    const app = track(await SrfApp.connect(t.drachtio), (a) => a.close());
+    const aors: string[] = [];
+    app.srf.register((req, res) => {
+      aors.push(/sip:(\d+)@/.exec(req.get('To'))?.[1] ?? '?');
+      res.send(200, { headers: { Expires: '60' } });
+    });
+    const r = await runSipp({
+      scenario: 'uac-register-users',
+      transport,
+      calls: 3,
+      rate: 20,
+      inf: { order: 'SEQUENTIAL', rows: [['2001'], ['2002'], ['2003']] },
+      localPort: await freePort(),
+      remote: { host: t.sipHost, port: t.sipPort },
+      timeoutSeconds: 20,
+    });
+    assertSippPassed(r);
+    expect(aors).toEqual(['2001', '2002', '2003']);
+  });
 });
