@@ -331,6 +331,27 @@ describe('Registrar (driven through srf-shaped stand-ins)', () => {
     expect(await store.count()).toBe(0);
   });
 
+  it('answers 420 with Unsupported to a REGISTER that requires an extension', async () => {
+    const { registrar, store } = await setup();
+    const reply = await new Phone(registrar, '1001').register({
+      Contact: '<sip:1001@a>',
+      Require: 'path, outbound',
+    });
+    expect(reply.status).toBe(420);
+    expect(reply.headers.Unsupported).toBe('path, outbound');
+    expect(await store.count()).toBe(0);
+  });
+
+  it('adds an Expires header with the granted time when one contact was registered', async () => {
+    const { registrar } = await setup();
+    const phone = new Phone(registrar, '1001');
+    expect(
+      (await phone.register({ Contact: '<sip:1001@a>', Expires: '7200' })).headers.Expires,
+    ).toBe('3600');
+    const two = await phone.register({ Contact: '<sip:1001@a>, <sip:1001@b>', Expires: '600' });
+    expect(two.headers.Expires).toBeUndefined();
+  });
+
   it('refuses Contact: * without Expires: 0', async () => {
     const { registrar } = await setup();
     expect(

@@ -176,6 +176,18 @@ export class Registrar {
   async #process(req: SrfRequest): Promise<Reply> {
     if (this.#closed)
       return { status: 503, reason: 'Service Unavailable', headers: { 'Retry-After': '5' } };
+    // RFC 3261 §10.3 step 2: extensions the client requires and we lack → 420.
+    const required = (req.get('Require') ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== '');
+    if (required.length > 0) {
+      return {
+        status: 420,
+        reason: 'Bad Extension',
+        headers: { Unsupported: required.join(', ') },
+      };
+    }
     const auth = await this.#o.authenticator.authenticate({
       method: req.method,
       requestUri: req.uri,
@@ -331,11 +343,15 @@ export class Registrar {
       'registrar: bindings updated',
     );
     this.#notify(agentId, current, [...upserts.keys()]);
-    return this.#ok(current, now);
+    // Some phones read the granted time from an Expires header rather than
+    // the Contact parameter; with one contact refreshed it is unambiguous.
+    const [only] = upserts.size === 1 ? [...upserts.values()] : [];
+    return this.#ok(current, now, only ? Math.round((only.expiresAt - now) / 1000) : undefined);
   }
 
-  #ok(bindings: RegistrationBinding[], now: number): Reply {
+  #ok(bindings: RegistrationBinding[], now: number, grantedS?: number): Reply {
     const headers: Record<string, string> = { Date: new Date(now).toUTCString() };
+    if (grantedS !== undefined) headers.Expires = String(grantedS);
     if (bindings.length > 0) {
       headers.Contact = bindings
         .map(
