@@ -130,6 +130,22 @@ const REASON_OF_FIELD: Record<string, string> = {
   ha1Md5: 'must be 32 lowercase hex digits',
   ha1Sha256: 'must be 64 lowercase hex digits',
   name: 'must be 1-200 characters, not only spaces',
+  ringTimeoutS: 'must be 1-600 seconds',
+  wrapUpS: 'must be 0-3600 seconds',
+  retryDelayS: 'must be 0-3600 seconds',
+  maxMissedRings: 'must be 0 (never pause) to 100',
+  stickyWindowS: 'must be 0-31536000 seconds',
+  serviceLevelS: 'must be 1-3600 seconds',
+  announceIntervalS: 'must be 0-3600 seconds',
+  maxWaitS: 'must be 1-86400 seconds, or null for no limit',
+  maxQueueLength: 'must be 0-100000, or null for no limit',
+  mobileDelayS: 'must be 0-600 seconds',
+  sourcePort: 'must be 1-65535',
+  transport: 'must be one of udp, tcp, tls, ws, wss',
+  timeZone: 'must be 1-64 characters',
+  businessHours: 'must be a list of { day, open, close }, or null',
+  holidays: "must be a list of dates 'YYYY-MM-DD'",
+  contactUri: 'must be 1-2048 characters',
 };
 
 function reasonOf(constraint: string | undefined): string {
@@ -141,9 +157,6 @@ function reasonOf(constraint: string | undefined): string {
   }
   const field = fieldOfConstraint(constraint);
   if (field && REASON_OF_FIELD[field]) return REASON_OF_FIELD[field];
-  if (constraint.endsWith('_s_check') || constraint.endsWith('_length_check')) {
-    return 'out of the allowed range';
-  }
   return 'value not allowed';
 }
 
