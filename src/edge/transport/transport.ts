@@ -45,6 +45,8 @@ export interface Inbound {
   msg: SipMessage;
   /** Size in bytes as received. */
   bytes: number;
+  /** The message exactly as received (relayed to apps nearly verbatim). */
+  raw: Buffer;
   src: Remote;
   local: LocalEndpoint;
 }
@@ -238,7 +240,7 @@ export class Transport {
     try {
       const t = triage(result);
       if (t.action === 'accept') {
-        this.events.onMessage({ msg: t.message, bytes: data.length, src, local });
+        this.events.onMessage({ msg: t.message, bytes: data.length, raw: data, src, local });
         return;
       }
       this.counters.badMessages++;

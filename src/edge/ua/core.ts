@@ -36,6 +36,7 @@ import { nokFrame, noFrame, sipFrame, type WireMeta } from '../wire/frames.ts';
 import { dropBadAppHeaderLines } from './compose.ts';
 import { type Dialog, DialogTable, dialogId } from './dialog.ts';
 import { IdSource, newTag } from './ids.ts';
+import { relayText } from './relay-text.ts';
 import { dialogRequest, handleAppRequest, serverBye } from './uac.ts';
 import { handleAppResponse } from './uas.ts';
 
@@ -439,7 +440,13 @@ export class SipCore implements AppFrameHandler {
     dlgId: string,
     receivedOn?: { host: string; port: number },
   ): void {
-    const text = serializeSipMessage(msg).toString('utf8');
+    let text: string | undefined;
+    if (inb)
+      text =
+        msg.kind === 'request'
+          ? relayText(inb.raw, inb.src.address, inb.src.port)
+          : inb.raw.toString('utf8');
+    if (text === undefined) text = serializeSipMessage(msg).toString('utf8');
     const meta: WireMeta = inb
       ? {
           bytes: inb.bytes,
