@@ -10,6 +10,9 @@ COPY tsconfig.json ./
 COPY config ./config
 COPY sql ./sql
 COPY src ./src
+# Embedded mode (no DATABASE_URL) keeps PGlite and the generated token here.
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME /app/data
 USER node
 EXPOSE 8080 5060/udp 5060/tcp
 CMD ["npm", "start"]
