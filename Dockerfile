@@ -1,5 +1,5 @@
-# The ACD application (API now; SIP call control joins in later versions).
-# Runs the TypeScript sources through tsx exactly as `npm start` does.
+# The ACD application.
+# Runs the TypeScript sources through tsx, as `npm start` does.
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
@@ -15,4 +15,6 @@ RUN mkdir -p /app/data && chown node:node /app/data
 VOLUME /app/data
 USER node
 EXPOSE 8080 5060/udp 5060/tcp
-CMD ["npm", "start"]
+# What `npm start` runs, without npm and a shell in between, so SIGTERM from
+# `docker stop` reaches the app and it shuts down gracefully.
+CMD ["node", "--import", "tsx", "src/app/main.ts"]
