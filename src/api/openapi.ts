@@ -24,6 +24,7 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'The read-only token cannot change anything',
   404: 'Not found',
   409: 'Conflict with an existing record',
+  415: 'The body is not sent as application/json',
   500: 'Internal error',
 };
 
@@ -74,7 +75,13 @@ export function buildOpenApi(routes: readonly RouteDef[], info: OpenApiInfo, pre
           : {}),
       },
     };
-    const errorStatuses = new Set([400, 401, ...(spec.method === 'get' ? [] : [403]), 500]);
+    const errorStatuses = new Set([
+      400,
+      401,
+      ...(spec.method === 'get' ? [] : [403]),
+      ...(spec.body ? [415] : []),
+      500,
+    ]);
     for (const s of spec.errors ?? []) errorStatuses.add(s);
     for (const s of [...errorStatuses].sort()) {
       responses[String(s)] = {

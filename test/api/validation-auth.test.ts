@@ -150,6 +150,15 @@ describe.each(BACKENDS)('auth and validation on %s', (backend) => {
       expect(r.body.error.code).toBe('invalid_json');
     });
 
+    it('answers 415 for a body that is not sent as JSON', async () => {
+      const r = await h.call<ErrorReply>('POST', '/api/departments', undefined, {
+        rawBody: JSON.stringify({ name: `Plain ${unique()}` }),
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(r.status).toBe(415);
+      expect(r.body.error.code).toBe('unsupported_media_type');
+    });
+
     it('answers 400 when the body is missing or is not an object', async () => {
       const missing = await h.call<ErrorReply>('POST', '/api/departments');
       expect(missing.status).toBe(400);

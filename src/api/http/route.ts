@@ -69,6 +69,13 @@ export function defineRoute<
       const query = parsePart(spec.query ?? noQuery, req.query ?? {}, 'query');
       let body: unknown;
       if (spec.body) {
+        if (req.body === undefined && hasBody(req) && !req.is('application/json')) {
+          throw new ApiError(
+            415,
+            'unsupported_media_type',
+            'send the body as JSON with Content-Type: application/json',
+          );
+        }
         body = parsePart(spec.body, req.body, 'body');
       } else if (req.body !== undefined && !isEmptyObject(req.body)) {
         throw validationError([{ field: 'body', reason: 'this request takes no body' }]);
@@ -84,6 +91,12 @@ export function defineRoute<
       else res.status(status).json(result);
     },
   };
+}
+
+function hasBody(req: Request): boolean {
+  return (
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0
+  );
 }
 
 function isEmptyObject(v: unknown): boolean {
