@@ -236,7 +236,13 @@ describe('DigestAuthenticator', () => {
     ha1Sha256: ha1('SHA-256', user, realm, users[user] as string),
   });
 
-  function setup(options: { nonceTtlMs?: number; maxTrackedNonces?: number } = {}) {
+  function setup(
+    options: {
+      nonceTtlMs?: number;
+      maxTrackedNonces?: number;
+      sourceThrottle?: { freeFailures: number; baseLockMs: number };
+    } = {},
+  ) {
     let now = 1_700_000_000_000;
     const logged: string[] = [];
     const logger: Logger = {
@@ -478,45 +484,59 @@ describe('DigestAuthenticator', () => {
     expect(sameRequestUri('sip:acd.local:5061', 'sip:acd.local')).toBe(false);
   });
 
-  it('locks out a source after repeated failures, even for the right password, then lets it in again', async () => {
+  it('locks out a username from a source after repeated failures, even for the right password, then lets it in again', async () => {
     const { auth, advance, logged } = setup();
-    const wrong = async () => {
+    const attempt = async (user: string, password: string, source = '192.0.2.1') => {
       const nonce = await nonceFrom(auth);
       return register(
         auth,
         authorization({
           algo: 'SHA-256',
-          user: 'alice',
+          user,
           realm,
-          password: 'nope',
+          password,
+          nonce,
+          method: 'REGISTER',
+          uri: requestUri,
+        }),
+        source,
+      );
+    };
+    for (let i = 0; i < 3; i++) expect((await attempt('alice', 'nope')).kind).toBe('forbidden');
+    expect((await attempt('alice', 'nope')).kind).toBe('forbidden'); // the 4th failure starts the lock-out
+    expect(await attempt('alice', 'wonderland')).toEqual({ kind: 'throttled', retryAfterS: 10 });
+    // Another phone behind the same address, and alice from elsewhere, are not affected.
+    expect((await attempt('bob', 'builder')).kind).toBe('authenticated');
+    expect((await attempt('alice', 'wonderland', '198.51.100.9')).kind).toBe('authenticated');
+    advance(10_000);
+    expect((await attempt('alice', 'wonderland')).kind).toBe('authenticated');
+    expect(logged.some((l) => l.includes('username locked out') && l.includes('192.0.2.1'))).toBe(
+      true,
+    );
+  });
+
+  it('locks out a whole source address that fails for many usernames', async () => {
+    const { auth, logged } = setup({ sourceThrottle: { freeFailures: 4, baseLockMs: 20_000 } });
+    for (let i = 0; i < 5; i++) {
+      const nonce = await nonceFrom(auth);
+      const out = await register(
+        auth,
+        authorization({
+          algo: 'MD5',
+          user: `user${i}`,
+          realm,
+          password: 'x',
           nonce,
           method: 'REGISTER',
           uri: requestUri,
         }),
       );
-    };
-    for (let i = 0; i < 3; i++) expect((await wrong()).kind).toBe('forbidden');
-    expect((await wrong()).kind).toBe('forbidden'); // the 4th failure starts the lock-out
-    const nonce = await register(auth, undefined, '198.51.100.9'); // other sources are not affected
-    expect(nonce.kind).toBe('challenge');
-    const locked = await register(auth, undefined);
-    expect(locked).toEqual({ kind: 'throttled', retryAfterS: 10 });
-    advance(10_000);
-    const fresh = await nonceFrom(auth);
-    const ok = await register(
-      auth,
-      authorization({
-        algo: 'SHA-256',
-        user: 'alice',
-        realm,
-        password: 'wonderland',
-        nonce: fresh,
-        method: 'REGISTER',
-        uri: requestUri,
-      }),
-    );
-    expect(ok.kind).toBe('authenticated');
-    expect(logged.some((l) => l.includes('locked out') && l.includes('192.0.2.1'))).toBe(true);
+      expect(out.kind).toBe('forbidden');
+    }
+    // Now even a request without credentials from that address is refused.
+    expect(await register(auth, undefined)).toEqual({ kind: 'throttled', retryAfterS: 20 });
+    expect((await register(auth, undefined, '198.51.100.9')).kind).toBe('challenge');
+    expect(logged.some((l) => l.includes('source address locked out'))).toBe(true);
   });
 
   it('never logs hashes, digests or passwords', async () => {

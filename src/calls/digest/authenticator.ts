@@ -4,9 +4,10 @@
  *
  * One call to `authenticate()` per request decides between: authenticated,
  * 401 challenge (first request, or stale nonce), 403 (wrong credentials,
- * unknown user), 400 (malformed credentials), 503 with Retry-After (the source
- * is locked out after repeated failures). Failures are logged with the source
- * and username, never with hashes or digests.
+ * unknown user), 400 (malformed credentials), 503 with Retry-After (locked
+ * out after repeated failures: a username from one source address after a
+ * few, a whole source address after many). Failures are logged with the
+ * source and username, never with hashes or digests.
  */
 import type { Clock, CredentialsLookup, DigestCredentials, Logger } from '../ports.ts';
 import { challengeValues } from './challenge.ts';
@@ -61,7 +62,17 @@ export interface DigestAuthenticatorOptions {
   nonceTtlMs?: number;
   /** Most used nonces remembered for replay checks (default 100 000). */
   maxTrackedNonces?: number;
+  /**
+   * Lock-out per (source address, username): a phone with a wrong password
+   * locks out only its own account from that address, not every phone
+   * behind the same NAT (default: 5 free failures).
+   */
   throttle?: Partial<FailureThrottleOptions>;
+  /**
+   * Lock-out per source address, across usernames, against guessing many
+   * accounts from one address (default: 30 free failures).
+   */
+  sourceThrottle?: Partial<FailureThrottleOptions>;
   now?: Clock;
   logger?: Logger;
   /** Called once per failed attempt (metrics). */
@@ -76,6 +87,7 @@ export class DigestAuthenticator {
   readonly #algorithms: readonly DigestAlgorithm[];
   readonly #nonces: NonceManager;
   readonly #throttle: FailureThrottle;
+  readonly #sourceThrottle: FailureThrottle;
   readonly #now: Clock;
   readonly #logger: Logger | undefined;
   readonly #onFailure: ((reason: string) => void) | undefined;
@@ -92,6 +104,7 @@ export class DigestAuthenticator {
       maxTracked: options.maxTrackedNonces ?? 100_000,
     });
     this.#throttle = new FailureThrottle(options.throttle);
+    this.#sourceThrottle = new FailureThrottle({ freeFailures: 30, ...options.sourceThrottle });
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger;
     this.#onFailure = options.onFailure;
@@ -105,7 +118,7 @@ export class DigestAuthenticator {
   get stats(): { trackedNonces: number; trackedSources: number } {
     return {
       trackedNonces: this.#nonces.trackedCount,
-      trackedSources: this.#throttle.trackedCount,
+      trackedSources: this.#throttle.trackedCount + this.#sourceThrottle.trackedCount,
     };
   }
 
@@ -127,10 +140,8 @@ export class DigestAuthenticator {
   async authenticate(request: DigestRequest): Promise<AuthOutcome> {
     const now = this.#now();
     const source = request.sourceAddress;
-    const locked = this.#throttle.check(source, now);
-    if (locked.kind === 'locked') {
-      return { kind: 'throttled', retryAfterS: Math.max(1, Math.ceil(locked.retryAfterMs / 1000)) };
-    }
+    const locked = this.#sourceThrottle.check(source, now);
+    if (locked.kind === 'locked') return throttled(locked.retryAfterMs);
     if (request.authorization === undefined || request.authorization.trim() === '') {
       return this.challenge();
     }
@@ -155,6 +166,12 @@ export class DigestAuthenticator {
     }
     const p = ours.params;
     const username = p.get('username');
+    if (username !== undefined) {
+      // Locked out accounts are refused even with the right password, so a
+      // guesser learns nothing from a 200.
+      const pairLocked = this.#throttle.check(pairKey(source, username), now);
+      if (pairLocked.kind === 'locked') return throttled(pairLocked.retryAfterMs);
+    }
     const nonce = p.get('nonce');
     const uri = p.get('uri');
     const response = p.get('response');
@@ -233,7 +250,7 @@ export class DigestAuthenticator {
       this.#logger?.warn({ source, username }, 'digest nonce count replayed; challenging again');
       return this.challenge(true);
     }
-    this.#throttle.recordSuccess(source);
+    this.#throttle.recordSuccess(pairKey(source, username));
     return { kind: 'authenticated', credentials: creds, algorithm };
   }
 
@@ -243,19 +260,34 @@ export class DigestAuthenticator {
     kind: 'forbidden' | 'bad-request',
     reason: string,
   ): AuthOutcome {
-    const { failures, lockedForMs } = this.#throttle.recordFailure(source, this.#now());
+    const now = this.#now();
+    const pair = this.#throttle.recordFailure(pairKey(source, username ?? ''), now);
+    const all = this.#sourceThrottle.recordFailure(source, now);
     this.#onFailure?.(reason);
-    const fields = { source, username: username?.slice(0, 64), failures, reason };
-    if (lockedForMs > 0) {
+    const fields = { source, username: username?.slice(0, 64), failures: pair.failures, reason };
+    if (all.lockedForMs > 0) {
       this.#logger?.warn(
-        { ...fields, lockedForMs },
-        'digest authentication failed; source locked out',
+        { ...fields, sourceFailures: all.failures, lockedForMs: all.lockedForMs },
+        'digest authentication failed; source address locked out',
+      );
+    } else if (pair.lockedForMs > 0) {
+      this.#logger?.warn(
+        { ...fields, lockedForMs: pair.lockedForMs },
+        'digest authentication failed; username locked out for this source',
       );
     } else {
       this.#logger?.info(fields, 'digest authentication failed');
     }
     return { kind, reason };
   }
+}
+
+function pairKey(source: string, username: string): string {
+  return `${source}\n${username}`;
+}
+
+function throttled(retryAfterMs: number): AuthOutcome {
+  return { kind: 'throttled', retryAfterS: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
 }
 
 /**
