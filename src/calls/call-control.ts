@@ -97,6 +97,8 @@ export class CallControl implements CallOperations {
   readonly #log: CallLogSink;
   readonly driver: EngineDriver;
   readonly #sessions = new Map<string, CallSession>();
+  /** Ended sessions whose releases are still under way. */
+  readonly #ending = new Set<CallSession>();
   readonly #attempts = new Map<string, RingAttempt>();
   /** Everything still being released (ended sessions' last BYEs, cancelled legs). */
   readonly #releasing = new Set<Promise<void>>();
@@ -423,6 +425,20 @@ export class CallControl implements CallOperations {
     this.driver.close();
   }
 
+  /**
+   * The connection to the SIP server is gone (srf 'close'): every call
+   * ends at once, is logged, and the engine releases its agents. Nothing is
+   * sent and nothing pending on the dead connection is waited for.
+   */
+  connectionLost(): void {
+    this.#logger.error(
+      { calls: this.#sessions.size },
+      'SIP server connection lost: ending every call',
+    );
+    for (const s of [...this.#sessions.values(), ...this.#ending]) s.lost();
+    for (const a of [...this.#attempts.values()]) a.lost();
+  }
+
   /** Resolves when no call is live and nothing of an ended call is left to release. */
   async settled(): Promise<void> {
     while (this.#sessions.size > 0 || this.#releasing.size > 0) {
@@ -481,7 +497,8 @@ export class CallControl implements CallOperations {
 
   #sessionEnded(s: CallSession, end: CallEnd): void {
     this.#sessions.delete(s.id);
-    this.#hold(s.settled());
+    this.#ending.add(s);
+    this.#hold(s.settled().then(() => void this.#ending.delete(s)));
     if (this.#refusedByEngine.has(s.id)) return;
     if (end.phase === 'connected') this.driver.send({ type: 'callEnded', callId: s.id });
     else this.driver.send({ type: 'callerHungUp', callId: s.id });

@@ -80,6 +80,19 @@ export class Bridge {
     this.#sideEnded('system', reason);
   }
 
+  /** The connection to the SIP server is gone: both dialogs are dead, no BYE can be sent. */
+  lost(): void {
+    if (this.#fsm.is('connected')) {
+      this.#fsm.to('ending', 'connection lost');
+      this.#end = { by: 'system', reason: 'connection lost', at: this.scheduler.now() };
+      this.#onEnded?.(this.#end);
+    }
+    if (this.#fsm.is('ending')) {
+      this.#fsm.to('ended', 'connection lost');
+      this.#resolveClosed();
+    }
+  }
+
   #sideEnded(by: Side, reason: string): void {
     if (!this.#fsm.is('connected')) return;
     this.#fsm.to('ending', `${by}: ${reason}`);
@@ -87,6 +100,7 @@ export class Bridge {
     this.#onEnded?.(this.#end);
     // Our own end() on a dialog that already ended is a no-op, so both calls are safe.
     void Promise.all([this.caller.end(reason), this.agent.end(reason)]).then(() => {
+      if (!this.#fsm.is('ending')) return; // lost() got there first
       this.#fsm.to('ended', 'both legs gone');
       this.#resolveClosed();
     });

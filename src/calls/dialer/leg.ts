@@ -171,6 +171,32 @@ export class Leg {
     }
   }
 
+  /**
+   * The connection to the SIP server is gone: nothing more will arrive and
+   * nothing can be sent, so the leg is final at once. A result srf still
+   * delivers later is ignored (a late dialog is ended, best effort).
+   */
+  lost(): void {
+    switch (this.#fsm.state) {
+      case 'waiting':
+      case 'cancelling':
+        this.#failure = 'cancelled';
+        this.#fsm.to('cancelled', 'connection lost');
+        break;
+      case 'inviting':
+      case 'ringing':
+        this.#failure = 'unreachable';
+        this.#fsm.to('failed', 'connection lost');
+        break;
+      case 'dropping':
+        this.#fsm.to('dropped', 'connection lost');
+        break;
+      default:
+        return;
+    }
+    this.owner.legSettled(this);
+  }
+
   #invite(cause: string): void {
     this.#fsm.to('inviting', cause);
     this.#startedAt = this.scheduler.now();
@@ -230,6 +256,7 @@ export class Leg {
   #drop(dialog: CallDialog, cause: string): void {
     this.#fsm.to('dropping', cause);
     void dialog.end(cause).then(() => {
+      if (!this.#fsm.is('dropping')) return; // the connection was lost meanwhile
       this.#fsm.to('dropped', 'BYE done');
       this.owner.legSettled(this);
     });

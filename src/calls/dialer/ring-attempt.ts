@@ -112,6 +112,7 @@ export class RingAttempt implements LegOwner {
   #dialog: CallDialog | null = null;
   #endedAt: number | null = null;
   #result: AttemptResult | null = null;
+  #lost = false;
   #resolveSettled!: () => void;
   /** Resolves once the attempt and every leg are final. */
   readonly settled: Promise<void>;
@@ -196,6 +197,20 @@ export class RingAttempt implements LegOwner {
         return;
       default:
         return;
+    }
+  }
+
+  /** The connection to the SIP server is gone: end at once, every leg final, nothing sent. */
+  lost(): void {
+    this.#lost = true;
+    if (this.#fsm.is('planning', 'ringing')) {
+      this.#end('cancelled', 'cancelled', 'connection lost');
+    } else if (this.#fsm.is('answered')) {
+      this.#dialog = null;
+      this.#end('dropped', 'cancelled', 'connection lost');
+    } else {
+      this.#cancelLegs('connection lost');
+      this.#checkSettled();
     }
   }
 
@@ -291,7 +306,10 @@ export class RingAttempt implements LegOwner {
   }
 
   #cancelLegs(cause: string): void {
-    for (const leg of [...this.#legs]) if (leg !== this.#winner) leg.cancel(cause);
+    for (const leg of [...this.#legs]) {
+      if (this.#lost) leg.lost();
+      else if (leg !== this.#winner) leg.cancel(cause);
+    }
   }
 
   #end(

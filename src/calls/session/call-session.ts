@@ -64,9 +64,14 @@ export class CallSession {
   #answeredAt: number | null = null;
   #agentId: string | null = null;
   #hangUpRequested: string | null = null;
+  #lost = false;
   #resolveEnded!: (end: CallEnd) => void;
   /** Resolves with the end once the call has ended (its releases may still be under way). */
   readonly whenEnded: Promise<CallEnd>;
+  #signalLost!: () => void;
+  readonly #lostSignal = new Promise<void>((resolve) => {
+    this.#signalLost = resolve;
+  });
 
   constructor(
     readonly info: CallInfo,
@@ -203,9 +208,36 @@ export class CallSession {
     }
   }
 
+  /**
+   * The connection to the SIP server is gone: the call ends at once wherever
+   * it is, nothing is sent, and nothing is waited for (srf will never settle
+   * what was pending on the dead connection).
+   */
+  lost(): void {
+    this.#lost = true;
+    this.#signalLost();
+    this.#finalSent = true;
+    for (const a of [...this.#attempts.values()]) a.lost();
+    this.#bridge?.lost();
+    if (!this.#fsm.is('ended')) {
+      this.#finish({
+        phase: this.#fsm.state as Exclude<CallState, 'ended'>,
+        by: 'system',
+        reason: 'connection lost',
+      });
+    }
+  }
+
   /** Resolves when every attempt, leg and dialog of the call has been released. */
   async settled(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+    while (this.#pending.size > 0) {
+      if (this.#lost) {
+        // Only the attempts matter now (they are forced final); an answer in flight never settles.
+        await Promise.all([...this.#attempts.values()].map((a) => a.settled));
+        return;
+      }
+      await Promise.race([Promise.all([...this.#pending]), this.#lostSignal]);
+    }
   }
 
   #callerAnswered(callerDialog: CallDialog, agentDialog: CallDialog): void {

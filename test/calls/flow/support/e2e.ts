@@ -47,6 +47,7 @@ interface SrfApp {
   disconnect(): void;
   on(event: 'connect', cb: (err: Error | null) => void): void;
   on(event: 'error', cb: (err: Error) => void): void;
+  on(event: 'close', cb: () => void): void;
   invite(h: (req: SrfInviteRequest, res: SrfInviteResponse) => void): void;
 }
 
@@ -219,6 +220,8 @@ export async function startFlow(addr: DrachtioAddress, sipPort: number, o: FlowO
     trunkUri,
   });
   srf.invite((req, res) => void cc.handleInvite(inboundCall(asSrf(srf), req, res)));
+  // The composition root does the same: a lost SIP server connection ends every call.
+  srf.on('close', () => cc.connectionLost());
   let closed = false;
   const f = {
     cc,
@@ -228,6 +231,19 @@ export async function startFlow(addr: DrachtioAddress, sipPort: number, o: FlowO
     log,
     published,
     peers,
+    /** Starts a sipp caller in the background. */
+    async startCaller(scenarioName: string): Promise<SippProcess> {
+      const p = await startSipp({
+        scenario: scenario(scenarioName),
+        localPort: await freePort(),
+        remote: { host: '127.0.0.1', port: sipPort },
+        transport: 'udp',
+        service: '4930100',
+        timeoutSeconds: 20,
+      });
+      started.push(p);
+      return p;
+    },
     /** Runs a sipp caller to completion against the department's number. */
     call(
       scenarioName: string,
@@ -251,7 +267,11 @@ export async function startFlow(addr: DrachtioAddress, sipPort: number, o: FlowO
       if (closed) return;
       closed = true;
       await cc.close();
-      srf.disconnect();
+      try {
+        srf.disconnect();
+      } catch {
+        // srf asserts when its socket is already gone (the server was stopped).
+      }
       await Promise.all(started.map((s) => s.stop()));
     },
   };
