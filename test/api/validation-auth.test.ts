@@ -150,6 +150,29 @@ describe.each(BACKENDS)('auth and validation on %s', (backend) => {
       expect(r.body.error.code).toBe('invalid_json');
     });
 
+    it('lists every problem in details when there are several', async () => {
+      const r = await h.call<ErrorReply & { error: { details: Array<{ field: string }> } }>(
+        'POST',
+        '/api/departments',
+        { name: '', ringTimeoutS: 0, extra: 1 },
+      );
+      expect(r.status).toBe(400);
+      expect(r.body.error.details.map((d) => d.field).sort()).toEqual([
+        'extra',
+        'name',
+        'ringTimeoutS',
+      ]);
+    });
+
+    it('answers 413 for a body over the size limit', async () => {
+      const r = await h.call<ErrorReply>('POST', '/api/departments', {
+        name: 'x',
+        holidays: Array.from({ length: 30_000 }, () => '2026-01-01'),
+      });
+      expect(r.status).toBe(413);
+      expect(r.body.error.code).toBe('payload_too_large');
+    });
+
     it('answers 415 for a body that is not sent as JSON', async () => {
       const r = await h.call<ErrorReply>('POST', '/api/departments', undefined, {
         rawBody: JSON.stringify({ name: `Plain ${unique()}` }),
