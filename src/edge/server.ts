@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { Counters } from './stats.ts';
-import type { TimerValues } from './timers.ts';
+import { Timer, type TimerValues } from './timers.ts';
 import { Transport } from './transport/transport.ts';
 import { TxnLayer } from './txn/layer.ts';
 import type {
@@ -39,6 +39,10 @@ export class EdgeServer implements EmbeddedSipServer {
   constructor(private readonly options: EmbeddedSipServerOptions) {
     if (!options.secret) throw new TypeError('startSipServer: options.secret is required');
     this.log = options.logger;
+    if (this.log) {
+      const log = this.log;
+      Timer.onError = (err) => log.error({ err }, 'error in SIP timer');
+    }
     const timers = resolveTimers(options.timers);
     const listen = options.listen ?? DEFAULT_LISTEN;
     if (listen.length === 0)

@@ -6,6 +6,8 @@
 import type { Counters } from './stats.ts';
 
 export class Timer {
+  /** Where an exception thrown by a timer callback goes (the server sets its logger here). */
+  static onError: (err: unknown) => void = () => undefined;
   private handle: NodeJS.Timeout | undefined;
 
   constructor(
@@ -17,7 +19,12 @@ export class Timer {
     this.handle = setTimeout(() => {
       this.handle = undefined;
       counters.timers--;
-      fn();
+      try {
+        fn();
+      } catch (err) {
+        // A bug in one timer's work must not take the whole server down.
+        Timer.onError(err);
+      }
     }, ms);
     // Timers never keep the process alive on their own; sockets do.
     this.handle.unref();

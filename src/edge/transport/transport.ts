@@ -87,17 +87,39 @@ export class Transport {
   ) {}
 
   async start(): Promise<void> {
-    // UDP first, so that a TCP entry with port 0 can take the same port.
-    const udpPorts = new Map<string, number>();
-    for (const l of this.listen.filter((x) => x.protocol === 'udp')) {
-      const local = await this.bindUdp(l);
-      udpPorts.set(l.host, local.port);
+    const udp = this.listen.filter((x) => x.protocol === 'udp');
+    const tcp = this.listen.filter((x) => x.protocol === 'tcp');
+    for (const l of udp) {
+      // An ephemeral UDP port paired with an ephemeral TCP entry of the same
+      // host: both get one port number. The kernel picked it for UDP only, so
+      // TCP may find it taken; then try another pair.
+      const pair = l.port === 0 ? tcp.find((t) => t.port === 0 && t.host === l.host) : undefined;
+      if (!pair) {
+        await this.bindUdp(l);
+        continue;
+      }
+      for (let attempt = 0; ; attempt++) {
+        const local = await this.bindUdp(l);
+        try {
+          await this.bindTcp({ ...pair, port: local.port });
+          tcp.splice(tcp.indexOf(pair), 1);
+          break;
+        } catch (err) {
+          await this.unbindUdp(local);
+          if (attempt >= 20) throw err;
+        }
+      }
     }
-    for (const l of this.listen.filter((x) => x.protocol === 'tcp')) {
-      let port = l.port;
-      if (port === 0) port = udpPorts.get(l.host) ?? 0;
-      await this.bindTcp({ ...l, port });
-    }
+    for (const l of tcp) await this.bindTcp(l);
+  }
+
+  private unbindUdp(local: LocalEndpoint): Promise<void> {
+    const i = this.udp.findIndex((u) => u.local === local);
+    const u = this.udp[i];
+    if (!u) return Promise.resolve();
+    this.udp.splice(i, 1);
+    this.locals.splice(this.locals.indexOf(local), 1);
+    return new Promise((r) => u.sock.close(() => r()));
   }
 
   get bound(): BoundAddress[] {

@@ -204,16 +204,20 @@ function appNewRequest(
     headers,
     body: req.body,
   };
-  resolveHop(hop, (dest) => {
+  const hopHost = hop.host;
+  const hopProtocol = hop.protocol;
+  const tag = fromTag;
+  const fromValue = from;
+  const sendNewRequest = (dest: Remote | undefined): void => {
     if (!dest) {
-      nok(`failed to resolve ${hop.host}`);
+      nok(`failed to resolve ${hopHost}`);
       return;
     }
     if (conn.closed) return;
     let dialog: Dialog | undefined;
     if (method === 'INVITE') {
-      dialog = new Dialog(dialogId(callId, fromTag), callId, fromTag, 'uac', conn, hop.protocol);
-      dialog.localAor = stripTag(from as string);
+      dialog = new Dialog(dialogId(callId, tag), callId, tag, 'uac', conn, hopProtocol);
+      dialog.localAor = stripTag(fromValue);
       dialog.remoteAor = stripTag(to);
       dialog.localCseq = cseq;
       dialog.localContact = contact ?? '';
@@ -222,6 +226,14 @@ function appNewRequest(
     }
     rememberLocalSdp(dialog, out);
     startOutgoing(core, conn, msgId, out, branch, dest, dialog, method === 'INVITE');
+  };
+  resolveHop(hop, (dest) => {
+    try {
+      sendNewRequest(dest);
+    } catch (err) {
+      core.log?.error({ err }, 'error sending app request');
+      nok('Server error: internal error');
+    }
   });
 }
 
@@ -343,6 +355,16 @@ function onOutgoingResponse(
     o.cancelGuard = undefined;
   }
   core.relay(o.conn, res, inb, o.txnId, d ? d.id : '');
+  if (o.creates && d && status >= 200 && status < 300 && o.conn.closed && d.state === 'confirmed') {
+    // Nobody will ACK this answer: acknowledge it and hang up at once
+    // rather than leave the callee retransmitting into a dead call.
+    const ack = dialogRequest(core, d, 'ACK', d.remoteTarget, [], Buffer.alloc(0), d.localCseq);
+    if (typeof ack !== 'string' && d.ackable) {
+      d.ackable.ack = serializeSipMessage(ack.req);
+      core.transport.send(ack.dest, d.ackable.ack, 'ACK');
+    }
+    serverBye(core, d, 'Application gone');
+  }
   if (d && o.req.method === 'BYE' && status >= 200 && status !== 401 && status !== 407)
     core.endDialog(d);
 }

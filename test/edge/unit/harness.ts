@@ -4,7 +4,7 @@
  * released in `cleanup()` (call it from afterEach).
  */
 import Srf from 'drachtio-srf';
-import { type EmbeddedSipServer, startSipServer } from '../../../src/edge/index.ts';
+import { type EmbeddedSipServer, type SipTimers, startSipServer } from '../../../src/edge/index.ts';
 import { UdpPeer } from './peer.ts';
 
 export type Handler = (req: SrfReq, res: SrfRes) => void;
@@ -92,7 +92,7 @@ export async function cleanup(): Promise<void> {
 }
 
 export async function startServer(
-  timers = { t1Ms: 50, t2Ms: 400, t4Ms: 500 },
+  timers: SipTimers = { t1Ms: 50, t2Ms: 400, t4Ms: 500 },
   protocols: Array<'udp' | 'tcp'> = ['udp'],
 ): Promise<EmbeddedSipServer> {
   const server = await startSipServer({

@@ -237,3 +237,36 @@ describe('UAC', () => {
     expect(String(err)).toMatch(/can not send request to myself/);
   });
 });
+
+describe('UAC timers', () => {
+  it('Timer C: a callee that rings forever is CANCELled and createUAC rejects 487', async () => {
+    const server = await startServer({ t1Ms: 50, t2Ms: 400, t4Ms: 500, timerCMs: 300 });
+    const srf = await connectSrf(server);
+    const peer = await openPeer();
+    const port = sipPort(server);
+    const p = srf.createUAC(`sip:bob@127.0.0.1:${peer.port}`, { localSdp: SDP });
+    const inv = await peer.waitFor(isRequest('INVITE'));
+    answer(peer, inv, 180, 'Ringing', port);
+    const cancel = await peer.waitFor(isRequest('CANCEL'), 3000);
+    expect(getHeader(cancel.msg, 'via')).toBe(getHeader(inv.msg, 'via'));
+    answer(peer, cancel, 200, 'OK', port);
+    answer(peer, inv, 487, 'Request Terminated', port);
+    await expect(p).rejects.toMatchObject({ status: 487 });
+  });
+
+  it('a 2xx arriving after the app disconnected is ACKed and BYEd by the server', async () => {
+    const server = await startServer();
+    const srf = await connectSrf(server);
+    const peer = await openPeer();
+    const port = sipPort(server);
+    srf.createUAC(`sip:bob@127.0.0.1:${peer.port}`, { localSdp: SDP }).catch(() => undefined);
+    const inv = await peer.waitFor(isRequest('INVITE'));
+    srf.disconnect();
+    await eventually(() => server.stats().appConnections === 0);
+    answer(peer, inv, 200, 'OK', port);
+    await peer.waitFor(isRequest('ACK'));
+    const bye = await peer.waitFor(isRequest('BYE'));
+    answer(peer, bye, 200, 'OK', port);
+    await eventually(() => server.stats().dialogs === 0);
+  });
+});
