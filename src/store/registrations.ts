@@ -79,6 +79,8 @@ export interface RegistrationsRepo {
   removeAllForAgent(agentId: string): Promise<number>;
   /** Deletes bindings expired at `now`; returns how many. */
   removeExpired(now: Date): Promise<number>;
+  /** Deletes bindings expired at `now` in one statement and returns them (e.g. whose devices changed). */
+  takeExpired(now: Date): Promise<Registration[]>;
 }
 
 export function registrationsRepo(db: Db): RegistrationsRepo {
@@ -148,6 +150,13 @@ export function registrationsRepo(db: Db): RegistrationsRepo {
         now,
       ]);
       return rowCount;
+    },
+    async takeExpired(now) {
+      const { rows } = await db.query<RegistrationRecord>(
+        'DELETE FROM registrations WHERE expires_at <= $1 RETURNING *',
+        [now],
+      );
+      return rows.map(fromRecord).sort((a, b) => a.agentId.localeCompare(b.agentId));
     },
   };
 }

@@ -475,6 +475,14 @@ eachBackend('registrations', (ctx) => {
       'sip:ann@127.0.0.1:5070',
     ]);
     expect(await registrations.removeExpired(later)).toBe(1);
+    expect(await registrations.takeExpired(new Date(now.getTime() + 3_600_000))).toMatchObject([
+      { agentId: a.id, contactUri: 'sip:ann@127.0.0.1:5070' },
+    ]);
+    await registrations.upsert({
+      ...base,
+      contactUri: 'sip:ann@127.0.0.1:5070',
+      expiresAt: new Date(now.getTime() + 60_000),
+    });
     expect(await registrations.remove(a.id, 'sip:ann@127.0.0.1:5070')).toBe(true);
     expect(await registrations.remove(a.id, 'sip:ann@127.0.0.1:5070')).toBe(false);
     expect(await registrations.list()).toEqual([]);
