@@ -211,7 +211,7 @@ export function buildRequest(r: RequestSpec): string {
     `From: <sip:${user}@127.0.0.1:${r.from.port}>;tag=${r.from.tag ?? 'peertag1'}`,
     `To: <${r.to.uri}>${r.to.tag ? `;tag=${r.to.tag}` : ''}`,
     `Call-ID: ${r.callId}`,
-    `CSeq: ${r.cseq} ${r.method === 'ACK' || r.method === 'CANCEL' ? r.method : r.method}`,
+    `CSeq: ${r.cseq} ${r.method}`,
     'Max-Forwards: 70',
   ];
   if (!r.noContact && ['INVITE', 'REGISTER', 'SUBSCRIBE'].includes(r.method)) {
