@@ -1,0 +1,117 @@
+/**
+ * The shape of the configuration, with ranges and cross-field rules. Defaults
+ * live in config/default.json; config.ts merges and validates.
+ */
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().min(1);
+const nonEmpty = z.string().min(1);
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const configSchema = z
+  .strictObject({
+    http: z.strictObject({ host: nonEmpty, port }),
+    database: z.strictObject({
+      /** null = embedded PGlite in `dataDir`. */
+      url: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+        .nullable(),
+      dataDir: nonEmpty,
+      poolMax: positiveInt.max(100),
+    }),
+    api: z.strictObject({
+      /** null = read or create `tokenFile` (embedded mode only). */
+      token: z.string().min(16, 'must be at least 16 characters').nullable(),
+      /** Optional second token allowed to read (GET, event stream) but not to change anything. */
+      readToken: z.string().min(16, 'must be at least 16 characters').nullable(),
+      /** null = `<dataDir>/api-token`. */
+      tokenFile: nonEmpty.nullable(),
+    }),
+    log: z.strictObject({ level: z.enum(LOG_LEVELS) }),
+    sip: z.strictObject({
+      /** Digest realm; changing it invalidates every stored password hash. */
+      realm: nonEmpty,
+      host: nonEmpty,
+      port,
+      transports: z.array(z.enum(['udp', 'tcp'])).min(1),
+      registrar: z.strictObject({ minExpires: positiveInt, maxExpires: positiveInt }),
+      trunk: z.strictObject({
+        /** Addresses calls are accepted from besides registered agents. */
+        addresses: z.array(nonEmpty),
+        /** SIP URI of the outbound trunk used to reach mobiles; null = no mobiles. */
+        outboundUri: z
+          .string()
+          .regex(/^sips?:/, 'must be a sip: or sips: URI')
+          .nullable(),
+      }),
+    }),
+    drachtio: z.strictObject({
+      /** null = start the embedded SIP server and listen for srf on 127.0.0.1:`port`. */
+      host: nonEmpty.nullable(),
+      port,
+      /** Required with a real drachtio-server; the embedded one makes its own when null. */
+      secret: nonEmpty.nullable(),
+    }),
+    media: z.strictObject({
+      freeswitch: z.strictObject({
+        /** null = embedded RTP media. */
+        host: nonEmpty.nullable(),
+        port,
+        secret: nonEmpty.nullable(),
+      }),
+      rtpPortMin: port,
+      rtpPortMax: port,
+    }),
+    shutdown: z.strictObject({ graceMs: z.number().int().min(0).max(600_000) }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.sip.registrar.minExpires > c.sip.registrar.maxExpires) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sip', 'registrar', 'minExpires'],
+        message: 'must not be greater than sip.registrar.maxExpires',
+      });
+    }
+    if (c.media.rtpPortMin > c.media.rtpPortMax) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['media', 'rtpPortMin'],
+        message: 'must not be greater than media.rtpPortMax',
+      });
+    }
+    if (c.drachtio.host !== null && c.drachtio.secret === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['drachtio', 'secret'],
+        message: 'is required when drachtio.host names a drachtio-server',
+      });
+    }
+    if (c.media.freeswitch.host !== null && c.media.freeswitch.secret === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['media', 'freeswitch', 'secret'],
+        message: 'is required when media.freeswitch.host is set',
+      });
+    }
+    // A generated token lives in the data folder; a production deployment
+    // with a database server has no business writing secrets to local disk.
+    if (c.api.readToken !== null && c.api.readToken === c.api.token) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api', 'readToken'],
+        message: 'must differ from api.token',
+      });
+    }
+    if (c.database.url !== null && c.api.token === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api', 'token'],
+        message: 'is required when database.url (DATABASE_URL) is set',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;

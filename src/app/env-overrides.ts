@@ -1,0 +1,133 @@
+/**
+ * Every environment variable the product reads, the key it sets and how its
+ * text is read. docs/api.md lists the same table for users.
+ */
+
+export type EnvKind = 'string' | 'int' | 'list';
+
+export interface EnvOverride {
+  env: string;
+  key: string;
+  kind: EnvKind;
+  description: string;
+}
+
+/** Every environment variable the product reads (docs/api.md lists the same). */
+export const ENV_OVERRIDES: readonly EnvOverride[] = [
+  { env: 'ACD_HTTP_HOST', key: 'http.host', kind: 'string', description: 'API listen address' },
+  { env: 'ACD_HTTP_PORT', key: 'http.port', kind: 'int', description: 'API port (0 = any free)' },
+  {
+    env: 'DATABASE_URL',
+    key: 'database.url',
+    kind: 'string',
+    description: 'Postgres server URL; unset = embedded PGlite in the data folder',
+  },
+  {
+    env: 'ACD_DATA_DIR',
+    key: 'database.dataDir',
+    kind: 'string',
+    description: 'data folder (PGlite database, generated API token)',
+  },
+  {
+    env: 'ACD_DB_POOL_MAX',
+    key: 'database.poolMax',
+    kind: 'int',
+    description: 'Postgres connection pool size',
+  },
+  { env: 'ACD_API_TOKEN', key: 'api.token', kind: 'string', description: 'API bearer token' },
+  {
+    env: 'ACD_API_READ_TOKEN',
+    key: 'api.readToken',
+    kind: 'string',
+    description: 'optional read-only token (wallboards): GET and events, writes get 403',
+  },
+  {
+    env: 'ACD_API_TOKEN_FILE',
+    key: 'api.tokenFile',
+    kind: 'string',
+    description: 'where the generated token is kept (default <dataDir>/api-token)',
+  },
+  { env: 'ACD_LOG_LEVEL', key: 'log.level', kind: 'string', description: 'pino log level' },
+  { env: 'ACD_SIP_REALM', key: 'sip.realm', kind: 'string', description: 'SIP digest realm' },
+  { env: 'ACD_SIP_HOST', key: 'sip.host', kind: 'string', description: 'SIP listen address' },
+  { env: 'ACD_SIP_PORT', key: 'sip.port', kind: 'int', description: 'SIP listen port' },
+  {
+    env: 'ACD_SIP_TRANSPORTS',
+    key: 'sip.transports',
+    kind: 'list',
+    description: 'comma-separated: udp,tcp',
+  },
+  {
+    env: 'ACD_REGISTER_MIN_EXPIRES',
+    key: 'sip.registrar.minExpires',
+    kind: 'int',
+    description: 'shortest REGISTER Expires accepted (423 below)',
+  },
+  {
+    env: 'ACD_REGISTER_MAX_EXPIRES',
+    key: 'sip.registrar.maxExpires',
+    kind: 'int',
+    description: 'longest REGISTER Expires granted',
+  },
+  {
+    env: 'ACD_TRUNK_ADDRESSES',
+    key: 'sip.trunk.addresses',
+    kind: 'list',
+    description: 'comma-separated addresses calls are accepted from',
+  },
+  {
+    env: 'ACD_TRUNK_URI',
+    key: 'sip.trunk.outboundUri',
+    kind: 'string',
+    description: 'outbound trunk SIP URI for mobiles',
+  },
+  {
+    env: 'ACD_DRACHTIO_HOST',
+    key: 'drachtio.host',
+    kind: 'string',
+    description: 'real drachtio-server host; unset = embedded SIP server',
+  },
+  {
+    env: 'ACD_DRACHTIO_PORT',
+    key: 'drachtio.port',
+    kind: 'int',
+    description: 'drachtio control port',
+  },
+  {
+    env: 'ACD_DRACHTIO_SECRET',
+    key: 'drachtio.secret',
+    kind: 'string',
+    description: 'drachtio control secret',
+  },
+  {
+    env: 'ACD_FREESWITCH_HOST',
+    key: 'media.freeswitch.host',
+    kind: 'string',
+    description: 'FreeSWITCH event socket host; unset = embedded media',
+  },
+  {
+    env: 'ACD_FREESWITCH_PORT',
+    key: 'media.freeswitch.port',
+    kind: 'int',
+    description: 'FreeSWITCH event socket port',
+  },
+  {
+    env: 'ACD_FREESWITCH_SECRET',
+    key: 'media.freeswitch.secret',
+    kind: 'string',
+    description: 'FreeSWITCH event socket password',
+  },
+  {
+    env: 'ACD_RTP_PORT_MIN',
+    key: 'media.rtpPortMin',
+    kind: 'int',
+    description: 'first RTP port',
+  },
+  { env: 'ACD_RTP_PORT_MAX', key: 'media.rtpPortMax', kind: 'int', description: 'last RTP port' },
+  {
+    env: 'ACD_SHUTDOWN_GRACE_MS',
+    key: 'shutdown.graceMs',
+    kind: 'int',
+    description: 'how long shutdown waits for in-flight work',
+  },
+];
