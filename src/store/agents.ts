@@ -65,7 +65,8 @@ export interface AgentInput {
 
 /**
  * Status is not patchable here: it goes through agentStatus.set() so the
- * change is logged. A new sipUsername needs new hashes (HA1 includes it).
+ * change is logged. A new sipUsername needs new hashes (HA1 includes it):
+ * renaming without them clears the stored ones.
  */
 export type AgentPatch = Partial<Omit<AgentInput, 'status' | 'statusUntil' | 'statusReason'>>;
 
@@ -188,6 +189,16 @@ export function agentsRepo(db: Db): AgentsRepo {
       const params: SqlParam[] = [id];
       const { status: _s, statusUntil: _u, statusReason: _r, ...allowed } = patch as AgentInput;
       const sets = [...setClause(allowed, COLUMNS, params), 'updated_at = now()'];
+      if (allowed.sipUsername !== undefined && allowed.ha1Md5 === undefined) {
+        // HA1 hashes include the username: a renamed agent without new hashes
+        // has no valid password any more, and hasSipPassword must say so.
+        params.push(allowed.sipUsername);
+        const same = `sip_username = $${params.length}`;
+        sets.push(
+          `ha1_md5 = CASE WHEN ${same} THEN ha1_md5 END`,
+          `ha1_sha256 = CASE WHEN ${same} THEN ha1_sha256 END`,
+        );
+      }
       const { rows } = await db.query<AgentRecord>(
         `UPDATE agents SET ${sets.join(', ')} WHERE id = $1 RETURNING ${AGENT_COLUMNS}`,
         params,

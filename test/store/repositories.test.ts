@@ -284,6 +284,17 @@ eachBackend('agents', (ctx) => {
     });
     const withPassword = await agents.update(a.id, { ha1Md5: MD5, ha1Sha256: SHA });
     expect(withPassword.hasSipPassword).toBe(true);
+    // Same username: the hashes stay. A new username without new hashes clears them.
+    expect((await agents.update(a.id, { sipUsername: 'ann' })).hasSipPassword).toBe(true);
+    const renamed = await agents.update(a.id, { sipUsername: 'ann2' });
+    expect(renamed.hasSipPassword).toBe(false);
+    expect(await agents.getCredentials('ann2')).toBeNull();
+    const rehashed = await agents.update(a.id, {
+      sipUsername: 'ann3',
+      ha1Md5: MD5,
+      ha1Sha256: SHA,
+    });
+    expect(rehashed.hasSipPassword).toBe(true);
   });
 
   test('removing an agent removes its memberships and registrations', async () => {
