@@ -228,3 +228,35 @@ export function inboundCall(
     },
   };
 }
+
+/** What `attachToSrf` needs from call control (CallControl satisfies it). */
+export interface InviteHandlerTarget {
+  handleInvite(call: InboundCall): Promise<void>;
+  connectionLost(): void;
+}
+
+export interface SrfEvents extends SrfLike {
+  invite(handler: (req: SrfInviteRequest, res: SrfInviteResponse) => void): unknown;
+  on(event: 'close', cb: () => void): unknown;
+}
+
+/** Checks that `srf` also has `invite` and `on` (a real Srf instance does). */
+export function asSrfEvents(srf: unknown): SrfEvents {
+  const o = asSrf(srf) as unknown as { invite?: unknown; on?: unknown };
+  if (typeof o.invite !== 'function' || typeof o.on !== 'function') {
+    throw new TypeError('expected a drachtio-srf instance');
+  }
+  return o as unknown as SrfEvents;
+}
+
+/**
+ * Routes srf's INVITEs to call control and tells it when the connection to
+ * the SIP server closes (srf emits `close`; it then reconnects by itself, and
+ * new calls work again once it has).
+ */
+export function attachToSrf(srf: SrfEvents, target: InviteHandlerTarget): void {
+  srf.invite((req, res) => {
+    void target.handleInvite(inboundCall(srf, req, res));
+  });
+  srf.on('close', () => target.connectionLost());
+}

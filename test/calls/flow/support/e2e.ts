@@ -29,10 +29,9 @@ import type { CallLogEvent } from '../../../../src/calls/session/call-events.ts'
 import { realScheduler } from '../../../../src/calls/session/scheduler.ts';
 import {
   asSrf,
-  inboundCall,
+  attachToSrf,
+  asSrfEvents,
   srfUac,
-  type SrfInviteRequest,
-  type SrfInviteResponse,
 } from '../../../../src/calls/session/srf-adapter.ts';
 import { freePort } from '../../../support/ports.ts';
 import type { DrachtioAddress } from '../../../support/sip-target.ts';
@@ -48,7 +47,6 @@ interface SrfApp {
   on(event: 'connect', cb: (err: Error | null) => void): void;
   on(event: 'error', cb: (err: Error) => void): void;
   on(event: 'close', cb: () => void): void;
-  invite(h: (req: SrfInviteRequest, res: SrfInviteResponse) => void): void;
 }
 
 export interface AgentSetup {
@@ -219,9 +217,8 @@ export async function startFlow(addr: DrachtioAddress, sipPort: number, o: FlowO
     callLog: { append: (e) => void log.push(e) },
     trunkUri,
   });
-  srf.invite((req, res) => void cc.handleInvite(inboundCall(asSrf(srf), req, res)));
-  // The composition root does the same: a lost SIP server connection ends every call.
-  srf.on('close', () => cc.connectionLost());
+  // As the composition root does: INVITEs to call control; a lost SIP server connection ends every call.
+  attachToSrf(asSrfEvents(srf), cc);
   let closed = false;
   const f = {
     cc,
