@@ -23,13 +23,10 @@
  * COMMIT) is retried and may be written twice; a sink that dedupes by an
  * event id makes that exactly-once.
  */
-import type { Logger } from './ports.ts';
+import type { CallLogSink, Logger } from './ports.ts';
 import { silentLogger } from './ports.ts';
 
-export interface CallLogSink<E> {
-  /** Writes the events in order, all or nothing. */
-  append(events: readonly E[]): Promise<void>;
-}
+export type { CallLogSink } from './ports.ts';
 
 export interface CallLogWriterMetrics {
   /** Current queue length (events waiting, including the batch being written). */

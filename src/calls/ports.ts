@@ -55,6 +55,12 @@ export interface RegistrationStore {
   purgeExpired(now: number): Promise<string[]>;
 }
 
+/** Where the call-log writer puts events (the store's call log in the app). */
+export interface CallLogSink<E> {
+  /** Writes the events in order, all or nothing (one transaction). */
+  append(events: readonly E[]): Promise<void>;
+}
+
 /** A pino-compatible subset. Never pass secrets (passwords, hashes, nonces' HMAC keys). */
 export interface Logger {
   debug(obj: object, msg: string): void;
