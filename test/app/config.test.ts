@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ENV_OVERRIDES, loadConfig } from '../../src/app/config.ts';
 
@@ -108,6 +111,23 @@ describe('configuration', () => {
     const keys = err.problems.map((p) => p.key);
     expect(keys).toContain('http.prot');
     expect(keys).toContain('sip.registrar.minExpires');
+  });
+
+  it('merges ACD_CONFIG_FILE over the defaults, and the environment over both', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'acd-config-'));
+    try {
+      const file = path.join(dir, 'acd.json');
+      writeFileSync(file, JSON.stringify({ http: { port: 9000 }, sip: { realm: 'file.example' } }));
+      const c = loadConfig({ env: { ACD_CONFIG_FILE: file, ACD_HTTP_PORT: '9100' } });
+      expect(c.http).toEqual({ host: '127.0.0.1', port: 9100 });
+      expect(c.sip.realm).toBe('file.example');
+      expect(c.sip.port).toBe(5060);
+      writeFileSync(file, JSON.stringify({ sip: { relam: 'typo' } }));
+      const err = problemsOf(() => loadConfig({ env: { ACD_CONFIG_FILE: file } }));
+      expect(err.problems.map((p) => p.key)).toEqual(['sip.relam']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports an unreadable ACD_CONFIG_FILE', () => {
