@@ -247,7 +247,10 @@ describe('§11 UAC', () => {
       body: PEER_SDP,
     });
     const dialog = await callP;
-    await destroyDialog(dialog).catch(() => undefined);
+    const hangup = destroyDialog(dialog);
+    const byeReq = await peer.next((m) => isRequest(m, 'BYE'));
+    peer.send(buildResponse(byeReq.text, 200, 'OK'), server(t));
+    await hangup;
     // Cancel after a challenge: the CANCEL carries the retried INVITE's branch.
     let sent: SentRequest | undefined;
     const call2 = app.srf.createUAC(
