@@ -30,7 +30,7 @@ export async function openBackend(
   }
   const server = await startPostgres();
   try {
-    const db = openPostgres(await server.createDatabase(), { max: 4 });
+    const db = openPostgres(await server.createMigratedDatabase(), { max: 4 });
     return {
       db,
       close: async () => {
