@@ -461,6 +461,8 @@ export class SipCore implements AppFrameHandler {
   /** Ends a dialog: timers stopped, table entry removed. Idempotent. */
   endDialog(d: Dialog): void {
     if (d.state === 'terminated') return;
+    // A BYE before the ACK: stop retransmitting our 2xx (the call is over).
+    d.awaitedAck?.txn.onAckFor2xx();
     d.awaitedAck = undefined;
     d.sessionTimer?.clear();
     d.sessionTimer = undefined;

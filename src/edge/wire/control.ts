@@ -36,10 +36,25 @@ export class AppConnection {
     this.id = ++connSeq;
   }
 
-  /** Writes one frame; silently ignored once the connection is closed. */
+  private corked = false;
+
+  /**
+   * Writes one frame; silently ignored once the connection is closed. Frames
+   * written during one event-loop turn (e.g. a burst of SIP datagrams) leave
+   * in one writev (corked until the check phase): under load this saves a
+   * syscall per frame, and the order is kept.
+   */
   send(payload: string): void {
     if (this.closed || this.socket.destroyed) return;
     this.control.counters.framesOut++;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(encodeFrame(payload));
   }
 
