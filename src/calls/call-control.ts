@@ -309,11 +309,17 @@ export class CallControl implements CallOperations {
       this.driver.send({ type: 'callEnded', callId: a.callId });
       return;
     }
+    const answered = this.#attempts.get(a.attemptId)?.record();
     this.#append({
       type: 'call.answered',
       callId: a.callId,
       agentId: a.agentId,
-      payload: { attemptId: a.attemptId },
+      payload: {
+        attemptId: a.attemptId,
+        device: answered?.answeredBy?.device ?? null,
+        ringMs: answered?.ringMs ?? null,
+        waitMs: a.waitMs,
+      },
     });
     session.connect(a.attemptId);
   }
@@ -456,7 +462,7 @@ export class CallControl implements CallOperations {
     failed: (att, cause) => this.driver.send({ type: 'ringFailed', attemptId: att.id, cause }),
     timedOut: (att) => this.driver.send({ type: 'ringTimedOut', attemptId: att.id }),
     ended: (att, record) => this.#attemptEnded(att, record),
-    ringing: (att) => this.#logRinging(att.record()),
+    legsStarted: (att) => this.#logRinging(att.record()),
   };
 
   #logRinging(r: AttemptRecord): void {
@@ -473,8 +479,11 @@ export class CallControl implements CallOperations {
   }
 
   #attemptEnded(_att: RingAttempt, r: AttemptRecord): void {
+    // An attempt that ended before its legs were built still gets its row.
     this.#logRinging(r);
     this.#ringingLogged.delete(r.attemptId);
+    // The answered attempt is closed by `call.answered` (its projection ends it as answered).
+    if (r.result === 'answered') return;
     this.#append({
       type: 'attempt.ended',
       at: new Date(r.endedAt),

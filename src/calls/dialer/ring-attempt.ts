@@ -78,6 +78,8 @@ export interface AttemptRecord {
 }
 
 export interface AttemptListener {
+  /** The legs are built and about to be sent (the call log's `call.ringing`). */
+  legsStarted?(attempt: RingAttempt): void;
   /** First provisional response from any leg. */
   ringing?(attempt: RingAttempt, leg: Leg): void;
   /** First 2xx: tell the engine `agentAnswered`. */
@@ -292,6 +294,7 @@ export class RingAttempt implements LegOwner {
         ),
       );
     }
+    this.#o.listener.legsStarted?.(this);
     // Copy: a leg may settle synchronously (uac throws) and change the list's meaning.
     for (const leg of [...this.#legs]) {
       if (!this.#fsm.is('ringing')) break;

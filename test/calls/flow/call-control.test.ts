@@ -101,11 +101,14 @@ describe('a call through call control', () => {
       'call.routed',
       'call.ringing',
       'call.answered',
-      'attempt.ended',
       'call.ended',
     ]);
-    const attempt = w.log.find((e) => e.type === 'attempt.ended');
-    expect(attempt?.payload).toMatchObject({ result: 'answered', ringMs: 4000 });
+    // The answer closes the attempt in the store's projection (no separate attempt.ended).
+    const answered = w.log.find((e) => e.type === 'call.answered');
+    expect(answered?.payload).toMatchObject({
+      device: 'sip:alice-1@192.0.2.11:5062',
+      ringMs: 4000,
+    });
     const ended = w.log.find((e) => e.type === 'call.ended');
     expect(ended?.payload).toMatchObject({ outcome: 'answered', talkMs: 60_000 });
     expect(w.cc.explanations('call-1')?.[0]?.chosen).toEqual(['alice']);

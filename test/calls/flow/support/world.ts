@@ -15,7 +15,7 @@ import { CallControl } from '../../../../src/calls/call-control.ts';
 import { forwardingSource } from '../../../../src/calls/dialer/forwarding-source.ts';
 import { MobileAllowList } from '../../../../src/calls/mobile-allow-list.ts';
 import type { RegistrationBinding } from '../../../../src/calls/ports.ts';
-import type { CallLogEvent } from '../../../../src/calls/session/call-events.ts';
+import type { CallLogEvent, CallLogSink } from '../../../../src/calls/session/call-events.ts';
 import { ManualScheduler } from './manual-scheduler.ts';
 import { StandInInbound, StandInUac } from './sip-standins.ts';
 
@@ -26,6 +26,12 @@ export interface WorldOptions {
   contacts?: Record<string, number>;
   trunkUri?: string | null;
   mobileDelayMs?: number;
+  /** Department id (default 'sales'; the store wants a UUID). */
+  departmentId?: string;
+  /** Call ids are `<prefix>-1`, `<prefix>-2`… (default 'call'). */
+  callIdPrefix?: string;
+  /** Where call-log events go (default: the in-memory `log`). */
+  callLog?: CallLogSink;
 }
 
 export function binding(agentId: string, i: number, now: number): RegistrationBinding {
@@ -45,7 +51,8 @@ export function binding(agentId: string, i: number, now: number): RegistrationBi
 
 export function world(o: WorldOptions) {
   const clock = new ManualScheduler();
-  const dept = defaultDepartment('sales', {
+  const deptId = o.departmentId ?? 'sales';
+  const dept = defaultDepartment(deptId, {
     name: 'Sales',
     strategy: 'priority',
     ringTimeoutS: 15,
@@ -62,7 +69,7 @@ export function world(o: WorldOptions) {
       agents,
       memberships: o.agents.map((a, i) => ({
         agentId: a.id,
-        departmentId: 'sales',
+        departmentId: deptId,
         priority: a.priority ?? i + 1,
         callsEnabled: true,
       })),
@@ -80,7 +87,7 @@ export function world(o: WorldOptions) {
     scheduler: clock,
     numbers: {
       route: async (n) =>
-        n === '+4930100' ? { departmentId: 'sales', departmentName: 'Sales' } : null,
+        n === '+4930100' ? { departmentId: deptId, departmentName: 'Sales' } : null,
     },
     sources: {
       trunkAddresses: ['203.0.113.5'],
@@ -99,10 +106,15 @@ export function world(o: WorldOptions) {
       now: () => clock.now(),
     }),
     publisher: { publish: (type, data) => void published.push({ type, data }) },
-    callLog: { append: (e) => void log.push(e) },
+    callLog: {
+      append: (e) => {
+        log.push(e);
+        o.callLog?.append(e);
+      },
+    },
     agentStatus: { pause: async (id) => void paused.push(id) },
     trunkUri: o.trunkUri === undefined ? 'sip:trunk.example:5060' : o.trunkUri,
-    newCallId: () => `call-${++seq}`,
+    newCallId: () => `${o.callIdPrefix ?? 'call'}-${++seq}`,
   });
   return {
     clock,
