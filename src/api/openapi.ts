@@ -70,9 +70,11 @@ export function buildOpenApi(routes: readonly RouteDef[], info: OpenApiInfo, pre
     const responses: Record<string, unknown> = {
       [String(status)]: {
         description: status === 204 ? 'Done, no content' : 'Success',
-        ...(spec.response && status !== 204
-          ? { content: { 'application/json': { schema: toSchema(spec.response, 'output') } } }
-          : {}),
+        ...(spec.produces
+          ? { content: { [spec.produces]: { schema: { type: 'string' } } } }
+          : spec.response && status !== 204
+            ? { content: { 'application/json': { schema: toSchema(spec.response, 'output') } } }
+            : {}),
       },
     };
     const errorStatuses = new Set([

@@ -179,6 +179,59 @@ describe.each(BACKENDS)('call log queries on %s', (backend) => {
     expect(noAnswer.body.items.map((a) => a.id)).toEqual([`${ids.answered}-1`]);
   });
 
+  it('exports the matching calls as CSV with a header row, newest first', async () => {
+    const r = await h.call<string>('GET', `/api/calls.csv?departmentId=${departmentId}`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toContain('text/csv');
+    expect(r.headers.get('content-disposition')).toContain('calls.csv');
+    const lines = r.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'id,caller,dialledNumber,departmentId,arrivedAt,answeredAt,endedAt,agentId,outcome,waitS,talkS',
+    );
+    expect(lines).toHaveLength(3);
+    expect(lines[1]?.startsWith(`${ids.abandoned},${callerB},+49301,${departmentId},`)).toBe(true);
+    expect(lines[2]).toBe(
+      [
+        ids.answered,
+        callerA,
+        '+49301',
+        departmentId,
+        at(0).toISOString(),
+        at(25).toISOString(),
+        at(85).toISOString(),
+        agentId,
+        'answered',
+        '25',
+        '60',
+      ].join(','),
+    );
+    const bad = await h.call<ErrorReply>('GET', '/api/calls.csv?limit=5');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('limit');
+  });
+
+  it('defuses spreadsheet formulas in caller ids in the CSV export', async () => {
+    const callId = `formula-${unique()}`;
+    const dialled = uniqueNumber('+4939');
+    await h.app.store.callLog.appendMany([
+      {
+        type: 'call.arrived',
+        at: at(300),
+        callId,
+        payload: { caller: '=HYPERLINK("http://x","a,b")', dialledNumber: dialled },
+      },
+      { type: 'call.ended', at: at(301), callId, payload: { outcome: 'rejected' } },
+    ]);
+    const r = await h.call<string>(
+      'GET',
+      `/api/calls.csv?from=${encodeURIComponent(at(300).toISOString())}&to=${encodeURIComponent(at(301).toISOString())}`,
+    );
+    const row = r.body.trimEnd().split('\r\n')[1];
+    expect(row).toBe(
+      `${callId},"'=HYPERLINK(""http://x"",""a,b"")",${dialled},,${at(300).toISOString()},,${at(301).toISOString()},,rejected,1,`,
+    );
+  });
+
   it('answers 404 for an unknown call and 400 naming the bad query field', async () => {
     expect((await h.call('GET', '/api/calls/no-such-call')).status).toBe(404);
     const cases: Array<[string, string]> = [

@@ -29,6 +29,11 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   status?: number;
   /** Documents the success body. */
   response?: z.ZodType;
+  /**
+   * Media type of the success body (default application/json). For others the
+   * handler writes the response itself.
+   */
+  produces?: string;
   /** Error statuses worth documenting besides 400/401/500. */
   errors?: number[];
 }
@@ -87,6 +92,7 @@ export function defineRoute<
         req,
         res,
       });
+      if (res.headersSent) return;
       if (status === 204) res.status(204).end();
       else res.status(status).json(result);
     },

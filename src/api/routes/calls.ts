@@ -1,9 +1,12 @@
 /** /api/calls and /api/call-attempts: the call log, read-only, keyset-paginated. */
+import { once } from 'node:events';
 import { z } from 'zod';
-import type { CallLogRepo } from '../../store/call-log.ts';
+import type { Call, CallLogRepo } from '../../store/call-log.ts';
+import { type Cell, csvRow } from '../csv.ts';
 import { defineRoute, found, type RouteDef } from '../http/route.ts';
 import {
   attemptListQuery,
+  callExportQuery,
   attemptView,
   callDetailView,
   callListQuery,
@@ -12,6 +15,36 @@ import {
 } from '../schemas/calls.ts';
 
 const tag = 'calls';
+
+const CSV_HEADER = [
+  'id',
+  'caller',
+  'dialledNumber',
+  'departmentId',
+  'arrivedAt',
+  'answeredAt',
+  'endedAt',
+  'agentId',
+  'outcome',
+  'waitS',
+  'talkS',
+];
+
+function csvCells(c: Call): Cell[] {
+  return [
+    c.id,
+    c.caller,
+    c.dialledNumber,
+    c.departmentId,
+    c.arrivedAt,
+    c.answeredAt,
+    c.endedAt,
+    c.agentId,
+    c.outcome,
+    c.waitS,
+    c.talkS,
+  ];
+}
 
 export function callRoutes(deps: { callLog: CallLogRepo }): RouteDef[] {
   const { callLog } = deps;
@@ -27,6 +60,34 @@ export function callRoutes(deps: { callLog: CallLogRepo }): RouteDef[] {
         response: cursorPage(callView),
       },
       async ({ query }) => callLog.listCalls(query),
+    ),
+    defineRoute(
+      {
+        method: 'get',
+        path: '/calls.csv',
+        tag,
+        summary:
+          'Every call matching the filters of GET /api/calls as CSV (RFC 4180, header row), newest first',
+        query: callExportQuery,
+        produces: 'text/csv',
+      },
+      async ({ query, res }) => {
+        res.status(200);
+        res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+        res.setHeader('Content-Disposition', 'attachment; filename="calls.csv"');
+        res.write(csvRow(CSV_HEADER));
+        // Page through the keyset cursor so a large export never sits in memory at once.
+        let cursor: string | undefined;
+        do {
+          const page = await callLog.listCalls({ ...query, limit: 1000, cursor });
+          for (const call of page.items) {
+            // Respect backpressure: a slow client must not make the rows pile up in memory.
+            if (!res.write(csvRow(csvCells(call)))) await once(res, 'drain');
+          }
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor !== undefined);
+        res.end();
+      },
     ),
     defineRoute(
       {

@@ -24,19 +24,23 @@ const rangeProblem = { message: 'must be after from', path: ['to'] };
 export const callOutcome = z.enum(CALL_OUTCOMES);
 export const attemptResult = z.enum(ATTEMPT_RESULTS);
 
+const callFilters = {
+  ...timeRange,
+  departmentId: z.uuid().optional(),
+  /** The agent who answered. */
+  agentId: z.uuid().optional(),
+  /** An outcome, or `live` for calls still in progress. */
+  outcome: z.enum([...CALL_OUTCOMES, 'live']).optional(),
+  /** The caller's number exactly as received. */
+  caller: z.string().min(1).max(200).optional(),
+};
+
 export const callListQuery = z
-  .strictObject({
-    ...timeRange,
-    departmentId: z.uuid().optional(),
-    /** The agent who answered. */
-    agentId: z.uuid().optional(),
-    /** An outcome, or `live` for calls still in progress. */
-    outcome: z.enum([...CALL_OUTCOMES, 'live']).optional(),
-    /** The caller's number exactly as received. */
-    caller: z.string().min(1).max(200).optional(),
-    ...pageParams,
-  })
+  .strictObject({ ...callFilters, ...pageParams })
   .refine(rangeInOrder, rangeProblem);
+
+/** The CSV export takes the list's filters and returns every match (no paging). */
+export const callExportQuery = z.strictObject(callFilters).refine(rangeInOrder, rangeProblem);
 
 export const attemptListQuery = z
   .strictObject({
