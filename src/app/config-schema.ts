@@ -37,7 +37,15 @@ export const configSchema = z
       host: nonEmpty,
       port,
       transports: z.array(z.enum(['udp', 'tcp'])).min(1),
-      registrar: z.strictObject({ minExpires: positiveInt, maxExpires: positiveInt }),
+      registrar: z.strictObject({
+        minExpires: positiveInt,
+        maxExpires: positiveInt,
+        /** Digest algorithms offered, in order (MD5 alone for phones that answer only the first challenge). */
+        algorithms: z
+          .array(z.enum(['SHA-256', 'MD5']))
+          .min(1)
+          .default(['SHA-256', 'MD5']),
+      }),
       trunk: z.strictObject({
         /** Addresses calls are accepted from besides registered agents. */
         addresses: z.array(nonEmpty),

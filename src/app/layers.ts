@@ -1,13 +1,34 @@
 /**
  * The layers `npm start` runs between the store and the HTTP API, in start
- * order (they close in reverse). The SIP edge (embedded server unless
- * `drachtio.host` names a drachtio-server), drachtio-srf, media and call
- * control join this list as they are wired in; each is a `LayerStarter`
- * that receives the config, logger, store, event bus and metrics registry.
+ * order (they close in reverse):
+ *
+ *   sip-edge      embedded SIP server (or the address of a real drachtio-server)
+ *   srf           drachtio-srf connected to it (reconnects by itself)
+ *   call-control  registrar, OPTIONS prober, ACD engine, call control, call log
+ *
+ * Each is a `LayerStarter` receiving the config, logger, store, event bus and
+ * metrics registry; they hand the SIP address and srf on through a wiring
+ * object of their own (src/app/telephony/wiring.ts).
  */
 import type { Config } from './config.ts';
 import type { LayerStarter } from './start-app.ts';
+import { type CallControlRuntime, callControlLayer } from './telephony/call-control-layer.ts';
+import { sipEdgeLayer } from './telephony/sip-edge-layer.ts';
+import { srfLayer } from './telephony/srf-layer.ts';
+import { newWiring, type TelephonyOptions, type TelephonyWiring } from './telephony/wiring.ts';
 
-export function productionLayers(_config: Config): LayerStarter[] {
-  return [];
+export interface ProductionLayerOptions extends TelephonyOptions {
+  /** Told the live call-control objects once started (null after close); tests and bench use it. */
+  onCallControl?: (runtime: CallControlRuntime | null) => void;
+  /** Receives the wiring (SIP edge, srf) for inspection. */
+  onWiring?: (wiring: TelephonyWiring) => void;
+}
+
+export function productionLayers(
+  _config: Config,
+  options: ProductionLayerOptions = {},
+): LayerStarter[] {
+  const wiring = newWiring(options);
+  options.onWiring?.(wiring);
+  return [sipEdgeLayer(wiring), srfLayer(wiring), callControlLayer(wiring, options.onCallControl)];
 }

@@ -90,9 +90,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   };
 
   try {
+    // A database handed in is ours from the start, so a failure below closes it too.
+    if (options.db) closers.push({ name: 'database', close: () => options.db!.close() });
     const token = await resolveApiToken(config, logger);
     const db = options.db ?? (await openDatabase(config, logger));
-    closers.push({ name: 'database', close: () => db.close() });
+    if (!options.db) closers.push({ name: 'database', close: () => db.close() });
     await migrateDatabase(db, logger);
     const store = createStore(db);
 

@@ -1,0 +1,275 @@
+/**
+ * Call control wired to the rest of the app:
+ *
+ *   srf REGISTER ─▶ Registrar (digest against the agents' stored hashes,
+ *                   bindings in the store) ─▶ RegisteredSources, OPTIONS prober,
+ *                   engine device counts
+ *   srf INVITE   ─▶ CallControl (DIDs from the store, ACD engine loaded from
+ *                   the store) ─▶ call-log writer (store) + event bus (WebSocket)
+ *   API events   ─▶ engine (live configuration changes, see engine-sync.ts)
+ *
+ * Close order: stop taking API changes, end every call, stop probing and
+ * purging, flush the call log.
+ */
+import { createAcd } from '../../acd/index.ts';
+import { type AgentStatusWriter, CallControl } from '../../calls/call-control.ts';
+import { CallLogWriter } from '../../calls/call-log-writer.ts';
+import { DigestAuthenticator } from '../../calls/digest/index.ts';
+import { type ForwardingSource, forwardingSource } from '../../calls/dialer/forwarding-source.ts';
+import { RegisteredSources } from '../../calls/inbound/registered-sources.ts';
+import { OptionsProber } from '../../calls/options-prober.ts';
+import type { RegistrationBinding } from '../../calls/ports.ts';
+import { Registrar } from '../../calls/registrar/index.ts';
+import type { CallEventPublisher, CallLogEvent } from '../../calls/session/call-events.ts';
+import { asSrf, asSrfEvents, attachToSrf, srfUac } from '../../calls/session/srf-adapter.ts';
+import { type SrfRequester, srfSendOptions } from '../../calls/srf-options.ts';
+import type { SrfRequest, SrfResponse } from '../../calls/srf-types.ts';
+import {
+  callLogSinkFrom,
+  credentialsFrom,
+  loadAllowList,
+  registrationStoreFrom,
+} from '../../calls/store-adapters.ts';
+import { type LogEventInput, loadAcdConfig, type Store } from '../../store/index.ts';
+import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
+import { syncEngineWithApi } from './engine-sync.ts';
+import { registerCallLogMetrics, registerTelephonyMetrics } from './telephony-metrics.ts';
+import type { TelephonyWiring } from './wiring.ts';
+
+/** Live objects of the call-control layer (tests and the benchmark read counters from them). */
+export interface CallControlRuntime {
+  callControl: CallControl;
+  registrar: Registrar;
+  prober: OptionsProber | null;
+  writer: CallLogWriter<LogEventInput>;
+  sources: RegisteredSources;
+}
+
+/** The number as dialled, then as E.164 with a '+' (DIDs are stored in E.164). */
+export async function routeNumber(store: Store, dialled: string) {
+  const did =
+    (await store.dids.getByNumber(dialled)) ??
+    (/^\d+$/.test(dialled) ? await store.dids.getByNumber(`+${dialled}`) : null);
+  if (!did) return null;
+  const dept = await store.departments.get(did.departmentId);
+  return dept ? { departmentId: dept.id, departmentName: dept.name } : null;
+}
+
+export function callControlLayer(
+  wiring: TelephonyWiring,
+  onRuntime?: (rt: CallControlRuntime | null) => void,
+): LayerStarter {
+  return async (ctx: LayerContext): Promise<RunningLayer> => {
+    const { config, logger, store, events, metrics } = ctx;
+    const srfInstance = wiring.srf;
+    if (!srfInstance) throw new Error('call-control layer needs the srf layer before it');
+    const log = logger.child({ component: 'calls' });
+    const now = () => Date.now();
+
+    // --- registrations: in memory for the hot paths, seeded from the store (restart keeps them)
+    const sources = new RegisteredSources(now);
+    const unreachable = new Set<string>();
+    const reachableDevices = (agentId: string) =>
+      sources.bindings(agentId).filter((b) => !unreachable.has(b.contactUri)).length;
+
+    const acdConfig = await loadAcdConfig(store, new Date());
+    const engine = createAcd(acdConfig, { now: Date.now(), random: Math.random });
+    const registrationStore = registrationStoreFrom(store);
+    const stored = await store.registrations.list({ activeAt: new Date() });
+    const storedAgents = [...new Set(stored.map((r) => r.agentId))];
+    const storedBindings = new Map<string, RegistrationBinding[]>();
+    for (const agentId of storedAgents) {
+      storedBindings.set(agentId, await registrationStore.listForAgent(agentId));
+    }
+
+    // --- call log and events
+    const writerMetrics = registerCallLogMetrics(metrics.registry);
+    const writer = new CallLogWriter<LogEventInput>({
+      sink: callLogSinkFrom(store),
+      logger: log,
+      metrics: writerMetrics,
+      describe: (e) => ({ type: e.type, callId: e.callId }),
+    });
+    const publisher: CallEventPublisher = {
+      publish: (type, data) => {
+        events.publish(type, data);
+      },
+    };
+    const ownStatusChanges = new Set<number>();
+    let allowList = await loadAllowList(store, (e) =>
+      log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
+    );
+    let allowListLoading: Promise<void> | null = null;
+
+    // Declared before use by the registrar's callback; assigned below.
+    let cc: CallControl | null = null;
+    const send: CallControl['send'] = (event) => cc?.send(event);
+
+    const prober =
+      wiring.options.optionsProbe === false
+        ? null
+        : new OptionsProber({
+            sendOptions: srfSendOptions(srfInstance as unknown as SrfRequester),
+            intervalMs: wiring.options.optionsIntervalMs ?? 30_000,
+            logger: log,
+            onChange: (target, reachable) => {
+              if (reachable) unreachable.delete(target.contactUri);
+              else unreachable.add(target.contactUri);
+              log.info({ agentId: target.agentId, reachable }, 'device reachability changed');
+              send({
+                type: 'agentDevicesChanged',
+                agentId: target.agentId,
+                registeredDevices: reachableDevices(target.agentId),
+              });
+            },
+          });
+
+    const bindingsChanged = (
+      agentId: string,
+      bindings: RegistrationBinding[],
+      refreshed: string[] = [],
+    ) => {
+      for (const uri of refreshed) unreachable.delete(uri);
+      const live = new Set(bindings.map((b) => b.contactUri));
+      for (const uri of unreachable) if (!live.has(uri)) unreachable.delete(uri);
+      sources.update(agentId, bindings);
+      prober?.bindingsChanged(agentId, bindings, refreshed);
+      send({ type: 'agentDevicesChanged', agentId, registeredDevices: reachableDevices(agentId) });
+    };
+    for (const [agentId, bindings] of storedBindings) {
+      sources.update(agentId, bindings);
+      prober?.bindingsChanged(agentId, bindings);
+    }
+
+    const registrar = new Registrar({
+      authenticator: new DigestAuthenticator({
+        realm: config.sip.realm,
+        credentials: credentialsFrom(store),
+        logger: log,
+      }),
+      store: registrationStore,
+      minExpiresS: config.sip.registrar.minExpires,
+      maxExpiresS: config.sip.registrar.maxExpires,
+      logger: log,
+      onBindingsChanged: bindingsChanged,
+    });
+
+    const forwarding: ForwardingSource = {
+      async planFor(agentId) {
+        const agent = await store.agents.get(agentId);
+        return forwardingSource({
+          agent: () =>
+            agent ? { mode: agent.forwardingMode, mobileNumber: agent.mobileNumber } : null,
+          bindings: async (id) => sources.bindings(id),
+          isUnreachable: (uri) => unreachable.has(uri),
+          allowList: () => allowList,
+          trunkUri: config.sip.trunk.outboundUri,
+          mobileDelayMs: (agent?.mobileDelayS ?? 0) * 1000,
+          now,
+        }).planFor(agentId);
+      },
+    };
+
+    const agentStatus: AgentStatusWriter = {
+      async pause(agentId, reason, missedRings) {
+        const { change } = await store.agentStatus.set(agentId, {
+          status: 'away',
+          reason: `${reason} (${missedRings})`,
+          source: 'system',
+        });
+        ownStatusChanges.add(change.id);
+        events.publish('agent.status', change);
+      },
+    };
+
+    const callControl = new CallControl({
+      engine,
+      uac: srfUac(asSrf(srfInstance)),
+      numbers: { route: (dialled) => routeNumber(store, dialled) },
+      sources: {
+        trunkAddresses: config.sip.trunk.addresses,
+        registeredAgentAt: async (address, port) => sources.agentAt(address, port),
+      },
+      forwarding,
+      publisher,
+      callLog: { append: (e: CallLogEvent) => writer.write(e as LogEventInput) },
+      agentStatus,
+      logger: log,
+      departmentName: (id) => acdConfig.departments.find((d) => d.id === id)?.name,
+      isVip: async (caller) =>
+        caller !== '' && (await store.vipCallers.getByNumber(caller)) !== null,
+      trunkUri: config.sip.trunk.outboundUri,
+      featureCodes: {
+        agent: async (id) => {
+          const a = await store.agents.get(id);
+          return a ? { id, status: a.status, mayChangeOwnStatus: a.mayChangeOwnStatus } : null;
+        },
+        setStatus: async (agentId, status) => {
+          const { change } = await store.agentStatus.set(agentId, { status, source: 'agent' });
+          ownStatusChanges.add(change.id);
+          events.publish('agent.status', change);
+        },
+      },
+    });
+    cc = callControl;
+
+    const unsubscribe = syncEngineWithApi({
+      events,
+      send,
+      deviceCount: reachableDevices,
+      memberships: await store.memberships.list(),
+      ownStatusChanges,
+      allowListChanged: () => {
+        allowListLoading ??= loadAllowList(store, (e) =>
+          log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
+        )
+          .then((l) => {
+            allowList = l;
+          })
+          .catch((err: unknown) => log.error({ err }, 'mobile allow-list: reload failed'))
+          .finally(() => {
+            allowListLoading = null;
+          });
+      },
+    });
+
+    const srfEvents = asSrfEvents(srfInstance);
+    srfInstance.register((req, res) => registrar.handler(req as SrfRequest, res as SrfResponse));
+    attachToSrf(srfEvents, callControl);
+    registrar.start();
+    const runtime: CallControlRuntime = { callControl, registrar, prober, writer, sources };
+    const unregisterMetrics = registerTelephonyMetrics(metrics.registry, {
+      runtime,
+      edge: wiring.edge,
+    });
+    onRuntime?.(runtime);
+    log.info(
+      {
+        departments: acdConfig.departments.length,
+        agents: acdConfig.agents.length,
+        registeredAgents: storedBindings.size,
+      },
+      'call control ready',
+    );
+
+    let closing: Promise<void> | null = null;
+    return {
+      name: 'call-control',
+      close() {
+        closing ??= (async () => {
+          unsubscribe();
+          await callControl.close();
+          await prober?.close();
+          await registrar.close();
+          await allowListLoading;
+          const { unwritten } = await writer.close();
+          if (unwritten > 0)
+            log.error({ unwritten }, 'call log: events left unwritten at shutdown');
+          unregisterMetrics();
+          onRuntime?.(null);
+        })();
+        return closing;
+      },
+    };
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * What the telephony layers hand on to each other. `productionLayers` makes
+ * one of these per app; the SIP edge layer fills in the drachtio address,
+ * the srf layer the connected srf, and the call-control layer reads both.
+ * Layers start in order, so a later layer always finds what an earlier one set.
+ */
+import type { EmbeddedSipServer } from '../../edge/index.ts';
+import type { ConnectedSrf } from './srf-layer.ts';
+
+export interface DrachtioAddress {
+  host: string;
+  port: number;
+  secret: string;
+}
+
+export interface TelephonyOptions {
+  /**
+   * Probe registered devices with OPTIONS (default true). sipp peers that
+   * only expect INVITEs turn it off: an unexpected OPTIONS fails their scenario.
+   */
+  optionsProbe?: boolean;
+  /** Interval of the OPTIONS probe per device (default 30 s). */
+  optionsIntervalMs?: number;
+  /** SIP timers of the embedded server (tests and benchmarks shorten them). */
+  sipTimers?: { t1Ms?: number; t2Ms?: number; t4Ms?: number };
+}
+
+export interface TelephonyWiring {
+  options: TelephonyOptions;
+  drachtio: DrachtioAddress | null;
+  /** Set only in embedded mode. */
+  edge: EmbeddedSipServer | null;
+  srf: ConnectedSrf | null;
+}
+
+export function newWiring(options: TelephonyOptions = {}): TelephonyWiring {
+  return { options, drachtio: null, edge: null, srf: null };
+}
