@@ -265,6 +265,31 @@ describe('calls end to end through the embedded SIP server', () => {
     expect(results(f).filter((r) => r.endsWith(':answered'))).toHaveLength(12);
   });
 
+  it('more callers than agents: calls wait in the queue and every one is answered in turn', async () => {
+    const f = await start({
+      department: { strategy: 'longest-idle', ringTimeoutS: 10 },
+      callsPerAgent: 6,
+      agents: [
+        { id: 'alice', softphone: 'agent-answer' },
+        { id: 'bob', softphone: 'agent-answer' },
+      ],
+    });
+    const caller = await f.call('caller-talk-hangup', { calls: 6, rate: 20, limit: 4 });
+    assertSippPassed(caller, 'caller');
+    await idle(f);
+    await f.peers.get('alice')?.softphone?.stop();
+    await f.peers.get('bob')?.softphone?.stop();
+    expect(results(f).filter((r) => r.endsWith(':answered'))).toHaveLength(6);
+    const waits = f.log
+      .filter((e) => e.type === 'call.answered')
+      .map((e) => Number(e.payload.waitMs));
+    // Four callers at once, two agents: at least two had to wait for a talking agent.
+    expect(waits.filter((w) => w >= 300)).not.toHaveLength(0);
+    expect(f.log.filter((e) => e.type === 'call.ended').map((e) => e.payload.outcome)).toEqual(
+      Array(6).fill('answered'),
+    );
+  });
+
   it('out of hours: the caller gets 480 and no agent rings', async () => {
     const f = await start({
       department: { businessHours: [] },

@@ -244,7 +244,13 @@ export async function startFlow(addr: DrachtioAddress, sipPort: number, o: FlowO
     /** Runs a sipp caller to completion against the department's number. */
     call(
       scenarioName: string,
-      extra: { calls?: number; rate?: number; dial?: string; localPort?: number } = {},
+      extra: {
+        calls?: number;
+        rate?: number;
+        limit?: number;
+        dial?: string;
+        localPort?: number;
+      } = {},
     ): Promise<SippResult> {
       return (async () =>
         runSipp({
@@ -255,6 +261,7 @@ export async function startFlow(addr: DrachtioAddress, sipPort: number, o: FlowO
           service: extra.dial ?? '4930100',
           calls: extra.calls ?? 1,
           rate: extra.rate ?? 10,
+          ...(extra.limit !== undefined ? { limit: extra.limit } : {}),
           timeoutSeconds: 20,
         }))();
     },
