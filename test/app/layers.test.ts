@@ -94,7 +94,8 @@ describe('layers in startApp', () => {
     expect(order).toEqual(['start edge', 'start calls', 'close calls', 'close edge']);
     expect(storeWorkedAtClose).toBe(true);
     await expect(app.store.departments.list()).rejects.toThrow();
-  });
+    // PGlite boots inside the test: slow on a loaded machine.
+  }, 180_000);
 
   it('closes the layers already started and the database when a layer fails to start', async () => {
     const order: string[] = [];
@@ -116,5 +117,5 @@ describe('layers in startApp', () => {
     await expect(failing).rejects.toThrow('SIP port 5060 in use');
     expect(order).toEqual(['start edge', 'close edge']);
     await expect(db.query('SELECT 1')).rejects.toThrow();
-  });
+  }, 180_000);
 });

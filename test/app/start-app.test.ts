@@ -155,7 +155,7 @@ describe('production start (Postgres server)', () => {
     expect(rows).toEqual([{ name: 'In flight' }]);
     // close() twice is harmless.
     await app.close();
-  });
+  }, 120_000);
 
   it('reports not ready (503) when the database goes away, while /healthz stays 200', async () => {
     const own = await startPostgres();
@@ -191,7 +191,7 @@ describe('production start (Postgres server)', () => {
     } finally {
       await own.stop();
     }
-  });
+  }, 120_000);
 
   it('fails to start on a missing database, naming it, without logging the token', async () => {
     const logs: string[] = [];
