@@ -51,7 +51,7 @@ export function connect(url: string, headers: Record<string, string> = {}): Prom
       const client: EventClient = {
         ws,
         events,
-        waitFor(pred, timeoutMs = 5000) {
+        waitFor(pred, timeoutMs = 15_000) {
           const found = events.find(pred);
           if (found) return Promise.resolve(found);
           return new Promise((res, rej) => {
