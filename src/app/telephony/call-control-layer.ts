@@ -145,6 +145,7 @@ export function callControlLayer(
       authenticator: new DigestAuthenticator({
         realm: config.sip.realm,
         credentials: credentialsFrom(store),
+        algorithms: config.sip.registrar.algorithms,
         logger: log,
       }),
       store: registrationStore,
