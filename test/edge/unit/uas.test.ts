@@ -283,3 +283,43 @@ describe('UAS', () => {
     expect(peer.received.filter(isStatus(100))).toHaveLength(0);
   });
 });
+
+describe('non-INVITE server transaction', () => {
+  it('OPTIONS retransmissions are absorbed while the app decides and answered from the stored 200 afterwards (Timer J)', async () => {
+    const server = await startServer({ t1Ms: 20, t2Ms: 80, t4Ms: 100 });
+    const srf = await connectSrf(server);
+    const peer = await openPeer();
+    const port = sipPort(server);
+    let deliveries = 0;
+    let answer: (() => void) | undefined;
+    srf.options((_req, res) => {
+      deliveries++;
+      answer = () => res.send(200);
+    });
+    await sleep(30);
+    const text = [
+      `OPTIONS sip:127.0.0.1:${port} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${peer.port};branch=z9hG4bK-opt1`,
+      `From: <sip:ping@127.0.0.1:${peer.port}>;tag=o1`,
+      `To: <sip:127.0.0.1:${port}>`,
+      'Call-ID: opt-1',
+      'CSeq: 1 OPTIONS',
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+    peer.send(text, port);
+    await eventually(() => deliveries === 1);
+    peer.send(text, port);
+    await sleep(50);
+    expect(peer.received).toHaveLength(0);
+    answer?.();
+    const first = await peer.waitFor(isStatus(200, 'OPTIONS'));
+    peer.send(text, port);
+    const second = await peer.waitFor((r) => isStatus(200, 'OPTIONS')(r) && r !== first);
+    expect(second.text).toBe(first.text);
+    expect(deliveries).toBe(1);
+    // 64*T1 = 1.28 s later the transaction is gone and every timer released.
+    await eventually(() => server.stats().transactions === 0 && server.stats().timers === 0, 4000);
+  });
+});
