@@ -236,7 +236,14 @@ export function callControlLayer(
 
     const srfEvents = asSrfEvents(srfInstance);
     srfInstance.register((req, res) => registrar.handler(req as SrfRequest, res as SrfResponse));
-    attachToSrf(srfEvents, callControl);
+    let closing: Promise<void> | null = null;
+    attachToSrf(srfEvents, {
+      handleInvite: (call) => callControl.handleInvite(call),
+      // srf also says 'close' when the app itself disconnects at shutdown: not a loss then.
+      connectionLost: () => {
+        if (!closing) callControl.connectionLost();
+      },
+    });
     registrar.start();
     const runtime: CallControlRuntime = { callControl, registrar, prober, writer, sources };
     const unregisterMetrics = registerTelephonyMetrics(metrics.registry, {
@@ -253,7 +260,6 @@ export function callControlLayer(
       'call control ready',
     );
 
-    let closing: Promise<void> | null = null;
     return {
       name: 'call-control',
       close() {

@@ -1,0 +1,427 @@
+/**
+ * The whole product end to end, as `npm start` runs it: startApp with
+ * productionLayers (embedded SIP server, drachtio-srf, registrar, call
+ * control, call log on the store), configured only through HTTP calls to the
+ * admin API, with sipp as the agents' softphones and as the caller.
+ *
+ *   sipp agent ──REGISTER (digest)──▶ embedded SIP server ─▶ srf ─▶ registrar ─▶ store
+ *   sipp caller ──INVITE DID──▶ ... ─▶ call control + ACD engine ─▶ INVITE ─▶ sipp agent
+ *
+ * Verdicts: sipp's exit codes (what each peer saw), the call and attempt rows
+ * through /api/calls, the routing explanation, and the WebSocket events.
+ * Runs on PGlite (a data directory, so a restart finds the same rows) and on
+ * a real Postgres server.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/app/config.ts';
+import { productionLayers } from '../../src/app/layers.ts';
+import { createLogger } from '../../src/app/logger.ts';
+import { type AcdApp, startApp } from '../../src/app/start-app.ts';
+import type { CallControlRuntime } from '../../src/app/telephony/call-control-layer.ts';
+import type { TelephonyWiring } from '../../src/app/telephony/wiring.ts';
+import { connect, type EventClient, eventsUrl } from '../api/support/ws-client.ts';
+import { freePort } from '../support/ports.ts';
+import { startPostgres, type TestPostgres } from '../support/postgres.ts';
+import {
+  assertSippPassed,
+  countInTrace,
+  runSipp,
+  type SippProcess,
+  startSipp,
+} from '../support/sipp.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ownScenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
+// The call-flow suite's peers: the agent scenario also checks the caller ID ("<caller> Sales").
+const flowScenario = (name: string) => path.join(here, '../calls/flow/scenarios', `${name}.xml`);
+
+const TOKEN = 'telephony-test-token-0123456789';
+const DID = '+4930100';
+
+interface Backend {
+  name: string;
+  /** Database settings for one test's app (the same on restart). */
+  database(): Promise<Record<string, unknown>>;
+  cleanup(): Promise<void>;
+}
+
+function pgliteBackend(): Backend {
+  const dirs: string[] = [];
+  return {
+    name: 'PGlite',
+    async database() {
+      const dir = await mkdtemp(path.join(tmpdir(), 'acd-telephony-'));
+      dirs.push(dir);
+      return { url: null, dataDir: dir };
+    },
+    async cleanup() {
+      await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+    },
+  };
+}
+
+function postgresBackend(): Backend {
+  let pg: TestPostgres | null = null;
+  return {
+    name: 'Postgres',
+    async database() {
+      pg ??= await startPostgres();
+      return { url: await pg.createDatabase() };
+    },
+    async cleanup() {
+      await pg?.stop();
+      pg = null;
+    },
+  };
+}
+
+/** One running product plus what the test needs to reach it. */
+interface Running {
+  app: AcdApp;
+  sipPort: number;
+  runtime: () => CallControlRuntime | null;
+  wiring: TelephonyWiring;
+}
+
+const apps = new Set<AcdApp>();
+const sipps = new Set<SippProcess>();
+const clients = new Set<EventClient>();
+
+afterEach(async () => {
+  await Promise.all([...clients].map((c) => c.close()));
+  clients.clear();
+  await Promise.all([...sipps].map((s) => s.stop()));
+  sipps.clear();
+  await Promise.all([...apps].map((a) => a.close()));
+  apps.clear();
+});
+
+async function startProduct(database: Record<string, unknown>, sipPort: number): Promise<Running> {
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      http: { host: '127.0.0.1', port: 0 },
+      database,
+      api: { token: TOKEN },
+      log: { level: 'warn' },
+      sip: {
+        host: '127.0.0.1',
+        port: sipPort,
+        // sipp 3.6.1 answers only the first challenge, and only MD5.
+        registrar: { algorithms: ['MD5'] },
+        trunk: { addresses: ['127.0.0.1'] },
+      },
+      drachtio: { port: 0 },
+    },
+  });
+  let runtime: CallControlRuntime | null = null;
+  let wiring: TelephonyWiring | null = null;
+  const app = await startApp(config, {
+    logger: createLogger({ level: 'warn' }),
+    defaultMetrics: false,
+    layers: productionLayers(config, {
+      // sipp peers expect only INVITEs; an OPTIONS probe would fail their scenario.
+      optionsProbe: false,
+      onCallControl: (rt) => {
+        runtime = rt;
+      },
+      onWiring: (w) => {
+        wiring = w;
+      },
+    }),
+  });
+  apps.add(app);
+  if (!wiring) throw new Error('productionLayers did not hand out its wiring');
+  return { app, sipPort, runtime: () => runtime, wiring };
+}
+
+async function api<T = Record<string, unknown>>(
+  r: Running,
+  method: string,
+  p: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${r.app.httpUrl}/api${p}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+interface Setup {
+  departmentId: string;
+  agents: Record<string, { id: string; username: string; password: string }>;
+}
+
+/** Department "Sales" (priority routing) with its number and agents, all through the API. */
+async function configure(r: Running, agents: Array<{ name: string; priority: number }>) {
+  const dept = await api<{ id: string }>(r, 'POST', '/departments', {
+    name: 'Sales',
+    strategy: 'priority',
+    ringTimeoutS: 10,
+    noAgentAction: { kind: 'hangup' },
+    outOfHoursAction: { kind: 'hangup' },
+  });
+  await api(r, 'POST', '/dids', { number: DID, departmentId: dept.id });
+  const setup: Setup = { departmentId: dept.id, agents: {} };
+  for (const [i, a] of agents.entries()) {
+    const username = String(1001 + i);
+    const password = `pw-${a.name}-secret`;
+    const agent = await api<{ id: string }>(r, 'POST', '/agents', {
+      name: a.name,
+      sipUsername: username,
+      password,
+      status: 'available',
+    });
+    await api(r, 'POST', '/memberships', {
+      agentId: agent.id,
+      departmentId: dept.id,
+      priority: a.priority,
+    });
+    setup.agents[a.name] = { id: agent.id, username, password };
+  }
+  return setup;
+}
+
+/** The agent's softphone REGISTERs with digest auth from `localPort`. */
+async function register(r: Running, agent: Setup['agents'][string], localPort: number) {
+  const res = await runSipp({
+    scenario: ownScenario('agent-register'),
+    localPort,
+    remote: { host: '127.0.0.1', port: r.sipPort },
+    service: agent.username,
+    extraArgs: ['-au', agent.username, '-ap', agent.password],
+    timeoutSeconds: 15,
+  });
+  assertSippPassed(res, `REGISTER of ${agent.username}`);
+  expect(countInTrace(res.messages, /^SIP\/2\.0 401/, 'received')).toBe(1);
+}
+
+/** The agent's phone, waiting for calls on the port it registered from. */
+async function phone(localPort: number, scenario = 'agent-answer', calls = 1) {
+  const p = await startSipp({
+    scenario: flowScenario(scenario),
+    localPort,
+    calls,
+    timeoutSeconds: 30,
+  });
+  sipps.add(p);
+  return p;
+}
+
+function call(r: Running) {
+  return (async () =>
+    runSipp({
+      scenario: flowScenario('caller-talk-hangup'),
+      localPort: await freePort(),
+      remote: { host: '127.0.0.1', port: r.sipPort },
+      service: DID.slice(1),
+      timeoutSeconds: 30,
+    }))();
+}
+
+interface CallRow {
+  id: string;
+  outcome: string | null;
+  agentId: string | null;
+  departmentId: string;
+  routing: { chosen: string[]; candidates: string[]; strategy: string } | null;
+  attempts: Array<{ agentId: string; result: string | null; device: string }>;
+}
+
+/** Polls the API until `count` calls are logged as ended (the call log is written asynchronously). */
+async function endedCalls(r: Running, count: number): Promise<CallRow[]> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const page = await api<{ items: Array<{ id: string; outcome: string | null }> }>(
+      r,
+      'GET',
+      '/calls',
+    );
+    const ended = page.items.filter((c) => c.outcome !== null);
+    if (ended.length >= count) {
+      return Promise.all(ended.map((c) => api<CallRow>(r, 'GET', `/calls/${c.id}`)));
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`expected ${count} ended calls, API shows ${JSON.stringify(page.items)}`);
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+/** Nothing of any call is left: sessions, attempts, engine timer, SIP dialogs. */
+async function expectIdle(r: Running): Promise<void> {
+  const rt = r.runtime();
+  if (!rt) throw new Error('call control is not running');
+  await rt.callControl.settled();
+  expect(rt.callControl.sessions.size).toBe(0);
+  expect(rt.callControl.attempts.size).toBe(0);
+  const edge = r.wiring.edge;
+  if (!edge) throw new Error('expected the embedded SIP server');
+  const deadline = Date.now() + 5000;
+  while (edge.stats().dialogs > 0 && Date.now() < deadline) {
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  expect(edge.stats().dialogs).toBe(0);
+}
+
+describe.each([pgliteBackend(), postgresBackend()])(
+  'the product end to end on $name',
+  (backend) => {
+    afterAll(() => backend.cleanup());
+
+    it('an agent registers with digest auth; a call to the DID reaches them, is bridged, logged and streamed', async () => {
+      const r = await startProduct(await backend.database(), await freePort());
+      const s = await configure(r, [{ name: 'alice', priority: 1 }]);
+      const alice = s.agents.alice;
+      if (!alice) throw new Error('no alice');
+      const stream = await connect(eventsUrl(r.app.httpUrl, TOKEN));
+      clients.add(stream);
+
+      const port = await freePort();
+      await register(r, alice, port);
+      const regs = await api<{ items: Array<{ agentId: string; sourcePort: number }> }>(
+        r,
+        'GET',
+        '/registrations',
+      );
+      expect(regs.items).toEqual([
+        expect.objectContaining({ agentId: alice.id, sourcePort: port }),
+      ]);
+
+      const agentPhone = await phone(port);
+      assertSippPassed(await call(r), 'caller');
+      assertSippPassed(await agentPhone.finished, 'agent');
+
+      const [logged] = await endedCalls(r, 1);
+      expect(logged).toMatchObject({
+        outcome: 'answered',
+        agentId: alice.id,
+        departmentId: s.departmentId,
+        attempts: [
+          {
+            agentId: alice.id,
+            result: 'answered',
+            device: `sip:1001@127.0.0.1:${port};transport=UDP`,
+          },
+        ],
+      });
+      // The routing explanation: who was considered, who was chosen.
+      expect(logged?.routing).toMatchObject({
+        strategy: 'priority',
+        candidates: [alice.id],
+        chosen: [alice.id],
+      });
+
+      const callId = logged?.id;
+      const forCall = (type: string) => (e: { type: string; data: Record<string, unknown> }) =>
+        e.type === type && e.data.callId === callId;
+      await stream.waitFor(forCall('call.ended'));
+      const types = stream.events
+        .filter((e) => e.data.callId === callId)
+        .map((e) => e.type)
+        .filter((t) => ['call.queued', 'agent.ringing', 'call.answered', 'call.ended'].includes(t));
+      expect(types).toEqual(['call.queued', 'agent.ringing', 'call.answered', 'call.ended']);
+      expect(stream.events.find(forCall('call.ended'))?.data).toMatchObject({
+        outcome: 'answered',
+        agentId: alice.id,
+      });
+      await expectIdle(r);
+    }, 120_000);
+
+    it('a live change through the API (agent status, then priority) applies to the next call', async () => {
+      const r = await startProduct(await backend.database(), await freePort());
+      const s = await configure(r, [
+        { name: 'alice', priority: 1 },
+        { name: 'bob', priority: 2 },
+      ]);
+      const { alice, bob } = s.agents;
+      if (!alice || !bob) throw new Error('agents missing');
+      const alicePort = await freePort();
+      const bobPort = await freePort();
+      await register(r, alice, alicePort);
+      await register(r, bob, bobPort);
+      const alicePhone = await phone(alicePort, 'agent-answer', 2);
+      const bobPhone = await phone(bobPort, 'agent-answer', 2);
+
+      // Alice (priority 1) goes away: the next call goes to Bob.
+      await api(r, 'PUT', `/agents/${alice.id}/status`, { status: 'away' });
+      assertSippPassed(await call(r), 'caller 1');
+      const first = await endedCalls(r, 1);
+      expect(first.map((c) => c.agentId)).toEqual([bob.id]);
+      expect(first[0]?.routing?.candidates).not.toContain(alice.id);
+
+      // Alice back, but Bob now ranks first: Bob again.
+      await api(r, 'PUT', `/agents/${alice.id}/status`, { status: 'available' });
+      const memberships = await api<{ items: Array<{ id: string; agentId: string }> }>(
+        r,
+        'GET',
+        `/memberships?agentId=${bob.id}`,
+      );
+      const bobMembership = memberships.items.find((m) => m.agentId === bob.id);
+      if (!bobMembership) throw new Error('no membership for bob');
+      await api(r, 'PATCH', `/memberships/${bobMembership.id}`, { priority: 1 });
+      await api(r, 'PATCH', `/memberships/${(await membershipOf(r, alice.id)).id}`, {
+        priority: 5,
+      });
+      await expectIdle(r);
+      assertSippPassed(await call(r), 'caller 2');
+      const both = await endedCalls(r, 2);
+      expect(both.map((c) => c.agentId)).toEqual([bob.id, bob.id]);
+      // The second decision saw both agents and chose Bob by priority.
+      const second = both.find((c) => c.id !== first[0]?.id);
+      expect(second?.routing?.candidates).toEqual(expect.arrayContaining([alice.id, bob.id]));
+      expect(second?.routing?.chosen).toEqual([bob.id]);
+
+      assertSippPassed(await bobPhone.finished, 'bob');
+      const aliceSaw = await alicePhone.stop();
+      expect(countInTrace(aliceSaw.messages, /^INVITE /, 'received')).toBe(0);
+      await expectIdle(r);
+    }, 120_000);
+
+    it('a restart keeps registrations: the call reaches the agent without a new REGISTER', async () => {
+      const database = await backend.database();
+      const sipPort = await freePort();
+      const first = await startProduct(database, sipPort);
+      const s = await configure(first, [{ name: 'alice', priority: 1 }]);
+      const alice = s.agents.alice;
+      if (!alice) throw new Error('no alice');
+      const port = await freePort();
+      await register(first, alice, port);
+      await first.app.close();
+      apps.delete(first.app);
+
+      const second = await startProduct(database, sipPort);
+      expect(second.runtime()?.sources.deviceCount(alice.id)).toBe(1);
+      const agentPhone = await phone(port);
+      assertSippPassed(await call(second), 'caller');
+      const agentSaw = await agentPhone.finished;
+      assertSippPassed(agentSaw, 'agent');
+      expect(countInTrace(agentSaw.messages, /^INVITE /, 'received')).toBe(1);
+      const [logged] = await endedCalls(second, 1);
+      expect(logged).toMatchObject({ outcome: 'answered', agentId: alice.id });
+      await expectIdle(second);
+    }, 180_000);
+  },
+);
+
+async function membershipOf(r: Running, agentId: string): Promise<{ id: string }> {
+  const page = await api<{ items: Array<{ id: string; agentId: string }> }>(
+    r,
+    'GET',
+    `/memberships?agentId=${agentId}`,
+  );
+  const m = page.items.find((x) => x.agentId === agentId);
+  if (!m) throw new Error(`no membership for ${agentId}`);
+  return m;
+}
