@@ -222,6 +222,9 @@ function appNewRequest(
       dialog.localCseq = cseq;
       dialog.localContact = contact ?? '';
       dialog.remoteTarget = req.uri;
+      // srf's digest retry reuses Call-ID and From tag, hence the dialog id of
+      // the challenged INVITE: that one's failure no longer applies.
+      core.failedDialogs.delete(dialog.id);
       core.dialogs.add(dialog);
     }
     rememberLocalSdp(dialog, out);
@@ -290,7 +293,8 @@ function outgoingUser(core: SipCore, o: Outgoing): ClientTxnUser {
       const d = o.dialog;
       if (o.creates && d && d.state !== 'confirmed') {
         core.endDialog(d);
-        core.failedDialogs.delete(d.id);
+        // Only if no newer dialog took over the id (digest retry).
+        if (!core.dialogs.get(d.id)) core.failedDialogs.delete(d.id);
       }
     },
   };

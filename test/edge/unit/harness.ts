@@ -62,7 +62,12 @@ export interface SrfLike {
   ): Promise<DialogLike>;
   createUAC(
     uri: string,
-    opts: { localSdp?: string; headers?: Record<string, string>; callingNumber?: string },
+    opts: {
+      localSdp?: string;
+      headers?: Record<string, string>;
+      callingNumber?: string;
+      auth?: { username: string; password: string };
+    },
     progress?: {
       cbRequest?: (err: unknown, req: SentReq) => void;
       cbProvisional?: (res: { status: number }) => void;

@@ -270,3 +270,52 @@ describe('UAC timers', () => {
     await eventually(() => server.stats().dialogs === 0);
   });
 });
+
+describe('UAC digest retry', () => {
+  it('407 then 200: srf retries with the same Call-ID and From tag, CSeq + 1, and the ACK goes out', async () => {
+    const server = await startServer();
+    const srf = await connectSrf(server);
+    const peer = await openPeer();
+    const port = sipPort(server);
+    const p = srf.createUAC(`sip:trunk@127.0.0.1:${peer.port}`, {
+      localSdp: SDP,
+      auth: { username: 'bob', password: 'secret' },
+    });
+    const first = await peer.waitFor(isRequest('INVITE'));
+    const req = first.msg as SipRequest;
+    const h = (n: string): string => getHeader(req, n) ?? '';
+    peer.send(
+      [
+        'SIP/2.0 407 Proxy Authentication Required',
+        ...req.headers.filter((x) => x.name.toLowerCase() === 'via').map((x) => `Via: ${x.value}`),
+        `From: ${h('from')}`,
+        `To: ${h('to')};tag=chal`,
+        `Call-ID: ${h('call-id')}`,
+        `CSeq: ${h('cseq')}`,
+        'Proxy-Authenticate: Digest realm="trunk.test", nonce="abc123", algorithm=MD5, qop="auth"',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+      port,
+    );
+    await peer.waitFor(isRequest('ACK'));
+    const retry = await peer.waitFor((r) => isRequest('INVITE')(r) && r !== first);
+    expect(getHeader(retry.msg, 'call-id')).toBe(h('call-id'));
+    expect(getTag(getHeader(retry.msg, 'from'))).toBe(getTag(h('from')));
+    expect(getHeader(retry.msg, 'cseq')).toBe(`${Number(h('cseq').split(' ')[0]) + 1} INVITE`);
+    expect(getHeader(retry.msg, 'proxy-authorization')).toMatch(/^Digest /);
+    answer(peer, retry, 200, 'OK', port);
+    const dialog = await p;
+    const ack = await peer.waitFor(
+      (r) =>
+        isRequest('ACK')(r) &&
+        getHeader(r.msg, 'cseq')?.startsWith(String(Number(h('cseq').split(' ')[0]) + 1)) === true,
+    );
+    expect(getTag(getHeader(ack.msg, 'to'))).toBe('bob-tag');
+    const bye = dialog.destroy();
+    const byeReq = await peer.waitFor(isRequest('BYE'));
+    answer(peer, byeReq, 200, 'OK', port);
+    await bye;
+  });
+});
