@@ -11,7 +11,10 @@ import { statNumber } from '../../support/sip-target.ts';
 import { useCleanup, useSipTarget } from './helpers/harness.ts';
 import { SrfApp, destroyDialog, sdp } from './helpers/srf.ts';
 
-const target = useSipTarget();
+// RFC timers on the server as on sipp (T1 = 500 ms): with the suite's short
+// T1, Timer J (64×T1) would end the server's BYE transaction while sipp (T1 =
+// 500 ms) is still retransmitting a BYE whose 200 it lost.
+const target = useSipTarget({ t1Ms: 500, t2Ms: 4000, t4Ms: 5000 });
 const track = useCleanup();
 const CALLS = 15;
 
@@ -33,7 +36,7 @@ describe('UDP retransmission under deliberate packet loss', () => {
       lost: 20,
       localPort: await freePort(),
       remote: { host: t.sipHost, port: t.sipPort },
-      timeoutSeconds: 45,
+      timeoutSeconds: 90,
     });
     assertSippPassed(r);
     expect(answered).toBe(CALLS);
@@ -43,7 +46,7 @@ describe('UDP retransmission under deliberate packet loss', () => {
     } else {
       console.info('external drachtio-server: no counters; the verdict is sipp alone');
     }
-  }, 60_000);
+  }, 120_000);
 
   it('completes every outgoing call when the called sipp drops 30% of INVITEs, 200s and BYEs', async () => {
     const t = target();
@@ -56,7 +59,7 @@ describe('UDP retransmission under deliberate packet loss', () => {
         transport: 'udp',
         calls: CALLS,
         localPort: port,
-        timeoutSeconds: 45,
+        timeoutSeconds: 90,
       }),
       (s) => s.stop(),
     );
@@ -66,5 +69,5 @@ describe('UDP retransmission under deliberate packet loss', () => {
     }
     assertSippPassed(await sipp.finished);
     if (t.stats) expect(statNumber(t.stats(), 'retransmissions')).toBeGreaterThan(before);
-  }, 60_000);
+  }, 120_000);
 });
