@@ -5,17 +5,22 @@
  *   sip-edge      embedded SIP server (or the address of a real drachtio-server)
  *   srf           drachtio-srf connected to it (reconnects by itself)
  *   call-control  registrar, OPTIONS prober, ACD engine, call control, call log
+ *   break-ender   ends timed breaks on time (store + agent.status event)
  *
  * Each is a `LayerStarter` receiving the config, logger, store, event bus and
  * metrics registry; they hand the SIP address and srf on through a wiring
  * object of their own (src/app/telephony/wiring.ts).
  */
+import { breakEnder } from './break-ender.ts';
 import type { Config } from './config.ts';
 import type { LayerStarter } from './start-app.ts';
 import { type CallControlRuntime, callControlLayer } from './telephony/call-control-layer.ts';
 import { sipEdgeLayer } from './telephony/sip-edge-layer.ts';
 import { srfLayer } from './telephony/srf-layer.ts';
 import { newWiring, type TelephonyOptions, type TelephonyWiring } from './telephony/wiring.ts';
+
+/** How often due breaks are ended: an agent is back within this of the break's end. */
+const BREAK_CHECK_MS = 5000;
 
 export interface ProductionLayerOptions extends TelephonyOptions {
   /** Told the live call-control objects once started (null after close); tests and bench use it. */
@@ -30,5 +35,12 @@ export function productionLayers(
 ): LayerStarter[] {
   const wiring = newWiring(options);
   options.onWiring?.(wiring);
-  return [sipEdgeLayer(wiring), srfLayer(wiring), callControlLayer(wiring, options.onCallControl)];
+  return [
+    sipEdgeLayer(wiring),
+    srfLayer(wiring),
+    callControlLayer(wiring, options.onCallControl),
+    // Last, so call control already follows 'agent.status' when the first
+    // break ends; it persists the end (status, history) and announces it.
+    breakEnder({ intervalMs: BREAK_CHECK_MS }),
+  ];
 }
