@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../support/ports.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const children: ChildProcess[] = [];
@@ -86,10 +87,17 @@ describe('npm start (src/app/main.ts)', () => {
     expect(run.err()).toContain('api.token');
   });
 
-  it('serves the API on embedded defaults and stops cleanly on SIGTERM', async () => {
+  it('serves the API on embedded defaults (with the embedded SIP server) and stops cleanly on SIGTERM', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'acd-main-'));
     dirs.push(dataDir);
-    const run = runMain({ ACD_DATA_DIR: dataDir, ACD_HTTP_PORT: '0' });
+    // The embedded SIP server starts too: free ports on loopback, not 5060/9022.
+    const run = runMain({
+      ACD_DATA_DIR: dataDir,
+      ACD_HTTP_PORT: '0',
+      ACD_SIP_HOST: '127.0.0.1',
+      ACD_SIP_PORT: String(await freePort()),
+      ACD_DRACHTIO_PORT: '0',
+    });
     const listening = await run.waitForLine((e) => e.msg === 'admin API listening');
     const url = String(listening.url);
     const health = await fetch(`${url}/healthz`);
