@@ -27,7 +27,7 @@ import {
 } from '../sip/index.ts';
 import type { Counters } from '../stats.ts';
 import { Timer, type TimerValues } from '../timers.ts';
-import type { Inbound, LocalEndpoint, Remote, Transport } from '../transport/transport.ts';
+import type { Inbound, LocalEndpoint, Remote, TcpConn, Transport } from '../transport/transport.ts';
 import type { ClientTxn } from '../txn/client-txn.ts';
 import type { TxnLayer } from '../txn/layer.ts';
 import type { ServerTxn } from '../txn/server-txn.ts';
@@ -103,6 +103,12 @@ export class SipCore implements AppFrameHandler {
   /** Out-of-dialog requests in progress by Call-ID|From tag|CSeq (merged requests, §8.2.2.2). */
   readonly merge = new Map<string, Incoming>();
   readonly outgoing = new Map<string, Outgoing>();
+  /**
+   * TCP connections of registered contacts (`user@host` of the Contact) after
+   * a 2xx to a REGISTER that came over TCP: later requests to that contact
+   * reuse the connection (phones behind NAT do not accept new ones, §7.2).
+   */
+  readonly registeredFlows = new Map<string, TcpConn>();
   /** Ids of UAC dialogs whose INVITE failed, while its transaction lives (for the ACK NOK text). */
   readonly failedDialogs = new Set<string>();
 

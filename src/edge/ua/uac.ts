@@ -31,7 +31,7 @@ import { firstContactUri, type Outgoing, type SipCore } from './core.ts';
 import { Dialog, dialogId } from './dialog.ts';
 import { initialCseq, newBranch, newCallId, newTag } from './ids.ts';
 import { armSessionTimer, rememberLocalSdp } from './session-timer.ts';
-import { stripTag } from './uas.ts';
+import { flowKey, stripTag } from './uas.ts';
 
 export const NO_DIALOG = 'Server error: unable to find dialog for dialog id provided';
 const ACK_NON_2XX =
@@ -208,12 +208,21 @@ function appNewRequest(
   const hopProtocol = hop.protocol;
   const tag = fromTag;
   const fromValue = from;
-  const sendNewRequest = (dest: Remote | undefined): void => {
-    if (!dest) {
+  const flowId =
+    hop.protocol === 'tcp' && !routeUri && uri.host ? flowKey(uri.user, uri.host) : undefined;
+  let flow = flowId === undefined ? undefined : core.registeredFlows.get(flowId);
+  if (flow?.closed && flowId !== undefined) {
+    core.registeredFlows.delete(flowId);
+    flow = undefined;
+  }
+  const sendNewRequest = (resolved: Remote | undefined): void => {
+    if (!resolved) {
       nok(`failed to resolve ${hopHost}`);
       return;
     }
     if (conn.closed) return;
+    // A registered phone's own TCP connection wins over a new one (§7.2).
+    const dest = flow ? { ...resolved, conn: flow } : resolved;
     let dialog: Dialog | undefined;
     if (method === 'INVITE') {
       dialog = new Dialog(dialogId(callId, tag), callId, tag, 'uac', conn, hopProtocol);

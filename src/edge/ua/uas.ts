@@ -8,6 +8,7 @@ import {
   getHeader,
   getHeaders,
   getTag,
+  parseNameAddr,
   parseCSeq,
   type SipHeader,
   type SipResponse,
@@ -155,6 +156,7 @@ export function handleAppResponse(
   } else if (inc.dialog && method !== 'BYE') {
     echoDialogId = inc.dialog.id;
   }
+  if (method === 'REGISTER' && status >= 200 && status < 300) rememberFlow(core, inc.req, inc.inb);
   if (status >= 200) core.finishIncoming(inc);
   const text = bytes.toString('utf8');
   conn.send(
@@ -250,4 +252,30 @@ function sendReliably(core: SipCore, inc: Incoming, d: Dialog, rseq: number, byt
   d.onPrack = (rack) => {
     if (inc.rel === rel && Number.parseInt(rack.trim(), 10) === rseq) stopReliable(inc);
   };
+}
+
+/** After a 2xx to a REGISTER over TCP: remember (or forget, for expires 0) the contact's connection. */
+function rememberFlow(
+  core: SipCore,
+  req: import('../sip/index.ts').SipRequest,
+  inb: import('../transport/transport.ts').Inbound,
+): void {
+  const conn = inb.src.conn;
+  if (!conn) return;
+  const expiresHeader = getHeader(req, 'expires');
+  for (const c of getHeaders(req, 'contact')) {
+    const na = parseNameAddr(c);
+    if (!na?.parsedUri.host) continue;
+    const key = flowKey(na.parsedUri.user, na.parsedUri.host);
+    const expires = na.params.expires ?? expiresHeader;
+    if (expires !== undefined && expires !== null && Number(expires) === 0) {
+      if (core.registeredFlows.get(key) === conn) core.registeredFlows.delete(key);
+    } else {
+      core.registeredFlows.set(key, conn);
+    }
+  }
+}
+
+export function flowKey(user: string | undefined, host: string): string {
+  return `${user ?? ''}@${host.toLowerCase()}`;
 }

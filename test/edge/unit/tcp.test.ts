@@ -106,3 +106,36 @@ describe('TCP transport', () => {
     await eventually(() => server.stats().tcpConnections === 0);
   });
 });
+
+describe('TCP flows of registered phones', () => {
+  it('after a 200 to a REGISTER over TCP, an INVITE to that contact reuses the connection', async () => {
+    const server = await startServer(undefined, ['udp', 'tcp']);
+    const srf = await connectSrf(server);
+    srf.register((_req, res) => res.send(200, { headers: { Expires: '300' } }));
+    await sleep(30);
+    const port = sipPort(server, 'tcp');
+    const peer = await TcpPeer.open(port);
+    // The phone advertises a port nobody listens on (typical behind NAT).
+    const contact = 'sip:1001@127.0.0.1:9;transport=tcp';
+    peer.sock.write(
+      [
+        `REGISTER sip:127.0.0.1:${port};transport=tcp SIP/2.0`,
+        `Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK-reg-tcp`,
+        'From: <sip:1001@127.0.0.1>;tag=rt',
+        'To: <sip:1001@127.0.0.1>',
+        'Call-ID: reg-tcp-1',
+        'CSeq: 1 REGISTER',
+        `Contact: <${contact}>`,
+        'Expires: 300',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    await peer.waitStatus(200, 'REGISTER');
+    srf.createUAC(contact, { localSdp: SDP }).catch(() => undefined);
+    await eventually(() => peer.msgs.some((m) => m.kind === 'request' && m.method === 'INVITE'));
+    expect(server.stats().tcpConnections).toBe(1);
+    peer.sock.destroy();
+  });
+});
