@@ -498,7 +498,8 @@ export class SipCore implements AppFrameHandler {
   }
 
   close(): void {
-    for (const inc of [...this.incoming.values()]) this.finishIncoming(inc);
+    // Shutting down: pending requests get a final answer rather than silence.
+    for (const inc of [...this.incoming.values()]) this.respondLocally(inc, 503, 'Service Unavailable');
     for (const out of [...this.outgoing.values()]) {
       out.cancelGuard?.clear();
       out.cancelGuard = undefined;
