@@ -23,7 +23,7 @@ import {
   type SipRequest,
   type SipResponse,
   serializeSipMessage,
-  stampTopVia,
+  splitList,
 } from '../sip/index.ts';
 import type { Counters } from '../stats.ts';
 import { Timer, type TimerValues } from '../timers.ts';
@@ -36,7 +36,7 @@ import { nokFrame, noFrame, sipFrame, type WireMeta } from '../wire/frames.ts';
 import { dropBadAppHeaderLines } from './compose.ts';
 import { type Dialog, DialogTable, dialogId } from './dialog.ts';
 import { IdSource, newTag } from './ids.ts';
-import { relayText } from './relay-text.ts';
+import { relayText, stampVia } from './relay-text.ts';
 import { dialogRequest, handleAppRequest, serverBye } from './uac.ts';
 import { handleAppResponse } from './uas.ts';
 
@@ -499,7 +499,8 @@ export class SipCore implements AppFrameHandler {
 
   close(): void {
     // Shutting down: pending requests get a final answer rather than silence.
-    for (const inc of [...this.incoming.values()]) this.respondLocally(inc, 503, 'Service Unavailable');
+    for (const inc of [...this.incoming.values()])
+      this.respondLocally(inc, 503, 'Service Unavailable');
     for (const out of [...this.outgoing.values()]) {
       out.cancelGuard?.clear();
       out.cancelGuard = undefined;
@@ -515,8 +516,22 @@ export class SipCore implements AppFrameHandler {
 
 /** The request with its top Via stamped (received/rport), as relayed to the app (§3.2). */
 export function stamped(req: SipRequest, inb: Inbound): SipRequest | undefined {
-  const headers = stampTopVia(req.headers, inb.src.address, inb.src.port);
-  if (!headers) return undefined;
+  // Same re-encoding as the relayed text (parameter spelling kept), so that
+  // our responses copy the Via exactly as the app saw it.
+  const idx = req.headers.findIndex((h) => {
+    const n = h.name.toLowerCase();
+    return n === 'via' || n === 'v';
+  });
+  const line = req.headers[idx];
+  if (!line) return undefined;
+  const values = line.value.indexOf(',') < 0 ? [line.value] : splitList(line.value);
+  const first = values?.[0];
+  const top = first === undefined ? undefined : stampVia(first, inb.src.address, inb.src.port);
+  if (!values || top === undefined) return undefined;
+  const headers = req.headers.slice(0, idx);
+  headers.push({ name: 'Via', value: top });
+  if (values.length > 1) headers.push({ name: line.name, value: values.slice(1).join(', ') });
+  for (let i = idx + 1; i < req.headers.length; i++) headers.push(req.headers[i] as SipHeader);
   return { ...req, headers };
 }
 

@@ -265,7 +265,7 @@ describe('UAS', () => {
     peer.send(
       [
         `REGISTER sip:127.0.0.1:${port} SIP/2.0`,
-        `Via: SIP/2.0/UDP 127.0.0.1:${peer.port};branch=z9hG4bK-reg1`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${peer.port} ;branch=z9hG4bK-reg1;Foo=Bar`,
         `From: <sip:1001@127.0.0.1>;tag=r1`,
         `To: <sip:1001@127.0.0.1>`,
         'Call-ID: reg-1',
@@ -280,6 +280,10 @@ describe('UAS', () => {
     );
     const ok = await peer.waitFor(isStatus(200, 'REGISTER'));
     expect(getTag(getHeader(ok.msg, 'to'))).toBeTruthy();
+    // The Via as the app saw it: re-encoded, parameter spelling kept, rport filled in.
+    expect(getHeader(ok.msg, 'via')).toBe(
+      `SIP/2.0/UDP 127.0.0.1:${peer.port};branch=z9hG4bK-reg1;Foo=Bar;rport=${peer.port}`,
+    );
     expect(peer.received.filter(isStatus(100))).toHaveLength(0);
   });
 });
