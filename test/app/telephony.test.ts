@@ -337,6 +337,13 @@ describe.each([pgliteBackend(), postgresBackend()])(
         agentId: alice.id,
       });
       await expectIdle(r);
+      // The SIP server's and call control's counters are on /metrics, back at 0.
+      const metrics = await (
+        await fetch(`${r.app.httpUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      ).text();
+      expect(metrics).toMatch(/^acd_sip_dialogs 0$/m);
+      expect(metrics).toMatch(/^acd_calls_live 0$/m);
+      expect(metrics).toMatch(/^acd_call_log_written_total [1-9]\d*$/m);
     }, 120_000);
 
     it('a live change through the API (agent status, then priority) applies to the next call', async () => {
