@@ -23,6 +23,7 @@ import { createLogger } from '../../src/app/logger.ts';
 import { type AcdApp, startApp } from '../../src/app/start-app.ts';
 import type { CallControlRuntime } from '../../src/app/telephony/call-control-layer.ts';
 import type { TelephonyWiring } from '../../src/app/telephony/wiring.ts';
+import { type EmbeddedSipServer, startSipServer } from '../../src/edge/index.ts';
 import { connect, type EventClient, eventsUrl } from '../api/support/ws-client.ts';
 import { freePort } from '../support/ports.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
@@ -85,6 +86,8 @@ interface Running {
   sipPort: number;
   runtime: () => CallControlRuntime | null;
   wiring: TelephonyWiring;
+  /** The SIP server when the app was pointed at one it did not start. */
+  externalEdge?: EmbeddedSipServer;
 }
 
 const apps = new Set<AcdApp>();
@@ -100,7 +103,11 @@ afterEach(async () => {
   apps.clear();
 });
 
-async function startProduct(database: Record<string, unknown>, sipPort: number): Promise<Running> {
+async function startProduct(
+  database: Record<string, unknown>,
+  sipPort: number,
+  drachtio: Record<string, unknown> = { port: 0 },
+): Promise<Running> {
   const config = loadConfig({
     env: {},
     overrides: {
@@ -115,7 +122,7 @@ async function startProduct(database: Record<string, unknown>, sipPort: number):
         registrar: { algorithms: ['MD5'] },
         trunk: { addresses: ['127.0.0.1'] },
       },
-      drachtio: { port: 0 },
+      drachtio,
     },
   });
   let runtime: CallControlRuntime | null = null;
@@ -266,8 +273,8 @@ async function expectIdle(r: Running): Promise<void> {
   await rt.callControl.settled();
   expect(rt.callControl.sessions.size).toBe(0);
   expect(rt.callControl.attempts.size).toBe(0);
-  const edge = r.wiring.edge;
-  if (!edge) throw new Error('expected the embedded SIP server');
+  const edge = r.wiring.edge ?? r.externalEdge;
+  if (!edge) throw new Error('expected a SIP server to inspect');
   const deadline = Date.now() + 5000;
   while (edge.stats().dialogs > 0 && Date.now() < deadline) {
     await new Promise((res) => setTimeout(res, 20));
@@ -432,3 +439,55 @@ async function membershipOf(r: Running, agentId: string): Promise<{ id: string }
   if (!m) throw new Error(`no membership for ${agentId}`);
   return m;
 }
+
+describe('the product with an external SIP server (drachtio.host set)', () => {
+  it('starts no SIP listener of its own, connects to the given server and routes calls through it', async () => {
+    // A SIP server the app did not start, standing in for a drachtio-server
+    // (the embedded one speaks the same wire protocol).
+    const sipPort = await freePort();
+    const server = await startSipServer({
+      listen: [
+        { protocol: 'udp', host: '127.0.0.1', port: sipPort },
+        { protocol: 'tcp', host: '127.0.0.1', port: sipPort },
+      ],
+      control: { host: '127.0.0.1', port: 0 },
+      secret: 'external-secret',
+    });
+    try {
+      const dir = await mkdtemp(path.join(tmpdir(), 'acd-telephony-ext-'));
+      try {
+        const r = await startProduct({ url: null, dataDir: dir }, sipPort, {
+          host: '127.0.0.1',
+          port: server.controlAddress.port,
+          secret: 'external-secret',
+        });
+        r.externalEdge = server;
+        expect(r.wiring.edge).toBeNull();
+        expect(server.stats().appConnections).toBe(1);
+        const s = await configure(r, [{ name: 'alice', priority: 1 }]);
+        const alice = s.agents.alice;
+        if (!alice) throw new Error('no alice');
+        const port = await freePort();
+        await register(r, alice, port);
+        const agentPhone = await phone(port);
+        assertSippPassed(await call(r), 'caller');
+        assertSippPassed(await agentPhone.finished, 'agent');
+        const [logged] = await endedCalls(r, 1);
+        expect(logged).toMatchObject({ outcome: 'answered', agentId: alice.id });
+        await expectIdle(r);
+        await r.app.close();
+        apps.delete(r.app);
+        // The app's close released its connection; the server it did not start keeps running.
+        const deadline = Date.now() + 5000;
+        while (server.stats().appConnections > 0 && Date.now() < deadline) {
+          await new Promise((res) => setTimeout(res, 20));
+        }
+        expect(server.stats().appConnections).toBe(0);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+});
