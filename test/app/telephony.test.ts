@@ -491,3 +491,67 @@ describe('the product with an external SIP server (drachtio.host set)', () => {
     }
   }, 120_000);
 });
+
+describe('the product when the SIP server goes away and comes back', () => {
+  it('reports not ready meanwhile, reconnects by itself, and routes calls again', async () => {
+    const sipPort = await freePort();
+    const controlPort = await freePort();
+    const serverOptions = {
+      listen: [
+        { protocol: 'udp' as const, host: '127.0.0.1', port: sipPort },
+        { protocol: 'tcp' as const, host: '127.0.0.1', port: sipPort },
+      ],
+      control: { host: '127.0.0.1', port: controlPort },
+      secret: 'external-secret',
+    };
+    let server = await startSipServer(serverOptions);
+    const dir = await mkdtemp(path.join(tmpdir(), 'acd-telephony-reconnect-'));
+    try {
+      const r = await startProduct({ url: null, dataDir: dir }, sipPort, {
+        host: '127.0.0.1',
+        port: controlPort,
+        secret: 'external-secret',
+      });
+      const s = await configure(r, [{ name: 'alice', priority: 1 }]);
+      const alice = s.agents.alice;
+      if (!alice) throw new Error('no alice');
+      const port = await freePort();
+      await register(r, alice, port);
+
+      const readyz = async () => {
+        const res = await fetch(`${r.app.httpUrl}/readyz`);
+        return { status: res.status, body: await res.text() };
+      };
+      expect((await readyz()).status).toBe(200);
+      await server.close();
+      const until = async (want: number) => {
+        const deadline = Date.now() + 10_000;
+        let last = await readyz();
+        while (last.status !== want && Date.now() < deadline) {
+          await new Promise((res) => setTimeout(res, 50));
+          last = await readyz();
+        }
+        return last;
+      };
+      const down = await until(503);
+      expect(down.status).toBe(503);
+      expect(down.body).toContain('no connection to the SIP server');
+
+      server = await startSipServer(serverOptions);
+      expect((await until(200)).status).toBe(200);
+      r.externalEdge = server;
+      // The binding survived in the store; the phone is rung without registering again.
+      const agentPhone = await phone(port);
+      assertSippPassed(await call(r), 'caller');
+      assertSippPassed(await agentPhone.finished, 'agent');
+      const [logged] = await endedCalls(r, 1);
+      expect(logged).toMatchObject({ outcome: 'answered', agentId: alice.id });
+      await expectIdle(r);
+      await r.app.close();
+      apps.delete(r.app);
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
