@@ -82,12 +82,26 @@ export function callControlLayer(
       storedBindings.set(agentId, await registrationStore.listForAgent(agentId));
     }
 
+    let allowList = await loadAllowList(store, (e) =>
+      log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
+    );
+    const memberships = await store.memberships.list();
+    // Nothing below awaits until the layer is running, so a failed start leaves no timer or listener.
+
+    // Names for the caller ID after an overflow, kept current with the API's changes.
+    const departmentNames = new Map(acdConfig.departments.map((d) => [d.id, d.name]));
+    const offNames = [
+      events.on('department.created', (e) => departmentNames.set(e.data.id, e.data.name)),
+      events.on('department.updated', (e) => departmentNames.set(e.data.id, e.data.name)),
+      events.on('department.deleted', (e) => departmentNames.delete(e.data.id)),
+    ];
+
     // --- call log and events
     const writerMetrics = registerCallLogMetrics(metrics.registry);
     const writer = new CallLogWriter<LogEventInput>({
       sink: callLogSinkFrom(store),
       logger: log,
-      metrics: writerMetrics,
+      metrics: writerMetrics.metrics,
       describe: (e) => ({ type: e.type, callId: e.callId }),
     });
     const publisher: CallEventPublisher = {
@@ -96,9 +110,6 @@ export function callControlLayer(
       },
     };
     const ownStatusChanges = new Set<number>();
-    let allowList = await loadAllowList(store, (e) =>
-      log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
-    );
     let allowListLoading: Promise<void> | null = null;
 
     // Declared before use by the registrar's callback; assigned below.
@@ -196,7 +207,7 @@ export function callControlLayer(
       callLog: { append: (e: CallLogEvent) => writer.write(e as LogEventInput) },
       agentStatus,
       logger: log,
-      departmentName: (id) => acdConfig.departments.find((d) => d.id === id)?.name,
+      departmentName: (id) => departmentNames.get(id),
       isVip: async (caller) =>
         caller !== '' && (await store.vipCallers.getByNumber(caller)) !== null,
       trunkUri: config.sip.trunk.outboundUri,
@@ -218,7 +229,7 @@ export function callControlLayer(
       events,
       send,
       deviceCount: reachableDevices,
-      memberships: await store.memberships.list(),
+      memberships,
       ownStatusChanges,
       allowListChanged: () => {
         allowListLoading ??= loadAllowList(store, (e) =>
@@ -265,6 +276,7 @@ export function callControlLayer(
       close() {
         closing ??= (async () => {
           unsubscribe();
+          for (const off of offNames) off();
           await callControl.close();
           await prober?.close();
           await registrar.close();
@@ -273,6 +285,7 @@ export function callControlLayer(
           if (unwritten > 0)
             log.error({ unwritten }, 'call log: events left unwritten at shutdown');
           unregisterMetrics();
+          writerMetrics.remove();
           onRuntime?.(null);
         })();
         return closing;

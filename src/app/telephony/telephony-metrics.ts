@@ -9,7 +9,11 @@ import type { CallLogWriterMetrics } from '../../calls/call-log-writer.ts';
 import type { EmbeddedSipServer } from '../../edge/index.ts';
 import type { CallControlRuntime } from './call-control-layer.ts';
 
-export function registerCallLogMetrics(registry: Registry): CallLogWriterMetrics {
+/** The call-log writer's metrics, and the function that removes them again. */
+export function registerCallLogMetrics(registry: Registry): {
+  metrics: CallLogWriterMetrics;
+  remove: () => void;
+} {
   const queued = new Gauge({
     name: 'acd_call_log_queued',
     help: 'Call-log events waiting to be written',
@@ -32,10 +36,21 @@ export function registerCallLogMetrics(registry: Registry): CallLogWriterMetrics
     registers: [registry],
   });
   return {
-    queued: (n) => queued.set(n),
-    written: (n) => written.inc(n),
-    dropped: (n, reason) => dropped.inc({ reason }, n),
-    retried: () => retried.inc(),
+    metrics: {
+      queued: (n) => queued.set(n),
+      written: (n) => written.inc(n),
+      dropped: (n, reason) => dropped.inc({ reason }, n),
+      retried: () => retried.inc(),
+    },
+    remove: () => {
+      for (const name of [
+        'acd_call_log_queued',
+        'acd_call_log_written_total',
+        'acd_call_log_dropped_total',
+        'acd_call_log_retries_total',
+      ])
+        registry.removeSingleMetric(name);
+    },
   };
 }
 
