@@ -46,7 +46,8 @@ test('PGlite in a data folder keeps schema and rows across a restart', async () 
   } finally {
     await second.close();
   }
-});
+  // Two cold PGlite starts with initdb on disk: slow on a busy 2-core machine.
+}, 120_000);
 
 test('the test Postgres gives separate databases and removes its folder when stopped', async () => {
   const server = await startPostgres();
