@@ -403,6 +403,45 @@ describe.each([pgliteBackend(), postgresBackend()])(
       await expectIdle(r);
     }, 120_000);
 
+    it('an agent dials *52 from their registered softphone: status away, stored and streamed', async () => {
+      const r = await startProduct(await backend.database(), await freePort());
+      const s = await configure(r, [{ name: 'alice', priority: 1 }]);
+      const alice = s.agents.alice;
+      if (!alice) throw new Error('no alice');
+      await api(r, 'PATCH', `/agents/${alice.id}`, { mayChangeOwnStatus: true });
+      const stream = await connect(eventsUrl(r.app.httpUrl, TOKEN));
+      clients.add(stream);
+      const port = await freePort();
+      await register(r, alice, port);
+
+      const res = await runSipp({
+        scenario: flowScenario('caller-feature-code'),
+        localPort: port,
+        remote: { host: '127.0.0.1', port: r.sipPort },
+        service: '*52',
+        timeoutSeconds: 15,
+      });
+      assertSippPassed(res, 'feature code call');
+      const event = await stream.waitFor(
+        (e) => e.type === 'agent.status' && e.data.agentId === alice.id,
+      );
+      expect(event.data).toMatchObject({ toStatus: 'away', source: 'agent' });
+      const agent = await api<{ status: string }>(r, 'GET', `/agents/${alice.id}`);
+      expect(agent.status).toBe('away');
+      // The engine knows too: a call now waits in the queue (nobody is rung) until the caller gives up.
+      const caller = await runSipp({
+        scenario: flowScenario('caller-cancel'),
+        localPort: await freePort(),
+        remote: { host: '127.0.0.1', port: r.sipPort },
+        service: DID.slice(1),
+        timeoutSeconds: 15,
+      });
+      assertSippPassed(caller, 'caller who hangs up while queued');
+      const [logged] = await endedCalls(r, 1);
+      expect(logged).toMatchObject({ outcome: 'abandoned', agentId: null, attempts: [] });
+      await expectIdle(r);
+    }, 120_000);
+
     it('a restart keeps registrations: the call reaches the agent without a new REGISTER', async () => {
       const database = await backend.database();
       const sipPort = await freePort();
