@@ -1,14 +1,7 @@
 /** Dialled numbers (DIDs): which department answers an E.164 number. */
 import type { Db, SqlParam } from './db.ts';
-import { NotFoundError } from './errors.ts';
-import {
-  type ColumnSpec,
-  insertParts,
-  isUuid,
-  orNotFound,
-  setClause,
-  toDate,
-} from './sql-helpers.ts';
+import { type ColumnSpec, isUuid, toDate } from './sql-helpers.ts';
+import { tableCrud } from './table-crud.ts';
 
 export interface Did {
   id: string;
@@ -65,7 +58,16 @@ export interface DidsRepo {
 }
 
 export function didsRepo(db: Db): DidsRepo {
+  const crud = tableCrud<DidRecord, Did, DidInput, DidPatch>(db, {
+    table: 'dids',
+    entity: 'did',
+    insertColumns: COLUMNS,
+    patchColumns: COLUMNS,
+    fromRecord,
+    label: (input) => input.number,
+  });
   return {
+    ...crud,
     async list(filter = {}) {
       const params: SqlParam[] = [];
       let where = '';
@@ -80,38 +82,9 @@ export function didsRepo(db: Db): DidsRepo {
       );
       return rows.map(fromRecord);
     },
-    async get(id) {
-      if (!isUuid(id)) return null;
-      const { rows } = await db.query<DidRecord>('SELECT * FROM dids WHERE id = $1', [id]);
-      return rows[0] ? fromRecord(rows[0]) : null;
-    },
     async getByNumber(number) {
       const { rows } = await db.query<DidRecord>('SELECT * FROM dids WHERE number = $1', [number]);
       return rows[0] ? fromRecord(rows[0]) : null;
-    },
-    async create(input) {
-      const params: SqlParam[] = [];
-      const { columns, values } = insertParts({ ...input }, COLUMNS, params);
-      const { rows } = await db.query<DidRecord>(
-        `INSERT INTO dids (${columns.join(', ')}) VALUES (${values.join(', ')}) RETURNING *`,
-        params,
-      );
-      return fromRecord(orNotFound(rows[0], 'did', input.number));
-    },
-    async update(id, patch) {
-      if (!isUuid(id)) throw new NotFoundError('did', id);
-      const params: SqlParam[] = [id];
-      const sets = [...setClause({ ...patch }, COLUMNS, params), 'updated_at = now()'];
-      const { rows } = await db.query<DidRecord>(
-        `UPDATE dids SET ${sets.join(', ')} WHERE id = $1 RETURNING *`,
-        params,
-      );
-      return fromRecord(orNotFound(rows[0], 'did', id));
-    },
-    async remove(id) {
-      if (!isUuid(id)) throw new NotFoundError('did', id);
-      const { rowCount } = await db.query('DELETE FROM dids WHERE id = $1', [id]);
-      if (rowCount === 0) throw new NotFoundError('did', id);
     },
   };
 }

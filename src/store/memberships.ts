@@ -1,14 +1,7 @@
 /** Which agents take calls for which department, with a priority (1 best ... 100) and an on/off toggle. */
 import type { Db, SqlParam } from './db.ts';
-import { NotFoundError } from './errors.ts';
-import {
-  type ColumnSpec,
-  insertParts,
-  isUuid,
-  orNotFound,
-  setClause,
-  toDate,
-} from './sql-helpers.ts';
+import { type ColumnSpec, isUuid, toDate } from './sql-helpers.ts';
+import { tableCrud } from './table-crud.ts';
 
 export interface Membership {
   id: string;
@@ -78,7 +71,16 @@ export interface MembershipsRepo {
 }
 
 export function membershipsRepo(db: Db): MembershipsRepo {
+  const crud = tableCrud<MembershipRecord, Membership, MembershipInput, MembershipPatch>(db, {
+    table: 'memberships',
+    entity: 'membership',
+    insertColumns: COLUMNS,
+    patchColumns: PATCHABLE,
+    fromRecord,
+    label: (input) => input.agentId,
+  });
   return {
+    ...crud,
     async list(filter = {}) {
       const params: SqlParam[] = [];
       const where: string[] = [];
@@ -99,13 +101,6 @@ export function membershipsRepo(db: Db): MembershipsRepo {
       );
       return rows.map(fromRecord);
     },
-    async get(id) {
-      if (!isUuid(id)) return null;
-      const { rows } = await db.query<MembershipRecord>('SELECT * FROM memberships WHERE id = $1', [
-        id,
-      ]);
-      return rows[0] ? fromRecord(rows[0]) : null;
-    },
     async getByPair(agentId, departmentId) {
       if (!isUuid(agentId) || !isUuid(departmentId)) return null;
       const { rows } = await db.query<MembershipRecord>(
@@ -113,30 +108,6 @@ export function membershipsRepo(db: Db): MembershipsRepo {
         [agentId, departmentId],
       );
       return rows[0] ? fromRecord(rows[0]) : null;
-    },
-    async create(input) {
-      const params: SqlParam[] = [];
-      const { columns, values } = insertParts({ ...input }, COLUMNS, params);
-      const { rows } = await db.query<MembershipRecord>(
-        `INSERT INTO memberships (${columns.join(', ')}) VALUES (${values.join(', ')}) RETURNING *`,
-        params,
-      );
-      return fromRecord(orNotFound(rows[0], 'membership', input.agentId));
-    },
-    async update(id, patch) {
-      if (!isUuid(id)) throw new NotFoundError('membership', id);
-      const params: SqlParam[] = [id];
-      const sets = [...setClause({ ...patch }, PATCHABLE, params), 'updated_at = now()'];
-      const { rows } = await db.query<MembershipRecord>(
-        `UPDATE memberships SET ${sets.join(', ')} WHERE id = $1 RETURNING *`,
-        params,
-      );
-      return fromRecord(orNotFound(rows[0], 'membership', id));
-    },
-    async remove(id) {
-      if (!isUuid(id)) throw new NotFoundError('membership', id);
-      const { rowCount } = await db.query('DELETE FROM memberships WHERE id = $1', [id]);
-      if (rowCount === 0) throw new NotFoundError('membership', id);
     },
   };
 }

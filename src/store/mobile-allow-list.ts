@@ -4,16 +4,9 @@
  * ('+4930*'; '+*' allows all). Prefixes, not regular expressions, so no
  * pattern can be slow or surprising.
  */
-import type { Db, SqlParam } from './db.ts';
-import { NotFoundError } from './errors.ts';
-import {
-  type ColumnSpec,
-  insertParts,
-  isUuid,
-  orNotFound,
-  setClause,
-  toDate,
-} from './sql-helpers.ts';
+import type { Db } from './db.ts';
+import { type ColumnSpec, toDate } from './sql-helpers.ts';
+import { tableCrud } from './table-crud.ts';
 
 export interface AllowListEntry {
   id: string;
@@ -75,41 +68,17 @@ export function mobileAllowListRepo(db: Db): MobileAllowListRepo {
     );
     return rows.map(fromRecord);
   };
+  const crud = tableCrud<AllowListRecord, AllowListEntry, AllowListInput, AllowListPatch>(db, {
+    table: 'mobile_allow_list',
+    entity: 'allow-list entry',
+    insertColumns: COLUMNS,
+    patchColumns: COLUMNS,
+    fromRecord,
+    label: (input) => input.pattern,
+  });
   return {
+    ...crud,
     list,
-    async get(id) {
-      if (!isUuid(id)) return null;
-      const { rows } = await db.query<AllowListRecord>(
-        'SELECT * FROM mobile_allow_list WHERE id = $1',
-        [id],
-      );
-      return rows[0] ? fromRecord(rows[0]) : null;
-    },
-    async create(input) {
-      const params: SqlParam[] = [];
-      const { columns, values } = insertParts({ ...input }, COLUMNS, params);
-      const { rows } = await db.query<AllowListRecord>(
-        `INSERT INTO mobile_allow_list (${columns.join(', ')}) VALUES (${values.join(', ')})
-         RETURNING *`,
-        params,
-      );
-      return fromRecord(orNotFound(rows[0], 'allow-list entry', input.pattern));
-    },
-    async update(id, patch) {
-      if (!isUuid(id)) throw new NotFoundError('allow-list entry', id);
-      const params: SqlParam[] = [id];
-      const sets = [...setClause({ ...patch }, COLUMNS, params), 'updated_at = now()'];
-      const { rows } = await db.query<AllowListRecord>(
-        `UPDATE mobile_allow_list SET ${sets.join(', ')} WHERE id = $1 RETURNING *`,
-        params,
-      );
-      return fromRecord(orNotFound(rows[0], 'allow-list entry', id));
-    },
-    async remove(id) {
-      if (!isUuid(id)) throw new NotFoundError('allow-list entry', id);
-      const { rowCount } = await db.query('DELETE FROM mobile_allow_list WHERE id = $1', [id]);
-      if (rowCount === 0) throw new NotFoundError('allow-list entry', id);
-    },
     async allows(number) {
       return (await list()).some((e) => matchesPattern(e.pattern, number));
     },

@@ -1,14 +1,7 @@
 /** VIP callers: jump ahead in the queue, optionally to a dedicated agent. */
-import type { Db, SqlParam } from './db.ts';
-import { NotFoundError } from './errors.ts';
-import {
-  type ColumnSpec,
-  insertParts,
-  isUuid,
-  orNotFound,
-  setClause,
-  toDate,
-} from './sql-helpers.ts';
+import type { Db } from './db.ts';
+import { type ColumnSpec, toDate } from './sql-helpers.ts';
+import { tableCrud } from './table-crud.ts';
 
 export interface VipCaller {
   id: string;
@@ -65,19 +58,21 @@ export interface VipCallersRepo {
 }
 
 export function vipCallersRepo(db: Db): VipCallersRepo {
+  const crud = tableCrud<VipCallerRecord, VipCaller, VipCallerInput, VipCallerPatch>(db, {
+    table: 'vip_callers',
+    entity: 'vip caller',
+    insertColumns: COLUMNS,
+    patchColumns: COLUMNS,
+    fromRecord,
+    label: (input) => input.callerNumber,
+  });
   return {
+    ...crud,
     async list() {
       const { rows } = await db.query<VipCallerRecord>(
         'SELECT * FROM vip_callers ORDER BY caller_number',
       );
       return rows.map(fromRecord);
-    },
-    async get(id) {
-      if (!isUuid(id)) return null;
-      const { rows } = await db.query<VipCallerRecord>('SELECT * FROM vip_callers WHERE id = $1', [
-        id,
-      ]);
-      return rows[0] ? fromRecord(rows[0]) : null;
     },
     async getByNumber(callerNumber) {
       const { rows } = await db.query<VipCallerRecord>(
@@ -85,30 +80,6 @@ export function vipCallersRepo(db: Db): VipCallersRepo {
         [callerNumber],
       );
       return rows[0] ? fromRecord(rows[0]) : null;
-    },
-    async create(input) {
-      const params: SqlParam[] = [];
-      const { columns, values } = insertParts({ ...input }, COLUMNS, params);
-      const { rows } = await db.query<VipCallerRecord>(
-        `INSERT INTO vip_callers (${columns.join(', ')}) VALUES (${values.join(', ')}) RETURNING *`,
-        params,
-      );
-      return fromRecord(orNotFound(rows[0], 'vip caller', input.callerNumber));
-    },
-    async update(id, patch) {
-      if (!isUuid(id)) throw new NotFoundError('vip caller', id);
-      const params: SqlParam[] = [id];
-      const sets = [...setClause({ ...patch }, COLUMNS, params), 'updated_at = now()'];
-      const { rows } = await db.query<VipCallerRecord>(
-        `UPDATE vip_callers SET ${sets.join(', ')} WHERE id = $1 RETURNING *`,
-        params,
-      );
-      return fromRecord(orNotFound(rows[0], 'vip caller', id));
-    },
-    async remove(id) {
-      if (!isUuid(id)) throw new NotFoundError('vip caller', id);
-      const { rowCount } = await db.query('DELETE FROM vip_callers WHERE id = $1', [id]);
-      if (rowCount === 0) throw new NotFoundError('vip caller', id);
     },
   };
 }
