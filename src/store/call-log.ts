@@ -393,6 +393,57 @@ function clampLimit(limit: number | undefined, fallback: number, max: number): n
   return limit;
 }
 
+/** WHERE conditions with `?` placeholders, numbered as they are added. */
+class Conditions {
+  readonly params: SqlParam[] = [];
+  private readonly where: string[] = [];
+  add(cond: string, ...values: SqlParam[]): void {
+    let c = cond;
+    for (const v of values) {
+      this.params.push(v);
+      c = c.replace('?', `$${this.params.length}`);
+    }
+    this.where.push(c);
+  }
+  raw(cond: string): void {
+    this.where.push(cond);
+  }
+  sql(): string {
+    return this.where.length ? `WHERE ${this.where.join(' AND ')}` : '';
+  }
+}
+
+/**
+ * One page, newest first, of `table` ordered by (`sortColumn`, id); the
+ * cursor is the last row's key, so pages stay stable while rows arrive.
+ */
+async function keysetPage<Rec extends { sort_key: string; id: string }, Row>(
+  db: Db,
+  table: string,
+  sortColumn: string,
+  conds: Conditions,
+  filter: { cursor?: string; limit?: number },
+  fromRecord: (r: Rec) => Row,
+): Promise<Page<Row>> {
+  if (filter.cursor !== undefined) {
+    const c = decodeCursor(filter.cursor);
+    conds.add(`(${sortColumn}, id) < (?::timestamptz, ?)`, c.sortKey, c.id);
+  }
+  const limit = clampLimit(filter.limit, 100, 1000);
+  const params = [...conds.params, limit + 1];
+  const { rows } = await db.query<Rec>(
+    `SELECT *, ${sortColumn}::text AS sort_key FROM ${table} ${conds.sql()}
+     ORDER BY ${sortColumn} DESC, id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(fromRecord),
+    nextCursor: rows.length > limit && last ? encodeCursor(last.sort_key, last.id) : null,
+  };
+}
+
 export interface CallLogRepo {
   /** Appends one event and updates the projections, atomically. */
   append(event: LogEventInput): Promise<LoggedEvent>;
@@ -450,16 +501,8 @@ export function callLogRepo(db: Db): CallLogRepo {
       return { ...callFromRecord(rows[0]), attempts: attempts.rows.map(attemptFromRecord) };
     },
     async listCalls(filter = {}) {
-      const params: SqlParam[] = [];
-      const where: string[] = [];
-      const add = (cond: string, ...values: SqlParam[]) => {
-        let c = cond;
-        for (const v of values) {
-          params.push(v);
-          c = c.replace('?', `$${params.length}`);
-        }
-        where.push(c);
-      };
+      const conds = new Conditions();
+      const add = conds.add.bind(conds);
       for (const field of ['departmentId', 'agentId'] as const) {
         const v = filter[field];
         if (v !== undefined && !isUuid(v)) return { items: [], nextCursor: null };
@@ -469,38 +512,13 @@ export function callLogRepo(db: Db): CallLogRepo {
       if (filter.departmentId !== undefined) add('department_id = ?', filter.departmentId);
       if (filter.agentId !== undefined) add('agent_id = ?', filter.agentId);
       if (filter.caller !== undefined) add('caller = ?', filter.caller);
-      if (filter.outcome === 'live') where.push('ended_at IS NULL');
+      if (filter.outcome === 'live') conds.raw('ended_at IS NULL');
       else if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);
-      if (filter.cursor !== undefined) {
-        const c = decodeCursor(filter.cursor);
-        add('(arrived_at, id) < (?::timestamptz, ?)', c.sortKey, c.id);
-      }
-      const limit = clampLimit(filter.limit, 100, 1000);
-      params.push(limit + 1);
-      const { rows } = await db.query<CallRecord>(
-        `SELECT *, arrived_at::text AS sort_key FROM calls
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY arrived_at DESC, id DESC LIMIT $${params.length}`,
-        params,
-      );
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map(callFromRecord),
-        nextCursor: rows.length > limit && last ? encodeCursor(last.sort_key, last.id) : null,
-      };
+      return keysetPage(db, 'calls', 'arrived_at', conds, filter, callFromRecord);
     },
     async listAttempts(filter = {}) {
-      const params: SqlParam[] = [];
-      const where: string[] = [];
-      const add = (cond: string, ...values: SqlParam[]) => {
-        let c = cond;
-        for (const v of values) {
-          params.push(v);
-          c = c.replace('?', `$${params.length}`);
-        }
-        where.push(c);
-      };
+      const conds = new Conditions();
+      const add = conds.add.bind(conds);
       if (filter.agentId !== undefined && !isUuid(filter.agentId)) {
         return { items: [], nextCursor: null };
       }
@@ -509,24 +527,7 @@ export function callLogRepo(db: Db): CallLogRepo {
       if (filter.from !== undefined) add('started_at >= ?', filter.from);
       if (filter.to !== undefined) add('started_at < ?', filter.to);
       if (filter.result !== undefined) add('result = ?', filter.result);
-      if (filter.cursor !== undefined) {
-        const c = decodeCursor(filter.cursor);
-        add('(started_at, id) < (?::timestamptz, ?)', c.sortKey, c.id);
-      }
-      const limit = clampLimit(filter.limit, 100, 1000);
-      params.push(limit + 1);
-      const { rows } = await db.query<AttemptRecord>(
-        `SELECT *, started_at::text AS sort_key FROM call_attempts
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
-        params,
-      );
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map(attemptFromRecord),
-        nextCursor: rows.length > limit && last ? encodeCursor(last.sort_key, last.id) : null,
-      };
+      return keysetPage(db, 'call_attempts', 'started_at', conds, filter, attemptFromRecord);
     },
     async liveCalls() {
       const { rows } = await db.query<CallRecord>(
