@@ -20,6 +20,8 @@
  *
  * Usage: npm run bench:acd [-- --rate 10 --seconds 30 --agents 50]
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/app/config.ts';
@@ -61,6 +63,43 @@ function inviteTimes(trace: string, direction: 'sent' | 'received'): Map<string,
   return out;
 }
 
+/** The ACD ladder's rates (calls/s); the first failing step ends the ladder. */
+const LADDER = [10, 20, 40, 60, 80, 100, 130, 160, 200, 250, 300];
+
+/**
+ * Kamailio's stateful-proxy rate, measured by `bench/sip-bench.ts --only
+ * kamailio` (its own step ladder, 2 s steps, up to 2000 calls/s) in a child
+ * process: the highest step without a failed call. Null if it cannot run.
+ */
+async function kamailioAnchor(): Promise<number | null> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(HERE, 'sip-bench.ts'),
+      '--only',
+      'kamailio',
+      '--max-rate',
+      '2000',
+      '--step-seconds',
+      '2',
+    ],
+    { cwd: path.join(HERE, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    process.stdout.write(d);
+  });
+  const timer = setTimeout(() => child.kill('SIGTERM'), 180_000);
+  await once(child, 'exit');
+  clearTimeout(timer);
+  let best: number | null = null;
+  for (const m of out.matchAll(/^kamailio\s+(\d+) cps: ok/gm)) best = Number(m[1]);
+  return best;
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return (
@@ -72,7 +111,11 @@ async function main(): Promise<void> {
   const rate = arg('rate', 10);
   const seconds = arg('seconds', 30);
   const agentCount = arg('agents', 50);
-  const calls = Math.round(rate * seconds);
+  const stepSeconds = arg('step-seconds', 5);
+  const maxRate = arg('max-rate', 300);
+  const noLadder = process.argv.includes('--no-ladder');
+  // Kamailio first, alone on the machine, so the two do not compete for the 2 cores.
+  const kamailioCps = process.argv.includes('--no-kamailio') ? null : await kamailioAnchor();
   const sipPort = await freePort();
   const config = loadConfig({
     env: {},
@@ -116,6 +159,12 @@ async function main(): Promise<void> {
       if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
       return (await res.json()) as { id: string };
     };
+    const answeredCount = async () => {
+      const r = await app.store.db.query<{ n: string }>(
+        "select count(*)::text as n from calls where outcome = 'answered'",
+      );
+      return Number(r.rows[0]?.n ?? 0);
+    };
     const dept = await api('POST', '/departments', {
       name: 'Sales',
       strategy: 'longest-idle',
@@ -153,71 +202,149 @@ async function main(): Promise<void> {
     const registered = usernames.length;
     if (!rt) throw new Error('call control did not start');
 
-    const uas = await startSipp({
-      scenario: scenario('acd-agent-uas'),
-      localPort: agentPort,
-      calls,
-      timeoutSeconds: seconds + 90,
-      extraArgs: ['-timer_resol', '1'],
-    });
-    stopSipps.push(() => uas.stop());
-    const started = performance.now();
-    const caller = await runSipp({
-      scenario: scenario('acd-caller'),
-      localPort: await freePort(),
-      remote: { host: '127.0.0.1', port: sipPort },
-      service: DID.slice(1),
-      calls,
-      rate,
-      timeoutSeconds: seconds + 90,
-      extraArgs: ['-timer_resol', '1'],
-    });
-    const agents = await uas.finished;
-    const elapsedS = (performance.now() - started) / 1000;
-    await rt.callControl.settled();
-    await rt.writer.flush();
+    const edge = (wiring as TelephonyWiring | null)?.edge;
+    let ringLat: number[] = [];
+    const stopObserving = rt.callControl.observeRingLatency((ms) => ringLat.push(ms));
 
-    const sent = inviteTimes(caller.messages, 'sent');
-    const got = inviteTimes(agents.messages, 'received');
-    const lat: number[] = [];
-    for (const [c, t0] of sent) {
-      const t1 = got.get(c);
-      if (t1 !== undefined) lat.push(t1 - t0);
+    /** One bounded run at a fixed rate: answered and failed calls, both latencies. */
+    const runStep = async (stepRate: number, stepSeconds: number, agentScenario: string) => {
+      const stepCalls = Math.round(stepRate * stepSeconds);
+      ringLat = [];
+      const before = await answeredCount();
+      const uas = await startSipp({
+        scenario: scenario(agentScenario),
+        localPort: agentPort,
+        calls: stepCalls,
+        timeoutSeconds: stepSeconds + 60,
+        extraArgs: ['-timer_resol', '1'],
+      });
+      stopSipps.push(() => uas.stop());
+      const started = performance.now();
+      const caller = await runSipp({
+        scenario: scenario('acd-caller'),
+        localPort: await freePort(),
+        remote: { host: '127.0.0.1', port: sipPort },
+        service: DID.slice(1),
+        calls: stepCalls,
+        rate: stepRate,
+        limit: Math.max(200, stepRate * 4),
+        timeoutSeconds: stepSeconds + 60,
+        extraArgs: ['-timer_resol', '1'],
+      });
+      const agents = await uas.finished;
+      const elapsedS = (performance.now() - started) / 1000;
+      await rt.callControl.settled();
+      await rt.writer.flush();
+      const answered = (await answeredCount()) - before;
+      const sent = inviteTimes(caller.messages, 'sent');
+      const got = inviteTimes(agents.messages, 'received');
+      const wire: number[] = [];
+      for (const [c, t0] of sent) {
+        const t1 = got.get(c);
+        if (t1 !== undefined) wire.push(t1 - t0);
+      }
+      wire.sort((a, b) => a - b);
+      const internal = [...ringLat].sort((a, b) => a - b);
+      const failed = stepCalls - answered;
+      const ok = failed === 0 && caller.code === 0 && agents.code === 0;
+      return {
+        rate: stepRate,
+        calls: stepCalls,
+        answered,
+        failed,
+        ok,
+        cps: answered / elapsedS,
+        callerCode: caller.code,
+        agentsCode: agents.code,
+        internal,
+        wire,
+      };
+    };
+    type Step = Awaited<ReturnType<typeof runStep>>;
+    const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
+    const stepLine = (label: string, st: Step) =>
+      `${label} ${String(st.rate).padStart(4)} cps: ${st.ok ? 'ok  ' : 'FAIL'} answered ${st.answered}/${st.calls}, ${st.cps.toFixed(1)} calls/s, ring->INVITE out p50 ${fmt(percentile(st.internal, 50))} p99 ${fmt(percentile(st.internal, 99))} max ${fmt(st.internal.at(-1))} ms, sipp->sipp p99 ${fmt(percentile(st.wire, 99))} ms`;
+    const settle = async () => {
+      // Let the server's transaction timers (Timer K/J after the last BYEs) run out.
+      const deadline = Date.now() + 40_000;
+      while (edge && Date.now() < deadline) {
+        const s = edge.stats();
+        if (s.dialogs === 0 && s.transactions === 0 && s.timers === 0) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+
+    // 1. Steady load with realistic agents (answer 0.2-1 s, talk 1-3 s).
+    const steady = await runStep(rate, seconds, 'acd-agent-uas');
+    process.stdout.write(`${stepLine('steady', steady)}\n`);
+    // 2. Step ladder with short calls: the highest rate with 0 failed calls.
+    const ladder: Step[] = [];
+    if (!noLadder) {
+      for (const r of LADDER.filter((x) => x <= maxRate)) {
+        await settle();
+        const st = await runStep(r, stepSeconds, 'acd-agent-uas-short');
+        ladder.push(st);
+        process.stdout.write(`${stepLine('ladder', st)}\n`);
+        if (!st.ok) break;
+      }
     }
-    lat.sort((a, b) => a - b);
-
-    const summary = await app.store.db.query<{ outcome: string | null; n: string }>(
-      'select outcome, count(*)::text as n from calls group by outcome order by outcome',
-    );
-    const outcomes = Object.fromEntries(
-      summary.rows.map((r) => [r.outcome ?? 'open', Number(r.n)]),
-    );
-    const answered = outcomes.answered ?? 0;
-
-    // Let the server's transaction timers (Timer K/J after the last BYEs) run out.
-    const w = wiring as TelephonyWiring | null;
-    const edge = w?.edge;
-    const deadline = Date.now() + 40_000;
-    while (edge && Date.now() < deadline) {
-      const s = edge.stats();
-      if (s.dialogs === 0 && s.transactions === 0 && s.timers === 0) break;
-      await new Promise((r) => setTimeout(r, 250));
+    const best = ladder.filter((st) => st.ok).at(-1);
+    // 3. Half the highest clean rate: the issue's p99 target (< 5 ms) applies here.
+    let half: Step | undefined;
+    if (best) {
+      await settle();
+      half = await runStep(
+        Math.max(1, Math.round(best.rate / 2)),
+        stepSeconds * 2,
+        'acd-agent-uas-short',
+      );
+      process.stdout.write(`${stepLine('half', half)}\n`);
     }
+    stopObserving();
+    await settle();
     global.gc?.();
     const mem = process.memoryUsage();
     const stats = edge?.stats();
+    const halfP99 = half ? percentile(half.internal, 99) : undefined;
     const rows: Array<[string, string]> = [
       ['agents registered (digest)', String(registered)],
-      ['calls offered', `${calls} at ${rate}/s over ${seconds} s`],
-      ['caller sipp exit code', String(caller.code)],
-      ['agents sipp exit code', String(agents.code)],
-      ['calls answered (call log)', String(answered)],
-      ['other outcomes (call log)', JSON.stringify({ ...outcomes, answered: undefined })],
-      ['calls handled per second', (answered / elapsedS).toFixed(1)],
-      ['caller INVITE -> agent INVITE p50', `${percentile(lat, 50).toFixed(2)} ms`],
-      ['caller INVITE -> agent INVITE p99', `${percentile(lat, 99).toFixed(2)} ms`],
-      ['caller INVITE -> agent INVITE max', `${(lat.at(-1) ?? Number.NaN).toFixed(2)} ms`],
-      ['failed calls', String(calls - answered)],
+      [
+        'steady: calls offered',
+        `${steady.calls} at ${rate}/s over ${seconds} s (answer 0.2-1 s, talk 1-3 s)`,
+      ],
+      ['steady: sipp exit codes caller / agents', `${steady.callerCode} / ${steady.agentsCode}`],
+      ['steady: calls answered / failed', `${steady.answered} / ${steady.failed}`],
+      ['steady: calls handled per second', steady.cps.toFixed(1)],
+      [
+        'steady: ring -> agent INVITE out p50/p99/max',
+        `${fmt(percentile(steady.internal, 50))} / ${fmt(percentile(steady.internal, 99))} / ${fmt(steady.internal.at(-1))} ms`,
+      ],
+      [
+        'steady: caller INVITE -> agent INVITE (sipp) p50/p99',
+        `${fmt(percentile(steady.wire, 50))} / ${fmt(percentile(steady.wire, 99))} ms`,
+      ],
+      [
+        'ladder: highest rate with 0 failed calls',
+        best
+          ? `${best.rate} calls/s (${best.cps.toFixed(1)} handled/s, ${stepSeconds} s steps, short calls)`
+          : 'none',
+      ],
+      [
+        `half rate (${half?.rate ?? '-'}/s): ring -> INVITE out p50/p99/max`,
+        half
+          ? `${fmt(percentile(half.internal, 50))} / ${fmt(halfP99)} / ${fmt(half.internal.at(-1))} ms (target p99 < 5 ms: ${halfP99 !== undefined && halfP99 < 5 ? 'met' : 'NOT met'}), failed ${half.failed}`
+          : 'n/a',
+      ],
+      [
+        'kamailio stateful proxy: highest clean rate',
+        kamailioCps ? `${kamailioCps} calls/s` : 'not measured',
+      ],
+      [
+        'ACD / kamailio calls/s',
+        kamailioCps && best
+          ? `${(best.rate / kamailioCps).toFixed(3)} (target >= 0.1: ${best.rate / kamailioCps >= 0.1 ? 'met' : 'NOT met'})`
+          : 'n/a',
+      ],
       [
         'rss / heap used after run',
         `${(mem.rss / 2 ** 20).toFixed(0)} MB / ${(mem.heapUsed / 2 ** 20).toFixed(0)} MB`,
@@ -235,9 +362,8 @@ async function main(): Promise<void> {
     const width = Math.max(...rows.map(([k]) => k.length));
     process.stdout.write(`\nACD load test (${new Date().toISOString()})\n`);
     for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
-    const failed = calls - answered;
-    if (failed > 0 || caller.code !== 0 || agents.code !== 0) {
-      process.stdout.write(`\nFAILED: ${failed} calls not answered\n`);
+    if (!steady.ok || (half && !half.ok)) {
+      process.stdout.write(`\nFAILED: ${steady.failed + (half?.failed ?? 0)} calls not answered\n`);
       process.exitCode = 1;
     }
   } finally {

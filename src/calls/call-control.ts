@@ -28,6 +28,7 @@ import type {
 import type { ForwardingSource } from './dialer/forwarding-source.ts';
 import { legSpecs } from './dialer/leg-specs.ts';
 import { type AttemptListener, type AttemptRecord, RingAttempt } from './dialer/ring-attempt.ts';
+import { type RingLatencyObserver, timedUac } from './dialer/ring-latency.ts';
 import {
   type CallOperations,
   type DriverEvent,
@@ -107,6 +108,7 @@ export class CallControl implements CallOperations {
   readonly #exitKinds = new Map<string, string>();
   readonly #ringingLogged = new Set<string>();
   #closed = false;
+  #ringLatency: RingLatencyObserver | null = null;
 
   constructor(options: CallControlOptions) {
     this.#o = options;
@@ -133,6 +135,18 @@ export class CallControl implements CallOperations {
   /** Ring attempts not yet released. */
   get attempts(): ReadonlyMap<string, RingAttempt> {
     return this.#attempts;
+  }
+
+  /**
+   * Reports each ring attempt's latency from the engine's `ring` to the first
+   * INVITE leaving (see `dialer/ring-latency.ts`); one observer at a time, for
+   * the load benchmark. Returns the function that stops the observation.
+   */
+  observeRingLatency(observer: RingLatencyObserver): () => void {
+    this.#ringLatency = observer;
+    return () => {
+      if (this.#ringLatency === observer) this.#ringLatency = null;
+    };
   }
 
   /** The routing explanations of a call (live or recently ended). */
@@ -257,6 +271,7 @@ export class CallControl implements CallOperations {
   // ---------------------------------------------------- engine actions
 
   ring(a: Ring): void {
+    const startedAt = this.#ringLatency ? performance.now() : 0;
     const session = this.#sessions.get(a.callId);
     if (a.decision) {
       this.#append({
@@ -274,7 +289,7 @@ export class CallControl implements CallOperations {
       attemptId: a.attemptId,
       callId: a.callId,
       agentId: a.agentId,
-      uac: this.#o.uac,
+      uac: this.#ringLatency ? timedUac(this.#o.uac, startedAt, this.#ringLatency) : this.#o.uac,
       scheduler: this.#scheduler,
       timeoutMs: this.#o.attemptRingTimer === false ? null : a.timeoutMs,
       listener: this.#attemptListener,
