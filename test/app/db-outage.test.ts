@@ -11,10 +11,7 @@
  * Postgres with the right outcome, and /metrics must show nothing pending or
  * dropped.
  *
- * Not covered here: calls *placed* while the database is down. They are
- * refused today, because admitting an INVITE reads the DID from the store
- * (routeNumber in src/app/telephony/call-control-layer.ts -> 500 from
- * CallControl.handleInvite); see the outage report to the coordinator.
+ * Calls *placed* while the database is down: db-outage-placed-calls.test.ts.
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';

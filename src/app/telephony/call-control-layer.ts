@@ -30,9 +30,11 @@ import {
   loadAllowList,
   registrationStoreFrom,
 } from '../../calls/store-adapters.ts';
-import { type LogEventInput, loadAcdConfig, type Store } from '../../store/index.ts';
+import { type Agent, type LogEventInput, loadAcdConfig, type Store } from '../../store/index.ts';
+import type { Logger } from '../logger.ts';
 import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
 import { syncEngineWithApi } from './engine-sync.ts';
+import { LastKnown } from './last-known.ts';
 import { registerCallLogMetrics, registerTelephonyMetrics } from './telephony-metrics.ts';
 import type { TelephonyWiring } from './wiring.ts';
 
@@ -45,14 +47,53 @@ export interface CallControlRuntime {
   sources: RegisteredSources;
 }
 
+type RouteTarget = { departmentId: string; departmentName: string };
+
 /** The number as dialled, then as E.164 with a '+' (DIDs are stored in E.164). */
-export async function routeNumber(store: Store, dialled: string) {
+export async function routeNumber(store: Store, dialled: string): Promise<RouteTarget | null> {
   const did =
     (await store.dids.getByNumber(dialled)) ??
     (/^\d+$/.test(dialled) ? await store.dids.getByNumber(`+${dialled}`) : null);
   if (!did) return null;
   const dept = await store.departments.get(did.departmentId);
   return dept ? { departmentId: dept.id, departmentName: dept.name } : null;
+}
+
+/** What routing reads per call, with the values the store holds at start as the fallback. */
+async function routingReads(store: Store, log: Logger) {
+  const fallback = (what: string) => (key: string, err: unknown) =>
+    log.warn({ err, what, key }, 'database unreachable: routing with the last known value');
+  const routes = new LastKnown<RouteTarget | null>(10_000, fallback('number'));
+  const agents = new LastKnown<Agent | null>(10_000, fallback('agent'));
+  const vips = new LastKnown<boolean>(10_000, fallback('vip caller'));
+  // Everything routing may need, read while the database is up: at start and
+  // again after each admin change, so entries made through the API are known.
+  const seedAll = async () => {
+    const departments = new Map((await store.departments.list()).map((d) => [d.id, d.name]));
+    for (const did of await store.dids.list()) {
+      const name = departments.get(did.departmentId);
+      if (name === undefined) continue;
+      const target = { departmentId: did.departmentId, departmentName: name };
+      routes.seed(did.number, target);
+      routes.seed(did.number.slice(1), target);
+    }
+    for (const agent of await store.agents.list()) agents.seed(agent.id, agent);
+    for (const vip of await store.vipCallers.list()) vips.seed(vip.callerNumber, true);
+  };
+  await seedAll();
+  let reseeding = Promise.resolve();
+  const reseed = () => {
+    reseeding = reseeding.then(seedAll).catch((err: unknown) => {
+      log.warn({ err }, 'could not refresh the routing fallback values');
+    });
+  };
+  return {
+    reseed,
+    route: (dialled: string) => routes.read(dialled, () => routeNumber(store, dialled)),
+    agent: (id: string) => agents.read(id, () => store.agents.get(id)),
+    isVip: (caller: string) =>
+      vips.read(caller, async () => (await store.vipCallers.getByNumber(caller)) !== null),
+  };
 }
 
 export function callControlLayer(
@@ -72,6 +113,7 @@ export function callControlLayer(
     const reachableDevices = (agentId: string) =>
       sources.bindings(agentId).filter((b) => !unreachable.has(b.contactUri)).length;
 
+    const reads = await routingReads(store, log);
     const acdConfig = await loadAcdConfig(store, new Date());
     const engine = createAcd(acdConfig, { now: Date.now(), random: Math.random });
     const registrationStore = registrationStoreFrom(store);
@@ -168,7 +210,7 @@ export function callControlLayer(
 
     const forwarding: ForwardingSource = {
       async planFor(agentId) {
-        const agent = await store.agents.get(agentId);
+        const agent = await reads.agent(agentId);
         return forwardingSource({
           agent: () =>
             agent ? { mode: agent.forwardingMode, mobileNumber: agent.mobileNumber } : null,
@@ -197,7 +239,7 @@ export function callControlLayer(
     const callControl = new CallControl({
       engine,
       uac: srfUac(asSrf(srfInstance)),
-      numbers: { route: (dialled) => routeNumber(store, dialled) },
+      numbers: { route: reads.route },
       sources: {
         trunkAddresses: config.sip.trunk.addresses,
         registeredAgentAt: async (address, port) => sources.agentAt(address, port),
@@ -208,8 +250,7 @@ export function callControlLayer(
       agentStatus,
       logger: log,
       departmentName: (id) => departmentNames.get(id),
-      isVip: async (caller) =>
-        caller !== '' && (await store.vipCallers.getByNumber(caller)) !== null,
+      isVip: async (caller) => caller !== '' && (await reads.isVip(caller)),
       trunkUri: config.sip.trunk.outboundUri,
       featureCodes: {
         agent: async (id) => {
@@ -225,6 +266,9 @@ export function callControlLayer(
     });
     cc = callControl;
 
+    const stopReseeding = events.onAny((e) => {
+      if (/^(did|department|agent|vip-caller)\./.test(e.type)) reads.reseed();
+    });
     const unsubscribe = syncEngineWithApi({
       events,
       send,
@@ -276,6 +320,7 @@ export function callControlLayer(
       close() {
         closing ??= (async () => {
           unsubscribe();
+          stopReseeding();
           for (const off of offNames) off();
           await callControl.close();
           await prober?.close();
