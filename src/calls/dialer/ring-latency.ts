@@ -10,22 +10,32 @@
  */
 import type { SipUac } from '../session/sip.ts';
 
-/** Told once per ring attempt, with the latency in milliseconds. */
-export type RingLatencyObserver = (ms: number) => void;
+/** One ring attempt's latency, in milliseconds from the engine's `ring`. */
+export interface RingLatency {
+  /** Until the first INVITE was handed to srf (`createUAC`): plan lookup and leg set-up. */
+  readonly toSrfMs: number;
+  /** Until srf reported that INVITE sent (`cbRequest`): the issue's "INVITE leaving". */
+  readonly sentMs: number;
+}
+
+/** Told once per ring attempt whose INVITE left. */
+export type RingLatencyObserver = (latency: RingLatency) => void;
 
 /**
  * Wraps `uac` for one ring attempt begun at `startedAt` (`performance.now()`):
  * the first INVITE of the attempt that leaves reports the elapsed time, once.
  */
 export function timedUac(uac: SipUac, startedAt: number, report: RingLatencyObserver): SipUac {
+  let toSrfMs: number | null = null;
   let reported = false;
   return {
     invite(request, progress) {
+      toSrfMs ??= performance.now() - startedAt;
       return uac.invite(request, {
         onRequest: (req) => {
           if (!reported) {
             reported = true;
-            report(performance.now() - startedAt);
+            report({ toSrfMs: toSrfMs ?? 0, sentMs: performance.now() - startedAt });
           }
           progress.onRequest(req);
         },
