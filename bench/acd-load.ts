@@ -20,7 +20,8 @@
  *    200-1000 ms, talk 1-3 s.
  * 3. Step ladder (`--step-seconds`, up to `--max-rate`) with short calls
  *    (answer 20-100 ms, talk 50-200 ms, so 50 agents are not the limit): the
- *    highest rate with 0 failed calls; then a run at half that rate.
+ *    highest rate with 0 failed calls that is also handled at >= 85% of the
+ *    offered rate (queued calls wait rather than fail); then half that rate.
  *
  * Latency, two ways: inside the app, from call control receiving the engine's
  * `ring` (a call and a free eligible agent met) to srf reporting the agent's
@@ -267,14 +268,17 @@ async function main(): Promise<void> {
       const internal = [...ringLat].sort((a, b) => a - b);
       const handed = [...toSrf].sort((a, b) => a - b);
       const failed = stepCalls - answered;
-      const ok = failed === 0 && caller.code === 0 && agents.code === 0;
+      // Clean: no failed call, and the calls were handled at the offered rate
+      // (queued calls are never failed, they just wait: a falling-behind step is not clean).
+      const cps = answered / elapsedS;
+      const ok = failed === 0 && caller.code === 0 && agents.code === 0 && cps >= stepRate * 0.85;
       return {
         rate: stepRate,
         calls: stepCalls,
         answered,
         failed,
         ok,
-        cps: answered / elapsedS,
+        cps,
         callerCode: caller.code,
         agentsCode: agents.code,
         internal,
@@ -353,7 +357,7 @@ async function main(): Promise<void> {
         `${fmt(percentile(steady.wire, 50))} / ${fmt(percentile(steady.wire, 99))} ms`,
       ],
       [
-        'ladder: highest rate with 0 failed calls',
+        'ladder: highest rate, 0 failed, kept up (>= 85%)',
         best
           ? `${best.rate} calls/s (${best.cps.toFixed(1)} handled/s, ${stepSeconds} s steps, short calls)`
           : 'none',
@@ -397,7 +401,7 @@ async function main(): Promise<void> {
     const width = Math.max(...rows.map(([k]) => k.length));
     process.stdout.write(`\nACD load test (${new Date().toISOString()})\n`);
     for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
-    if (!steady.ok || (half && !half.ok)) {
+    if (steady.failed > 0 || (half && half.failed > 0)) {
       process.stdout.write(`\nFAILED: ${steady.failed + (half?.failed ?? 0)} calls not answered\n`);
       process.exitCode = 1;
     }
