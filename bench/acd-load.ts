@@ -289,7 +289,7 @@ async function main(): Promise<void> {
     type Step = Awaited<ReturnType<typeof runStep>>;
     const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
     const stepLine = (label: string, st: Step) =>
-      `${label} ${String(st.rate).padStart(4)} cps: ${st.ok ? 'ok  ' : 'FAIL'} answered ${st.answered}/${st.calls}, ${st.cps.toFixed(1)} calls/s, ring->INVITE out p50 ${fmt(percentile(st.internal, 50))} p99 ${fmt(percentile(st.internal, 99))} max ${fmt(st.internal.at(-1))} ms (to srf p99 ${fmt(percentile(st.handed, 99))}), sipp->sipp p99 ${fmt(percentile(st.wire, 99))} ms`;
+      `${label} ${String(st.rate).padStart(4)} cps: ${st.failed === 0 ? 'ok  ' : 'FAIL'} ${st.ok ? 'kept up     ' : 'fell behind '} answered ${st.answered}/${st.calls}, ${st.cps.toFixed(1)} calls/s, ring->INVITE out p50 ${fmt(percentile(st.internal, 50))} p99 ${fmt(percentile(st.internal, 99))} max ${fmt(st.internal.at(-1))} ms (to srf p99 ${fmt(percentile(st.handed, 99))}), sipp->sipp p99 ${fmt(percentile(st.wire, 99))} ms`;
     /**
      * Between steps only the dialogs must be gone (the BYEs' UDP transactions
      * linger for Timer J, 32 s, without load); at the end everything must be.
