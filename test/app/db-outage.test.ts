@@ -11,7 +11,8 @@
  * Postgres with the right outcome, and /metrics must show nothing pending or
  * dropped.
  *
- * Calls *placed* while the database is down: db-outage-placed-calls.test.ts.
+ * A second test places calls while the database is down: routing falls back
+ * to the last known numbers and agents, so they are connected and logged too.
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -39,6 +40,7 @@ const flowScenario = (name: string) => path.join(here, '../calls/flow/scenarios'
 
 const TOKEN = 'db-outage-test-token-0123456789';
 const DID = '+4930100';
+const CALLS_DURING_OUTAGE = 3;
 
 let server: RestartablePostgres;
 beforeAll(async () => {
@@ -92,72 +94,86 @@ async function waitUntil<T>(
   }
 }
 
+/** The whole app on a fresh database of the restartable server, with a department and its DID. */
+async function startOutageApp() {
+  const url = await createDatabase();
+  const sipPort = await freePort();
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      http: { host: '127.0.0.1', port: 0 },
+      database: { url },
+      api: { token: TOKEN },
+      log: { level: 'warn' },
+      sip: {
+        host: '127.0.0.1',
+        port: sipPort,
+        // sipp 3.6.1 answers only the first challenge, and only MD5.
+        registrar: { algorithms: ['MD5'] },
+        trunk: { addresses: ['127.0.0.1'] },
+      },
+      drachtio: { port: 0 },
+    },
+  });
+  let runtime: CallControlRuntime | null = null;
+  // The outage makes the app log warnings (failed writes, dead idle connections); keep them quiet.
+  const app = await startApp(config, {
+    logger: createLogger({ level: 'fatal' }),
+    defaultMetrics: false,
+    layers: productionLayers(config, {
+      optionsProbe: false,
+      onCallControl: (rt) => {
+        runtime = rt;
+      },
+    }),
+  });
+  apps.add(app);
+
+  const api = async <T = Record<string, unknown>>(
+    method: string,
+    p: string,
+    body?: unknown,
+  ): Promise<T> => {
+    const res = await fetch(`${app.httpUrl}/api${p}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : {}) as T;
+  };
+  const metrics = async () =>
+    (
+      await fetch(`${app.httpUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).text();
+
+  // Configuration and registration while the database is up.
+  const dept = await api<{ id: string }>('POST', '/departments', {
+    name: 'Sales',
+    strategy: 'priority',
+    ringTimeoutS: 10,
+    noAgentAction: { kind: 'hangup' },
+    outOfHoursAction: { kind: 'hangup' },
+  });
+  await api('POST', '/dids', { number: DID, departmentId: dept.id });
+  return {
+    url,
+    sipPort,
+    app,
+    api,
+    metrics,
+    dept,
+    runtime: () => runtime as CallControlRuntime | null,
+  };
+}
+
 describe('the product during a Postgres outage', () => {
   it('calls connected when the database stops end during the outage; every call and attempt is logged once it is back', async () => {
-    const url = await createDatabase();
-    const sipPort = await freePort();
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        http: { host: '127.0.0.1', port: 0 },
-        database: { url },
-        api: { token: TOKEN },
-        log: { level: 'warn' },
-        sip: {
-          host: '127.0.0.1',
-          port: sipPort,
-          // sipp 3.6.1 answers only the first challenge, and only MD5.
-          registrar: { algorithms: ['MD5'] },
-          trunk: { addresses: ['127.0.0.1'] },
-        },
-        drachtio: { port: 0 },
-      },
-    });
-    let runtime: CallControlRuntime | null = null;
-    // The outage makes the app log warnings (failed writes, dead idle connections); keep them quiet.
-    const app = await startApp(config, {
-      logger: createLogger({ level: 'fatal' }),
-      defaultMetrics: false,
-      layers: productionLayers(config, {
-        optionsProbe: false,
-        onCallControl: (rt) => {
-          runtime = rt;
-        },
-      }),
-    });
-    apps.add(app);
-
-    const api = async <T = Record<string, unknown>>(
-      method: string,
-      p: string,
-      body?: unknown,
-    ): Promise<T> => {
-      const res = await fetch(`${app.httpUrl}/api${p}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${TOKEN}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-      return (text ? JSON.parse(text) : {}) as T;
-    };
-    const metrics = async () =>
-      (
-        await fetch(`${app.httpUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
-      ).text();
-
-    // Configuration and registration while the database is up.
-    const dept = await api<{ id: string }>('POST', '/departments', {
-      name: 'Sales',
-      strategy: 'priority',
-      ringTimeoutS: 10,
-      noAgentAction: { kind: 'hangup' },
-      outOfHoursAction: { kind: 'hangup' },
-    });
-    await api('POST', '/dids', { number: DID, departmentId: dept.id });
+    const { url, sipPort, api, metrics, dept, runtime } = await startOutageApp();
     const agents: Array<{ id: string; username: string; port: number }> = [];
     for (const [i, name] of ['alice', 'bob'].entries()) {
       const username = String(1001 + i);
@@ -184,7 +200,7 @@ describe('the product during a Postgres outage', () => {
       });
       assertSippPassed(reg, `REGISTER of ${username}`);
       await waitUntil(`the registration of ${name} to reach routing`, async () =>
-        runtime?.sources.deviceCount(agent.id) === 1 ? true : undefined,
+        runtime()?.sources.deviceCount(agent.id) === 1 ? true : undefined,
       );
       agents.push({ id: agent.id, username, port });
     }
@@ -233,7 +249,7 @@ describe('the product during a Postgres outage', () => {
       assertSippPassed(res, `agent ${i + 1}`);
       expect(countInTrace(res.messages, /^BYE /, 'received')).toBe(1);
     }
-    const rt = runtime as CallControlRuntime | null;
+    const rt = runtime();
     if (!rt) throw new Error('call control is not running');
     await rt.callControl.settled();
     await waitUntil('call control to be idle', async () =>
@@ -308,6 +324,134 @@ describe('the product during a Postgres outage', () => {
       );
       expect(await count("SELECT count(*) AS n FROM call_attempts WHERE result = 'answered'")).toBe(
         agents.length,
+      );
+    } finally {
+      await direct.end();
+    }
+  }, 300_000);
+
+  it('routes and bridges calls while the database is down and logs every call and attempt once it is back', async () => {
+    const { url, sipPort, api, metrics, dept, runtime } = await startOutageApp();
+    const password = 'pw-alice-secret';
+    const alice = await api<{ id: string }>('POST', '/agents', {
+      name: 'alice',
+      sipUsername: '1001',
+      password,
+      status: 'available',
+    });
+    await api('POST', '/memberships', { agentId: alice.id, departmentId: dept.id, priority: 1 });
+    const agentPort = await freePort();
+    const reg = await runSipp({
+      scenario: ownScenario('agent-register'),
+      localPort: agentPort,
+      remote: { host: '127.0.0.1', port: sipPort },
+      service: '1001',
+      extraArgs: ['-au', '1001', '-ap', password],
+      timeoutSeconds: 30,
+    });
+    assertSippPassed(reg, 'REGISTER of 1001');
+    await waitUntil('the registration to reach routing', async () =>
+      runtime()?.sources.deviceCount(alice.id) === 1 ? true : undefined,
+    );
+
+    // The database goes away.
+    await server.stop();
+
+    const agentPhone = await startSipp({
+      scenario: flowScenario('agent-answer'),
+      localPort: agentPort,
+      calls: CALLS_DURING_OUTAGE,
+      timeoutSeconds: 120,
+    });
+    sipps.add(agentPhone);
+    // One after the other: the single agent takes one call at a time.
+    for (let i = 0; i < CALLS_DURING_OUTAGE; i++) {
+      const caller = await runSipp({
+        scenario: flowScenario('caller-talk-hangup'),
+        localPort: await freePort(),
+        remote: { host: '127.0.0.1', port: sipPort },
+        service: DID.slice(1),
+        timeoutSeconds: 60,
+      });
+      assertSippPassed(caller, `caller ${i + 1} during the outage`);
+      // The next caller waits until call control let go of this call and the agent is free again.
+      const rt = runtime();
+      if (!rt) throw new Error('call control is not running');
+      await rt.callControl.settled();
+      await waitUntil('call control to be idle', async () =>
+        rt.callControl.sessions.size === 0 && rt.callControl.attempts.size === 0 ? true : undefined,
+      );
+    }
+    const agentSaw = await agentPhone.finished;
+    sipps.delete(agentPhone);
+    assertSippPassed(agentSaw, 'agent during the outage');
+    expect(countInTrace(agentSaw.messages, /^INVITE /, 'received')).toBe(CALLS_DURING_OUTAGE);
+
+    // While the server is down, the writer keeps what it could not write.
+    expect(server.running).toBe(false);
+    const during = await metrics();
+    const queued = Number(/^acd_call_log_queued (\d+)$/m.exec(during)?.[1] ?? Number.NaN);
+    expect(queued).toBeGreaterThan(0);
+
+    // The database comes back; the writer's retries flush everything.
+    await server.start();
+    await waitUntil(
+      'the call log to be flushed',
+      async () => ((await metrics()).match(/^acd_call_log_queued 0$/m) ? true : undefined),
+      90_000,
+    );
+    const after = await metrics();
+    // A counter with no drops has no sample line; none may be above 0.
+    expect(after).toMatch(/^# TYPE acd_call_log_dropped_total counter$/m);
+    expect(after).not.toMatch(/^acd_call_log_dropped_total(\{[^}]*\})? [1-9]/m);
+    expect(after).toMatch(/^acd_call_log_retries_total [1-9]\d*$/m);
+
+    interface CallRow {
+      id: string;
+      outcome: string | null;
+      agentId: string | null;
+      departmentId: string;
+      attempts: Array<{ agentId: string; result: string | null; device: string }>;
+    }
+    // Every call of the outage is in Postgres with its outcome and its attempt.
+    const page = await waitUntil('the calls to be readable through the API', async () => {
+      const p = await api<{ items: Array<{ id: string; outcome: string | null }> }>(
+        'GET',
+        '/calls',
+      );
+      return p.items.length >= CALLS_DURING_OUTAGE && p.items.every((c) => c.outcome !== null)
+        ? p
+        : undefined;
+    });
+    expect(page.items).toHaveLength(CALLS_DURING_OUTAGE);
+    const rows = await Promise.all(page.items.map((c) => api<CallRow>('GET', `/calls/${c.id}`)));
+    for (const row of rows) {
+      expect(row).toMatchObject({
+        outcome: 'answered',
+        agentId: alice.id,
+        departmentId: dept.id,
+        attempts: [
+          {
+            agentId: alice.id,
+            result: 'answered',
+            device: `sip:1001@127.0.0.1:${agentPort};transport=UDP`,
+          },
+        ],
+      });
+    }
+    expect(new Set(rows.map((r) => r.id)).size).toBe(CALLS_DURING_OUTAGE);
+
+    // And straight from Postgres, not through the app: one row per call and per attempt.
+    const direct = new pg.Client({ connectionString: url });
+    await direct.connect();
+    try {
+      const count = async (sql: string) =>
+        Number((await direct.query<{ n: string }>(sql)).rows[0]?.n ?? Number.NaN);
+      expect(await count("SELECT count(*) AS n FROM calls WHERE outcome = 'answered'")).toBe(
+        CALLS_DURING_OUTAGE,
+      );
+      expect(await count("SELECT count(*) AS n FROM call_attempts WHERE result = 'answered'")).toBe(
+        CALLS_DURING_OUTAGE,
       );
     } finally {
       await direct.end();
