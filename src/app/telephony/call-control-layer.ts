@@ -4,8 +4,9 @@
  *   srf REGISTER ─▶ Registrar (digest against the agents' stored hashes,
  *                   bindings in the store) ─▶ RegisteredSources, OPTIONS prober,
  *                   engine device counts
- *   srf INVITE   ─▶ CallControl (DIDs from the store, ACD engine loaded from
- *                   the store) ─▶ call-log writer (store) + event bus (WebSocket)
+ *   srf INVITE   ─▶ CallControl (numbers, agents and VIPs from the routing
+ *                   directory, ACD engine loaded from the store)
+ *                   ─▶ call-log writer (store) + event bus (WebSocket)
  *   API events   ─▶ engine (live configuration changes, see engine-sync.ts)
  *
  * Close order: stop taking API changes, end every call, stop probing and
@@ -30,11 +31,10 @@ import {
   loadAllowList,
   registrationStoreFrom,
 } from '../../calls/store-adapters.ts';
-import { type Agent, type LogEventInput, loadAcdConfig, type Store } from '../../store/index.ts';
-import type { Logger } from '../logger.ts';
+import { type LogEventInput, loadAcdConfig } from '../../store/index.ts';
 import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
 import { syncEngineWithApi } from './engine-sync.ts';
-import { LastKnown } from './last-known.ts';
+import { RoutingDirectory } from './routing-directory.ts';
 import { registerCallLogMetrics, registerTelephonyMetrics } from './telephony-metrics.ts';
 import type { TelephonyWiring } from './wiring.ts';
 
@@ -47,54 +47,8 @@ export interface CallControlRuntime {
   sources: RegisteredSources;
 }
 
-type RouteTarget = { departmentId: string; departmentName: string };
-
-/** The number as dialled, then as E.164 with a '+' (DIDs are stored in E.164). */
-export async function routeNumber(store: Store, dialled: string): Promise<RouteTarget | null> {
-  const did =
-    (await store.dids.getByNumber(dialled)) ??
-    (/^\d+$/.test(dialled) ? await store.dids.getByNumber(`+${dialled}`) : null);
-  if (!did) return null;
-  const dept = await store.departments.get(did.departmentId);
-  return dept ? { departmentId: dept.id, departmentName: dept.name } : null;
-}
-
-/** What routing reads per call, with the values the store holds at start as the fallback. */
-async function routingReads(store: Store, log: Logger) {
-  const fallback = (what: string) => (key: string, err: unknown) =>
-    log.warn({ err, what, key }, 'database unreachable: routing with the last known value');
-  const routes = new LastKnown<RouteTarget | null>(10_000, fallback('number'));
-  const agents = new LastKnown<Agent | null>(10_000, fallback('agent'));
-  const vips = new LastKnown<boolean>(10_000, fallback('vip caller'));
-  // Everything routing may need, read while the database is up: at start and
-  // again after each admin change, so entries made through the API are known.
-  const seedAll = async () => {
-    const departments = new Map((await store.departments.list()).map((d) => [d.id, d.name]));
-    for (const did of await store.dids.list()) {
-      const name = departments.get(did.departmentId);
-      if (name === undefined) continue;
-      const target = { departmentId: did.departmentId, departmentName: name };
-      routes.seed(did.number, target);
-      routes.seed(did.number.slice(1), target);
-    }
-    for (const agent of await store.agents.list()) agents.seed(agent.id, agent);
-    for (const vip of await store.vipCallers.list()) vips.seed(vip.callerNumber, true);
-  };
-  await seedAll();
-  let reseeding = Promise.resolve();
-  const reseed = () => {
-    reseeding = reseeding.then(seedAll).catch((err: unknown) => {
-      log.warn({ err }, 'could not refresh the routing fallback values');
-    });
-  };
-  return {
-    reseed,
-    route: (dialled: string) => routes.read(dialled, () => routeNumber(store, dialled)),
-    agent: (id: string) => agents.read(id, () => store.agents.get(id)),
-    isVip: (caller: string) =>
-      vips.read(caller, async () => (await store.vipCallers.getByNumber(caller)) !== null),
-  };
-}
+/** How often routing re-reads numbers, agents and VIPs (catches changes made without the API). */
+const DIRECTORY_REFRESH_MS = 30_000;
 
 export function callControlLayer(
   wiring: TelephonyWiring,
@@ -113,7 +67,6 @@ export function callControlLayer(
     const reachableDevices = (agentId: string) =>
       sources.bindings(agentId).filter((b) => !unreachable.has(b.contactUri)).length;
 
-    const reads = await routingReads(store, log);
     const acdConfig = await loadAcdConfig(store, new Date());
     const engine = createAcd(acdConfig, { now: Date.now(), random: Math.random });
     const registrationStore = registrationStoreFrom(store);
@@ -128,6 +81,8 @@ export function callControlLayer(
       log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
     );
     const memberships = await store.memberships.list();
+    // Last: it starts a timer and follows events, which a failed start above would leak.
+    const directory = await RoutingDirectory.open(store, events, log, DIRECTORY_REFRESH_MS);
     // Nothing below awaits until the layer is running, so a failed start leaves no timer or listener.
 
     // Names for the caller ID after an overflow, kept current with the API's changes.
@@ -210,7 +165,7 @@ export function callControlLayer(
 
     const forwarding: ForwardingSource = {
       async planFor(agentId) {
-        const agent = await reads.agent(agentId);
+        const agent = directory.agent(agentId);
         return forwardingSource({
           agent: () =>
             agent ? { mode: agent.forwardingMode, mobileNumber: agent.mobileNumber } : null,
@@ -239,7 +194,7 @@ export function callControlLayer(
     const callControl = new CallControl({
       engine,
       uac: srfUac(asSrf(srfInstance)),
-      numbers: { route: reads.route },
+      numbers: { route: async (dialled) => directory.route(dialled) },
       sources: {
         trunkAddresses: config.sip.trunk.addresses,
         registeredAgentAt: async (address, port) => sources.agentAt(address, port),
@@ -250,7 +205,7 @@ export function callControlLayer(
       agentStatus,
       logger: log,
       departmentName: (id) => departmentNames.get(id),
-      isVip: async (caller) => caller !== '' && (await reads.isVip(caller)),
+      isVip: async (caller) => caller !== '' && directory.isVip(caller),
       trunkUri: config.sip.trunk.outboundUri,
       featureCodes: {
         agent: async (id) => {
@@ -266,9 +221,6 @@ export function callControlLayer(
     });
     cc = callControl;
 
-    const stopReseeding = events.onAny((e) => {
-      if (/^(did|department|agent|vip-caller)\./.test(e.type)) reads.reseed();
-    });
     const unsubscribe = syncEngineWithApi({
       events,
       send,
@@ -320,7 +272,7 @@ export function callControlLayer(
       close() {
         closing ??= (async () => {
           unsubscribe();
-          stopReseeding();
+          await directory.close();
           for (const off of offNames) off();
           await callControl.close();
           await prober?.close();
