@@ -4,7 +4,7 @@
  * folder or in memory). Repositories take a `Db` and never see a driver type;
  * driver errors leave here already mapped to store errors (see errors.ts).
  */
-import { PGlite, type Transaction as PgliteTransaction } from '@electric-sql/pglite';
+import type { PGlite, Transaction as PgliteTransaction } from '@electric-sql/pglite';
 import pg from 'pg';
 import { toStoreError } from './errors.ts';
 
@@ -53,7 +53,8 @@ export interface PostgresOptions {
   applicationName?: string;
 }
 
-async function mapped<T>(run: () => Promise<T>): Promise<T> {
+/** Runs `run`, turning a driver error into a store error (see errors.ts). */
+export async function mapped<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
@@ -61,11 +62,12 @@ async function mapped<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-interface Runner {
+/** Whatever runs one statement: a pool, a client, PGlite, a transaction. */
+export interface Runner {
   query(sql: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount?: number | null }>;
 }
 
-function runQuery<T>(
+export function runQuery<T>(
   runner: Runner,
   sql: string,
   params: readonly SqlParam[] | undefined,
@@ -80,7 +82,7 @@ function runQuery<T>(
  * A transaction already open on one connection: nested `transaction()` calls
  * become savepoints.
  */
-function transactionDb(
+export function transactionDb(
   kind: Db['kind'],
   runner: Runner,
   execMany: (sql: string) => Promise<unknown>,
@@ -152,18 +154,11 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
 }
 
 /**
- * PGlite in `dataDir` (created when missing), or in memory when undefined.
- * PGlite has one connection: its `transaction()` holds a lock so other
- * queries wait, and it rolls back when the callback throws, so the single
- * connection never stays in an aborted transaction.
- */
-export async function openPglite(dataDir?: string): Promise<Db> {
-  return wrapPglite(await PGlite.create(dataDir === undefined ? {} : { dataDir }));
-}
-
-/**
- * A `Db` over a PGlite instance created elsewhere (e.g. from a dumped data
- * folder with `loadDataDir`, as the test helper does). `close()` closes it.
+ * A `Db` over a PGlite instance on this thread (`openPglite` runs it on a
+ * worker thread instead). PGlite has one connection: its `transaction()`
+ * holds a lock so other queries wait, and it rolls back when the callback
+ * throws, so the connection never stays in an aborted transaction.
+ * `close()` closes the instance.
  */
 export function wrapPglite(lite: PGlite): Db {
   let closed: Promise<void> | undefined;

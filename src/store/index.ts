@@ -75,7 +75,6 @@ export {
 } from './call-log.ts';
 export {
   type Db,
-  openPglite,
   openPostgres,
   type PostgresOptions,
   wrapPglite,
@@ -116,6 +115,12 @@ export {
   type MobileAllowListRepo,
   matchesPattern,
 } from './mobile-allow-list.ts';
+export {
+  openPglite,
+  openPgliteThread,
+  type PgliteSource,
+  type PgliteThreadDb,
+} from './pglite-thread.ts';
 export type {
   Registration,
   RegistrationInput,

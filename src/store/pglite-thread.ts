@@ -1,0 +1,217 @@
+/**
+ * PGlite on a worker thread, behind the same `Db` as `wrapPglite`. PGlite
+ * runs Postgres as WASM on the thread that calls it, so in-process every query
+ * blocked the event loop (and with it SIP timing). Here only messages cross
+ * (pglite-worker.mjs): SQL and parameters in; rows already parsed by PGlite
+ * out, which structured clone keeps as they were (Date, bigint, Uint8Array,
+ * JSON values); errors as their Postgres fields, rebuilt here so `mapped()`
+ * sees what it would see in-thread. `transaction(fn)` runs `fn` on this thread
+ * while the worker holds PGlite's transaction (and its lock) open.
+ */
+import { inspect } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { messages, TransactionAbortedError } from '@electric-sql/pglite';
+import { type Db, mapped, type QueryResult, type Runner, runQuery, transactionDb } from './db.ts';
+
+export interface PgliteSource {
+  /** A data folder, created when missing. Neither field: in memory. */
+  dataDir?: string;
+  /** A dump from PGlite's `dumpDataDir()` to start from, in memory. */
+  loadDataDir?: Blob;
+}
+
+/** A `Db` on a worker thread; `worker` is there for diagnostics and tests. */
+export interface PgliteThreadDb extends Db {
+  readonly worker: Worker;
+}
+
+type Request =
+  | { op: 'query'; sql: string; params: unknown[]; tx?: number }
+  | { op: 'exec'; sql: string; tx?: number }
+  | { op: 'begin' }
+  | { op: 'end'; tx: number; commit: boolean }
+  | { op: 'close' };
+
+interface WireError {
+  /** One of PGlite's error classes (ERROR_CLASSES), else a plain Error. */
+  class?: keyof typeof ERROR_CLASSES;
+  name?: string;
+  message: string;
+  stack?: string;
+  /** The error's own properties: code, constraint, detail, ... */
+  fields: Record<string, unknown>;
+}
+
+type Answer =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: WireError };
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+const WORKER = new URL('./pglite-worker.mjs', import.meta.url);
+/** The id the worker answers once PGlite is open. */
+const OPENED = 0;
+
+/** PGlite in `dataDir` (created when missing), or in memory when undefined. */
+export function openPglite(dataDir?: string): Promise<PgliteThreadDb> {
+  return openPgliteThread(dataDir === undefined ? {} : { dataDir });
+}
+
+export async function openPgliteThread(source: PgliteSource = {}): Promise<PgliteThreadDb> {
+  // The dump's bytes move to the worker (transferred, not copied).
+  const dump = source.loadDataDir ? await source.loadDataDir.arrayBuffer() : undefined;
+  const worker = new Worker(WORKER, {
+    workerData: { dataDir: source.dataDir, dump },
+    transferList: dump ? [dump] : [],
+  });
+  const channel = connect(worker);
+  await channel.opened;
+  return threadDb(worker, channel);
+}
+
+const ERROR_CLASSES = { DatabaseError: messages.DatabaseError, TransactionAbortedError };
+
+/** The worker's error as PGlite threw it: same class, same fields. */
+function rebuild(e: WireError): Error {
+  const Class = (e.class && ERROR_CLASSES[e.class]) || Error;
+  // A real Error with the class's prototype, without calling its constructor.
+  const err: Error = Object.assign(Reflect.construct(Error, [e.message], Class), e.fields);
+  if (e.name !== undefined) err.name = e.name;
+  if (e.stack !== undefined) err.stack = e.stack;
+  return err;
+}
+
+interface Channel {
+  opened: Promise<unknown>;
+  /** Sends a request; `inTransaction` ones still go through while closing. */
+  call(req: Request, inTransaction?: boolean): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * Requests by id. The worker keeps the process alive only while one is
+ * waiting for an answer, as a pending in-thread query would. When the worker
+ * stops (closed, crashed, terminated), every waiting and later request fails.
+ */
+function connect(worker: Worker): Channel {
+  const pending = new Map<number, Pending>();
+  let lastId = OPENED;
+  let closing = false;
+  let crash: unknown;
+  let stopped: Error | undefined;
+
+  const take = (id: number): Pending | undefined => {
+    const p = pending.get(id);
+    pending.delete(id);
+    if (pending.size === 0) worker.unref();
+    return p;
+  };
+  const wait = (id: number) =>
+    new Promise<unknown>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      if (pending.size === 1) worker.ref();
+    });
+
+  const onMessage = (a: Answer) => {
+    const p = take(a.id);
+    if (a.ok) p?.resolve(a.value);
+    else p?.reject(rebuild(a.error));
+  };
+  const onError = (err: unknown) => {
+    crash = err;
+  };
+  // An answer that cannot be read leaves a request unanswered: stop it all.
+  const onMessageError = (err: unknown) => {
+    crash = err;
+    void worker.terminate();
+  };
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  worker.on('messageerror', onMessageError);
+  worker.once('exit', (code) => {
+    worker.off('message', onMessage);
+    worker.off('error', onError);
+    worker.off('messageerror', onMessageError);
+    stopped =
+      crash !== undefined
+        ? // PGlite throws plain objects too (e.g. { name: 'ErrnoError', errno }).
+          new Error(
+            `PGlite worker crashed: ${crash instanceof Error ? crash.message : inspect(crash)}`,
+            { cause: crash },
+          )
+        : new Error(closing ? 'PGlite is closed' : `PGlite worker exited (code ${code})`);
+    for (const p of pending.values()) p.reject(stopped);
+    pending.clear();
+  });
+
+  const opened = wait(OPENED);
+  let closed: Promise<void> | undefined;
+  const channel: Channel = {
+    opened,
+    call(req, inTransaction = false) {
+      if (stopped) return Promise.reject(stopped);
+      if (closing && !inTransaction) return Promise.reject(new Error('PGlite is closed'));
+      const id = ++lastId;
+      try {
+        worker.postMessage({ id, ...req });
+      } catch (err) {
+        // A parameter structured clone refuses (DataCloneError): nothing was sent.
+        return Promise.reject(err);
+      }
+      return wait(id);
+    },
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        try {
+          // PGlite's close() waits for a transaction still open to end.
+          await channel.call({ op: 'close' }, true);
+        } catch (err) {
+          if (!stopped) throw err;
+        } finally {
+          await worker.terminate();
+        }
+      })();
+      return closed;
+    },
+  };
+  return channel;
+}
+
+function threadDb(worker: Worker, channel: Channel): PgliteThreadDb {
+  const runner = (tx?: number): Runner => ({
+    query: (sql, params = []) =>
+      channel.call({ op: 'query', sql, params, tx }, tx !== undefined) as Promise<
+        QueryResult<unknown>
+      >,
+  });
+  const execIn = (tx: number) => (sql: string) => channel.call({ op: 'exec', sql, tx }, true);
+
+  async function transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    return mapped(async () => {
+      const tx = (await channel.call({ op: 'begin' })) as number;
+      const end = (commit: boolean) => channel.call({ op: 'end', tx, commit }, true);
+      let result: T;
+      try {
+        result = await fn(transactionDb('pglite', runner(tx), execIn(tx)));
+      } catch (err) {
+        await end(false);
+        throw err;
+      }
+      await end(true);
+      return result;
+    });
+  }
+
+  return {
+    kind: 'pglite',
+    worker,
+    query: (sql, params) => runQuery(runner(), sql, params),
+    exec: (sql) => mapped(async () => void (await channel.call({ op: 'exec', sql }))),
+    transaction,
+    close: () => channel.close(),
+  };
+}
