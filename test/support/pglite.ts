@@ -1,5 +1,6 @@
 /**
- * Fast, already-migrated in-memory PGlite databases for tests.
+ * Fast, already-migrated in-memory PGlite databases for tests, on a worker
+ * thread as `openPglite` runs them in the product.
  *
  * ```ts
  * import { openMigratedPglite } from '../support/pglite.ts';
@@ -23,7 +24,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { type Db, loadMigrations, migrate, wrapPglite } from '../../src/store/index.ts';
+import {
+  type Db,
+  loadMigrations,
+  migrate,
+  openPgliteThread,
+  wrapPglite,
+} from '../../src/store/index.ts';
 
 /** PGlite's version: its package.json is not exported, so find it beside the entry point. */
 function pgliteVersion(): string {
@@ -83,7 +90,8 @@ async function buildTemplate(file: string): Promise<Blob> {
 
 let template: Promise<Blob> | undefined;
 
-function loadTemplate(): Promise<Blob> {
+/** The migrated template as a `loadDataDir` dump, built or read once per process. */
+export function migratedTemplate(): Promise<Blob> {
   template ??= (async () => {
     const file = templatePath();
     try {
@@ -95,8 +103,10 @@ function loadTemplate(): Promise<Blob> {
   return template;
 }
 
-/** An in-memory PGlite with every migration in `sql/` applied. */
+/**
+ * An in-memory PGlite with every migration in `sql/` applied, on a worker
+ * thread as in the product (`openPglite`).
+ */
 export async function openMigratedPglite(): Promise<Db> {
-  const blob = await loadTemplate();
-  return wrapPglite(await PGlite.create({ loadDataDir: blob }));
+  return openPgliteThread({ loadDataDir: await migratedTemplate() });
 }
