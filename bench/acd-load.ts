@@ -34,11 +34,12 @@
  * calls/attempts/engine timer in call control).
  *
  * Usage: npm run bench:acd [-- --rate 10 --seconds 30 --agents 50
- *        --step-seconds 5 --max-rate 300 --no-ladder --no-kamailio]
+ *        --step-seconds 5 --max-rate 500 --no-ladder --no-kamailio]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/app/config.ts';
 import { productionLayers } from '../src/app/layers.ts';
@@ -80,7 +81,7 @@ function inviteTimes(trace: string, direction: 'sent' | 'received'): Map<string,
 }
 
 /** The ACD ladder's rates (calls/s); the first failing step ends the ladder. */
-const LADDER = [10, 20, 40, 60, 80, 100, 130, 160, 200, 250, 300];
+const LADDER = [10, 20, 40, 60, 80, 100, 130, 160, 200, 250, 300, 350, 400, 500];
 
 /**
  * Kamailio's stateful-proxy rate, measured by `bench/sip-bench.ts --only
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
   const seconds = arg('seconds', 30);
   const agentCount = arg('agents', 50);
   const stepSeconds = arg('step-seconds', 5);
-  const maxRate = arg('max-rate', 300);
+  const maxRate = arg('max-rate', 500);
   const noLadder = process.argv.includes('--no-ladder');
   // Kamailio first, alone on the machine, so the two do not compete for the 2 cores.
   const kamailioCps = process.argv.includes('--no-kamailio') ? null : await kamailioAnchor();
@@ -230,6 +231,8 @@ async function main(): Promise<void> {
     const runStep = async (stepRate: number, stepSeconds: number, agentScenario: string) => {
       const stepCalls = Math.round(stepRate * stepSeconds);
       ringLat = [];
+      const loop = monitorEventLoopDelay({ resolution: 1 });
+      loop.enable();
       toSrf = [];
       const before = await answeredCount();
       const uas = await startSipp({
@@ -253,6 +256,7 @@ async function main(): Promise<void> {
         extraArgs: ['-timer_resol', '1'],
       });
       const agents = await uas.finished;
+      loop.disable();
       const elapsedS = (performance.now() - started) / 1000;
       await rt.callControl.settled();
       await rt.writer.flush();
@@ -284,12 +288,14 @@ async function main(): Promise<void> {
         internal,
         handed,
         wire,
+        loopP99: loop.percentile(99) / 1e6,
+        loopMax: loop.max / 1e6,
       };
     };
     type Step = Awaited<ReturnType<typeof runStep>>;
     const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
     const stepLine = (label: string, st: Step) =>
-      `${label} ${String(st.rate).padStart(4)} cps: ${st.failed === 0 ? 'ok  ' : 'FAIL'} ${st.ok ? 'kept up     ' : 'fell behind '} answered ${st.answered}/${st.calls}, ${st.cps.toFixed(1)} calls/s, ring->INVITE out p50 ${fmt(percentile(st.internal, 50))} p99 ${fmt(percentile(st.internal, 99))} max ${fmt(st.internal.at(-1))} ms (to srf p99 ${fmt(percentile(st.handed, 99))}), sipp->sipp p99 ${fmt(percentile(st.wire, 99))} ms`;
+      `${label} ${String(st.rate).padStart(4)} cps: ${st.failed === 0 ? 'ok  ' : 'FAIL'} ${st.ok ? 'kept up     ' : 'fell behind '} answered ${st.answered}/${st.calls}, ${st.cps.toFixed(1)} calls/s, ring->INVITE out p50 ${fmt(percentile(st.internal, 50))} p99 ${fmt(percentile(st.internal, 99))} max ${fmt(st.internal.at(-1))} ms (to srf p99 ${fmt(percentile(st.handed, 99))}), sipp->sipp p99 ${fmt(percentile(st.wire, 99))} ms, event loop delay p99 ${fmt(st.loopP99)} max ${fmt(st.loopMax)} ms`;
     /**
      * Between steps only the dialogs must be gone (the BYEs' UDP transactions
      * linger for Timer J, 32 s, without load); at the end everything must be.

@@ -6,6 +6,9 @@
  * - `write()` never throws and never waits: events go into a bounded
  *   in-memory queue and are written in the order `write()` was called, in
  *   batches, each batch all-or-nothing (the sink's `append` is one transaction).
+ *   An idle writer waits `gatherMs` after the first event so that the events
+ *   of one call's moment (routed, ringing, answered...) share one statement:
+ *   the database does a fraction of the work, off the moments SIP is busy.
  * - While the database is unavailable (connection refused or dropped, server
  *   shutting down, too many connections…) the batch at the head is retried
  *   with exponential backoff; nothing behind it overtakes it.
@@ -43,6 +46,8 @@ export interface CallLogWriterOptions<E> {
   maxQueued?: number;
   /** Most events per transaction (default 200). */
   batchSize?: number;
+  /** How long an idle writer lets events gather before writing (default 0: at once). */
+  gatherMs?: number;
   /** First retry delay (default 200 ms), doubled up to `maxRetryDelayMs` (default 5 s). */
   initialRetryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -78,6 +83,7 @@ export class CallLogWriter<E> {
   readonly #sink: CallLogSink<E>;
   readonly #maxQueued: number;
   readonly #batchSize: number;
+  readonly #gatherMs: number;
   readonly #initialDelay: number;
   readonly #maxDelay: number;
   readonly #closeTimeoutMs: number;
@@ -94,6 +100,7 @@ export class CallLogWriter<E> {
   #outageStartedAt = 0;
   #droppedInEpisode = 0;
   #warnedHalfFull = false;
+  #gatherTimer: NodeJS.Timeout | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
   #wakeRetry: (() => void) | null = null;
   #closing = false;
@@ -105,6 +112,7 @@ export class CallLogWriter<E> {
     this.#sink = options.sink;
     this.#maxQueued = options.maxQueued ?? 50_000;
     this.#batchSize = options.batchSize ?? 200;
+    this.#gatherMs = options.gatherMs ?? 0;
     this.#initialDelay = options.initialRetryDelayMs ?? 200;
     this.#maxDelay = options.maxRetryDelayMs ?? 5_000;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
@@ -115,6 +123,7 @@ export class CallLogWriter<E> {
     if (!(this.#maxQueued >= 1 && this.#batchSize >= 1)) {
       throw new TypeError('maxQueued and batchSize must be at least 1');
     }
+    if (!(this.#gatherMs >= 0)) throw new TypeError('gatherMs must not be negative');
     if (!(this.#initialDelay > 0 && this.#maxDelay >= this.#initialDelay)) {
       throw new TypeError('retry delays must be positive, max >= initial');
     }
@@ -187,6 +196,7 @@ export class CallLogWriter<E> {
       if (this.#pumping) await Promise.race([this.#pumping, after(this.#closeTimeoutMs)]);
     } finally {
       for (const t of timers) clearTimeout(t);
+      this.#cancelGather();
     }
     const unwritten = this.#queue.length;
     this.#queue = [];
@@ -200,16 +210,30 @@ export class CallLogWriter<E> {
 
   async #drained(): Promise<void> {
     while (this.#queue.length > 0 && !this.#abandoned) {
-      this.#kick();
+      this.#kick(true);
       await this.#pumping;
     }
   }
 
-  #kick(): void {
+  /** Starts writing, at once or after the gather window (a full batch does not wait). */
+  #kick(now = false): void {
     if (this.#pumping || this.#queue.length === 0 || this.#abandoned) return;
+    if (!now && this.#gatherMs > 0 && this.#queue.length < this.#batchSize) {
+      this.#gatherTimer ??= setTimeout(() => {
+        this.#gatherTimer = null;
+        this.#kick(true);
+      }, this.#gatherMs);
+      return;
+    }
+    this.#cancelGather();
     this.#pumping = this.#pump().finally(() => {
       this.#pumping = null;
     });
+  }
+
+  #cancelGather(): void {
+    if (this.#gatherTimer) clearTimeout(this.#gatherTimer);
+    this.#gatherTimer = null;
   }
 
   async #pump(): Promise<void> {

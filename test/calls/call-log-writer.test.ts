@@ -227,6 +227,40 @@ describe('CallLogWriter on a real Postgres server', () => {
     ]);
   });
 
+  it('with gatherMs, events written close together share a batch; flush() does not wait', async () => {
+    const { db, store } = await freshStore();
+    const batches: number[] = [];
+    const gathering = (gatherMs: number) => {
+      const writer = new CallLogWriter<LogEventInput>({
+        sink: {
+          append: async (events) => {
+            batches.push(events.length);
+            await store.callLog.appendMany(events);
+          },
+        },
+        gatherMs,
+      });
+      cleanups.push(() => writer.close());
+      return writer;
+    };
+    // A window far longer than the test: only flush() can write these.
+    const patient = gathering(3_600_000);
+    const first = randomUUID();
+    patient.write(arrived(first));
+    await new Promise((r) => setTimeout(r, 20));
+    patient.write(ended(first));
+    expect(batches).toEqual([]);
+    await patient.flush();
+    expect(batches).toEqual([2]);
+    // A short window ends by itself.
+    const second = randomUUID();
+    gathering(30).write(arrived(second));
+    await until(() => batches.length === 2, 'the gathered batch');
+    expect(batches).toEqual([2, 1]);
+    const { rows } = await db.query('SELECT 1 FROM calls WHERE id = ANY($1)', [[first, second]]);
+    expect(rows).toHaveLength(2);
+  });
+
   it('close() writes what is queued when the database is up', async () => {
     const { db, store } = await freshStore();
     const writer = writerFor(store, recorder());

@@ -97,6 +97,8 @@ export function callControlLayer(
     const writerMetrics = registerCallLogMetrics(metrics.registry);
     const writer = new CallLogWriter<LogEventInput>({
       sink: callLogSinkFrom(store),
+      // A call's events a few ms apart go in one statement: far less database work under load.
+      gatherMs: 25,
       logger: log,
       metrics: writerMetrics.metrics,
       describe: (e) => ({ type: e.type, callId: e.callId }),
