@@ -289,7 +289,9 @@ export class CallControl implements CallOperations {
       attemptId: a.attemptId,
       callId: a.callId,
       agentId: a.agentId,
-      uac: this.#ringLatency ? timedUac(this.#o.uac, startedAt, this.#ringLatency) : this.#o.uac,
+      uac: this.#ringLatency
+        ? timedUac(this.#o.uac, startedAt, session.info.caller, this.#ringLatency)
+        : this.#o.uac,
       scheduler: this.#scheduler,
       timeoutMs: this.#o.attemptRingTimer === false ? null : a.timeoutMs,
       listener: this.#attemptListener,

@@ -103,6 +103,13 @@ export class EdgeServer implements EmbeddedSipServer {
     return this.counters.snapshot();
   }
 
+  observeSent(observer: (message: Buffer) => void): () => void {
+    this.transport.sentObserver = observer;
+    return () => {
+      if (this.transport.sentObserver === observer) this.transport.sentObserver = null;
+    };
+  }
+
   private hostports(): { external: string; local: string } {
     const ext = this.transport.locals
       .map((l) => `${l.protocol}/${l.advertised}:${l.port}`)

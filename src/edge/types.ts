@@ -81,5 +81,10 @@ export interface EmbeddedSipServer {
   readonly sipAddresses: BoundAddress[];
   readonly controlAddress: { host: string; port: number };
   stats(): EdgeStats;
+  /**
+   * Calls `observer` with each SIP message as it is handed to a socket (one
+   * observer at a time; the benchmark times INVITEs leaving). Returns `stop`.
+   */
+  observeSent(observer: (message: Buffer) => void): () => void;
   close(): Promise<void>;
 }

@@ -12,6 +12,10 @@ import type { SipUac } from '../session/sip.ts';
 
 /** One ring attempt's latency, in milliseconds from the engine's `ring`. */
 export interface RingLatency {
+  /** When the engine's `ring` reached call control (`performance.now()`). */
+  readonly startedAt: number;
+  /** The caller's number (From user) the agent's INVITE carries, to match it on the wire. */
+  readonly caller: string;
   /** Until the first INVITE was handed to srf (`createUAC`): plan lookup and leg set-up. */
   readonly toSrfMs: number;
   /** Until srf reported that INVITE sent (`cbRequest`): the issue's "INVITE leaving". */
@@ -22,10 +26,16 @@ export interface RingLatency {
 export type RingLatencyObserver = (latency: RingLatency) => void;
 
 /**
- * Wraps `uac` for one ring attempt begun at `startedAt` (`performance.now()`):
+ * Wraps `uac` for one ring attempt begun at `startedAt` (`performance.now()`)
+ * for `caller`'s call:
  * the first INVITE of the attempt that leaves reports the elapsed time, once.
  */
-export function timedUac(uac: SipUac, startedAt: number, report: RingLatencyObserver): SipUac {
+export function timedUac(
+  uac: SipUac,
+  startedAt: number,
+  caller: string,
+  report: RingLatencyObserver,
+): SipUac {
   let toSrfMs: number | null = null;
   let reported = false;
   return {
@@ -35,7 +45,12 @@ export function timedUac(uac: SipUac, startedAt: number, report: RingLatencyObse
         onRequest: (req) => {
           if (!reported) {
             reported = true;
-            report({ toSrfMs: toSrfMs ?? 0, sentMs: performance.now() - startedAt });
+            report({
+              startedAt,
+              caller,
+              toSrfMs: toSrfMs ?? 0,
+              sentMs: performance.now() - startedAt,
+            });
           }
           progress.onRequest(req);
         },

@@ -76,6 +76,8 @@ export class Transport {
   private readonly udp: Array<{ sock: dgram.Socket; local: LocalEndpoint }> = [];
   private readonly tcpServers: Array<{ server: net.Server; local: LocalEndpoint }> = [];
   private readonly tcpConns = new Map<string, TcpConn>();
+  /** Told about every message handed to a socket (load measurements); null costs nothing. */
+  sentObserver: ((message: Buffer) => void) | null = null;
   readonly locals: LocalEndpoint[] = [];
 
   constructor(
@@ -146,6 +148,7 @@ export class Transport {
   /** Sends bytes to `dest`. Returns the endpoint used (for echoes), or undefined if none exists. */
   send(dest: Remote, buf: Buffer, kind: string): LocalEndpoint | undefined {
     this.counters.messagesOut++;
+    this.sentObserver?.(buf);
     if (this.log?.isLevelEnabled('debug')) {
       this.log.debug(
         { to: `${dest.protocol}/${dest.address}:${dest.port}`, kind },
