@@ -75,11 +75,11 @@ export function registrationStoreFrom(store: Store): RegistrationStore {
   };
 }
 
-/** Writes each batch with `appendMany` (one transaction, in order). */
+/** Writes each batch with `record` (one statement, in order, nothing read back). */
 export function callLogSinkFrom(store: Pick<Store, 'callLog'>): CallLogSink<LogEventInput> {
   return {
     async append(events) {
-      await store.callLog.appendMany(events);
+      await store.callLog.record(events);
     },
   };
 }

@@ -256,6 +256,27 @@ eachBackend('call log projections', (ctx) => {
     expect(await store.callLog.listEvents()).toEqual([]);
   });
 
+  test('record appends and projects like appendMany, all or nothing, reading nothing back', async () => {
+    const { store } = ctx();
+    const { support, ann } = await fixtures(store);
+    const call = [
+      arrived('r1', 0, support.id),
+      { type: 'call.answered', callId: 'r1', agentId: ann.id, at: at(3) },
+      { type: 'call.ended', callId: 'r1', at: at(9), payload: { outcome: 'answered' } },
+    ] satisfies LogEventInput[];
+    expect(await store.callLog.record(call)).toBeUndefined();
+    const logged = await store.callLog.getCall('r1');
+    expect(logged).toMatchObject({ outcome: 'answered', waitS: 3, talkS: 6 });
+    expect((await store.callLog.listEvents()).map((e) => e.type)).toEqual(call.map((e) => e.type));
+    await expect(
+      store.callLog.record([
+        arrived('r2', 10, support.id),
+        { type: 'call.ended', callId: 'r1', at: at(11), payload: { outcome: 'abandoned' } },
+      ]),
+    ).rejects.toBeInstanceOf(ConstraintError);
+    expect(await store.callLog.getCall('r2')).toBeNull();
+  });
+
   test('a call cannot be answered twice, nor after it ended', async () => {
     const { store } = ctx();
     const { support, ann, bob } = await fixtures(store);
