@@ -14,7 +14,7 @@
  * Three parts, one app, one run (Kamailio runs before the app, alone):
  *
  * 1. Kamailio anchor: `bench/sip-bench.ts --only kamailio` (stateful proxy,
- *    2 s rate steps up to 2000 calls/s) in a child process; its highest clean
+ *    2 s rate steps up to 4000 calls/s) in a child process; its highest clean
  *    rate is the yardstick (target: the ACD handles at least a tenth of it).
  * 2. Steady load (`--rate`, `--seconds`) with realistic agents: answer after
  *    200-1000 ms, talk 1-3 s.
@@ -81,11 +81,11 @@ function inviteTimes(trace: string, direction: 'sent' | 'received'): Map<string,
 }
 
 /** The ACD ladder's rates (calls/s); the first failing step ends the ladder. */
-const LADDER = [10, 20, 40, 60, 80, 100, 130, 160, 200, 250, 300, 350, 400, 500];
+const LADDER = [10, 20, 40, 60, 80, 100, 130, 160, 200, 225, 250, 275, 300, 350, 400, 500];
 
 /**
  * Kamailio's stateful-proxy rate, measured by `bench/sip-bench.ts --only
- * kamailio` (its own step ladder, 2 s steps, up to 2000 calls/s) in a child
+ * kamailio` (its own step ladder, 2 s steps, up to 4000 calls/s) in a child
  * process: the highest step without a failed call. Null if it cannot run.
  */
 async function kamailioAnchor(): Promise<number | null> {
@@ -98,7 +98,7 @@ async function kamailioAnchor(): Promise<number | null> {
       '--only',
       'kamailio',
       '--max-rate',
-      '2000',
+      '4000',
       '--step-seconds',
       '2',
     ],
