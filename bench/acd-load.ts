@@ -86,9 +86,10 @@ const LADDER = [10, 20, 40, 60, 80, 100, 130, 160, 200, 225, 250, 275, 300, 350,
 /**
  * Kamailio's stateful-proxy rate, measured by `bench/sip-bench.ts --only
  * kamailio` (its own step ladder, 2 s steps, up to 4000 calls/s) in a child
- * process: the highest step without a failed call. Null if it cannot run.
+ * process: the highest step without a failed call, with the rate it achieved.
+ * Null if it cannot run.
  */
-async function kamailioAnchor(): Promise<number | null> {
+async function kamailioAnchor(): Promise<{ offered: number; achieved: number } | null> {
   const child = spawn(
     process.execPath,
     [
@@ -112,8 +113,10 @@ async function kamailioAnchor(): Promise<number | null> {
   const timer = setTimeout(() => child.kill('SIGTERM'), 180_000);
   await once(child, 'exit');
   clearTimeout(timer);
-  let best: number | null = null;
-  for (const m of out.matchAll(/^kamailio\s+(\d+) cps: ok/gm)) best = Number(m[1]);
+  let best: { offered: number; achieved: number } | null = null;
+  for (const m of out.matchAll(/^kamailio\s+(\d+) cps: ok\s+achieved (\d+) cps/gm)) {
+    best = { offered: Number(m[1]), achieved: Number(m[2]) };
+  }
   return best;
 }
 
@@ -344,6 +347,9 @@ async function main(): Promise<void> {
       }
     }
     const best = ladder.filter((st) => st.ok).at(-1);
+    // What the ACD sustained: the most calls/s it handled in a clean step (a
+    // step offered above that still counts as clean when it kept up to 85 %).
+    const sustained = Math.max(0, ...ladder.filter((st) => st.ok).map((st) => st.cps));
     // 3. Half the highest clean rate: the issue's p99 target (< 5 ms) applies here.
     let half: Step | undefined;
     if (best) {
@@ -404,12 +410,20 @@ async function main(): Promise<void> {
       ],
       [
         'kamailio stateful proxy: highest clean rate',
-        kamailioCps ? `${kamailioCps} calls/s` : 'not measured',
+        kamailioCps
+          ? `${kamailioCps.offered} calls/s offered, ${kamailioCps.achieved} achieved`
+          : 'not measured',
       ],
       [
-        'ACD / kamailio calls/s',
+        'ACD / kamailio, handled calls/s (the target)',
         kamailioCps && best
-          ? `${(best.rate / kamailioCps).toFixed(3)} (target >= 0.1: ${best.rate / kamailioCps >= 0.1 ? 'met' : 'NOT met'})`
+          ? `${sustained.toFixed(1)} / ${kamailioCps.achieved} = ${(sustained / kamailioCps.achieved).toFixed(3)} (target >= 0.1: ${sustained / kamailioCps.achieved >= 0.1 ? 'met' : 'NOT met'})`
+          : 'n/a',
+      ],
+      [
+        'ACD / kamailio, offered rate of the highest clean steps',
+        kamailioCps && best
+          ? `${best.rate} / ${kamailioCps.offered} = ${(best.rate / kamailioCps.offered).toFixed(3)}`
           : 'n/a',
       ],
       [
