@@ -12,12 +12,13 @@
  * - Admin changes arrive as API events and are applied at once, before the
  *   API's answer reaches the admin, so the next call sees them.
  * - A full reload runs at start and then periodically, catching changes made
- *   behind the API's back (SQL by hand). Events that arrive while a reload is reading are applied again
- *   on top of its result, so a reload never undoes a newer change. A reload
- *   that fails (database down) keeps the current values and logs a warning.
+ *   behind the API's back (SQL by hand). Events that arrive while a reload is
+ *   reading are applied again on top of its result, so a reload never undoes
+ *   a newer change. A reload that fails (database down) keeps the current
+ *   values and logs a warning.
  */
 import type { ApiEventMap, ApiEvents } from '../../api/events/api-events.ts';
-import type { Agent, Did, Store, VipCaller } from '../../store/index.ts';
+import type { Agent, Did, Store } from '../../store/index.ts';
 import type { Logger } from '../logger.ts';
 
 export interface RouteTarget {
@@ -31,15 +32,39 @@ export type AgentForwarding = Pick<
   'id' | 'forwardingMode' | 'mobileNumber' | 'mobileDelayS'
 >;
 
+/**
+ * Rows found by a unique number but changed and deleted by id (a DID can be
+ * renumbered, a VIP entry given another caller number).
+ */
+class ByNumber<V> {
+  readonly #numberOf = new Map<string, string>();
+  readonly #byNumber = new Map<string, { id: string; value: V }>();
+
+  get(number: string): V | undefined {
+    return this.#byNumber.get(number)?.value;
+  }
+
+  put(id: string, number: string, value: V): void {
+    this.remove(id);
+    this.#numberOf.set(id, number);
+    this.#byNumber.set(number, { id, value });
+  }
+
+  remove(id: string): void {
+    const number = this.#numberOf.get(id);
+    if (number === undefined) return;
+    this.#numberOf.delete(id);
+    // Another row may hold the number by now (renumbered in a later event).
+    if (this.#byNumber.get(number)?.id === id) this.#byNumber.delete(number);
+  }
+}
+
 type Snapshot = {
   departments: Map<string, string>;
-  /** DID id -> DID, to follow renumbering and deletion by id. */
-  dids: Map<string, Pick<Did, 'id' | 'number' | 'departmentId'>>;
-  /** Number as stored (E.164) -> DID id. */
-  didByNumber: Map<string, string>;
+  /** Dialled number (E.164) -> department id. */
+  dids: ByNumber<string>;
   agents: Map<string, AgentForwarding>;
-  vips: Map<string, string>;
-  vipByNumber: Map<string, string>;
+  vips: ByNumber<true>;
 };
 
 type DirectoryEvent = {
@@ -51,11 +76,9 @@ const EVENT_TYPE = /^(did|department|agent|vip-caller)\.(created|updated|deleted
 function emptySnapshot(): Snapshot {
   return {
     departments: new Map(),
-    dids: new Map(),
-    didByNumber: new Map(),
+    dids: new ByNumber(),
     agents: new Map(),
-    vips: new Map(),
-    vipByNumber: new Map(),
+    vips: new ByNumber(),
   };
 }
 
@@ -95,13 +118,11 @@ export class RoutingDirectory {
   /** The department a dialled number reaches: as dialled, then as E.164 with a '+'. */
   route(dialled: string): RouteTarget | null {
     const s = this.#now;
-    const id =
-      s.didByNumber.get(dialled) ??
-      (/^\d+$/.test(dialled) ? s.didByNumber.get(`+${dialled}`) : undefined);
-    const did = id === undefined ? undefined : s.dids.get(id);
-    const name = did ? s.departments.get(did.departmentId) : undefined;
-    return did && name !== undefined
-      ? { departmentId: did.departmentId, departmentName: name }
+    const departmentId =
+      s.dids.get(dialled) ?? (/^\d+$/.test(dialled) ? s.dids.get(`+${dialled}`) : undefined);
+    const name = departmentId === undefined ? undefined : s.departments.get(departmentId);
+    return departmentId !== undefined && name !== undefined
+      ? { departmentId, departmentName: name }
       : null;
   }
 
@@ -110,7 +131,7 @@ export class RoutingDirectory {
   }
 
   isVip(callerNumber: string): boolean {
-    return this.#now.vipByNumber.has(callerNumber);
+    return this.#now.vips.get(callerNumber) === true;
   }
 
   /** Applies one admin change at once (idempotent: replaying it changes nothing). */
@@ -159,38 +180,18 @@ export class RoutingDirectory {
     for (const d of departments) s.departments.set(d.id, d.name);
     for (const d of dids) putDid(s, d);
     for (const a of agents) putAgent(s, a);
-    for (const v of vips) putVip(s, v);
+    for (const v of vips) s.vips.put(v.id, v.callerNumber, true);
     return s;
   }
 }
 
 function putDid(s: Snapshot, did: Pick<Did, 'id' | 'number' | 'departmentId'>): void {
-  removeDid(s, did.id);
-  s.dids.set(did.id, { id: did.id, number: did.number, departmentId: did.departmentId });
-  s.didByNumber.set(did.number, did.id);
-}
-
-function removeDid(s: Snapshot, id: string): void {
-  const old = s.dids.get(id);
-  if (old && s.didByNumber.get(old.number) === id) s.didByNumber.delete(old.number);
-  s.dids.delete(id);
+  s.dids.put(did.id, did.number, did.departmentId);
 }
 
 function putAgent(s: Snapshot, a: AgentForwarding): void {
   const { id, forwardingMode, mobileNumber, mobileDelayS } = a;
   s.agents.set(id, { id, forwardingMode, mobileNumber, mobileDelayS });
-}
-
-function putVip(s: Snapshot, v: Pick<VipCaller, 'id' | 'callerNumber'>): void {
-  removeVip(s, v.id);
-  s.vips.set(v.id, v.callerNumber);
-  s.vipByNumber.set(v.callerNumber, v.id);
-}
-
-function removeVip(s: Snapshot, id: string): void {
-  const number = s.vips.get(id);
-  if (number !== undefined && s.vipByNumber.get(number) === id) s.vipByNumber.delete(number);
-  s.vips.delete(id);
 }
 
 function applyTo(s: Snapshot, e: DirectoryEvent): void {
@@ -208,7 +209,7 @@ function applyTo(s: Snapshot, e: DirectoryEvent): void {
       putDid(s, e.data);
       return;
     case 'did.deleted':
-      removeDid(s, e.data.id);
+      s.dids.remove(e.data.id);
       return;
     case 'agent.created':
     case 'agent.updated':
@@ -219,10 +220,10 @@ function applyTo(s: Snapshot, e: DirectoryEvent): void {
       return;
     case 'vip-caller.created':
     case 'vip-caller.updated':
-      putVip(s, e.data);
+      s.vips.put(e.data.id, e.data.callerNumber, true);
       return;
     case 'vip-caller.deleted':
-      removeVip(s, e.data.id);
+      s.vips.remove(e.data.id);
       return;
     default:
       return;
