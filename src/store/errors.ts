@@ -59,6 +59,8 @@ export const PgCode = {
   invalidDatetimeFormat: '22007',
   datetimeFieldOverflow: '22008',
   stringDataRightTruncation: '22001',
+  duplicateObject: '42710',
+  duplicateTable: '42P07',
 } as const;
 
 const TABLES = [

@@ -17,7 +17,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './db.ts';
-import { ConflictError } from './errors.ts';
+import { ConflictError, PgCode } from './errors.ts';
 
 export const DEFAULT_SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
 
@@ -97,8 +97,14 @@ async function ensureTable(db: Db): Promise<void> {
     await db.exec(ddl);
   } catch (err) {
     // Two runners creating the table at once: one loses on the catalog's
-    // unique index; the table exists now, so carry on.
-    if (!(err instanceof ConflictError)) throw err;
+    // unique index (a unique violation, or "type ... already exists" when the
+    // row type collides first); the table exists now, so carry on.
+    const code = (err as { code?: unknown }).code;
+    const raced =
+      err instanceof ConflictError ||
+      code === PgCode.duplicateObject ||
+      code === PgCode.duplicateTable;
+    if (!raced) throw err;
   }
 }
 
