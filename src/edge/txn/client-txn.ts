@@ -47,16 +47,23 @@ export class ClientTxn {
   private timeout: Timer | undefined;
   private timerC: Timer | undefined;
   private interval: number;
+  // The request (parsed and as bytes) is needed only until the final response:
+  // for retransmissions, a local 408/503 and the non-2xx ACK. It is let go
+  // then, as the transaction may linger for up to 64*T1 afterwards.
+  private request: SipRequest | undefined;
+  private bytes: Buffer | undefined;
 
   constructor(
     private readonly layer: TxnLayer,
     readonly key: string,
     readonly branch: string,
-    readonly request: SipRequest,
-    readonly bytes: Buffer,
+    request: SipRequest,
+    bytes: Buffer,
     readonly dest: Remote,
     readonly user: ClientTxnUser,
   ) {
+    this.request = request;
+    this.bytes = bytes;
     this.isInvite = request.method === 'INVITE';
     this.interval = layer.timers.t1;
   }
@@ -68,6 +75,7 @@ export class ClientTxn {
   /** Sends the request and arms Timers A/E and B/F. */
   start(): void {
     const t = this.layer.timers;
+    if (!this.request || !this.bytes) return;
     const local = this.layer.transport.send(this.dest, this.bytes, this.request.method);
     if (!local) {
       this.layer.queueMicrotask(() => this.failLocally(503, 'Service Unavailable'));
@@ -84,6 +92,7 @@ export class ClientTxn {
   private retransmit(): void {
     this.retrans = undefined;
     if (this.state !== 'calling' && !(this.state === 'proceeding' && !this.isInvite)) return;
+    if (!this.bytes) return;
     this.layer.resend(this.dest, this.bytes);
     const t = this.layer.timers;
     // Timer A doubles without cap; Timer E is capped at T2 and runs at T2 once proceeding.
@@ -123,6 +132,9 @@ export class ClientTxn {
     if (this.state === 'calling' || this.state === 'proceeding') {
       this.final = status;
       this.clearTimers();
+      const request = this.request;
+      this.request = undefined;
+      this.bytes = undefined;
       const t = this.layer.timers;
       if (!this.isInvite) {
         this.state = 'completed';
@@ -134,8 +146,10 @@ export class ClientTxn {
         this.timeout = new Timer(this.layer.counters, t.t64, () => this.terminate());
       } else {
         this.state = 'completed';
-        this.ack = serializeSipMessage(buildNon2xxAck(this.request, res));
-        this.layer.transport.send(this.dest, this.ack, 'ACK');
+        if (request) {
+          this.ack = serializeSipMessage(buildNon2xxAck(request, res));
+          this.layer.transport.send(this.dest, this.ack, 'ACK');
+        }
         this.timeout = new Timer(this.layer.counters, this.reliable ? 0 : t.t64, () =>
           this.terminate(),
         );
@@ -153,9 +167,13 @@ export class ClientTxn {
   /** Local final response (Timer B/F, transport failure): passed to the TU like a network one. */
   failLocally(status: number, reason: string): void {
     if (this.state !== 'calling' && this.state !== 'proceeding') return;
+    const request = this.request;
+    if (!request) return;
     this.final = status;
     this.clearTimers();
-    const res = localResponse(this.request, status, reason);
+    this.request = undefined;
+    this.bytes = undefined;
+    const res = localResponse(request, status, reason);
     this.user.onResponse(this, res, undefined, false);
     this.terminate();
   }

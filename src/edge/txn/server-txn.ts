@@ -45,10 +45,14 @@ export class ServerTxn {
   private timeout: Timer | undefined;
   private interval: number;
 
+  // The request itself is not kept: a transaction lingers for up to 64*T1
+  // (32 s) after its final response only to absorb retransmissions, and
+  // holding every parsed request (and its dialog) that long made each call's
+  // objects outlive the young generation, which slowed every scavenge.
   constructor(
     private readonly layer: TxnLayer,
     readonly key: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly remote: Remote,
   ) {
     this.isInvite = request.method === 'INVITE';
@@ -92,6 +96,8 @@ export class ServerTxn {
     this.acked = true;
     this.retrans?.clear();
     this.retrans = undefined;
+    // Only an unacknowledged 2xx needs the TU again; let go of its dialog now.
+    if (!this.user?.onTerminated) this.user = undefined;
   }
 
   /** Sends a response through the transaction. Returns false if the transaction can no longer respond. */
