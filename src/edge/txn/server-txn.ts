@@ -47,8 +47,8 @@ export class ServerTxn {
 
   // The request itself is not kept: a transaction lingers for up to 64*T1
   // (32 s) after its final response only to absorb retransmissions, and
-  // holding every parsed request (and its dialog) that long made each call's
-  // objects outlive the young generation, which slowed every scavenge.
+  // holding every parsed request (and its dialog) that long kept thousands
+  // of calls' objects in the heap under load.
   constructor(
     private readonly layer: TxnLayer,
     readonly key: string,
