@@ -50,8 +50,7 @@ export class ClientTxn {
   // The request (parsed and as bytes) is needed only until the final response:
   // for retransmissions, a local 408/503 and the non-2xx ACK. It is let go
   // then, as the transaction may linger for up to 64*T1 afterwards.
-  private request: SipRequest | undefined;
-  private bytes: Buffer | undefined;
+  private outgoing: { request: SipRequest; bytes: Buffer } | undefined;
 
   constructor(
     private readonly layer: TxnLayer,
@@ -62,8 +61,7 @@ export class ClientTxn {
     readonly dest: Remote,
     readonly user: ClientTxnUser,
   ) {
-    this.request = request;
-    this.bytes = bytes;
+    this.outgoing = { request, bytes };
     this.isInvite = request.method === 'INVITE';
     this.interval = layer.timers.t1;
   }
@@ -75,8 +73,9 @@ export class ClientTxn {
   /** Sends the request and arms Timers A/E and B/F. */
   start(): void {
     const t = this.layer.timers;
-    if (!this.request || !this.bytes) return;
-    const local = this.layer.transport.send(this.dest, this.bytes, this.request.method);
+    if (!this.outgoing) return;
+    const { request, bytes } = this.outgoing;
+    const local = this.layer.transport.send(this.dest, bytes, request.method);
     if (!local) {
       this.layer.queueMicrotask(() => this.failLocally(503, 'Service Unavailable'));
       return;
@@ -92,8 +91,8 @@ export class ClientTxn {
   private retransmit(): void {
     this.retrans = undefined;
     if (this.state !== 'calling' && !(this.state === 'proceeding' && !this.isInvite)) return;
-    if (!this.bytes) return;
-    this.layer.resend(this.dest, this.bytes);
+    if (!this.outgoing) return;
+    this.layer.resend(this.dest, this.outgoing.bytes);
     const t = this.layer.timers;
     // Timer A doubles without cap; Timer E is capped at T2 and runs at T2 once proceeding.
     if (this.isInvite) this.interval *= 2;
@@ -132,9 +131,8 @@ export class ClientTxn {
     if (this.state === 'calling' || this.state === 'proceeding') {
       this.final = status;
       this.clearTimers();
-      const request = this.request;
-      this.request = undefined;
-      this.bytes = undefined;
+      const request = this.outgoing?.request;
+      this.outgoing = undefined;
       const t = this.layer.timers;
       if (!this.isInvite) {
         this.state = 'completed';
@@ -167,12 +165,11 @@ export class ClientTxn {
   /** Local final response (Timer B/F, transport failure): passed to the TU like a network one. */
   failLocally(status: number, reason: string): void {
     if (this.state !== 'calling' && this.state !== 'proceeding') return;
-    const request = this.request;
+    const request = this.outgoing?.request;
     if (!request) return;
     this.final = status;
     this.clearTimers();
-    this.request = undefined;
-    this.bytes = undefined;
+    this.outgoing = undefined;
     const res = localResponse(request, status, reason);
     this.user.onResponse(this, res, undefined, false);
     this.terminate();
