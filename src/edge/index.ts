@@ -6,6 +6,7 @@
  * UDP and TCP. See docs/edge.md.
  */
 import { EdgeServer } from './server.ts';
+import { newCounters } from './stats.ts';
 import type { EmbeddedSipServer, EmbeddedSipServerOptions } from './types.ts';
 
 export type {
@@ -13,16 +14,25 @@ export type {
   EdgeStats,
   EmbeddedSipServer,
   EmbeddedSipServerOptions,
+  SentObserver,
   SipListen,
   SipProtocol,
   SipTimers,
 } from './types.ts';
 
-/** Binds the SIP transports and the control port; resolves once all are listening. */
+export { COUNTERS_BYTES, newCounters } from './stats.ts';
+export { monotonicMs } from './timers.ts';
+
+/**
+ * Binds the SIP transports and the control port; resolves once all are
+ * listening. `countersBuffer` (COUNTERS_BYTES long, usually a
+ * SharedArrayBuffer) is where `stats()` counts, for a reader on another thread.
+ */
 export async function startSipServer(
   options: EmbeddedSipServerOptions,
+  countersBuffer?: ArrayBufferLike,
 ): Promise<EmbeddedSipServer> {
-  const server = new EdgeServer(options);
+  const server = new EdgeServer(options, newCounters(countersBuffer));
   await server.start();
   return server;
 }

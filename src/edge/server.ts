@@ -3,8 +3,8 @@
  * core and the drachtio control port.
  */
 import type { Logger } from 'pino';
-import { Counters } from './stats.ts';
-import { Timer, type TimerValues } from './timers.ts';
+import { type Counters, newCounters } from './stats.ts';
+import { monotonicMs, Timer, type TimerValues } from './timers.ts';
 import { Transport } from './transport/transport.ts';
 import { TxnLayer } from './txn/layer.ts';
 import type {
@@ -12,6 +12,7 @@ import type {
   EdgeStats,
   EmbeddedSipServer,
   EmbeddedSipServerOptions,
+  SentObserver,
   SipListen,
 } from './types.ts';
 import { SipCore } from './ua/core.ts';
@@ -28,7 +29,6 @@ export function resolveTimers(t: EmbeddedSipServerOptions['timers'] = {}): Timer
 }
 
 export class EdgeServer implements EmbeddedSipServer {
-  private readonly counters = new Counters();
   private readonly transport: Transport;
   private readonly layer: TxnLayer;
   private readonly core: SipCore;
@@ -36,7 +36,11 @@ export class EdgeServer implements EmbeddedSipServer {
   private readonly log: Logger | undefined;
   private closed = false;
 
-  constructor(private readonly options: EmbeddedSipServerOptions) {
+  /** `counters`: where to count (a worker thread passes counters over shared memory). */
+  constructor(
+    private readonly options: EmbeddedSipServerOptions,
+    private readonly counters: Counters = newCounters(),
+  ) {
     if (!options.secret) throw new TypeError('startSipServer: options.secret is required');
     this.log = options.logger;
     if (this.log) {
@@ -103,10 +107,16 @@ export class EdgeServer implements EmbeddedSipServer {
     return this.counters.snapshot();
   }
 
-  observeSent(observer: (message: Buffer) => void): () => void {
-    this.transport.sentObserver = observer;
+  observeSent(observer: SentObserver, methods?: string[]): () => void {
+    const starts = methods?.map((m) => Buffer.from(`${m} `, 'latin1'));
+    const told = (message: Buffer) => {
+      if (!starts || starts.some((s) => message.subarray(0, s.length).equals(s))) {
+        observer(message, monotonicMs());
+      }
+    };
+    this.transport.sentObserver = told;
     return () => {
-      if (this.transport.sentObserver === observer) this.transport.sentObserver = null;
+      if (this.transport.sentObserver === told) this.transport.sentObserver = null;
     };
   }
 

@@ -1,41 +1,55 @@
-/** Mutable counters behind `stats()`. Live values are incremented and decremented by their owners. */
+/**
+ * Counters behind `stats()`. Live values are incremented and decremented by
+ * their owners. They live in one Float64Array so that a server running on a
+ * worker thread can hand its buffer (a SharedArrayBuffer) to the thread that
+ * reads them: `stats()` there is then a plain read, always current.
+ */
 import type { EdgeStats } from './types.ts';
 
-export class Counters {
-  messagesIn = 0;
-  messagesOut = 0;
-  retransmissions = 0;
-  badMessages = 0;
-  serverTransactions = 0;
-  clientTransactions = 0;
-  dialogs = 0;
-  pendingRequests = 0;
-  timers = 0;
-  appConnections = 0;
-  tcpConnections = 0;
-  transactionsCreated = 0;
-  dialogsCreated = 0;
-  framesIn = 0;
-  framesOut = 0;
+const SLOTS = [
+  'messagesIn',
+  'messagesOut',
+  'retransmissions',
+  'badMessages',
+  'serverTransactions',
+  'clientTransactions',
+  'dialogs',
+  'pendingRequests',
+  'timers',
+  'appConnections',
+  'tcpConnections',
+  'transactionsCreated',
+  'dialogsCreated',
+  'framesIn',
+  'framesOut',
+] as const;
 
-  snapshot(): EdgeStats {
-    return {
-      messagesIn: this.messagesIn,
-      messagesOut: this.messagesOut,
-      retransmissions: this.retransmissions,
-      badMessages: this.badMessages,
-      transactions: this.serverTransactions + this.clientTransactions,
-      serverTransactions: this.serverTransactions,
-      clientTransactions: this.clientTransactions,
-      dialogs: this.dialogs,
-      pendingRequests: this.pendingRequests,
-      timers: this.timers,
-      appConnections: this.appConnections,
-      tcpConnections: this.tcpConnections,
-      transactionsCreated: this.transactionsCreated,
-      dialogsCreated: this.dialogsCreated,
-      framesIn: this.framesIn,
-      framesOut: this.framesOut,
-    };
-  }
+/** Bytes a counters buffer needs. */
+export const COUNTERS_BYTES = SLOTS.length * Float64Array.BYTES_PER_ELEMENT;
+
+export type Counters = Record<(typeof SLOTS)[number], number> & {
+  readonly buffer: ArrayBufferLike;
+  snapshot(): EdgeStats;
+};
+
+/** Counters in `buffer` (shared with another thread), or in a private buffer when absent. */
+export function newCounters(buffer: ArrayBufferLike = new ArrayBuffer(COUNTERS_BYTES)): Counters {
+  const v = new Float64Array(buffer, 0, SLOTS.length);
+  const c = {
+    buffer,
+    snapshot(): EdgeStats {
+      const s = Object.fromEntries(SLOTS.map((name, i) => [name, v[i] as number]));
+      return { ...s, transactions: c.serverTransactions + c.clientTransactions } as EdgeStats;
+    },
+  } as Counters;
+  SLOTS.forEach((name, i) => {
+    Object.defineProperty(c, name, {
+      enumerable: true,
+      get: () => v[i],
+      set: (n: number) => {
+        v[i] = n;
+      },
+    });
+  });
+  return c;
 }

@@ -5,6 +5,14 @@
  */
 import type { Counters } from './stats.ts';
 
+/**
+ * Milliseconds on the process's monotonic clock. Unlike `performance.now()`,
+ * whose origin is each thread's start, it reads the same on every thread.
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
 export class Timer {
   /** Where an exception thrown by a timer callback goes (the server sets its logger here). */
   static onError: (err: unknown) => void = () => undefined;

@@ -77,14 +77,18 @@ export interface EdgeStats {
   framesOut: number;
 }
 
+export type SentObserver = (message: Buffer, sentAt: number) => void;
+
 export interface EmbeddedSipServer {
   readonly sipAddresses: BoundAddress[];
   readonly controlAddress: { host: string; port: number };
   stats(): EdgeStats;
   /**
-   * Calls `observer` with each SIP message as it is handed to a socket (one
-   * observer at a time; the benchmark times INVITEs leaving). Returns `stop`.
+   * Calls `observer` with each SIP message as it is handed to a socket, or
+   * only the requests of `methods` when given (one observer at a time; the
+   * benchmark times INVITEs leaving). `sentAt` is `monotonicMs()` at that
+   * moment, comparable across threads. Returns `stop`.
    */
-  observeSent(observer: (message: Buffer) => void): () => void;
+  observeSent(observer: SentObserver, methods?: string[]): () => void;
   close(): Promise<void>;
 }
