@@ -6,9 +6,12 @@
  * Embedded mode listens on `sip.host:sip.port` for each of `sip.transports`
  * (UDP and TCP share the port) and on 127.0.0.1:`drachtio.port` for the app;
  * with no configured secret it makes a random one (only this process uses it).
+ * The server runs on a worker thread of its own (sip-edge-thread.ts) unless
+ * the wiring options say otherwise.
  */
 import { randomBytes } from 'node:crypto';
 import { type SipListen, startSipServer } from '../../edge/index.ts';
+import { startSipServerThread } from './sip-edge-thread.ts';
 import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
 import type { TelephonyWiring } from './wiring.ts';
 
@@ -34,13 +37,17 @@ export function sipEdgeLayer(wiring: TelephonyWiring): LayerStarter {
       port: config.sip.port,
     }));
     const secret = config.drachtio.secret ?? randomBytes(24).toString('base64url');
-    const server = await startSipServer({
+    const options = {
       listen,
       control: { host: '127.0.0.1', port: config.drachtio.port },
       secret,
-      logger: logger.child({ component: 'sip' }),
       ...(wiring.options.sipTimers ? { timers: wiring.options.sipTimers } : {}),
-    });
+    };
+    const sipLog = logger.child({ component: 'sip' });
+    const server =
+      wiring.options.sipThread === false
+        ? await startSipServer({ ...options, logger: sipLog })
+        : await startSipServerThread(options, sipLog);
     wiring.edge = server;
     wiring.drachtio = {
       host: server.controlAddress.host,

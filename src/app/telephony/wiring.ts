@@ -21,6 +21,11 @@ export interface TelephonyOptions {
   optionsProbe?: boolean;
   /** Interval of the OPTIONS probe per device (default 30 s). */
   optionsIntervalMs?: number;
+  /**
+   * Run the embedded SIP server on a worker thread of its own (default true);
+   * false keeps it on the app's thread (comparisons, profiling).
+   */
+  sipThread?: boolean;
   /** SIP timers of the embedded server (tests and benchmarks shorten them). */
   sipTimers?: { t1Ms?: number; t2Ms?: number; t4Ms?: number };
 }

@@ -1,0 +1,195 @@
+/**
+ * The embedded SIP server on its own worker thread (sip-edge-thread.ts): real
+ * UDP and TCP sockets on loopback, drachtio-srf connecting to the control
+ * port, the app's logger capturing what the thread logs.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import Srf from 'drachtio-srf';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/app/logger.ts';
+import {
+  type SipServerThread,
+  startSipServerThread,
+} from '../../src/app/telephony/sip-edge-thread.ts';
+import { monotonicMs } from '../../src/edge/index.ts';
+import { captureLogs } from '../api/support/harness.ts';
+
+const SECRET = 'thread-test-secret';
+const LOOPBACK = '127.0.0.1';
+
+async function eventually(check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function options(sipPort = 0) {
+  return {
+    listen: [
+      { protocol: 'udp' as const, host: LOOPBACK, port: sipPort },
+      { protocol: 'tcp' as const, host: LOOPBACK, port: sipPort },
+    ],
+    control: { host: LOOPBACK, port: 0 },
+    secret: SECRET,
+  };
+}
+
+function optionsRequest(branch: string): Buffer {
+  return Buffer.from(
+    `OPTIONS sip:${LOOPBACK} SIP/2.0\r\nVia: SIP/2.0/UDP ${LOOPBACK}:9;branch=z9hG4bK-${branch}\r\n` +
+      `From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: ${branch}\r\nCSeq: 1 OPTIONS\r\n` +
+      'Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n',
+  );
+}
+
+describe('embedded SIP server on a worker thread', () => {
+  const open: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of open.splice(0)) await close();
+  });
+
+  async function start(logs: string[] = [], level = 'info'): Promise<SipServerThread> {
+    const server = await startSipServerThread(
+      options(),
+      createLogger({ level, destination: captureLogs(logs) }),
+    );
+    open.push(() => server.close());
+    return server;
+  }
+
+  it('listens where it says, and stats() reads the thread counters live (an srf connection, a request)', async () => {
+    const server = await start();
+    const udp = server.sipAddresses.find((a) => a.protocol === 'udp');
+    expect(udp?.port).toBeGreaterThan(0);
+    expect(server.sipAddresses.find((a) => a.protocol === 'tcp')?.port).toBe(udp?.port);
+    expect(server.stats()).toMatchObject({ appConnections: 0, messagesIn: 0, timers: 0 });
+
+    const srf = new Srf();
+    srf.on('error', () => undefined);
+    const connected = new Promise<void>((resolve) => srf.on('connect', () => resolve()));
+    srf.connect({ ...server.controlAddress, secret: SECRET });
+    await connected;
+    await eventually(() => server.stats().appConnections === 1);
+    srf.disconnect();
+    await eventually(() => server.stats().appConnections === 0);
+
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, LOOPBACK, () => r()));
+    const answered = new Promise<string>((r) => sock.once('message', (m) => r(m.toString())));
+    sock.send(optionsRequest('stats'), udp?.port ?? 0, LOOPBACK);
+    // No app is connected: the server itself answers.
+    expect((await answered).split('\r\n')[0]).toBe('SIP/2.0 503 Service Unavailable');
+    expect(server.stats().messagesIn).toBe(1);
+    expect(server.stats().messagesOut).toBe(1);
+    sock.close();
+  });
+
+  it('observeSent reports the messages of the asked methods, with a time on the shared clock', async () => {
+    const server = await start();
+    const port = server.sipAddresses[0]?.port ?? 0;
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, LOOPBACK, () => r()));
+    const seen: Array<{ text: string; at: number }> = [];
+    const onlyInvites: string[] = [];
+    const stopInvites = server.observeSent((m) => onlyInvites.push(m.toString()), ['INVITE']);
+    stopInvites();
+    // One observer at a time: the last one set is the one told.
+    const stop = server.observeSent((m, at) => seen.push({ text: m.toString(), at }));
+    await new Promise((r) => setTimeout(r, 50));
+    const before = monotonicMs();
+    const answered = new Promise<void>((r) => sock.once('message', () => r()));
+    sock.send(optionsRequest('observed'), port, LOOPBACK);
+    await answered;
+    await eventually(() => seen.length === 1);
+    const after = monotonicMs();
+    expect(seen[0]?.text).toMatch(/^SIP\/2\.0 503 .*z9hG4bK-observed/s);
+    expect(seen[0]?.at).toBeGreaterThanOrEqual(before);
+    expect(seen[0]?.at).toBeLessThanOrEqual(after);
+    stop();
+
+    // Filtered to INVITE: a response to OPTIONS is not reported.
+    const invites: string[] = [];
+    server.observeSent((m) => invites.push(m.toString()), ['INVITE']);
+    await new Promise((r) => setTimeout(r, 50));
+    const again = new Promise<void>((r) => sock.once('message', () => r()));
+    sock.send(optionsRequest('filtered'), port, LOOPBACK);
+    await again;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(invites).toEqual([]);
+    expect(onlyInvites).toEqual([]);
+    expect(seen).toHaveLength(1);
+    sock.close();
+  });
+
+  it("writes the thread's log lines through the app's logger, at the app's level", async () => {
+    const logs: string[] = [];
+    const server = await start(logs, 'debug');
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, LOOPBACK, () => r()));
+    const answered = new Promise<void>((r) => sock.once('message', () => r()));
+    sock.send(optionsRequest('logged'), server.sipAddresses[0]?.port ?? 0, LOOPBACK);
+    await answered;
+    await eventually(() => logs.some((l) => l.includes('z9hG4bK-logged') && l.includes('SIP out')));
+    const line = JSON.parse(logs.find((l) => l.includes('SIP out')) ?? '{}');
+    expect(line).toMatchObject({ level: 'debug', service: 'open-acd' });
+    sock.close();
+
+    const quiet: string[] = [];
+    const info = await start(quiet, 'info');
+    const sock2 = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock2.bind(0, LOOPBACK, () => r()));
+    const answered2 = new Promise<void>((r) => sock2.once('message', () => r()));
+    sock2.send(optionsRequest('quiet'), info.sipAddresses[0]?.port ?? 0, LOOPBACK);
+    await answered2;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(quiet.filter((l) => l.includes('SIP out'))).toEqual([]);
+    sock2.close();
+  });
+
+  it('a SIP port in use fails the start with its error, leaving no thread behind', async () => {
+    const blocker = dgram.createSocket('udp4');
+    await new Promise<void>((r) => blocker.bind(0, LOOPBACK, () => r()));
+    const port = blocker.address().port;
+    const logs: string[] = [];
+    await expect(
+      startSipServerThread(
+        options(port),
+        createLogger({ level: 'info', destination: captureLogs(logs) }),
+      ),
+    ).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    blocker.close();
+  });
+
+  it('close() ends the thread and frees its ports (once, however often it is called)', async () => {
+    const server = await startSipServerThread(options(), createLogger({ level: 'silent' }));
+    const { port } = server.controlAddress;
+    const sipPort = server.sipAddresses[0]?.port ?? 0;
+    const exited = new Promise<number>((r) => server.worker.once('exit', r));
+    const first = server.close();
+    expect(server.close()).toBe(first);
+    await first;
+    expect(await exited).toBe(0);
+    // The ports are free again.
+    const again = net.createServer();
+    await new Promise<void>((r) => again.listen(port, LOOPBACK, () => r()));
+    again.close();
+    const udp = dgram.createSocket('udp4');
+    await new Promise<void>((r) => udp.bind(sipPort, LOOPBACK, () => r()));
+    udp.close();
+  });
+
+  it('a thread that ends on its own is logged as an error', async () => {
+    const logs: string[] = [];
+    const server = await start(logs);
+    await server.worker.terminate();
+    await eventually(() => logs.some((l) => l.includes('embedded SIP server thread exited')));
+    expect(JSON.parse(logs.find((l) => l.includes('thread exited')) ?? '{}')).toMatchObject({
+      level: 'error',
+    });
+    // close() after that still resolves.
+    await server.close();
+  });
+});
