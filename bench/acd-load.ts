@@ -35,7 +35,8 @@
  * calls/attempts/engine timer in call control).
  *
  * Usage: npm run bench:acd [-- --rate 10 --seconds 30 --agents 50
- *        --step-seconds 5 --max-rate 1000 --no-ladder --no-kamailio]
+ *        --step-seconds 5 --max-rate 1000 --no-ladder --no-kamailio
+ *        --sip-in-app-thread]   (the last runs the SIP server on the app's thread)
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -48,6 +49,7 @@ import { createLogger } from '../src/app/logger.ts';
 import { startApp } from '../src/app/start-app.ts';
 import type { CallControlRuntime } from '../src/app/telephony/call-control-layer.ts';
 import type { TelephonyWiring } from '../src/app/telephony/wiring.ts';
+import { monotonicMs } from '../src/edge/index.ts';
 import { openPglite } from '../src/store/index.ts';
 import { freePort } from '../test/support/ports.ts';
 import { describeSipp, runSipp, startSipp } from '../test/support/sipp.ts';
@@ -163,6 +165,7 @@ async function main(): Promise<void> {
     defaultMetrics: false,
     layers: productionLayers(config, {
       optionsProbe: false,
+      sipThread: !process.argv.includes('--sip-in-app-thread'),
       onCallControl: (rt) => {
         runtime = rt;
       },
@@ -171,7 +174,7 @@ async function main(): Promise<void> {
       },
     }),
   });
-  const stopSipps: Array<() => Promise<unknown>> = [];
+  const stopSipps = new Set<() => Promise<unknown>>();
   try {
     const api = async (method: string, p: string, body: unknown) => {
       const res = await fetch(`${app.httpUrl}/api${p}`, {
@@ -228,33 +231,42 @@ async function main(): Promise<void> {
     const edge = (wiring as TelephonyWiring | null)?.edge;
     let ringLat: number[] = [];
     let toSrf: number[] = [];
-    // Agents' INVITEs as the SIP server hands them to the socket, by caller number.
+    // Agents' INVITEs as the SIP server hands them to the socket, by caller
+    // number, on the monotonic clock every thread shares (the server may run
+    // on its own thread; its reports may arrive after srf's).
     const invitesOut = new Map<string, number[]>();
-    const stopWatchingWire = edge?.observeSent((message) => {
-      if (message.subarray(0, 7).toString('latin1') !== 'INVITE ') return;
-      const caller = /^From:[^\r\n]*<sip:([^@>;]+)@/im.exec(message.toString('utf8'))?.[1];
-      if (caller) invitesOut.set(caller, [...(invitesOut.get(caller) ?? []), performance.now()]);
-    });
-    let onWire: number[] = [];
+    const stopWatchingWire = edge?.observeSent(
+      (message, sentAt) => {
+        const caller = /^From:[^\r\n]*<sip:([^@>;]+)@/im.exec(message.toString('utf8'))?.[1];
+        if (caller) invitesOut.set(caller, [...(invitesOut.get(caller) ?? []), sentAt]);
+      },
+      ['INVITE'],
+    );
+    let rings: Array<{ caller: string; at: number }> = [];
     const stopObserving = rt.callControl.observeRingLatency((l) => {
       ringLat.push(l.sentMs);
       toSrf.push(l.toSrfMs);
-      // srf reports an INVITE sent after the server sent it: the server's time is known by now.
-      const times = invitesOut.get(l.caller) ?? [];
-      const i = times.findIndex((t) => t >= l.startedAt);
-      if (i >= 0) {
-        onWire.push((times[i] as number) - l.startedAt);
+      rings.push({ caller: l.caller, at: l.startedAt + (monotonicMs() - performance.now()) });
+    });
+    /** Ring -> that agent's INVITE leaving: each ring takes the caller's first INVITE sent after it. */
+    const ringToWire = (): number[] => {
+      const out: number[] = [];
+      for (const r of rings) {
+        const times = invitesOut.get(r.caller) ?? [];
+        const i = times.findIndex((t) => t >= r.at);
+        if (i < 0) continue;
+        out.push((times[i] as number) - r.at);
         times.splice(i, 1);
       }
-      if (times.length === 0) invitesOut.delete(l.caller);
-    });
+      return out;
+    };
 
     /** One bounded run at a fixed rate: answered and failed calls, both latencies. */
     const runStep = async (stepRate: number, stepSeconds: number, agentScenario: string) => {
       const stepCalls = Math.round(stepRate * stepSeconds);
       ringLat = [];
       toSrf = [];
-      onWire = [];
+      rings = [];
       invitesOut.clear();
       const loop = monitorEventLoopDelay({ resolution: 1 });
       loop.enable();
@@ -266,7 +278,9 @@ async function main(): Promise<void> {
         timeoutSeconds: stepSeconds + 60,
         extraArgs: ['-timer_resol', '1'],
       });
-      stopSipps.push(() => uas.stop());
+      // Only while it runs: a finished sipp's result holds its whole message trace.
+      const stopUas = () => uas.stop();
+      stopSipps.add(stopUas);
       const started = performance.now();
       const caller = await runSipp({
         scenario: scenario('acd-caller'),
@@ -280,10 +294,15 @@ async function main(): Promise<void> {
         extraArgs: ['-timer_resol', '1'],
       });
       const agents = await uas.finished;
+      stopSipps.delete(stopUas);
       loop.disable();
       const elapsedS = (performance.now() - started) / 1000;
       await rt.callControl.settled();
       await rt.writer.flush();
+      // The server thread's last reports of INVITEs sent are behind srf's.
+      await new Promise((r) => setTimeout(r, 100));
+      const onWire = ringToWire();
+      const ringCount = rings.length;
       const answered = (await answeredCount()) - before;
       const sent = inviteTimes(caller.messages, 'sent');
       const got = inviteTimes(agents.messages, 'received');
@@ -313,6 +332,7 @@ async function main(): Promise<void> {
         internal,
         handed,
         leaving,
+        ringCount,
         wire,
         loopP99: loop.percentile(99) / 1e6,
         loopMax: loop.max / 1e6,
@@ -321,7 +341,7 @@ async function main(): Promise<void> {
     type Step = Awaited<ReturnType<typeof runStep>>;
     const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
     const stepLine = (label: string, st: Step) =>
-      `${label} ${String(st.rate).padStart(4)} cps: ${st.failed === 0 ? 'ok  ' : 'FAIL'} ${st.ok ? 'kept up     ' : 'fell behind '} answered ${st.answered}/${st.calls}, ${st.cps.toFixed(1)} calls/s, ring->INVITE on the wire p50 ${fmt(percentile(st.leaving, 50))} p99 ${fmt(percentile(st.leaving, 99))} max ${fmt(st.leaving.at(-1))} ms (handed to srf p99 ${fmt(percentile(st.handed, 99))}, srf told sent p99 ${fmt(percentile(st.internal, 99))}), sipp->sipp p99 ${fmt(percentile(st.wire, 99))} ms, event loop delay p99 ${fmt(st.loopP99)} max ${fmt(st.loopMax)} ms`;
+      `${label} ${String(st.rate).padStart(4)} cps: ${st.failed === 0 ? 'ok  ' : 'FAIL'} ${st.ok ? 'kept up     ' : 'fell behind '} answered ${st.answered}/${st.calls}, ${st.cps.toFixed(1)} calls/s, ring->INVITE on the wire p50 ${fmt(percentile(st.leaving, 50))} p99 ${fmt(percentile(st.leaving, 99))} max ${fmt(st.leaving.at(-1))} ms (${st.leaving.length} of ${st.ringCount} rings; handed to srf p99 ${fmt(percentile(st.handed, 99))}, srf told sent p99 ${fmt(percentile(st.internal, 99))}), sipp->sipp p99 ${fmt(percentile(st.wire, 99))} ms, event loop delay p99 ${fmt(st.loopP99)} max ${fmt(st.loopMax)} ms`;
     /**
      * Between steps only the dialogs must be gone (the BYEs' UDP transactions
      * linger for Timer J, 32 s, without load); at the end everything must be.
