@@ -181,15 +181,50 @@ describe('embedded SIP server on a worker thread', () => {
     udp.close();
   });
 
-  it('a thread that ends on its own is logged as an error', async () => {
+  it('a thread that ends on its own is logged and started again on the same addresses; srf reconnects', async () => {
     const logs: string[] = [];
     const server = await start(logs);
+    const port = server.sipAddresses[0]?.port ?? 0;
+    const srf = new Srf();
+    srf.on('error', () => undefined);
+    const connected = new Promise<void>((resolve) => srf.once('connect', () => resolve()));
+    srf.connect({ ...server.controlAddress, secret: SECRET });
+    await connected;
+    await eventually(() => server.stats().appConnections === 1);
+
+    const first = server.worker;
+    await first.terminate();
+    await eventually(() => server.restarts === 1);
+    expect(server.worker).not.toBe(first);
+    const exited = logs.map((l) => JSON.parse(l)).find((l) => l.msg?.includes('thread exited'));
+    expect(exited).toMatchObject({ level: 'error' });
+    expect(logs.some((l) => l.includes('started again'))).toBe(true);
+
+    // srf finds the server again at the same control address (it retries by itself).
+    await eventually(() => server.stats().appConnections === 1, 20_000);
+    srf.disconnect();
+    // And SIP is answered on the same port.
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, LOOPBACK, () => r()));
+    const answered = new Promise<string>((r) => sock.once('message', (m) => r(m.toString())));
+    sock.send(optionsRequest('restarted'), port, LOOPBACK);
+    expect((await answered).split('\r\n')[0]).toMatch(/^SIP\/2\.0 \d{3} /);
+    sock.close();
+  }, 30_000);
+
+  it('close() during a restart waits for the new thread and ends it: its ports are free after', async () => {
+    const server = await startSipServerThread(options(), createLogger({ level: 'silent' }));
+    const sipPort = server.sipAddresses[0]?.port ?? 0;
+    const { port } = server.controlAddress;
     await server.worker.terminate();
-    await eventually(() => logs.some((l) => l.includes('embedded SIP server thread exited')));
-    expect(JSON.parse(logs.find((l) => l.includes('thread exited')) ?? '{}')).toMatchObject({
-      level: 'error',
-    });
-    // close() after that still resolves.
+    // The restart begins after 500 ms and takes a few hundred: close while it is under way.
+    await new Promise((r) => setTimeout(r, 600));
     await server.close();
+    const tcp = net.createServer();
+    await new Promise<void>((r) => tcp.listen(port, LOOPBACK, () => r()));
+    tcp.close();
+    const udp = dgram.createSocket('udp4');
+    await new Promise<void>((r) => udp.bind(sipPort, LOOPBACK, () => r()));
+    udp.close();
   });
 });

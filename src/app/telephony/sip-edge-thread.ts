@@ -57,77 +57,170 @@ function relayLog(logger: Logger, line: string): void {
 }
 
 export interface SipServerThread extends EmbeddedSipServer {
+  /** The thread now serving (a new one after a restart). */
   readonly worker: Worker;
+  /** How many times the thread was restarted after ending on its own. */
+  readonly restarts: number;
 }
 
-/** Starts the server on a new worker thread; resolves once it listens (rejects if it cannot). */
+/** First wait before starting a thread that ended on its own; doubles per failed start. */
+const RESTART_DELAY_MS = 500;
+const RESTART_DELAY_MAX_MS = 30_000;
+
+interface Launched {
+  worker: Worker;
+  exited: Promise<number>;
+  ready: Extract<FromEdgeThread, { type: 'ready' }>;
+}
+
+/**
+ * Starts one thread and waits until it listens. `onMessage` sees every
+ * message the thread sends; a thread that cannot listen is gone when this rejects.
+ */
+async function launch(
+  data: EdgeThreadData,
+  onMessage: (m: FromEdgeThread) => void,
+  logger: Logger,
+): Promise<Launched> {
+  const worker = new Worker(BOOT, { workerData: data });
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  worker.on('message', onMessage);
+  worker.on('error', (err) => {
+    // An exception the server did not catch ends the thread.
+    logger.fatal({ err }, 'embedded SIP server thread failed');
+  });
+  try {
+    const ready = await new Promise<Launched['ready']>((resolve, reject) => {
+      const onStart = (m: FromEdgeThread) => {
+        if (m.type === 'ready') resolve(m);
+        else if (m.type === 'failed') {
+          reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+        }
+      };
+      worker.on('message', onStart);
+      void exited.then((code) =>
+        reject(new Error(`the SIP server thread exited (code ${code}) before listening`)),
+      );
+      void exited.finally(() => worker.off('message', onStart));
+    });
+    return { worker, exited, ready };
+  } catch (err) {
+    await worker.terminate();
+    throw err;
+  }
+}
+
+/** `options` with every ephemeral port replaced by the one bound, so a restart keeps its addresses. */
+function pinnedPorts(
+  options: EdgeThreadData['options'],
+  ready: Launched['ready'],
+): EdgeThreadData['options'] {
+  return {
+    ...options,
+    listen: ready.sipAddresses.map((a) => ({ protocol: a.protocol, host: a.host, port: a.port })),
+    control: { ...ready.controlAddress },
+  };
+}
+
+/**
+ * Starts the server on a new worker thread; resolves once it listens
+ * (rejects if it cannot). A thread that later ends on its own (an uncaught
+ * exception) is logged and started again on the same addresses, after a
+ * delay that grows while starts fail; srf reconnects by itself. Counters
+ * start again from 0 with the new thread.
+ */
 export async function startSipServerThread(
   options: Omit<EmbeddedSipServerOptions, 'logger'>,
   logger: Logger,
 ): Promise<SipServerThread> {
   const shared = new SharedArrayBuffer(COUNTERS_BYTES);
   const counters = newCounters(shared);
-  const data: EdgeThreadData = { options, logLevel: logger.level, counters: shared };
-  const worker = new Worker(BOOT, { workerData: data });
-  let observer: SentObserver | null = null;
+  let observer: { fn: SentObserver; methods: string[] | undefined } | null = null;
   let closing = false;
-  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  let restarts = 0;
+  let restartTimer: NodeJS.Timeout | null = null;
+  let relaunching: Promise<unknown> | null = null;
 
-  worker.on('message', (m: FromEdgeThread) => {
+  const onMessage = (m: FromEdgeThread) => {
     if (m.type === 'log') relayLog(logger, m.line);
-    else if (m.type === 'sent') observer?.(Buffer.from(m.bytes), m.sentAt);
-  });
-  worker.on('error', (err) => {
-    // An exception the server did not catch ends the thread: SIP is down
-    // (srf sees its connection close and keeps retrying).
-    logger.fatal({ err }, 'embedded SIP server thread failed');
-  });
-  void exited.then((code) => {
-    if (!closing) logger.error({ code }, 'embedded SIP server thread exited');
+    else if (m.type === 'sent') observer?.fn(Buffer.from(m.bytes), m.sentAt);
+  };
+  const dataFor = (opts: EdgeThreadData['options']): EdgeThreadData => ({
+    options: opts,
+    logLevel: logger.level,
+    counters: shared,
   });
 
-  const started = await new Promise<Extract<FromEdgeThread, { type: 'ready' }>>(
-    (resolve, reject) => {
-      const onMessage = (m: FromEdgeThread) => {
-        if (m.type === 'ready') {
-          worker.off('message', onMessage);
-          resolve(m);
-        } else if (m.type === 'failed') {
-          worker.off('message', onMessage);
-          reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
-        }
-      };
-      worker.on('message', onMessage);
-      void exited.then((code) =>
-        reject(new Error(`the SIP server thread exited (code ${code}) before listening`)),
+  let current = await launch(dataFor(options), onMessage, logger);
+  const addresses = current.ready;
+  const restartOptions = pinnedPorts(options, addresses);
+
+  const watch = (running: Launched) => {
+    void running.exited.then((code) => {
+      if (closing || running !== current) return;
+      logger.error({ code }, 'embedded SIP server thread exited; starting it again');
+      restartAfter(RESTART_DELAY_MS);
+    });
+  };
+  const restartAfter = (delayMs: number) => {
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      if (closing) return;
+      // The dead thread's live counts (dialogs, transactions) died with it.
+      new Float64Array(shared).fill(0);
+      relaunching = launch(dataFor(restartOptions), onMessage, logger).then(
+        async (next) => {
+          if (closing) {
+            await next.worker.terminate();
+            return;
+          }
+          current = next;
+          restarts++;
+          if (observer) post({ type: 'observe', methods: observer.methods });
+          logger.info({ restarts }, 'embedded SIP server thread started again');
+          watch(next);
+        },
+        (err: unknown) => {
+          const next = Math.min(delayMs * 2, RESTART_DELAY_MAX_MS);
+          logger.error({ err, retryInMs: next }, 'embedded SIP server thread did not start again');
+          restartAfter(next);
+        },
       );
-    },
-  ).catch(async (err: unknown) => {
-    closing = true;
-    await worker.terminate();
-    throw err;
-  });
+    }, delayMs);
+  };
+  const post = (m: ToEdgeThread) => current.worker.postMessage(m);
+  watch(current);
 
   let closed: Promise<void> | null = null;
   return {
-    worker,
-    sipAddresses: started.sipAddresses,
-    controlAddress: started.controlAddress,
+    get worker() {
+      return current.worker;
+    },
+    get restarts() {
+      return restarts;
+    },
+    sipAddresses: addresses.sipAddresses,
+    controlAddress: addresses.controlAddress,
     stats: (): EdgeStats => counters.snapshot(),
     observeSent(fn: SentObserver, methods?: string[]) {
-      observer = fn;
-      worker.postMessage({ type: 'observe', methods } satisfies ToEdgeThread);
+      const mine = { fn, methods };
+      observer = mine;
+      post({ type: 'observe', methods });
       return () => {
-        if (observer !== fn) return;
+        if (observer !== mine) return;
         observer = null;
-        worker.postMessage({ type: 'unobserve' } satisfies ToEdgeThread);
+        post({ type: 'unobserve' });
       };
     },
     close() {
       closed ??= (async () => {
         closing = true;
+        if (restartTimer) clearTimeout(restartTimer);
+        // A thread being started again is ended as soon as it is up.
+        await relaunching;
+        const { worker, exited } = current;
         worker.postMessage({ type: 'close' } satisfies ToEdgeThread);
-        // The worker ends once its sockets are closed; a stuck one is ended after a while.
+        // The thread ends once its sockets are closed; a stuck one is ended after a while.
         const timer = setTimeout(() => void worker.terminate(), 10_000);
         await exited;
         clearTimeout(timer);
