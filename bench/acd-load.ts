@@ -36,7 +36,7 @@
  *
  * Usage: npm run bench:acd [-- --rate 10 --seconds 30 --agents 50
  *        --step-seconds 5 --max-rate 1000 --no-ladder --no-kamailio
- *        --sip-in-app-thread]   (the last runs the SIP server on the app's thread)
+ *        --sip-in-app-thread]   (the SIP server on the app's thread, for comparison)
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -355,6 +355,12 @@ async function main(): Promise<void> {
       }
     };
 
+    // 0. The machine's noise floor: the event loop's delay with no call at all
+    // (on a shared VM the host's scheduling alone shows up here).
+    const idleLoop = monitorEventLoopDelay({ resolution: 1 });
+    idleLoop.enable();
+    await new Promise((r) => setTimeout(r, 5000));
+    idleLoop.disable();
     // 1. Steady load with realistic agents (answer 0.2-1 s, talk 1-3 s).
     const steady = await runStep(rate, seconds, 'acd-agent-uas');
     process.stdout.write(`${stepLine('steady', steady)}\n`);
@@ -398,6 +404,10 @@ async function main(): Promise<void> {
       `${fmt(percentile(v, 50))} / ${fmt(percentile(v, 99))} / ${fmt(v.at(-1))} ms`;
     const rows: Array<[string, string]> = [
       ['agents registered (digest)', String(registered)],
+      [
+        'no calls (5 s): event loop delay p50/p99/max',
+        `${fmt(idleLoop.percentile(50) / 1e6)} / ${fmt(idleLoop.percentile(99) / 1e6)} / ${fmt(idleLoop.max / 1e6)} ms (the machine's noise floor; 1 ms timer)`,
+      ],
       [
         'steady: calls offered',
         `${steady.calls} at ${rate}/s over ${seconds} s (answer 0.2-1 s, talk 1-3 s)`,
