@@ -8,6 +8,13 @@ export class Heap<T> {
     return this.#items.length;
   }
 
+  /** Keeps only the items `keep` accepts (O(n log n)). */
+  retain(keep: (item: T) => boolean): void {
+    const kept = this.#items.filter(keep);
+    this.#items.length = 0;
+    for (const item of kept) this.push(item);
+  }
+
   peek(): T | undefined {
     return this.#items[0];
   }

@@ -8,13 +8,25 @@ import { Heap } from './heap.ts';
 export interface Timer {
   readonly at: number;
   readonly seq: number;
-  readonly fire: (at: number) => void;
+  /** Dropped on cancel, so the heap no longer holds what the closure held. */
+  fire: (at: number) => void;
   cancelled: boolean;
 }
+
+const NOTHING = () => undefined;
+
+/**
+ * Cancelled entries stay in the heap until they reach its top (a call's
+ * max-wait timer: minutes). Past this many, and once they are half the heap,
+ * the heap is rebuilt without them.
+ */
+const COMPACT_AFTER = 1024;
 
 export class Agenda {
   readonly #heap = new Heap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   #seq = 0;
+  /** Cancelled entries still in the heap. */
+  #cancelledInHeap = 0;
 
   schedule(at: number, fire: (at: number) => void): Timer {
     const t: Timer = { at, seq: this.#seq++, fire, cancelled: false };
@@ -24,8 +36,20 @@ export class Agenda {
 
   /** Safe on null and on a timer already fired or cancelled. */
   cancel(t: Timer | null): null {
-    if (t) t.cancelled = true;
+    if (!t || t.cancelled) return null;
+    t.cancelled = true;
+    t.fire = NOTHING;
+    this.#cancelledInHeap++;
+    if (this.#cancelledInHeap > COMPACT_AFTER && this.#cancelledInHeap * 2 > this.#heap.size) {
+      this.#heap.retain((x) => !x.cancelled);
+      this.#cancelledInHeap = 0;
+    }
     return null;
+  }
+
+  /** Entries in the heap, cancelled ones included (tests). */
+  get size(): number {
+    return this.#heap.size;
   }
 
   /** Earliest live entry, dropping cancelled ones from the top. */
@@ -33,6 +57,7 @@ export class Agenda {
     for (let t = this.#heap.peek(); t; t = this.#heap.peek()) {
       if (!t.cancelled) return t.at;
       this.#heap.pop();
+      this.#cancelledInHeap--;
     }
     return null;
   }
