@@ -45,6 +45,13 @@ function optionsRequest(branch: string): Buffer {
   );
 }
 
+/** A UDP socket on loopback, bound to `port` (any free one when 0). */
+async function udpSocket(port = 0): Promise<dgram.Socket> {
+  const sock = dgram.createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(port, LOOPBACK, () => r()));
+  return sock;
+}
+
 describe('embedded SIP server on a worker thread', () => {
   const open: Array<() => Promise<void>> = [];
   afterEach(async () => {
@@ -76,8 +83,7 @@ describe('embedded SIP server on a worker thread', () => {
     srf.disconnect();
     await eventually(() => server.stats().appConnections === 0);
 
-    const sock = dgram.createSocket('udp4');
-    await new Promise<void>((r) => sock.bind(0, LOOPBACK, () => r()));
+    const sock = await udpSocket();
     const answered = new Promise<string>((r) => sock.once('message', (m) => r(m.toString())));
     sock.send(optionsRequest('stats'), udp?.port ?? 0, LOOPBACK);
     // No app is connected: the server itself answers.
@@ -90,8 +96,7 @@ describe('embedded SIP server on a worker thread', () => {
   it('observeSent reports the messages of the asked methods, with a time on the shared clock', async () => {
     const server = await start();
     const port = server.sipAddresses[0]?.port ?? 0;
-    const sock = dgram.createSocket('udp4');
-    await new Promise<void>((r) => sock.bind(0, LOOPBACK, () => r()));
+    const sock = await udpSocket();
     const seen: Array<{ text: string; at: number }> = [];
     const onlyInvites: string[] = [];
     const stopInvites = server.observeSent((m) => onlyInvites.push(m.toString()), ['INVITE']);
@@ -127,8 +132,7 @@ describe('embedded SIP server on a worker thread', () => {
   it("writes the thread's log lines through the app's logger, at the app's level", async () => {
     const logs: string[] = [];
     const server = await start(logs, 'debug');
-    const sock = dgram.createSocket('udp4');
-    await new Promise<void>((r) => sock.bind(0, LOOPBACK, () => r()));
+    const sock = await udpSocket();
     const answered = new Promise<void>((r) => sock.once('message', () => r()));
     sock.send(optionsRequest('logged'), server.sipAddresses[0]?.port ?? 0, LOOPBACK);
     await answered;
@@ -139,8 +143,7 @@ describe('embedded SIP server on a worker thread', () => {
 
     const quiet: string[] = [];
     const info = await start(quiet, 'info');
-    const sock2 = dgram.createSocket('udp4');
-    await new Promise<void>((r) => sock2.bind(0, LOOPBACK, () => r()));
+    const sock2 = await udpSocket();
     const answered2 = new Promise<void>((r) => sock2.once('message', () => r()));
     sock2.send(optionsRequest('quiet'), info.sipAddresses[0]?.port ?? 0, LOOPBACK);
     await answered2;
@@ -150,8 +153,7 @@ describe('embedded SIP server on a worker thread', () => {
   });
 
   it('a SIP port in use fails the start with its error, leaving no thread behind', async () => {
-    const blocker = dgram.createSocket('udp4');
-    await new Promise<void>((r) => blocker.bind(0, LOOPBACK, () => r()));
+    const blocker = await udpSocket();
     const port = blocker.address().port;
     const logs: string[] = [];
     await expect(
@@ -176,8 +178,7 @@ describe('embedded SIP server on a worker thread', () => {
     const again = net.createServer();
     await new Promise<void>((r) => again.listen(port, LOOPBACK, () => r()));
     again.close();
-    const udp = dgram.createSocket('udp4');
-    await new Promise<void>((r) => udp.bind(sipPort, LOOPBACK, () => r()));
+    const udp = await udpSocket(sipPort);
     udp.close();
   });
 
@@ -204,8 +205,7 @@ describe('embedded SIP server on a worker thread', () => {
     await eventually(() => server.stats().appConnections === 1, 20_000);
     srf.disconnect();
     // And SIP is answered on the same port.
-    const sock = dgram.createSocket('udp4');
-    await new Promise<void>((r) => sock.bind(0, LOOPBACK, () => r()));
+    const sock = await udpSocket();
     const answered = new Promise<string>((r) => sock.once('message', (m) => r(m.toString())));
     sock.send(optionsRequest('restarted'), port, LOOPBACK);
     expect((await answered).split('\r\n')[0]).toMatch(/^SIP\/2\.0 \d{3} /);
@@ -223,8 +223,7 @@ describe('embedded SIP server on a worker thread', () => {
     const tcp = net.createServer();
     await new Promise<void>((r) => tcp.listen(port, LOOPBACK, () => r()));
     tcp.close();
-    const udp = dgram.createSocket('udp4');
-    await new Promise<void>((r) => udp.bind(sipPort, LOOPBACK, () => r()));
+    const udp = await udpSocket(sipPort);
     udp.close();
   });
 });

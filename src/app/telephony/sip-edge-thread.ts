@@ -38,8 +38,7 @@ export type FromEdgeThread =
   | { type: 'ready'; sipAddresses: BoundAddress[]; controlAddress: { host: string; port: number } }
   | { type: 'failed'; message: string; code?: string }
   | { type: 'log'; line: string }
-  | { type: 'sent'; bytes: ArrayBuffer; sentAt: number }
-  | { type: 'closed' };
+  | { type: 'sent'; bytes: ArrayBuffer; sentAt: number };
 
 const BOOT = new URL('./sip-edge-worker-boot.mjs', import.meta.url);
 

@@ -41,17 +41,10 @@ port.on('message', (m: ToEdgeThread) => {
     stopObserving = null;
   } else if (m.type === 'close') {
     stopObserving?.();
-    void (server?.close() ?? Promise.resolve()).then(
-      () => {
-        tell({ type: 'closed' });
-        port.close();
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'embedded SIP server: close failed');
-        tell({ type: 'closed' });
-        port.close();
-      },
-    );
+    // Once the sockets are closed and the port too, the thread has nothing left and ends.
+    void (server?.close() ?? Promise.resolve())
+      .catch((err: unknown) => logger.error({ err }, 'embedded SIP server: close failed'))
+      .finally(() => port.close());
   }
 });
 
