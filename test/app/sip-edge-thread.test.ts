@@ -52,6 +52,23 @@ async function udpSocket(port = 0): Promise<dgram.Socket> {
   return sock;
 }
 
+/** Sends an OPTIONS from `sock` to `port`; resolves with the first datagram that comes back. */
+function ask(sock: dgram.Socket, port: number, branch: string): Promise<string> {
+  const answered = new Promise<string>((r) => sock.once('message', (m) => r(m.toString())));
+  sock.send(optionsRequest(branch), port, LOOPBACK);
+  return answered;
+}
+
+/** An srf connected to `server`'s control port (its reconnect errors ignored). */
+async function connectedSrf(server: SipServerThread): Promise<Srf> {
+  const srf = new Srf();
+  srf.on('error', () => undefined);
+  const connected = new Promise<void>((resolve) => srf.once('connect', () => resolve()));
+  srf.connect({ ...server.controlAddress, secret: SECRET });
+  await connected;
+  return srf;
+}
+
 describe('embedded SIP server on a worker thread', () => {
   const open: Array<() => Promise<void>> = [];
   afterEach(async () => {
@@ -74,20 +91,16 @@ describe('embedded SIP server on a worker thread', () => {
     expect(server.sipAddresses.find((a) => a.protocol === 'tcp')?.port).toBe(udp?.port);
     expect(server.stats()).toMatchObject({ appConnections: 0, messagesIn: 0, timers: 0 });
 
-    const srf = new Srf();
-    srf.on('error', () => undefined);
-    const connected = new Promise<void>((resolve) => srf.on('connect', () => resolve()));
-    srf.connect({ ...server.controlAddress, secret: SECRET });
-    await connected;
+    const srf = await connectedSrf(server);
     await eventually(() => server.stats().appConnections === 1);
     srf.disconnect();
     await eventually(() => server.stats().appConnections === 0);
 
     const sock = await udpSocket();
-    const answered = new Promise<string>((r) => sock.once('message', (m) => r(m.toString())));
-    sock.send(optionsRequest('stats'), udp?.port ?? 0, LOOPBACK);
     // No app is connected: the server itself answers.
-    expect((await answered).split('\r\n')[0]).toBe('SIP/2.0 503 Service Unavailable');
+    expect((await ask(sock, udp?.port ?? 0, 'stats')).split('\r\n')[0]).toBe(
+      'SIP/2.0 503 Service Unavailable',
+    );
     expect(server.stats().messagesIn).toBe(1);
     expect(server.stats().messagesOut).toBe(1);
     sock.close();
@@ -105,9 +118,7 @@ describe('embedded SIP server on a worker thread', () => {
     const stop = server.observeSent((m, at) => seen.push({ text: m.toString(), at }));
     await new Promise((r) => setTimeout(r, 50));
     const before = monotonicMs();
-    const answered = new Promise<void>((r) => sock.once('message', () => r()));
-    sock.send(optionsRequest('observed'), port, LOOPBACK);
-    await answered;
+    await ask(sock, port, 'observed');
     await eventually(() => seen.length === 1);
     const after = monotonicMs();
     expect(seen[0]?.text).toMatch(/^SIP\/2\.0 503 .*z9hG4bK-observed/s);
@@ -119,9 +130,7 @@ describe('embedded SIP server on a worker thread', () => {
     const invites: string[] = [];
     server.observeSent((m) => invites.push(m.toString()), ['INVITE']);
     await new Promise((r) => setTimeout(r, 50));
-    const again = new Promise<void>((r) => sock.once('message', () => r()));
-    sock.send(optionsRequest('filtered'), port, LOOPBACK);
-    await again;
+    await ask(sock, port, 'filtered');
     await new Promise((r) => setTimeout(r, 100));
     expect(invites).toEqual([]);
     expect(onlyInvites).toEqual([]);
@@ -133,9 +142,7 @@ describe('embedded SIP server on a worker thread', () => {
     const logs: string[] = [];
     const server = await start(logs, 'debug');
     const sock = await udpSocket();
-    const answered = new Promise<void>((r) => sock.once('message', () => r()));
-    sock.send(optionsRequest('logged'), server.sipAddresses[0]?.port ?? 0, LOOPBACK);
-    await answered;
+    await ask(sock, server.sipAddresses[0]?.port ?? 0, 'logged');
     await eventually(() => logs.some((l) => l.includes('z9hG4bK-logged') && l.includes('SIP out')));
     const line = JSON.parse(logs.find((l) => l.includes('SIP out')) ?? '{}');
     expect(line).toMatchObject({ level: 'debug', service: 'open-acd' });
@@ -144,9 +151,7 @@ describe('embedded SIP server on a worker thread', () => {
     const quiet: string[] = [];
     const info = await start(quiet, 'info');
     const sock2 = await udpSocket();
-    const answered2 = new Promise<void>((r) => sock2.once('message', () => r()));
-    sock2.send(optionsRequest('quiet'), info.sipAddresses[0]?.port ?? 0, LOOPBACK);
-    await answered2;
+    await ask(sock2, info.sipAddresses[0]?.port ?? 0, 'quiet');
     await new Promise((r) => setTimeout(r, 100));
     expect(quiet.filter((l) => l.includes('SIP out'))).toEqual([]);
     sock2.close();
@@ -186,11 +191,7 @@ describe('embedded SIP server on a worker thread', () => {
     const logs: string[] = [];
     const server = await start(logs);
     const port = server.sipAddresses[0]?.port ?? 0;
-    const srf = new Srf();
-    srf.on('error', () => undefined);
-    const connected = new Promise<void>((resolve) => srf.once('connect', () => resolve()));
-    srf.connect({ ...server.controlAddress, secret: SECRET });
-    await connected;
+    const srf = await connectedSrf(server);
     await eventually(() => server.stats().appConnections === 1);
 
     const first = server.worker;
@@ -206,9 +207,7 @@ describe('embedded SIP server on a worker thread', () => {
     srf.disconnect();
     // And SIP is answered on the same port.
     const sock = await udpSocket();
-    const answered = new Promise<string>((r) => sock.once('message', (m) => r(m.toString())));
-    sock.send(optionsRequest('restarted'), port, LOOPBACK);
-    expect((await answered).split('\r\n')[0]).toMatch(/^SIP\/2\.0 \d{3} /);
+    expect((await ask(sock, port, 'restarted')).split('\r\n')[0]).toMatch(/^SIP\/2\.0 \d{3} /);
     sock.close();
   }, 30_000);
 
