@@ -35,7 +35,7 @@
  * calls/attempts/engine timer in call control).
  *
  * Usage: npm run bench:acd [-- --rate 10 --seconds 30 --agents 50
- *        --step-seconds 5 --max-rate 1000 --no-ladder --no-kamailio
+ *        --step-seconds 5 --max-rate 1000 --ladder 300,400 --no-ladder --no-kamailio
  *        --sip-in-app-thread]   (the SIP server on the app's thread, for comparison)
  */
 import { spawn } from 'node:child_process';
@@ -87,6 +87,17 @@ function inviteTimes(trace: string, direction: 'sent' | 'received'): Map<string,
 const LADDER = [
   10, 20, 40, 60, 80, 100, 130, 160, 200, 250, 300, 350, 400, 450, 500, 600, 700, 800, 900, 1000,
 ];
+
+/** `--ladder 300,400` replaces the ladder's rates (to look at a few rates closely). */
+function ladderRates(): number[] {
+  const i = process.argv.indexOf('--ladder');
+  if (i < 0) return LADDER;
+  const rates = (process.argv[i + 1] ?? '').split(',').map(Number);
+  if (rates.length === 0 || rates.some((r) => !Number.isInteger(r) || r <= 0)) {
+    throw new Error('--ladder takes rates like 300,400');
+  }
+  return rates;
+}
 
 /**
  * Kamailio's stateful-proxy rate, measured by `bench/sip-bench.ts --only
@@ -367,7 +378,7 @@ async function main(): Promise<void> {
     // 2. Step ladder with short calls: the highest rate with 0 failed calls.
     const ladder: Step[] = [];
     if (!noLadder) {
-      for (const r of LADDER.filter((x) => x <= maxRate)) {
+      for (const r of ladderRates().filter((x) => x <= maxRate)) {
         await settle();
         const st = await runStep(r, stepSeconds, 'acd-agent-uas-short');
         ladder.push(st);

@@ -116,6 +116,7 @@ export {
   matchesPattern,
 } from './mobile-allow-list.ts';
 export {
+  BACKGROUND_NICENESS,
   openPglite,
   openPgliteThread,
   type PgliteSource,

@@ -18,11 +18,23 @@ export interface PgliteSource {
   dataDir?: string;
   /** A dump from PGlite's `dumpDataDir()` to start from, in memory. */
   loadDataDir?: Blob;
+  /**
+   * How much to lower the worker thread's CPU priority (a nice value added on
+   * Linux; 0 leaves it). Default BACKGROUND_NICENESS: the call log and
+   * configuration reads can wait a moment when the cores are busy, SIP
+   * signalling on the process's other threads should not.
+   */
+  niceness?: number;
 }
+
+/** The database thread's default nice value: background work. */
+export const BACKGROUND_NICENESS = 10;
 
 /** A `Db` on a worker thread; `worker` is there for diagnostics and tests. */
 export interface PgliteThreadDb extends Db {
   readonly worker: Worker;
+  /** The OS id of the thread whose priority was lowered, or null (not lowered). */
+  readonly lowPriorityThread: number | null;
 }
 
 type Request =
@@ -64,12 +76,16 @@ export async function openPgliteThread(source: PgliteSource = {}): Promise<Pglit
   // The dump's bytes move to the worker (transferred, not copied).
   const dump = source.loadDataDir ? await source.loadDataDir.arrayBuffer() : undefined;
   const worker = new Worker(WORKER, {
-    workerData: { dataDir: source.dataDir, dump },
+    workerData: {
+      dataDir: source.dataDir,
+      dump,
+      niceness: source.niceness ?? BACKGROUND_NICENESS,
+    },
     transferList: dump ? [dump] : [],
   });
   const channel = connect(worker);
-  await channel.opened;
-  return threadDb(worker, channel);
+  const { thread } = (await channel.opened) as { thread: number | null };
+  return threadDb(worker, channel, thread);
 }
 
 const ERROR_CLASSES = { DatabaseError: messages.DatabaseError, TransactionAbortedError };
@@ -181,7 +197,7 @@ function connect(worker: Worker): Channel {
   return channel;
 }
 
-function threadDb(worker: Worker, channel: Channel): PgliteThreadDb {
+function threadDb(worker: Worker, channel: Channel, thread: number | null): PgliteThreadDb {
   const runner = (tx?: number): Runner => ({
     query: (sql, params = []) =>
       channel.call({ op: 'query', sql, params, tx }, tx !== undefined) as Promise<
@@ -209,6 +225,7 @@ function threadDb(worker: Worker, channel: Channel): PgliteThreadDb {
   return {
     kind: 'pglite',
     worker,
+    lowPriorityThread: thread,
     query: (sql, params) => runQuery(runner(), sql, params),
     exec: (sql) => mapped(async () => void (await channel.call({ op: 'exec', sql }))),
     transaction,

@@ -10,14 +10,37 @@
  * In:  { id, op: 'query', sql, params, tx? } | { id, op: 'exec', sql, tx? }
  *      | { id, op: 'begin' } | { id, op: 'end', tx, commit } | { id, op: 'close' }
  * Out: { id, ok: true, value } | { id, ok: false, error: { class, name, message, stack, fields } }
- *      and { id: 0, ok: true } once the database is open.
+ *      and { id: 0, ok: true, value: { thread } } once the database is open
+ *      (thread: the id of the thread whose priority was lowered, or null).
  */
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { inspect } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messages, PGlite, TransactionAbortedError } from '@electric-sql/pglite';
 
-/** @type {{ dataDir?: string, dump?: ArrayBuffer }} */
+/** @type {{ dataDir?: string, dump?: ArrayBuffer, niceness?: number }} */
 const source = workerData;
+
+/**
+ * Lowers this thread's CPU priority (Linux: the nice value is per thread, and
+ * /proc/thread-self names this one). Database writes can wait a moment; the
+ * SIP signalling on the other threads of this process should not wait for
+ * them when the cores are busy. Returns the thread id, or null where the
+ * system has no per-thread priority (then nothing changes).
+ */
+function lowerPriority(niceness) {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) return null;
+    // Relative to what the thread inherited; 19 is the lowest priority there is.
+    setPriority(tid, Math.min(19, getPriority(tid) + niceness));
+    return tid;
+  } catch {
+    return null;
+  }
+}
+const thread = source.niceness ? lowerPriority(source.niceness) : null;
 const lite = await PGlite.create(
   source.dump
     ? { loadDataDir: new Blob([source.dump]) }
@@ -127,4 +150,4 @@ parentPort.on('message', (msg) => {
     (err) => reply(msg.id, { ok: false, error: errorOf(err) }),
   );
 });
-parentPort.postMessage({ id: 0, ok: true });
+parentPort.postMessage({ id: 0, ok: true, value: { thread } });

@@ -4,12 +4,13 @@
  * the worker gives: an event loop that keeps running during a long query, and
  * requests that fail instead of hanging when the worker stops.
  */
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite, TransactionAbortedError } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
+  BACKGROUND_NICENESS,
   ConflictError,
   ConstraintError,
   createStore,
@@ -380,6 +381,46 @@ describe('lifetime', () => {
     const notADir = path.join(os.tmpdir(), `pglite-thread-${process.pid}-file`);
     await writeFile(notADir, 'not a data folder');
     await expect(openPgliteThread({ dataDir: notADir })).rejects.toThrow(/PGlite worker crashed/);
+  });
+});
+
+/** A thread's nice value as Linux reports it (field 19 of /proc/<pid>/task/<tid>/stat). */
+async function niceOf(tid: number): Promise<number> {
+  const stat = await readFile(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields after it do not.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[19 - 3]);
+}
+
+describe.runIf(process.platform === 'linux')('CPU priority (Linux)', () => {
+  test('the database thread runs at background priority, the other threads keep theirs', async () => {
+    const before = os.getPriority();
+    const db = await openPgliteThread({ loadDataDir: dump });
+    try {
+      const tid = db.lowPriorityThread;
+      expect(tid).toEqual(expect.any(Number));
+      expect(await niceOf(tid as number)).toBe(Math.min(19, before + BACKGROUND_NICENESS));
+      // The process (its main thread) is untouched, and the worker still answers.
+      expect(os.getPriority()).toBe(before);
+      expect(await niceOf(process.pid)).toBe(before);
+      expect((await db.query<{ n: number }>('SELECT 1 AS n')).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('niceness 0 leaves the worker at the priority it was started with', async () => {
+    const threads = async () => new Set(await readdir(`/proc/${process.pid}/task`));
+    const earlier = await threads();
+    const db = await openPgliteThread({ loadDataDir: dump, niceness: 0 });
+    try {
+      expect(db.lowPriorityThread).toBeNull();
+      const started = [...(await threads())].filter((tid) => !earlier.has(tid));
+      expect(started.length).toBeGreaterThan(0); // the worker's thread, at least
+      for (const tid of started) expect(await niceOf(Number(tid))).toBe(os.getPriority());
+    } finally {
+      await db.close();
+    }
   });
 });
 
