@@ -25,7 +25,7 @@ import type {
   Reject,
   Ring,
 } from '../acd/index.ts';
-import type { ForwardingSource } from './dialer/forwarding-source.ts';
+import { andThen, type ForwardingSource } from './dialer/forwarding-source.ts';
 import { legSpecs } from './dialer/leg-specs.ts';
 import { type AttemptListener, type AttemptRecord, RingAttempt } from './dialer/ring-attempt.ts';
 import { type RingLatencyObserver, timedUac } from './dialer/ring-latency.ts';
@@ -305,14 +305,15 @@ export class CallControl implements CallOperations {
     this.#hold(attempt.settled.then(() => void this.#attempts.delete(a.attemptId)));
     session.addAttempt(attempt);
     const info = session.info;
-    attempt.start(async () => {
-      const plan = await this.#o.forwarding.planFor(a.agentId);
-      return legSpecs(plan, {
-        caller: info.caller,
-        departmentName: info.departmentName,
-        sdp: session.inbound.sdp,
-      });
-    });
+    attempt.start(() =>
+      andThen(this.#o.forwarding.planFor(a.agentId), (plan) =>
+        legSpecs(plan, {
+          caller: info.caller,
+          departmentName: info.departmentName,
+          sdp: session.inbound.sdp,
+        }),
+      ),
+    );
   }
 
   cancelRing(a: CancelRing): void {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type ForwardingSourceOptions,
+  forwardingSource,
+} from '../../src/calls/dialer/forwarding-source.ts';
+import {
   type ForwardingInput,
+  type ForwardingPlan,
   planForwarding,
   trunkTarget,
 } from '../../src/calls/forwarding-plan.ts';
@@ -138,5 +143,48 @@ describe('planForwarding', () => {
       input({ contacts: [binding('sip:a@h', { sourceAddress: '2001:db8::1' })] }),
     );
     expect(plan.legs[0]).toMatchObject({ nextHop: 'sip:[2001:db8::1]:5070;transport=udp' });
+  });
+});
+
+describe('forwardingSource', () => {
+  const options = (o: Partial<ForwardingSourceOptions> = {}): ForwardingSourceOptions => ({
+    agent: () => ({ mode: 'both', mobileNumber: '+4915112345678' }),
+    bindings: () => [binding('sip:1001@10.0.0.5:5062')],
+    allowList: () => MobileAllowList.parse(['+49151*']),
+    trunkUri: 'sip:trunk.example.net',
+    mobileDelayMs: 0,
+    now: () => now,
+    ...o,
+  });
+  const kinds = (plan: ForwardingPlan) => plan.legs.map((l) => l.kind);
+
+  it('answers at once when the agent and the bindings are at hand', () => {
+    const plan = forwardingSource(options()).planFor('a1');
+    expect(plan).not.toBeInstanceOf(Promise);
+    expect(kinds(plan as ForwardingPlan)).toEqual(['softphone', 'mobile']);
+  });
+
+  it('waits for a source that answers later, with the same plan', async () => {
+    const plan = forwardingSource(
+      options({ bindings: async () => [binding('sip:1001@10.0.0.5:5062')] }),
+    ).planFor('a1');
+    expect(plan).toBeInstanceOf(Promise);
+    expect(kinds(await plan)).toEqual(['softphone', 'mobile']);
+  });
+
+  it('an unknown agent gets an empty plan, and a mobile-only agent does not read bindings', () => {
+    expect(forwardingSource(options({ agent: () => null })).planFor('x')).toEqual({
+      legs: [],
+      skipped: [],
+    });
+    const mobileOnly = forwardingSource(
+      options({
+        agent: () => ({ mode: 'mobile', mobileNumber: '+4915112345678' }),
+        bindings: () => {
+          throw new Error('bindings read for a mobile-only agent');
+        },
+      }),
+    ).planFor('a1');
+    expect(kinds(mobileOnly as ForwardingPlan)).toEqual(['mobile']);
   });
 });

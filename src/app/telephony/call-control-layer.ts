@@ -166,12 +166,12 @@ export function callControlLayer(
     });
 
     const forwarding: ForwardingSource = {
-      async planFor(agentId) {
+      planFor(agentId) {
         const agent = directory.agent(agentId);
         return forwardingSource({
           agent: () =>
             agent ? { mode: agent.forwardingMode, mobileNumber: agent.mobileNumber } : null,
-          bindings: async (id) => sources.bindings(id),
+          bindings: (id) => sources.bindings(id),
           isUnreachable: (uri) => unreachable.has(uri),
           allowList: () => allowList,
           trunkUri: config.sip.trunk.outboundUri,

@@ -9,8 +9,13 @@ import { type ForwardingPlan, planForwarding } from '../forwarding-plan.ts';
 import type { MobileAllowList } from '../mobile-allow-list.ts';
 import type { RegistrationBinding } from '../ports.ts';
 
+/**
+ * An agent's forwarding plan, at once when everything it needs is in memory
+ * (as in the product: the INVITE then leaves in the same turn of the event
+ * loop as the engine's `ring`), or later.
+ */
 export interface ForwardingSource {
-  planFor(agentId: string): Promise<ForwardingPlan>;
+  planFor(agentId: string): ForwardingPlan | Promise<ForwardingPlan>;
 }
 
 export interface AgentReach {
@@ -21,8 +26,8 @@ export interface AgentReach {
 export interface ForwardingSourceOptions {
   /** The agent's forwarding settings (current, so admin changes apply to the next ring). */
   agent(agentId: string): Promise<AgentReach | null> | AgentReach | null;
-  /** Live bindings (registrar.bindings). */
-  bindings(agentId: string): Promise<RegistrationBinding[]>;
+  /** Live bindings (the registrar's, as kept in memory by the composition root). */
+  bindings(agentId: string): Promise<RegistrationBinding[]> | RegistrationBinding[];
   /** Contacts that stopped answering OPTIONS. */
   isUnreachable?: (contactUri: string) => boolean;
   allowList(): MobileAllowList;
@@ -32,21 +37,29 @@ export interface ForwardingSourceOptions {
 }
 
 export function forwardingSource(o: ForwardingSourceOptions): ForwardingSource {
-  return {
-    async planFor(agentId) {
-      const reach = await o.agent(agentId);
-      if (!reach) return { legs: [], skipped: [] };
-      const contacts = reach.mode === 'mobile' ? [] : await o.bindings(agentId);
-      return planForwarding({
-        mode: reach.mode,
-        contacts,
-        isUnreachable: o.isUnreachable ?? (() => false),
-        mobileNumber: reach.mobileNumber,
-        allowList: o.allowList(),
-        trunkUri: o.trunkUri,
-        mobileDelayMs: o.mobileDelayMs,
-        now: o.now(),
-      });
-    },
+  const plan = (reach: AgentReach | null, contacts: RegistrationBinding[]): ForwardingPlan =>
+    reach
+      ? planForwarding({
+          mode: reach.mode,
+          contacts,
+          isUnreachable: o.isUnreachable ?? (() => false),
+          mobileNumber: reach.mobileNumber,
+          allowList: o.allowList(),
+          trunkUri: o.trunkUri,
+          mobileDelayMs: o.mobileDelayMs,
+          now: o.now(),
+        })
+      : { legs: [], skipped: [] };
+  const withContacts = (agentId: string, reach: AgentReach | null) => {
+    if (!reach || reach.mode === 'mobile') return plan(reach, []);
+    return andThen(o.bindings(agentId), (contacts) => plan(reach, contacts));
   };
+  return {
+    planFor: (agentId) => andThen(o.agent(agentId), (reach) => withContacts(agentId, reach)),
+  };
+}
+
+/** `f(value)` now when `value` is at hand, else once it resolves (no extra turn when it is). */
+export function andThen<T, U>(value: T | Promise<T>, f: (v: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(f) : f(value);
 }

@@ -174,15 +174,23 @@ export class RingAttempt implements LegOwner {
   }
 
   /** Builds the legs (async: registrations are looked up) and starts them. */
-  start(plan: () => Promise<LegSpec[]>): void {
-    let p: Promise<LegSpec[]>;
+  start(plan: () => LegSpec[] | Promise<LegSpec[]>): void {
+    let specs: LegSpec[] | Promise<LegSpec[]>;
     try {
-      p = plan();
-    } catch (err) {
-      p = Promise.reject(err);
+      specs = plan();
+    } catch {
+      this.#planFailed();
+      return;
     }
-    p.then(
-      (specs) => this.#ring(specs),
+    // A plan at hand rings now: the INVITEs leave before whatever else is
+    // waiting on this event loop turn (under load, the rest of a batch of
+    // SIP messages and their continuations).
+    if (!(specs instanceof Promise)) {
+      this.#ring(specs);
+      return;
+    }
+    specs.then(
+      (s) => this.#ring(s),
       () => this.#planFailed(),
     );
   }

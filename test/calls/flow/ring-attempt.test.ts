@@ -149,6 +149,49 @@ describe('RingAttempt', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('a plan at hand rings in the same turn: every INVITE is handed over before start() returns', () => {
+    const clock = new ManualScheduler();
+    const uac = new StandInUac();
+    const attempt = new RingAttempt({
+      attemptId: 'a',
+      callId: 'c',
+      agentId: 'g',
+      uac,
+      scheduler: clock,
+      listener: new Recorder(),
+      timeoutMs: 20_000,
+    });
+    attempt.start(() => [legSpec(1), legSpec(2)]);
+    // No await: nothing may wait for a later turn of the event loop.
+    expect(uac.invites.map((i) => i.request.uri)).toEqual([
+      legSpec(1).request.uri,
+      legSpec(2).request.uri,
+    ]);
+    expect(attempt.state).toBe('ringing');
+  });
+
+  it('a plan that throws fails the attempt as unreachable, at once', async () => {
+    const clock = new ManualScheduler();
+    const uac = new StandInUac();
+    const rec = new Recorder();
+    const attempt = new RingAttempt({
+      attemptId: 'a',
+      callId: 'c',
+      agentId: 'g',
+      uac,
+      scheduler: clock,
+      listener: rec,
+      timeoutMs: 20_000,
+    });
+    attempt.start(() => {
+      throw new Error('directory gone');
+    });
+    expect(rec.events).toEqual(['ended:unreachable', 'failed:unreachable']);
+    await attempt.settled;
+    expect(uac.invites).toHaveLength(0);
+    expect(clock.pending).toBe(0);
+  });
+
   it('no device to ring fails at once as unreachable', async () => {
     const { rec, attempt } = setup([]);
     await attempt.settled;
