@@ -15,6 +15,7 @@ const SLOTS = [
   'clientTransactions',
   'dialogs',
   'pendingRequests',
+  'unansweredRequests',
   'timers',
   'appConnections',
   'tcpConnections',

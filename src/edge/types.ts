@@ -63,6 +63,8 @@ export interface EdgeStats {
   dialogs: number;
   /** Incoming requests waiting for the app's first response. */
   pendingRequests: number;
+  /** Requests sent for an app and still waiting for their final response (each kept, for a CANCEL, until then). */
+  unansweredRequests: number;
   /** Live timers owned by the server. */
   timers: number;
   /** Authenticated app connections. */

@@ -70,7 +70,14 @@ export interface Outgoing {
   txnId: string;
   conn: AppConnection;
   txn: ClientTxn | undefined;
-  req: SipRequest;
+  readonly method: string;
+  /**
+   * The request, for a CANCEL, until its final response: the transaction
+   * lingers for up to 64*T1 afterwards (2xx retransmissions are re-ACKed from
+   * the dialog), and under load keeping every parsed INVITE that long kept
+   * thousands of them in the heap.
+   */
+  req: SipRequest | undefined;
   dialog: Dialog | undefined;
   /** Initial INVITE (creates `dialog`). */
   creates: boolean;
@@ -473,6 +480,9 @@ export class SipCore implements AppFrameHandler {
     d.sessionTimer?.clear();
     d.sessionTimer = undefined;
     d.onPrack = undefined;
+    // Only a refresh re-offers it; the dialog object may stay referenced by a
+    // lingering transaction for up to 64*T1.
+    d.localSdp = undefined;
     this.dialogs.remove(d);
   }
 

@@ -265,6 +265,7 @@ function startOutgoing(
     txnId: core.ids.next(),
     conn,
     txn: undefined,
+    method: req.method,
     req,
     dialog,
     creates,
@@ -274,6 +275,7 @@ function startOutgoing(
     dest,
   };
   core.outgoing.set(o.txnId, o);
+  core.counters.unansweredRequests++;
   o.txn = core.layer.startClient(req, bytes, branch, dest, outgoingUser(core, o));
   conn.send(
     requestEchoFrame(
@@ -293,10 +295,11 @@ function outgoingUser(core: SipCore, o: Outgoing): ClientTxnUser {
       onOutgoingResponse(core, o, txn, res, inb, retransmission),
     onTimerC: () => {
       // Ringing too long without a final answer: cancel like the real stack (§7.6).
-      if (!o.cancelled) sendCancel(core, o, []);
+      if (!o.cancelled && o.req) sendCancel(core, o, []);
     },
     onTerminated: () => {
       if (core.outgoing.get(o.txnId) === o) core.outgoing.delete(o.txnId);
+      releaseRequest(core, o);
       o.cancelGuard?.clear();
       o.cancelGuard = undefined;
       const d = o.dialog;
@@ -307,6 +310,13 @@ function outgoingUser(core: SipCore, o: Outgoing): ClientTxnUser {
       }
     },
   };
+}
+
+/** The final response is in (or the transaction ended): the request is no longer needed. */
+function releaseRequest(core: SipCore, o: Outgoing): void {
+  if (!o.req) return;
+  o.req = undefined;
+  core.counters.unansweredRequests--;
 }
 
 function onOutgoingResponse(
@@ -347,10 +357,10 @@ function onOutgoingResponse(
       core.endDialog(d);
       core.failedDialogs.add(d.id);
     }
-  } else if (d && o.req.method === 'INVITE' && status >= 200) {
+  } else if (d && o.method === 'INVITE' && status >= 200) {
     if (d.pendingReinviteTxnId === o.txnId) d.pendingReinviteTxnId = undefined;
     if (status < 300) {
-      const cseq = parseCSeq(getHeader(o.req, 'cseq') ?? '')?.seq ?? d.localCseq;
+      const cseq = parseCSeq((o.req && getHeader(o.req, 'cseq')) ?? '')?.seq ?? d.localCseq;
       d.ackable = { cseq };
       const c = firstContactUri(res);
       if (c) d.remoteTarget = c;
@@ -363,6 +373,7 @@ function onOutgoingResponse(
     startCancelTxn(core, o, held.req, held.bytes);
   }
   if (status >= 200) {
+    releaseRequest(core, o);
     o.heldCancel = undefined;
     o.cancelGuard?.clear();
     o.cancelGuard = undefined;
@@ -378,7 +389,7 @@ function onOutgoingResponse(
     }
     serverBye(core, d, 'Application gone');
   }
-  if (d && o.req.method === 'BYE' && status >= 200 && status !== 401 && status !== 407)
+  if (d && o.method === 'BYE' && status >= 200 && status !== 401 && status !== 407)
     core.endDialog(d);
 }
 
@@ -463,7 +474,7 @@ function appInDialog(
   if (method === 'BYE' && d.pendingReinviteTxnId) {
     // §7.8: our own re-INVITE still pending → CANCEL it first.
     const pending = core.outgoing.get(d.pendingReinviteTxnId);
-    if (pending) sendCancel(core, pending, []);
+    if (pending?.req) sendCancel(core, pending, []);
   }
   const built = dialogRequest(core, d, method, uri, extra, appReq.body, ++d.localCseq);
   if (typeof built === 'string') {
@@ -559,7 +570,8 @@ function appCancel(
   const o = core.outgoing.get(txnId);
   const state = o?.txn?.state;
   if (
-    o?.req.method !== 'INVITE' ||
+    o?.method !== 'INVITE' ||
+    !o.req ||
     (state !== 'calling' && state !== 'proceeding') ||
     o.cancelled
   ) {
@@ -604,6 +616,8 @@ function sendCancel(
   app: SipHeader[],
 ): { req: SipRequest; bytes: Buffer; held: boolean } {
   const inv = o.req;
+  // Callers check first: the request is let go at the final response, when a CANCEL no longer applies.
+  if (!inv) throw new Error(`CANCEL for ${o.txnId} after its final response`);
   const headers: SipHeader[] = [
     { name: 'Via', value: getHeaders(inv, 'via')[0] ?? '' },
     { name: 'Max-Forwards', value: '70' },

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../support/ports.ts';
 import { type SippProcess, assertSippPassed, raceSipp, startSipp } from '../../support/sipp.ts';
+import { statNumber } from '../../support/sip-target.ts';
 import { useCleanup, useSipTarget, waitFor } from './helpers/harness.ts';
 import { SrfApp, type SentRequest, destroyDialog, onceDestroyed, sdp } from './helpers/srf.ts';
 
@@ -72,6 +73,57 @@ describe.each(['udp', 'tcp'] as const)(
       );
       await expect(raceSipp(sipp, call)).rejects.toMatchObject({ status: 487 });
       assertSippPassed(await sipp.finished);
+    });
+
+    it('keeps a request only until its final response, while its transaction lingers', async () => {
+      const t = target();
+      const a = await app();
+      const counts = () =>
+        t.stats
+          ? {
+              unanswered: statNumber(t.stats(), 'unansweredRequests'),
+              clientTxns: statNumber(t.stats(), 'clientTransactions'),
+            }
+          : null;
+      const ringing = await callee('uas-ring-cancel', transport);
+      let sent: SentRequest | undefined;
+      let whileRinging: ReturnType<typeof counts> = null;
+      const call = a.srf.createUAC(
+        ringing.uri,
+        { localSdp: sdp() },
+        {
+          cbRequest: (_err, req) => {
+            sent = req;
+          },
+          cbProvisional: (res) => {
+            if (res.status !== 180) return;
+            whileRinging = counts();
+            sent?.cancel();
+          },
+        },
+      );
+      await expect(raceSipp(ringing.sipp, call)).rejects.toMatchObject({ status: 487 });
+      assertSippPassed(await ringing.sipp.finished);
+      const afterCancel = counts();
+
+      const answering = await callee('uas-answer', transport);
+      const dialog = await raceSipp(
+        answering.sipp,
+        a.srf.createUAC(answering.uri, { localSdp: sdp() }),
+      );
+      // The answered INVITE's transaction stays (Accepted, 64×T1) to re-ACK a
+      // retransmitted 200; its request is no longer held.
+      const answered = counts();
+      await raceSipp(answering.sipp, destroyDialog(dialog));
+      assertSippPassed(await answering.sipp.finished);
+      if (!t.stats) {
+        console.info('external drachtio-server: no counters to read here');
+        return;
+      }
+      expect(whileRinging).toMatchObject({ unanswered: 1 });
+      expect(afterCancel).toMatchObject({ unanswered: 0 });
+      expect(answered?.unanswered).toBe(0);
+      expect(answered?.clientTxns).toBeGreaterThanOrEqual(1);
     });
 
     it('tears down a 200 that crosses its CANCEL with ACK then BYE', async () => {
