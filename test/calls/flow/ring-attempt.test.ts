@@ -39,7 +39,8 @@ class Recorder implements AttemptListener {
   }
 }
 
-function setup(specs: LegSpec[], timeoutMs: number | null = 20_000) {
+/** An attempt whose legs are not planned yet (`start` not called). */
+function unstarted(timeoutMs: number | null = 20_000) {
   const clock = new ManualScheduler();
   const uac = new StandInUac();
   const rec = new Recorder();
@@ -52,8 +53,13 @@ function setup(specs: LegSpec[], timeoutMs: number | null = 20_000) {
     listener: rec,
     timeoutMs,
   });
-  attempt.start(async () => specs);
   return { clock, uac, rec, attempt };
+}
+
+function setup(specs: LegSpec[], timeoutMs: number | null = 20_000) {
+  const started = unstarted(timeoutMs);
+  started.attempt.start(async () => specs);
+  return started;
 }
 
 describe('RingAttempt', () => {
@@ -127,18 +133,7 @@ describe('RingAttempt', () => {
   });
 
   it('cancelled while the legs are being planned: nothing is sent', async () => {
-    const clock = new ManualScheduler();
-    const uac = new StandInUac();
-    const rec = new Recorder();
-    const attempt = new RingAttempt({
-      attemptId: 'a',
-      callId: 'c',
-      agentId: 'g',
-      uac,
-      scheduler: clock,
-      listener: rec,
-      timeoutMs: 20_000,
-    });
+    const { clock, uac, rec, attempt } = unstarted();
     let resolvePlan!: (s: LegSpec[]) => void;
     attempt.start(() => new Promise((r) => (resolvePlan = r)));
     attempt.cancel('caller-hung-up');
@@ -150,17 +145,7 @@ describe('RingAttempt', () => {
   });
 
   it('a plan at hand rings in the same turn: every INVITE is handed over before start() returns', () => {
-    const clock = new ManualScheduler();
-    const uac = new StandInUac();
-    const attempt = new RingAttempt({
-      attemptId: 'a',
-      callId: 'c',
-      agentId: 'g',
-      uac,
-      scheduler: clock,
-      listener: new Recorder(),
-      timeoutMs: 20_000,
-    });
+    const { uac, attempt } = unstarted();
     attempt.start(() => [legSpec(1), legSpec(2)]);
     // No await: nothing may wait for a later turn of the event loop.
     expect(uac.invites.map((i) => i.request.uri)).toEqual([
@@ -171,18 +156,7 @@ describe('RingAttempt', () => {
   });
 
   it('a plan that throws fails the attempt as unreachable, at once', async () => {
-    const clock = new ManualScheduler();
-    const uac = new StandInUac();
-    const rec = new Recorder();
-    const attempt = new RingAttempt({
-      attemptId: 'a',
-      callId: 'c',
-      agentId: 'g',
-      uac,
-      scheduler: clock,
-      listener: rec,
-      timeoutMs: 20_000,
-    });
+    const { clock, uac, rec, attempt } = unstarted();
     attempt.start(() => {
       throw new Error('directory gone');
     });
