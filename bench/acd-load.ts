@@ -394,7 +394,7 @@ async function main(): Promise<void> {
     const sustained = Math.max(0, ...ladder.filter((st) => st.ok).map((st) => st.cps));
     // 3. Half the highest clean rate: the issue's p99 target (< 5 ms) applies here.
     let half: Step | undefined;
-    let halfWarmUpFailed = 0;
+    let warmUp: Step | undefined;
     if (best) {
       // Wait until the ladder's last (overloaded) step has fully drained, its
       // lingering transactions (Timer J, 32 s) included, so that this step
@@ -404,12 +404,11 @@ async function main(): Promise<void> {
       // One step at that rate first, measured but not judged: right after the
       // overloaded steps the threads' heaps are full of what those left behind,
       // and the first major GCs stall a thread for up to ~100 ms, once.
-      const warmUp = await runStep(halfRate, stepSeconds, 'acd-agent-uas-short');
+      warmUp = await runStep(halfRate, stepSeconds, 'acd-agent-uas-short');
       process.stdout.write(`${stepLine('warm-up', warmUp)}\n`);
       await settle();
       half = await runStep(halfRate, stepSeconds * 2, 'acd-agent-uas-short');
       process.stdout.write(`${stepLine('half', half)}\n`);
-      halfWarmUpFailed = warmUp.failed;
     }
     stopObserving();
     stopWatchingWire?.();
@@ -452,7 +451,7 @@ async function main(): Promise<void> {
       [
         `half rate (${half?.rate ?? '-'}/s): ring -> INVITE on the wire p50/p99/max`,
         half
-          ? `${spread(half.leaving)} (target p99 < 5 ms: ${halfP99 !== undefined && halfP99 < 5 ? 'met' : 'NOT met'}), failed ${half.failed} (warm-up step before it: ${halfWarmUpFailed})`
+          ? `${spread(half.leaving)} (target p99 < 5 ms: ${halfP99 !== undefined && halfP99 < 5 ? 'met' : 'NOT met'}), failed ${half.failed} (warm-up step before it: ${warmUp?.failed ?? 0})`
           : 'n/a',
       ],
       ['half rate: ring -> srf told INVITE sent p50/p99/max', half ? spread(half.internal) : 'n/a'],

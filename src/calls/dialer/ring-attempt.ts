@@ -173,7 +173,7 @@ export class RingAttempt implements LegOwner {
     return this.#fsm.pendingTimers + this.#legs.reduce((n, l) => n + l.pendingTimers, 0);
   }
 
-  /** Builds the legs (async: registrations are looked up) and starts them. */
+  /** Builds the legs (now, or once a plan that must be looked up arrives) and starts them. */
   start(plan: () => LegSpec[] | Promise<LegSpec[]>): void {
     let specs: LegSpec[] | Promise<LegSpec[]>;
     try {
