@@ -78,7 +78,16 @@ export interface Outgoing {
    * thousands of them in the heap.
    */
   req: SipRequest | undefined;
+  /**
+   * The request's dialog until that dialog ends (`endDialog`, or the final
+   * response if it ended then): the transaction lingers up to 64*T1 after
+   * its final response, and keeping every ended dialog (whose remote target
+   * is a slice of the whole 200 OK text) that long made each call's objects
+   * live long enough to be copied into the old generation under load.
+   */
   dialog: Dialog | undefined;
+  /** Id of the dialog an initial INVITE created, kept for `failedDialogs` after `dialog` is let go. */
+  readonly dialogId: string | undefined;
   /** Initial INVITE (creates `dialog`). */
   creates: boolean;
   cancelled: boolean;
@@ -484,6 +493,9 @@ export class SipCore implements AppFrameHandler {
     // lingering transaction for up to 64*T1.
     d.localSdp = undefined;
     this.dialogs.remove(d);
+    // The INVITE that created it may linger 64*T1 more; it no longer needs the dialog.
+    const creator = d.creatorTxnId === undefined ? undefined : this.outgoing.get(d.creatorTxnId);
+    if (creator?.dialog === d) creator.dialog = undefined;
   }
 
   /** In-dialog request built from the dialog state (uac.ts). */

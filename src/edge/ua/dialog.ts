@@ -56,6 +56,8 @@ export class Dialog {
   onPrack: ((rack: string) => void) | undefined;
   /** TCP connection the dialog's requests arrived on (reused for ours). */
   tcp: TcpConn | undefined;
+  /** Transaction id of the INVITE we sent that created it (uac dialogs). */
+  creatorTxnId: string | undefined;
 
   constructor(
     readonly id: string,

@@ -268,6 +268,7 @@ function startOutgoing(
     method: req.method,
     req,
     dialog,
+    dialogId: creates ? dialog?.id : undefined,
     creates,
     cancelled: false,
     heldCancel: undefined,
@@ -275,8 +276,9 @@ function startOutgoing(
     dest,
   };
   core.outgoing.set(o.txnId, o);
+  if (creates && dialog) dialog.creatorTxnId = o.txnId;
   core.counters.unansweredRequests++;
-  o.txn = core.layer.startClient(req, bytes, branch, dest, outgoingUser(core, o));
+  o.txn = core.layer.startClient(req, bytes, branch, dest, new OutgoingTxnUser(core, o));
   conn.send(
     requestEchoFrame(
       core.sid(),
@@ -289,27 +291,45 @@ function startOutgoing(
   return o;
 }
 
-function outgoingUser(core: SipCore, o: Outgoing): ClientTxnUser {
-  return {
-    onResponse: (txn, res, inb, retransmission) =>
-      onOutgoingResponse(core, o, txn, res, inb, retransmission),
-    onTimerC: () => {
-      // Ringing too long without a final answer: cancel like the real stack (§7.6).
-      if (!o.cancelled && o.req) sendCancel(core, o, []);
-    },
-    onTerminated: () => {
-      if (core.outgoing.get(o.txnId) === o) core.outgoing.delete(o.txnId);
-      releaseRequest(core, o);
-      o.cancelGuard?.clear();
-      o.cancelGuard = undefined;
-      const d = o.dialog;
-      if (o.creates && d && d.state !== 'confirmed') {
-        core.endDialog(d);
-        // Only if no newer dialog took over the id (digest retry).
-        if (!core.dialogs.get(d.id)) core.failedDialogs.delete(d.id);
-      }
-    },
-  };
+/**
+ * The client transaction's view of an `Outgoing`. A class rather than an
+ * object of closures: the transaction keeps it for up to 64*T1 after the
+ * final response, and under load the closures (each with its own property
+ * store, as tsx names every inferred-name function) were most of what a call
+ * left behind in the heap.
+ */
+class OutgoingTxnUser implements ClientTxnUser {
+  constructor(
+    private readonly core: SipCore,
+    private readonly o: Outgoing,
+  ) {}
+
+  onResponse(
+    txn: ClientTxn,
+    res: SipResponse,
+    inb: Inbound | undefined,
+    retransmission: boolean,
+  ): void {
+    onOutgoingResponse(this.core, this.o, txn, res, inb, retransmission);
+  }
+
+  onTimerC(): void {
+    // Ringing too long without a final answer: cancel like the real stack (§7.6).
+    if (!this.o.cancelled && this.o.req) sendCancel(this.core, this.o, []);
+  }
+
+  onTerminated(): void {
+    const { core, o } = this;
+    if (core.outgoing.get(o.txnId) === o) core.outgoing.delete(o.txnId);
+    releaseRequest(core, o);
+    o.cancelGuard?.clear();
+    o.cancelGuard = undefined;
+    const d = o.dialog;
+    if (o.creates && d && d.state !== 'confirmed') core.endDialog(d);
+    // Only if no newer dialog took over the id (digest retry).
+    if (o.dialogId !== undefined && !core.dialogs.get(o.dialogId))
+      core.failedDialogs.delete(o.dialogId);
+  }
 }
 
 /** The final response is in (or the transaction ended): the request is no longer needed. */
@@ -331,7 +351,8 @@ function onOutgoingResponse(
   const status = res.status;
   const toTag = getTag(getHeader(res, 'to'));
   if (retransmission) {
-    // A retransmitted 2xx: re-send the app's ACK if it went out; otherwise drop (§7.6).
+    // A retransmitted 2xx: re-send the app's ACK if it went out; otherwise, or
+    // once the dialog has ended (it is let go then), drop it (§7.6).
     if (d?.ackable?.ack && toTag === d.remoteTag)
       core.transport.send(d.tcpDest(o.dest), d.ackable.ack, 'ACK');
     return;
@@ -391,6 +412,8 @@ function onOutgoingResponse(
   }
   if (d && o.method === 'BYE' && status >= 200 && status !== 401 && status !== 407)
     core.endDialog(d);
+  // The transaction may linger 64*T1: an ended dialog is not kept that long.
+  if (status >= 200 && d?.state === 'terminated') o.dialog = undefined;
 }
 
 // ---- in-dialog ------------------------------------------------------------------------

@@ -238,6 +238,37 @@ describe('UAC', () => {
   });
 });
 
+describe('UAC memory', () => {
+  it('an ended call: its lingering INVITE and BYE transactions no longer hold the dialog', async () => {
+    const server = await startServer();
+    const srf = await connectSrf(server);
+    const peer = await openPeer();
+    const port = sipPort(server);
+    const dialogP = srf.createUAC(`sip:bob@127.0.0.1:${peer.port}`, { localSdp: SDP });
+    const inv = await peer.waitFor(isRequest('INVITE'));
+    answer(peer, inv, 200, 'OK', port);
+    const dialog = await dialogP;
+    await peer.waitFor(isRequest('ACK'));
+    // No public counter tells what a lingering transaction holds: this reads
+    // the server's table of requests sent for the app.
+    const outgoing = (
+      server as unknown as { core: { outgoing: Map<string, { method: string; dialog: unknown }> } }
+    ).core.outgoing;
+    const held = () =>
+      [...outgoing.values()].filter((o) => o.dialog !== undefined).map((o) => o.method);
+    expect(held()).toEqual(['INVITE']);
+    const destroyed = dialog.destroy();
+    const bye = await peer.waitFor(isRequest('BYE'));
+    answer(peer, bye, 200, 'OK', port);
+    await destroyed;
+    await eventually(() => server.stats().dialogs === 0);
+    // Both transactions linger (Accepted for 64*T1, Completed for T4) ...
+    expect([...outgoing.values()].map((o) => o.method).sort()).toEqual(['BYE', 'INVITE']);
+    // ... without the dialog.
+    expect(held()).toEqual([]);
+  });
+});
+
 describe('UAC timers', () => {
   it('Timer C: a callee that rings forever is CANCELled and createUAC rejects 487', async () => {
     const server = await startServer({ t1Ms: 50, t2Ms: 400, t4Ms: 500, timerCMs: 300 });
