@@ -33,7 +33,7 @@ function collectGarbage(): void {
 }
 
 describe('server transaction keys', () => {
-  it('match on branch and sent-by; ACK and CANCEL find their INVITE through the method given', () => {
+  it('match on branch and method; an ACK finds its INVITE through the method given', () => {
     const inv = request('z9hG4bK-one');
     expect(serverKey(inv, 'INVITE')).toBe(serverKey(request('z9hG4bK-one', 'ACK'), 'INVITE'));
     expect(serverKey(inv, 'INVITE')).not.toBe(serverKey(request('z9hG4bK-two'), 'INVITE'));
