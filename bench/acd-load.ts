@@ -21,9 +21,12 @@
  * 3. Step ladder (`--step-seconds`, up to `--max-rate`) with short calls
  *    (answer 2-10 ms, talk 5-25 ms: 50 agents then free up for ~2000 calls/s,
  *    so the ACD, not the agents' talk time, is what the ladder loads): the
- *    highest rate with 0 failed calls that is also handled at >= 85% of the
- *    offered rate (queued calls wait rather than fail); then half that rate:
- *    one warm-up step, then the measured step (twice as long).
+ *    highest rate with 0 failed calls whose calls and call-log events are
+ *    both handled at >= 85% of the offered rate (queued calls wait rather
+ *    than fail; a call log that falls behind is a burst the writer's bounded
+ *    queue absorbs, not a sustainable rate); then half that rate: one warm-up
+ *    step, then the measured step (twice as long). The ladder goes on past
+ *    steps where only the call log fell behind, to show the burst capacity.
  *
  * Latency, two ways: inside the app, from call control receiving the engine's
  * `ring` (a call and a free eligible agent met) to srf reporting the agent's
@@ -284,6 +287,7 @@ async function main(): Promise<void> {
       const loop = monitorEventLoopDelay({ resolution: 1 });
       loop.enable();
       const before = await answeredCount();
+      const loggedBefore = rt.writer.written;
       const uas = await startSipp({
         scenario: scenario(agentScenario),
         localPort: agentPort,
@@ -311,7 +315,14 @@ async function main(): Promise<void> {
       loop.disable();
       const elapsedS = (performance.now() - started) / 1000;
       await rt.callControl.settled();
+      // What the call log had written by the time the step's calls were over,
+      // and what it still had to write: a database that keeps falling behind
+      // would fill the writer's bounded queue and drop call logs.
+      const logged = rt.writer.written - loggedBefore;
+      const logBacklog = rt.writer.queued;
+      const flushStarted = performance.now();
       await rt.writer.flush();
+      const catchUpS = (performance.now() - flushStarted) / 1000;
       // The server thread's last reports of INVITEs sent are behind srf's.
       await new Promise((r) => setTimeout(r, 100));
       const onWire = ringToWire();
@@ -329,10 +340,15 @@ async function main(): Promise<void> {
       const handed = [...toSrf].sort((a, b) => a - b);
       const leaving = [...onWire].sort((a, b) => a - b);
       const failed = stepCalls - answered;
-      // Clean: no failed call, and the calls were handled at the offered rate
-      // (queued calls are never failed, they just wait: a falling-behind step is not clean).
+      // Clean: no failed call, the calls were handled at the offered rate
+      // (queued calls are never failed, they just wait: a falling-behind step
+      // is not clean), and so were their call-log events: a rate the call log
+      // cannot keep up with is a burst the writer's queue absorbs, not a rate
+      // the product sustains (at 1000 calls/s the queue grew ~4000 events/s).
       const cps = answered / elapsedS;
-      const ok = failed === 0 && caller.code === 0 && agents.code === 0 && cps >= stepRate * 0.85;
+      const logKeptUp = logged >= (logged + logBacklog) * 0.85;
+      const callsKeptUp = cps >= stepRate * 0.85;
+      const ok = failed === 0 && caller.code === 0 && agents.code === 0 && callsKeptUp && logKeptUp;
       return {
         rate: stepRate,
         calls: stepCalls,
@@ -340,6 +356,10 @@ async function main(): Promise<void> {
         failed,
         ok,
         cps,
+        callsKeptUp,
+        logged,
+        logBacklog,
+        catchUpS,
         callerCode: caller.code,
         agentsCode: agents.code,
         internal,
@@ -353,8 +373,15 @@ async function main(): Promise<void> {
     };
     type Step = Awaited<ReturnType<typeof runStep>>;
     const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
+    const verdict = (st: Step) => {
+      if (st.ok) return 'kept up     ';
+      if (st.callerCode !== 0 || st.agentsCode !== 0) {
+        return `sipp exit ${st.callerCode}/${st.agentsCode} `;
+      }
+      return st.callsKeptUp ? 'log behind  ' : 'fell behind ';
+    };
     const stepLine = (label: string, st: Step) =>
-      `${label} ${String(st.rate).padStart(4)} cps: ${st.failed === 0 ? 'ok  ' : 'FAIL'} ${st.ok ? 'kept up     ' : st.callerCode !== 0 || st.agentsCode !== 0 ? `sipp exit ${st.callerCode}/${st.agentsCode} ` : 'fell behind '} answered ${st.answered}/${st.calls}, ${st.cps.toFixed(1)} calls/s, ring->INVITE on the wire p50 ${fmt(percentile(st.leaving, 50))} p99 ${fmt(percentile(st.leaving, 99))} max ${fmt(st.leaving.at(-1))} ms (${st.leaving.length} of ${st.ringCount} rings; handed to srf p99 ${fmt(percentile(st.handed, 99))}, srf told sent p99 ${fmt(percentile(st.internal, 99))}), sipp->sipp p99 ${fmt(percentile(st.wire, 99))} ms, event loop delay p99 ${fmt(st.loopP99)} max ${fmt(st.loopMax)} ms`;
+      `${label} ${String(st.rate).padStart(4)} cps: ${st.failed === 0 ? 'ok  ' : 'FAIL'} ${verdict(st)} answered ${st.answered}/${st.calls}, ${st.cps.toFixed(1)} calls/s, ring->INVITE on the wire p50 ${fmt(percentile(st.leaving, 50))} p99 ${fmt(percentile(st.leaving, 99))} max ${fmt(st.leaving.at(-1))} ms (${st.leaving.length} of ${st.ringCount} rings; handed to srf p99 ${fmt(percentile(st.handed, 99))}, srf told sent p99 ${fmt(percentile(st.internal, 99))}), sipp->sipp p99 ${fmt(percentile(st.wire, 99))} ms, event loop delay p99 ${fmt(st.loopP99)} max ${fmt(st.loopMax)} ms, call log ${st.logged} events written and ${st.logBacklog} behind at the end (caught up ${st.catchUpS.toFixed(1)} s later)`;
     /**
      * Between steps only the dialogs must be gone (the BYEs' UDP transactions
      * linger for Timer J, 32 s, without load); at the end everything must be.
@@ -385,13 +412,22 @@ async function main(): Promise<void> {
         const st = await runStep(r, stepSeconds, 'acd-agent-uas-short');
         ladder.push(st);
         process.stdout.write(`${stepLine('ladder', st)}\n`);
-        if (!st.ok) break;
+        // Steps whose only fault is the call log falling behind still show the
+        // SIP side's burst capacity; the ladder goes on until calls fall behind.
+        const callsClean =
+          st.failed === 0 && st.callerCode === 0 && st.agentsCode === 0 && st.callsKeptUp;
+        if (!callsClean) break;
       }
     }
-    const best = ladder.filter((st) => st.ok).at(-1);
+    // The clean steps: those before the first step that was not.
+    const firstUnclean = ladder.findIndex((st) => !st.ok);
+    const clean = firstUnclean < 0 ? ladder : ladder.slice(0, firstUnclean);
+    const best = clean.at(-1);
+    // Bursts: the highest step whose calls kept up, its call log or not.
+    const burst = ladder.filter((st) => st.failed === 0 && st.callsKeptUp).at(-1);
     // What the ACD sustained: the most calls/s it handled in a clean step (a
     // step offered above that still counts as clean when it kept up to 85 %).
-    const sustained = Math.max(0, ...ladder.filter((st) => st.ok).map((st) => st.cps));
+    const sustained = Math.max(0, ...clean.map((st) => st.cps));
     // 3. Half the highest clean rate: the issue's p99 target (< 5 ms) applies here.
     let half: Step | undefined;
     let warmUp: Step | undefined;
@@ -443,10 +479,16 @@ async function main(): Promise<void> {
         `${fmt(percentile(steady.wire, 50))} / ${fmt(percentile(steady.wire, 99))} ms`,
       ],
       [
-        'ladder: highest rate, 0 failed, kept up (>= 85%)',
+        'ladder: highest rate, 0 failed, calls and call log kept up (>= 85%)',
         best
           ? `${best.rate} calls/s (${best.cps.toFixed(1)} handled/s, ${stepSeconds} s steps, short calls)`
           : 'none',
+      ],
+      [
+        'ladder: highest burst (calls kept up, call log behind)',
+        burst && burst !== best
+          ? `${burst.rate} calls/s (${burst.cps.toFixed(1)} handled/s; call log ${burst.logBacklog} events behind after ${stepSeconds} s)`
+          : 'same',
       ],
       [
         `half rate (${half?.rate ?? '-'}/s): ring -> INVITE on the wire p50/p99/max`,

@@ -93,6 +93,7 @@ export class CallLogWriter<E> {
   readonly #metrics: CallLogWriterMetrics;
 
   #queue: E[] = [];
+  #writtenTotal = 0;
   #pumping: Promise<void> | null = null;
   /** Events at the head to write one at a time (after a batch was refused). */
   #oneByOne = 0;
@@ -132,6 +133,11 @@ export class CallLogWriter<E> {
   /** Events waiting to be written. */
   get queued(): number {
     return this.#queue.length;
+  }
+
+  /** Events written to the database since the writer started (refused and dropped ones not counted). */
+  get written(): number {
+    return this.#writtenTotal;
   }
 
   /** True while writes are failing and being retried. */
@@ -271,6 +277,7 @@ export class CallLogWriter<E> {
     // if that wait timed out the queue is already empty and this is a no-op).
     this.#queue.splice(0, count);
     if (this.#oneByOne > 0) this.#oneByOne = Math.max(0, this.#oneByOne - count);
+    this.#writtenTotal += count;
     this.#metrics.written?.(count);
     this.#metrics.queued?.(this.#queue.length);
     if (this.#failures > 0) {

@@ -161,6 +161,7 @@ describe('CallLogWriter on a real Postgres server', () => {
     for (const r of order.rows) expect(r.types[0]).toBe('call.arrived');
     expect(rec.metrics.retried).toBeGreaterThan(0);
     expect(rec.metrics.dropped).toEqual([]);
+    expect(writer.written).toBe(300);
     expect(rec.logs.some((l) => l.level === 'warn' && l.msg.includes('retrying'))).toBe(true);
     expect(rec.logs.some((l) => l.level === 'info' && l.msg.includes('succeed again'))).toBe(true);
   });
@@ -187,6 +188,8 @@ describe('CallLogWriter on a real Postgres server', () => {
       [1, 'refused'],
       [1, 'refused'],
     ]);
+    // The refused ones are not counted as written.
+    expect(writer.written).toBe(3);
     expect(rec.logs.filter((l) => l.level === 'error' && l.msg.includes('refused'))).toHaveLength(
       2,
     );
