@@ -438,12 +438,20 @@ class Conditions {
 }
 
 /**
+ * A calls row with its routing explanation, which is stored once, in the
+ * call.routed event the row points at (sql/0004_routing_stored_once.sql).
+ */
+const CALL_COLUMNS = `calls.*, (SELECT e.payload -> 'explanation' FROM event_log e
+  WHERE e.id = calls.routing_event_id) AS routing`;
+
+/**
  * One page, newest first, of `table` ordered by (`sortColumn`, id); the
  * cursor is the last row's key, so pages stay stable while rows arrive.
  */
 async function keysetPage<Rec extends { sort_key: string; id: string }, Row>(
   db: Db,
   table: string,
+  columns: string,
   sortColumn: string,
   conds: Conditions,
   filter: { cursor?: string; limit?: number },
@@ -456,7 +464,7 @@ async function keysetPage<Rec extends { sort_key: string; id: string }, Row>(
   const limit = clampLimit(filter.limit, 100, 1000);
   const params = [...conds.params, limit + 1];
   const { rows } = await db.query<Rec>(
-    `SELECT *, ${sortColumn}::text AS sort_key FROM ${table} ${conds.sql()}
+    `SELECT ${columns}, ${sortColumn}::text AS sort_key FROM ${table} ${conds.sql()}
      ORDER BY ${sortColumn} DESC, id DESC LIMIT $${params.length}`,
     params,
   );
@@ -517,7 +525,7 @@ export function callLogRepo(db: Db): CallLogRepo {
     },
     async getCall(id) {
       const { rows } = await db.query<CallRecord>(
-        `SELECT *, '' AS sort_key FROM calls WHERE id = $1`,
+        `SELECT ${CALL_COLUMNS}, '' AS sort_key FROM calls WHERE id = $1`,
         [id],
       );
       if (!rows[0]) return null;
@@ -541,7 +549,7 @@ export function callLogRepo(db: Db): CallLogRepo {
       if (filter.caller !== undefined) add('caller = ?', filter.caller);
       if (filter.outcome === 'live') conds.raw('ended_at IS NULL');
       else if (filter.outcome !== undefined) add('outcome = ?', filter.outcome);
-      return keysetPage(db, 'calls', 'arrived_at', conds, filter, callFromRecord);
+      return keysetPage(db, 'calls', CALL_COLUMNS, 'arrived_at', conds, filter, callFromRecord);
     },
     async listAttempts(filter = {}) {
       const conds = new Conditions();
@@ -554,11 +562,11 @@ export function callLogRepo(db: Db): CallLogRepo {
       if (filter.from !== undefined) add('started_at >= ?', filter.from);
       if (filter.to !== undefined) add('started_at < ?', filter.to);
       if (filter.result !== undefined) add('result = ?', filter.result);
-      return keysetPage(db, 'call_attempts', 'started_at', conds, filter, attemptFromRecord);
+      return keysetPage(db, 'call_attempts', '*', 'started_at', conds, filter, attemptFromRecord);
     },
     async liveCalls() {
       const { rows } = await db.query<CallRecord>(
-        `SELECT *, '' AS sort_key FROM calls WHERE ended_at IS NULL ORDER BY arrived_at, id`,
+        `SELECT ${CALL_COLUMNS}, '' AS sort_key FROM calls WHERE ended_at IS NULL ORDER BY arrived_at, id`,
       );
       return rows.map(callFromRecord);
     },
