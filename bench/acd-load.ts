@@ -25,8 +25,8 @@
  *    both handled at >= 85% of the offered rate (queued calls wait rather
  *    than fail; a call log that falls behind is a burst the writer's bounded
  *    queue absorbs, not a sustainable rate); then half that rate: one warm-up
- *    step, then the measured step (twice as long). The ladder goes on past
- *    steps where only the call log fell behind, to show the burst capacity.
+ *    step, then the measured step (twice as long). If only the call log fell
+ *    behind, the ladder then goes on until the calls do: the burst capacity.
  *
  * Latency, two ways: inside the app, from call control receiving the engine's
  * `ring` (a call and a free eligible agent met) to srf reporting the agent's
@@ -87,7 +87,7 @@ function inviteTimes(trace: string, direction: 'sent' | 'received'): Map<string,
   return out;
 }
 
-/** The ACD ladder's rates (calls/s); the first failing step ends the ladder. */
+/** The ACD ladder's rates (calls/s); the first step that is not clean ends the ladder. */
 const LADDER = [
   10, 20, 40, 60, 80, 100, 130, 160, 200, 250, 300, 350, 400, 450, 500, 600, 700, 800, 900, 1000,
   1200, 1500, 1800, 2200, 2600, 3000,
@@ -404,27 +404,21 @@ async function main(): Promise<void> {
     // 1. Steady load with realistic agents (answer 0.2-1 s, talk 1-3 s).
     const steady = await runStep(rate, seconds, 'acd-agent-uas');
     process.stdout.write(`${stepLine('steady', steady)}\n`);
-    // 2. Step ladder with short calls: the highest rate with 0 failed calls.
+    // 2. Step ladder with short calls: the highest clean rate (0 failed
+    // calls, calls and call log kept up).
     const ladder: Step[] = [];
-    if (!noLadder) {
-      for (const r of ladderRates().filter((x) => x <= maxRate)) {
-        await settle();
-        const st = await runStep(r, stepSeconds, 'acd-agent-uas-short');
-        ladder.push(st);
-        process.stdout.write(`${stepLine('ladder', st)}\n`);
-        // Steps whose only fault is the call log falling behind still show the
-        // SIP side's burst capacity; the ladder goes on until calls fall behind.
-        const callsClean =
-          st.failed === 0 && st.callerCode === 0 && st.agentsCode === 0 && st.callsKeptUp;
-        if (!callsClean) break;
-      }
+    const rates = noLadder ? [] : ladderRates().filter((x) => x <= maxRate);
+    const callsClean = (st: Step) =>
+      st.failed === 0 && st.callerCode === 0 && st.agentsCode === 0 && st.callsKeptUp;
+    while (rates.length > 0) {
+      await settle();
+      const st = await runStep(rates.shift() as number, stepSeconds, 'acd-agent-uas-short');
+      ladder.push(st);
+      process.stdout.write(`${stepLine('ladder', st)}\n`);
+      if (!st.ok) break;
     }
-    // The clean steps: those before the first step that was not.
-    const firstUnclean = ladder.findIndex((st) => !st.ok);
-    const clean = firstUnclean < 0 ? ladder : ladder.slice(0, firstUnclean);
+    const clean = ladder.filter((st) => st.ok);
     const best = clean.at(-1);
-    // Bursts: the highest step whose calls kept up, its call log or not.
-    const burst = ladder.filter((st) => st.failed === 0 && st.callsKeptUp).at(-1);
     // What the ACD sustained: the most calls/s it handled in a clean step (a
     // step offered above that still counts as clean when it kept up to 85 %).
     const sustained = Math.max(0, ...clean.map((st) => st.cps));
@@ -432,13 +426,13 @@ async function main(): Promise<void> {
     let half: Step | undefined;
     let warmUp: Step | undefined;
     if (best) {
-      // Wait until the ladder's last (overloaded) step has fully drained, its
-      // lingering transactions (Timer J, 32 s) included, so that this step
-      // measures steady operation at half rate, not recovery from overload.
+      // Wait until the ladder's last step has fully drained, its lingering
+      // transactions (Timer J, 32 s) included, so that this step measures
+      // steady operation at half rate, not recovery from overload.
       await settle(true);
       const halfRate = Math.max(1, Math.round(best.rate / 2));
-      // One step at that rate first, measured but not judged: right after the
-      // overloaded steps the threads' heaps are full of what those left behind,
+      // One step at that rate first, measured but not judged: right after an
+      // overloaded step the threads' heaps are full of what it left behind,
       // and the first major GCs stall a thread for up to ~100 ms, once.
       warmUp = await runStep(halfRate, stepSeconds, 'acd-agent-uas-short');
       process.stdout.write(`${stepLine('warm-up', warmUp)}\n`);
@@ -446,6 +440,20 @@ async function main(): Promise<void> {
       half = await runStep(halfRate, stepSeconds * 2, 'acd-agent-uas-short');
       process.stdout.write(`${stepLine('half', half)}\n`);
     }
+    // 4. Bursts, after the half-rate step so that it does not start from
+    // their overload: if only the call log fell behind, the ladder goes on
+    // until the calls themselves do (the writer's queue absorbs a burst).
+    const last = ladder.at(-1);
+    if (last && !last.ok && callsClean(last)) {
+      while (rates.length > 0) {
+        await settle();
+        const st = await runStep(rates.shift() as number, stepSeconds, 'acd-agent-uas-short');
+        ladder.push(st);
+        process.stdout.write(`${stepLine('burst', st)}\n`);
+        if (!callsClean(st)) break;
+      }
+    }
+    const burst = ladder.filter(callsClean).at(-1);
     stopObserving();
     stopWatchingWire?.();
     await settle(true);
