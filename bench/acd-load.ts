@@ -410,13 +410,17 @@ async function main(): Promise<void> {
     const rates = noLadder ? [] : ladderRates().filter((x) => x <= maxRate);
     const callsClean = (st: Step) =>
       st.failed === 0 && st.callerCode === 0 && st.agentsCode === 0 && st.callsKeptUp;
-    while (rates.length > 0) {
-      await settle();
-      const st = await runStep(rates.shift() as number, stepSeconds, 'acd-agent-uas-short');
-      ladder.push(st);
-      process.stdout.write(`${stepLine('ladder', st)}\n`);
-      if (!st.ok) break;
-    }
+    /** Steps up through the remaining rates while `goOn` holds. */
+    const climb = async (label: string, goOn: (st: Step) => boolean) => {
+      while (rates.length > 0) {
+        await settle();
+        const st = await runStep(rates.shift() as number, stepSeconds, 'acd-agent-uas-short');
+        ladder.push(st);
+        process.stdout.write(`${stepLine(label, st)}\n`);
+        if (!goOn(st)) break;
+      }
+    };
+    await climb('ladder', (st) => st.ok);
     const clean = ladder.filter((st) => st.ok);
     const best = clean.at(-1);
     // What the ACD sustained: the most calls/s it handled in a clean step (a
@@ -444,15 +448,7 @@ async function main(): Promise<void> {
     // their overload: if only the call log fell behind, the ladder goes on
     // until the calls themselves do (the writer's queue absorbs a burst).
     const last = ladder.at(-1);
-    if (last && !last.ok && callsClean(last)) {
-      while (rates.length > 0) {
-        await settle();
-        const st = await runStep(rates.shift() as number, stepSeconds, 'acd-agent-uas-short');
-        ladder.push(st);
-        process.stdout.write(`${stepLine('burst', st)}\n`);
-        if (!callsClean(st)) break;
-      }
-    }
+    if (last && !last.ok && callsClean(last)) await climb('burst', callsClean);
     const burst = ladder.filter(callsClean).at(-1);
     stopObserving();
     stopWatchingWire?.();

@@ -9,6 +9,9 @@
 --    key: event_log is append-only, and the id comes from the event itself.
 -- 2. An answered call closes its ring attempt without updating the call's
 --    row a second time.
+--
+-- event_log_project is restated whole below (0003's text cannot change once
+-- applied); only its call.routed and call.answered branches differ.
 
 ALTER TABLE calls ADD COLUMN routing_event_id bigint;
 UPDATE calls c
