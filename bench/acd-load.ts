@@ -490,9 +490,11 @@ async function main(): Promise<void> {
       ],
       [
         'ladder: highest burst (calls kept up, call log behind)',
-        burst && burst !== best
-          ? `${burst.rate} calls/s (${burst.cps.toFixed(1)} handled/s; call log ${burst.logBacklog} events behind after ${stepSeconds} s)`
-          : 'same',
+        !burst
+          ? 'none'
+          : burst === best
+            ? 'same'
+            : `${burst.rate} calls/s (${burst.cps.toFixed(1)} handled/s; call log ${burst.logBacklog} events behind after ${stepSeconds} s)`,
       ],
       [
         `half rate (${half?.rate ?? '-'}/s): ring -> INVITE on the wire p50/p99/max`,
