@@ -25,12 +25,6 @@ export interface PgliteSource {
    * signalling on the process's other threads should not.
    */
   niceness?: number;
-  /**
-   * Also run the lowered thread under Linux's SCHED_IDLE policy (default
-   * true; needs `niceness` > 0): it then gets a core only when no normal
-   * thread wants one, and gives it up the moment one does.
-   */
-  idle?: boolean;
 }
 
 /** The database thread's default nice value: background work. */
@@ -41,8 +35,6 @@ export interface PgliteThreadDb extends Db {
   readonly worker: Worker;
   /** The OS id of the thread whose priority was lowered, or null (not lowered). */
   readonly lowPriorityThread: number | null;
-  /** Whether that thread also runs under SCHED_IDLE (false where `chrt` failed or was not asked). */
-  readonly idleThread: boolean;
 }
 
 type Request =
@@ -88,13 +80,12 @@ export async function openPgliteThread(source: PgliteSource = {}): Promise<Pglit
       dataDir: source.dataDir,
       dump,
       niceness: source.niceness ?? BACKGROUND_NICENESS,
-      idle: source.idle ?? true,
     },
     transferList: dump ? [dump] : [],
   });
   const channel = connect(worker);
-  const opened = (await channel.opened) as { thread: number | null; idle: boolean };
-  return threadDb(worker, channel, opened);
+  const { thread } = (await channel.opened) as { thread: number | null };
+  return threadDb(worker, channel, thread);
 }
 
 const ERROR_CLASSES = { DatabaseError: messages.DatabaseError, TransactionAbortedError };
@@ -206,11 +197,7 @@ function connect(worker: Worker): Channel {
   return channel;
 }
 
-function threadDb(
-  worker: Worker,
-  channel: Channel,
-  priority: { thread: number | null; idle: boolean },
-): PgliteThreadDb {
+function threadDb(worker: Worker, channel: Channel, thread: number | null): PgliteThreadDb {
   const runner = (tx?: number): Runner => ({
     query: (sql, params = []) =>
       channel.call({ op: 'query', sql, params, tx }, tx !== undefined) as Promise<
@@ -238,8 +225,7 @@ function threadDb(
   return {
     kind: 'pglite',
     worker,
-    lowPriorityThread: priority.thread,
-    idleThread: priority.idle,
+    lowPriorityThread: thread,
     query: (sql, params) => runQuery(runner(), sql, params),
     exec: (sql) => mapped(async () => void (await channel.call({ op: 'exec', sql }))),
     transaction,

@@ -10,18 +10,16 @@
  * In:  { id, op: 'query', sql, params, tx? } | { id, op: 'exec', sql, tx? }
  *      | { id, op: 'begin' } | { id, op: 'end', tx, commit } | { id, op: 'close' }
  * Out: { id, ok: true, value } | { id, ok: false, error: { class, name, message, stack, fields } }
- *      and { id: 0, ok: true, value: { thread, idle } } once the database is open
- *      (thread: the id of the thread whose priority was lowered, or null;
- *      idle: whether it also runs under SCHED_IDLE).
+ *      and { id: 0, ok: true, value: { thread } } once the database is open
+ *      (thread: the id of the thread whose priority was lowered, or null).
  */
-import { execFileSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { inspect } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messages, PGlite, TransactionAbortedError } from '@electric-sql/pglite';
 
-/** @type {{ dataDir?: string, dump?: ArrayBuffer, niceness?: number, idle?: boolean }} */
+/** @type {{ dataDir?: string, dump?: ArrayBuffer, niceness?: number }} */
 const source = workerData;
 
 /**
@@ -42,27 +40,7 @@ function lowerPriority(niceness) {
     return null;
   }
 }
-
-/**
- * Puts thread `tid` under Linux's SCHED_IDLE policy: it runs only on a core
- * no normal thread wants, and a waking normal thread takes the core from it
- * at once, where a nice value only shrinks its share and can leave the SIP
- * thread waiting out the rest of a time slice. No privilege is needed to
- * lower one's own policy. Node has no call for it, so util-linux's `chrt`
- * (on every Debian system) sets it. Returns whether it did; if not, the
- * nice value above still applies.
- */
-function scheduleIdle(tid) {
-  try {
-    execFileSync('chrt', ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore', timeout: 5000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const thread = source.niceness ? lowerPriority(source.niceness) : null;
-const idle = thread !== null && source.idle === true && scheduleIdle(thread);
 const lite = await PGlite.create(
   source.dump
     ? { loadDataDir: new Blob([source.dump]) }
@@ -172,4 +150,4 @@ parentPort.on('message', (msg) => {
     (err) => reply(msg.id, { ok: false, error: errorOf(err) }),
   );
 });
-parentPort.postMessage({ id: 0, ok: true, value: { thread, idle } });
+parentPort.postMessage({ id: 0, ok: true, value: { thread } });
