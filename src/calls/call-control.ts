@@ -18,7 +18,6 @@ import type {
   Bridge as BridgeAction,
   CallCompleted,
   CancelRing,
-  Decision,
   DropLateAnswer,
   Overflow,
   PauseAgent,
@@ -147,11 +146,6 @@ export class CallControl implements CallOperations {
     return () => {
       if (this.#ringLatency === observer) this.#ringLatency = null;
     };
-  }
-
-  /** The routing explanations of a call (live or recently ended). */
-  explanations(callId: string): readonly Decision[] | null {
-    return this.driver.explanations(callId);
   }
 
   /** Feeds a non-SIP event (status change, registrations, config change) to the engine. */

@@ -7,9 +7,9 @@
  * a hang-up noticed on the way) are queued and handled after the current
  * batch, so the engine is never re-entered and actions run in order.
  *
- * The driver also keeps each call's routing explanations (every `ring`'s
- * decision) for the API, for live calls and the most recent ended ones, and
- * publishes the events of the live stream.
+ * The driver also publishes the events of the live stream. Routing
+ * explanations are not kept here: each goes into the call log with its ring
+ * (`call.routed`), where the API reads it.
  */
 import type {
   AcdAction,
@@ -19,7 +19,6 @@ import type {
   Bridge,
   CallCompleted,
   CancelRing,
-  Decision,
   DropLateAnswer,
   Overflow,
   PauseAgent,
@@ -62,8 +61,6 @@ export interface EngineDriverOptions {
   onError?: (err: unknown, event: DriverEvent | null, action: AcdAction | null) => void;
   /** Sees each event's actions before they are carried out (call control logs `call.queued` here). */
   beforeActions?: (event: DriverEvent, actions: readonly AcdAction[]) => void;
-  /** How many ended calls keep their explanations (default 1000). */
-  keepExplanations?: number;
 }
 
 export class EngineDriver {
@@ -75,9 +72,6 @@ export class EngineDriver {
   #closed = false;
   #wakeAt: number | null = null;
   #cancelWake: (() => void) | null = null;
-  /** callId -> decisions, insertion-ordered so the oldest ended calls go first. */
-  readonly #explanations = new Map<string, Decision[]>();
-  readonly #ended: string[] = [];
 
   constructor(options: EngineDriverOptions) {
     this.#o = options;
@@ -97,11 +91,6 @@ export class EngineDriver {
       this.#draining = false;
     }
     this.#arm();
-  }
-
-  /** Routing explanations of a call (one per ring), or null if unknown. */
-  explanations(callId: string): readonly Decision[] | null {
-    return this.#explanations.get(callId) ?? null;
   }
 
   /** Epoch ms the wake-up timer is armed for (null = none). */
@@ -128,7 +117,6 @@ export class EngineDriver {
       this.#o.onError?.(err, event, null);
       return;
     }
-    if (event.type === 'callArrived') this.#explanations.set(event.callId, []);
     try {
       this.#o.beforeActions?.(event, out.actions);
     } catch (err) {
@@ -149,7 +137,6 @@ export class EngineDriver {
     const ops = this.#o.operations;
     switch (a.type) {
       case 'ring':
-        if (a.decision) this.#explanations.get(a.callId)?.push(a.decision);
         ops.ring(a);
         this.#publisher.publish('agent.ringing', {
           callId: a.callId,
@@ -201,17 +188,7 @@ export class EngineDriver {
         return;
       case 'callCompleted':
         ops.callCompleted(a);
-        this.#callGone(a.callId);
         return;
-    }
-  }
-
-  #callGone(callId: string): void {
-    this.#ended.push(callId);
-    const keep = this.#o.keepExplanations ?? 1000;
-    while (this.#ended.length > keep) {
-      const old = this.#ended.shift();
-      if (old !== undefined) this.#explanations.delete(old);
     }
   }
 

@@ -111,7 +111,9 @@ describe('a call through call control', () => {
     });
     const ended = w.log.find((e) => e.type === 'call.ended');
     expect(ended?.payload).toMatchObject({ outcome: 'answered', talkMs: 60_000 });
-    expect(w.cc.explanations('call-1')?.[0]?.chosen).toEqual(['alice']);
+    // The routing explanation lives in the call log (the API reads it there), not in memory.
+    const routed = w.log.find((e) => e.type === 'call.routed');
+    expect(routed?.payload).toMatchObject({ explanation: { chosen: ['alice'] } });
   });
 
   it('rolls over to the next agent after the ring timeout', async () => {

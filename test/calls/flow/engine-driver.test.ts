@@ -118,33 +118,4 @@ describe('EngineDriver', () => {
     expect(errors).toEqual(['wrapUpEnded']);
     expect(engine.seen).toHaveLength(2);
   });
-
-  it('keeps routing explanations for recent calls only', () => {
-    const clock = new ManualScheduler();
-    const engine = new ScriptedEngine();
-    const driver = new EngineDriver({
-      engine,
-      scheduler: clock,
-      operations: ops([]),
-      keepExplanations: 1,
-    });
-    engine.script = (e) =>
-      e.type === 'callerHungUp'
-        ? [
-            {
-              type: 'callCompleted',
-              callId: e.callId,
-              departmentId: 'd',
-              outcome: 'abandoned',
-              waitMs: 0,
-            },
-          ]
-        : [];
-    for (const id of ['c1', 'c2']) {
-      driver.send({ type: 'callArrived', callId: id, departmentId: 'd', caller: '1' });
-      driver.send({ type: 'callerHungUp', callId: id });
-    }
-    expect(driver.explanations('c1')).toBeNull();
-    expect(driver.explanations('c2')).toEqual([]);
-  });
 });
