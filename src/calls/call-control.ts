@@ -217,6 +217,9 @@ export class CallControl implements CallOperations {
     this.#append({
       type: 'call.arrived',
       callId,
+      // The dialled number's department, so that a call refused before it
+      // queues (out of hours...) still counts there.
+      departmentId: admission.route.departmentId,
       payload: {
         caller: admission.caller,
         dialledNumber: admission.dialled,

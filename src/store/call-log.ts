@@ -1,7 +1,7 @@
 /**
  * The call log: an append-only event log, and the `calls` / `call_attempts` /
- * `agent_status_history` projections written from each event by a trigger
- * (sql/0003) inside the event's own INSERT. Reports, the live view and CSV
+ * `agent_status_history` projections written from the events by a trigger
+ * (sql/0005) inside the events' own INSERT statement. Reports, the live view and CSV
  * exports read the projections, so they can never disagree with the log.
  * A projection that fails (unknown call, second answer, bad outcome) undoes
  * its event: ConstraintError / NotFoundError / ConflictError name the field.
@@ -122,6 +122,17 @@ export type AgentStatusEvent = LogEventInput & {
     source: StatusSource;
   };
 };
+
+/** The event types that change a call's row or its attempts (what `lastEventId` points at). */
+const PROJECTED_CALL_EVENTS = [
+  'call.arrived',
+  'call.queued',
+  'call.routed',
+  'call.ringing',
+  'attempt.ended',
+  'call.answered',
+  'call.ended',
+] as const;
 
 export interface LoggedEvent {
   id: number;
@@ -299,7 +310,7 @@ function attemptFromRecord(r: AttemptRecord): CallAttempt {
 }
 
 /**
- * Appends one event; the database's trigger (sql/0003) projects it within the
+ * Appends one event; the database's trigger (sql/0005) projects it within the
  * same INSERT, so this is atomic on its own. Inside a transaction (`db` may be
  * one), it commits or rolls back with the caller's other writes.
  */
@@ -312,8 +323,9 @@ const MAX_EVENTS_PER_INSERT = 1000;
 
 /**
  * Appends events in order with one multi-row INSERT: the trigger projects
- * them one after another (row order), and a failure in any of them undoes the
- * whole statement, so the batch is all or nothing without a transaction.
+ * them together, kind by kind in a call's lifecycle order, and a failure in
+ * any of them undoes the whole statement, so the batch is all or nothing
+ * without a transaction.
  */
 export async function appendEventsIn(
   db: Db,
@@ -438,11 +450,17 @@ class Conditions {
 }
 
 /**
- * A calls row with its routing explanation, which is stored once, in the
- * call.routed event the row points at (sql/0004_routing_stored_once.sql).
+ * A calls row with what the log keeps of it (sql/0005_project_by_statement.sql):
+ * its routing explanation, stored once in its latest call.routed event, and
+ * the id of the latest event that changed it. Both come from the call's few
+ * events through event_log's call_id index.
  */
-const CALL_COLUMNS = `calls.*, (SELECT e.payload -> 'explanation' FROM event_log e
-  WHERE e.id = calls.routing_event_id) AS routing`;
+const CALL_COLUMNS = `calls.*,
+  (SELECT e.payload -> 'explanation' FROM event_log e
+    WHERE e.call_id = calls.id AND e.type = 'call.routed' ORDER BY e.id DESC LIMIT 1) AS routing,
+  (SELECT max(e.id) FROM event_log e
+    WHERE e.call_id = calls.id AND e.type IN (${PROJECTED_CALL_EVENTS.map((t) => `'${t}'`).join(', ')})
+  ) AS last_event_id`;
 
 /**
  * One page, newest first, of `table` ordered by (`sortColumn`, id); the

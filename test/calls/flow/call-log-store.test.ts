@@ -42,14 +42,15 @@ async function storeWorld(agentCount: number, department = {}) {
   writers.push(writer);
   const ids = Array.from({ length: agentCount }, () => randomUUID());
   const prefix = randomUUID();
+  const departmentId = randomUUID();
   const w = world({
     callIdPrefix: prefix,
-    departmentId: randomUUID(),
+    departmentId,
     agents: ids.map((id) => ({ id })),
     department,
     callLog: { append: (e: CallLogEvent) => writer.write(e) },
   });
-  return { w, store, writer, ids, callId: `${prefix}-1` };
+  return { w, store, writer, ids, departmentId, callId: `${prefix}-1` };
 }
 
 describe('call-log rows in the store', () => {
@@ -97,13 +98,14 @@ describe('call-log rows in the store', () => {
     await w.cc.close();
   });
 
-  it('an out-of-hours call', async () => {
-    const { w, writer, callId } = await storeWorld(1, { businessHours: [] });
+  it('an out-of-hours call, counted in the department it dialled', async () => {
+    const { w, writer, departmentId, callId } = await storeWorld(1, { businessHours: [] });
     await w.call();
     await flush();
     await writer.flush();
     const call = await store.callLog.getCall(callId);
     expect(call?.outcome).toBe('out-of-hours');
+    expect(call?.departmentId).toBe(departmentId);
     expect(call?.attempts).toEqual([]);
     expect(writer.queued).toBe(0);
     await w.cc.close();
