@@ -92,9 +92,18 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION event_log_project_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The statements below are planned once per connection and the plan is kept
+-- (they take no parameters), for whatever batch came first: a plan made for
+-- a large first batch (hash joins over whole tables) would then scan every
+-- call and attempt for each small batch after it (measured: ~7 ms instead of
+-- ~1 ms per call with 200,000 calls logged). Nested loops from the batch's
+-- events into the tables' indexes are right for every batch size the writer
+-- sends, so the function forbids the other plans.
+CREATE FUNCTION event_log_project_statement() RETURNS trigger LANGUAGE plpgsql
+SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 DECLARE
   bad record;
+  ending record;
 BEGIN
   -- 1. Fields, in event order.
   SELECT e.type, f.field INTO bad
@@ -223,10 +232,15 @@ BEGIN
     PERFORM event_log_refuse_call(bad.call_id, 'already ended');
   END IF;
 
-  UPDATE call_attempts a
-     SET ended_at = e.at, result = 'cancelled', ring_s = event_log_seconds(e.at, a.started_at)
-    FROM new_events e
-   WHERE e.type = 'call.ended' AND a.call_id = e.call_id AND a.ended_at IS NULL;
+  -- One statement per ended call: found through call_attempts' call_id index,
+  -- whose selectivity the planner cannot know without statistics (PGlite has
+  -- no autovacuum to gather them), so a join here came out as a full scan.
+  FOR ending IN SELECT call_id, at FROM new_events WHERE type = 'call.ended' ORDER BY id LOOP
+    UPDATE call_attempts
+       SET ended_at = ending.at, result = 'cancelled',
+           ring_s = event_log_seconds(ending.at, started_at)
+     WHERE call_id = ending.call_id AND ended_at IS NULL;
+  END LOOP;
 
   -- 10. Agent status changes.
   INSERT INTO agent_status_history (id, agent_id, from_status, to_status, until, reason, source, at)
