@@ -165,24 +165,26 @@ BEGIN
   SELECT payload ->> 'attemptId', call_id, agent_id, payload ->> 'device', at
     FROM new_events WHERE type = 'call.ringing' ORDER BY id;
 
-  -- 7. Rings that ended without an answer.
+  -- 7. Rings that ended: without an answer, or answered (the answer names its ring).
   WITH closed AS (
     UPDATE call_attempts a
-       SET ended_at = e.at, result = e.payload ->> 'result',
+       SET ended_at = e.at,
+           result = CASE e.type WHEN 'call.answered' THEN 'answered' ELSE e.payload ->> 'result' END,
            ring_s = event_log_seconds(e.at, a.started_at)
       FROM new_events e
-     WHERE e.type = 'attempt.ended' AND a.id = e.payload ->> 'attemptId' AND a.ended_at IS NULL
-       AND (e.call_id IS NULL OR a.call_id = e.call_id)
+     WHERE e.type IN ('attempt.ended', 'call.answered') AND a.id = e.payload ->> 'attemptId'
+       AND a.ended_at IS NULL AND (e.call_id IS NULL OR a.call_id = e.call_id)
     RETURNING e.id)
   SELECT e.payload ->> 'attemptId' AS attempt_id INTO bad
     FROM new_events e
-   WHERE e.type = 'attempt.ended' AND e.id NOT IN (SELECT id FROM closed)
+   WHERE e.type IN ('attempt.ended', 'call.answered') AND e.payload ->> 'attemptId' IS NOT NULL
+     AND e.id NOT IN (SELECT id FROM closed)
    ORDER BY e.id LIMIT 1;
   IF FOUND THEN
     PERFORM event_log_refuse_attempt(bad.attempt_id);
   END IF;
 
-  -- 8. Answers: the call, then the ring that was answered.
+  -- 8. Answers.
   WITH answered AS (
     UPDATE calls c
        SET answered_at = e.at, agent_id = e.agent_id, wait_s = event_log_seconds(e.at, c.arrived_at)
@@ -196,22 +198,6 @@ BEGIN
    ORDER BY e.id LIMIT 1;
   IF FOUND THEN
     PERFORM event_log_refuse_call(bad.call_id, 'already answered or ended');
-  END IF;
-
-  WITH closed AS (
-    UPDATE call_attempts a
-       SET ended_at = e.at, result = 'answered', ring_s = event_log_seconds(e.at, a.started_at)
-      FROM new_events e
-     WHERE e.type = 'call.answered' AND a.id = e.payload ->> 'attemptId' AND a.ended_at IS NULL
-       AND a.call_id = e.call_id
-    RETURNING e.id)
-  SELECT e.payload ->> 'attemptId' AS attempt_id INTO bad
-    FROM new_events e
-   WHERE e.type = 'call.answered' AND e.payload ->> 'attemptId' IS NOT NULL
-     AND e.id NOT IN (SELECT id FROM closed)
-   ORDER BY e.id LIMIT 1;
-  IF FOUND THEN
-    PERFORM event_log_refuse_attempt(bad.attempt_id);
   END IF;
 
   -- 9. Ends: the call, then any ring still open (cancelled by the end).
