@@ -135,17 +135,17 @@ BEGIN
     PERFORM event_log_missing('calls', bad.call_id);
   END IF;
 
-  -- 3. Nothing answers or ends a call after its end in this statement (the
-  --    steps below apply answers before ends, whatever their order here).
-  SELECT e.call_id, e.type INTO bad
+  -- 3. Nothing answers a call after its end in this statement (the steps
+  --    below apply answers before ends, whatever their order here; a second
+  --    end is refused by step 9's own update).
+  SELECT e.call_id INTO bad
     FROM new_events e
     JOIN (SELECT call_id, min(id) AS id FROM new_events WHERE type = 'call.ended'
            GROUP BY call_id) n ON n.call_id = e.call_id
-   WHERE e.type IN ('call.answered', 'call.ended') AND e.id > n.id
+   WHERE e.type = 'call.answered' AND e.id > n.id
    ORDER BY e.id LIMIT 1;
   IF FOUND THEN
-    PERFORM event_log_refuse('callId', 'call ' || bad.call_id
-      || CASE bad.type WHEN 'call.ended' THEN ' already ended' ELSE ' already answered or ended' END);
+    PERFORM event_log_refuse('callId', 'call ' || bad.call_id || ' already answered or ended');
   END IF;
 
   -- 4. Arrivals (a repeated call id is calls_pkey's unique violation).
