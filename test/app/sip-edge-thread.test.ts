@@ -3,8 +3,10 @@
  * UDP and TCP sockets on loopback, drachtio-srf connecting to the control
  * port, the app's logger capturing what the thread logs.
  */
+import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import os from 'node:os';
 import Srf from 'drachtio-srf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/app/logger.ts';
@@ -12,6 +14,7 @@ import {
   type SipServerThread,
   startSipServerThread,
 } from '../../src/app/telephony/sip-edge-thread.ts';
+import { currentSliceNs, SHORT_SLICE_NS } from '../../src/app/telephony/time-slice.ts';
 import { monotonicMs } from '../../src/edge/index.ts';
 import { captureLogs } from '../api/support/harness.ts';
 
@@ -67,6 +70,13 @@ async function connectedSrf(server: SipServerThread): Promise<Srf> {
   srf.connect({ ...server.controlAddress, secret: SECRET });
   await connected;
   return srf;
+}
+
+/** Custom EEVDF slices: Linux 6.12 or later, set here through perl (time-slice.ts). */
+function customSlicesPossible(): boolean {
+  const [major = 0, minor = 0] = os.release().split('.').map(Number);
+  const perl = spawnSync('perl', ['-e', '1']).status === 0;
+  return process.platform === 'linux' && (major > 6 || (major === 6 && minor >= 12)) && perl;
 }
 
 describe('embedded SIP server on a worker thread', () => {
@@ -185,6 +195,24 @@ describe('embedded SIP server on a worker thread', () => {
     again.close();
     const udp = await udpSocket(sipPort);
     udp.close();
+  });
+
+  it("asks the kernel for short time slices for the server's thread only (Linux 6.12+), and logs the outcome", async () => {
+    const logs: string[] = [];
+    const server = await start(logs);
+    const told = logs.map((l) => JSON.parse(l)).find((l) => l.msg?.includes('time slices'));
+    if (customSlicesPossible()) {
+      expect(server.timeSlice).toMatchObject({ set: true, sliceNs: SHORT_SLICE_NS });
+      const thread = server.timeSlice.set ? server.timeSlice.thread : 0;
+      // The kernel's own view of that thread, and it is not the app's thread.
+      expect(currentSliceNs(thread)).toBe(SHORT_SLICE_NS);
+      expect(thread).not.toBe(process.pid);
+      expect(currentSliceNs(process.pid)).not.toBe(SHORT_SLICE_NS);
+      expect(told).toMatchObject({ level: 'info', msg: 'SIP server thread: short time slices' });
+    } else {
+      expect(server.timeSlice.set).toBe(false);
+      expect(told).toMatchObject({ msg: 'SIP server thread: default time slices' });
+    }
   });
 
   it('a thread that ends on its own is logged and started again on the same addresses; srf reconnects', async () => {

@@ -21,6 +21,7 @@ import {
   newCounters,
   type SentObserver,
 } from '../../edge/index.ts';
+import type { TimeSliceResult } from './time-slice.ts';
 
 /** What the worker starts with (structured-cloned; the counters are shared). */
 export interface EdgeThreadData {
@@ -35,7 +36,12 @@ export type ToEdgeThread =
   | { type: 'close' };
 
 export type FromEdgeThread =
-  | { type: 'ready'; sipAddresses: BoundAddress[]; controlAddress: { host: string; port: number } }
+  | {
+      type: 'ready';
+      sipAddresses: BoundAddress[];
+      controlAddress: { host: string; port: number };
+      timeSlice: TimeSliceResult;
+    }
   | { type: 'failed'; message: string; code?: string }
   | { type: 'log'; line: string }
   | { type: 'sent'; bytes: ArrayBuffer; sentAt: number };
@@ -60,6 +66,8 @@ export interface SipServerThread extends EmbeddedSipServer {
   readonly worker: Worker;
   /** How many times the thread was restarted after ending on its own. */
   readonly restarts: number;
+  /** Whether the serving thread got short scheduler time slices (time-slice.ts), or why not. */
+  readonly timeSlice: TimeSliceResult;
 }
 
 /** First wait before starting a thread that ended on its own; doubles per failed start. */
@@ -197,6 +205,9 @@ export async function startSipServerThread(
     },
     get restarts() {
       return restarts;
+    },
+    get timeSlice() {
+      return current.ready.timeSlice;
     },
     sipAddresses: addresses.sipAddresses,
     controlAddress: addresses.controlAddress,

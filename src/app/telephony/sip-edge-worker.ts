@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { type EmbeddedSipServer, startSipServer } from '../../edge/index.ts';
+import { shortenTimeSlice } from './time-slice.ts';
 import type { FromEdgeThread, ToEdgeThread, EdgeThreadData } from './sip-edge-thread.ts';
 
 const port = parentPort;
@@ -50,10 +51,15 @@ port.on('message', (m: ToEdgeThread) => {
 
 try {
   server = await startSipServer({ ...data.options, logger }, data.counters);
+  // This thread wakes for every SIP message; it should get a core at once (time-slice.ts).
+  const timeSlice = await shortenTimeSlice();
+  if (timeSlice.set) logger.info({ timeSlice }, 'SIP server thread: short time slices');
+  else logger.info({ reason: timeSlice.reason }, 'SIP server thread: default time slices');
   tell({
     type: 'ready',
     sipAddresses: server.sipAddresses,
     controlAddress: server.controlAddress,
+    timeSlice,
   });
 } catch (err) {
   const e = err as NodeJS.ErrnoException;
