@@ -312,6 +312,12 @@ async function main(): Promise<void> {
       });
       const agents = await uas.finished;
       stopSipps.delete(stopUas);
+      // Why a sipp failed (its unexpected messages, aborted calls), to stderr.
+      for (const [who, r] of [['caller', caller], ['agents', agents]] as const) {
+        if (r.code !== 0) {
+          process.stderr.write(`${stepRate} cps: ${who} sipp exit ${r.code}\n${r.errors.slice(0, 4000)}\n`);
+        }
+      }
       loop.disable();
       const elapsedS = (performance.now() - started) / 1000;
       await rt.callControl.settled();
