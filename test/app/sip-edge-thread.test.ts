@@ -3,10 +3,8 @@
  * UDP and TCP sockets on loopback, drachtio-srf connecting to the control
  * port, the app's logger capturing what the thread logs.
  */
-import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import os from 'node:os';
 import Srf from 'drachtio-srf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/app/logger.ts';
@@ -17,6 +15,7 @@ import {
 import { currentSliceNs, SHORT_SLICE_NS } from '../../src/app/telephony/time-slice.ts';
 import { monotonicMs } from '../../src/edge/index.ts';
 import { captureLogs } from '../api/support/harness.ts';
+import { customSlicesPossible } from '../support/kernel.ts';
 
 const SECRET = 'thread-test-secret';
 const LOOPBACK = '127.0.0.1';
@@ -70,13 +69,6 @@ async function connectedSrf(server: SipServerThread): Promise<Srf> {
   srf.connect({ ...server.controlAddress, secret: SECRET });
   await connected;
   return srf;
-}
-
-/** Custom EEVDF slices: Linux 6.12 or later, set here through perl (time-slice.ts). */
-function customSlicesPossible(): boolean {
-  const [major = 0, minor = 0] = os.release().split('.').map(Number);
-  const perl = spawnSync('perl', ['-e', '1']).status === 0;
-  return process.platform === 'linux' && (major > 6 || (major === 6 && minor >= 12)) && perl;
 }
 
 describe('embedded SIP server on a worker thread', () => {

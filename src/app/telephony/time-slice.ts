@@ -32,13 +32,15 @@ export type TimeSliceResult =
 const SCHED_SETATTR: Partial<Record<NodeJS.Architecture, number>> = { x64: 314, arm64: 274 };
 
 /**
- * struct sched_attr (48 bytes): size, policy (SCHED_OTHER), flags, nice,
- * priority, runtime (the slice), deadline, period. The nice value is passed
- * as it is: sched_setattr sets it too, and an unprivileged thread may not lower it.
- * The arguments are made numbers: perl's syscall() passes strings as pointers.
+ * struct sched_attr (48 bytes): size, policy, flags, nice, priority, runtime
+ * (the slice), deadline, period. SCHED_FLAG_KEEP_POLICY (8) keeps the
+ * thread's policy (SCHED_OTHER, or SCHED_BATCH if started so). The nice value
+ * is passed as it is: sched_setattr sets it too, and an unprivileged thread
+ * may not lower it. The arguments are made numbers: perl's syscall() passes
+ * strings as pointers.
  */
 const PERL = `my ($tid, $slice, $nr, $nice) = map { $_ + 0 } @ARGV;
-my $attr = pack("LLQlLQQQ", 48, 0, 0, $nice, 0, $slice, 0, 0);
+my $attr = pack("LLQlLQQQ", 48, 0, 8, $nice, 0, $slice, 0, 0);
 syscall($nr, $tid, $attr, 0) == 0 or die "sched_setattr: $!\\n";`;
 
 /** The slice the kernel now uses for `thread` (ns), from /proc; null if it does not say. */
