@@ -40,7 +40,8 @@
  *
  * Usage: npm run bench:acd [-- --rate 10 --seconds 30 --agents 50
  *        --step-seconds 5 --max-rate 3000 --ladder 300,400 --no-ladder --no-kamailio
- *        --sip-in-app-thread]   (the SIP server on the app's thread, for comparison)
+ *        --sip-in-app-thread    (the SIP server on the app's thread, for comparison)
+ *        --realtime-priority 0] (the SIP thread's SCHED_RR priority; 0 = short slices only)
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -52,6 +53,7 @@ import { productionLayers } from '../src/app/layers.ts';
 import { createLogger } from '../src/app/logger.ts';
 import { startApp } from '../src/app/start-app.ts';
 import type { CallControlRuntime } from '../src/app/telephony/call-control-layer.ts';
+import type { SipServerThread } from '../src/app/telephony/sip-edge-thread.ts';
 import type { TelephonyWiring } from '../src/app/telephony/wiring.ts';
 import { monotonicMs } from '../src/edge/index.ts';
 import { openPglite } from '../src/store/index.ts';
@@ -85,6 +87,30 @@ function inviteTimes(trace: string, direction: 'sent' | 'received'): Map<string,
     out.set(caller, ms);
   }
   return out;
+}
+
+/** `--realtime-priority N` (0-99) replaces the configured default (sip.realtimePriority). */
+function realtimePriorityArg(): { realtimePriority?: number } {
+  const i = process.argv.indexOf('--realtime-priority');
+  if (i < 0) return {};
+  const priority = Number(process.argv[i + 1]);
+  if (!Number.isInteger(priority) || priority < 0 || priority > 99) {
+    throw new Error('--realtime-priority takes 0-99');
+  }
+  return { realtimePriority: priority };
+}
+
+/** How the kernel schedules the SIP server's thread (thread-scheduling.ts), for the report. */
+function describeScheduling(edge: TelephonyWiring['edge'] | undefined): string {
+  const scheduling = edge && 'scheduling' in edge ? (edge as SipServerThread).scheduling : null;
+  if (!scheduling) return 'the app thread (--sip-in-app-thread)';
+  if (scheduling.got === 'realtime') return `SCHED_RR, priority ${scheduling.priority}`;
+  const refused = scheduling.realtimeRefused
+    ? `; SCHED_RR refused: ${scheduling.realtimeRefused}`
+    : '';
+  if (scheduling.got === 'short-slices')
+    return `${scheduling.sliceNs / 1e6} ms time slices${refused}`;
+  return `default (${scheduling.reason}${refused})`;
 }
 
 /** The ACD ladder's rates (calls/s); the first step that is not clean ends the ladder. */
@@ -169,6 +195,7 @@ async function main(): Promise<void> {
         port: sipPort,
         registrar: { algorithms: ['MD5'] },
         trunk: { addresses: ['127.0.0.1'] },
+        ...realtimePriorityArg(),
       },
       drachtio: { port: 0 },
     },
@@ -313,9 +340,14 @@ async function main(): Promise<void> {
       const agents = await uas.finished;
       stopSipps.delete(stopUas);
       // Why a sipp failed (its unexpected messages, aborted calls), to stderr.
-      for (const [who, r] of [['caller', caller], ['agents', agents]] as const) {
+      for (const [who, r] of [
+        ['caller', caller],
+        ['agents', agents],
+      ] as const) {
         if (r.code !== 0) {
-          process.stderr.write(`${stepRate} cps: ${who} sipp exit ${r.code}\n${r.errors.slice(0, 4000)}\n`);
+          process.stderr.write(
+            `${stepRate} cps: ${who} sipp exit ${r.code}\n${r.errors.slice(0, 4000)}\n`,
+          );
         }
       }
       loop.disable();
@@ -467,6 +499,7 @@ async function main(): Promise<void> {
       `${fmt(percentile(v, 50))} / ${fmt(percentile(v, 99))} / ${fmt(v.at(-1))} ms`;
     const rows: Array<[string, string]> = [
       ['agents registered (digest)', String(registered)],
+      ['SIP server thread scheduling', describeScheduling(edge)],
       [
         'no calls (5 s): event loop delay p50/p99/max',
         `${fmt(idleLoop.percentile(50) / 1e6)} / ${fmt(idleLoop.percentile(99) / 1e6)} / ${fmt(idleLoop.max / 1e6)} ms (the machine's noise floor; 1 ms timer)`,

@@ -37,6 +37,11 @@ export const configSchema = z
       host: nonEmpty,
       port,
       transports: z.array(z.enum(['udp', 'tcp'])).min(1),
+      /**
+       * SCHED_RR priority the embedded SIP server's thread asks for, where the
+       * process may have it (CAP_SYS_NICE or RLIMIT_RTPRIO); 0 = never ask.
+       */
+      realtimePriority: z.number().int().min(0).max(99),
       registrar: z.strictObject({
         minExpires: positiveInt,
         maxExpires: positiveInt,

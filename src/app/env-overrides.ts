@@ -58,6 +58,12 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     description: 'comma-separated: udp,tcp',
   },
   {
+    env: 'ACD_SIP_REALTIME_PRIORITY',
+    key: 'sip.realtimePriority',
+    kind: 'int',
+    description: "SCHED_RR priority for the embedded SIP server's thread, if allowed (0 = never)",
+  },
+  {
     env: 'ACD_REGISTER_MIN_EXPIRES',
     key: 'sip.registrar.minExpires',
     kind: 'int',

@@ -12,10 +12,15 @@ import {
   type SipServerThread,
   startSipServerThread,
 } from '../../src/app/telephony/sip-edge-thread.ts';
-import { currentSliceNs, SHORT_SLICE_NS } from '../../src/app/telephony/time-slice.ts';
+import {
+  currentPolicy,
+  currentSliceNs,
+  SCHED_RR,
+  SHORT_SLICE_NS,
+} from '../../src/app/telephony/thread-scheduling.ts';
 import { monotonicMs } from '../../src/edge/index.ts';
 import { captureLogs } from '../api/support/harness.ts';
-import { customSlicesPossible } from '../support/kernel.ts';
+import { customSlicesPossible, realtimePossible } from '../support/kernel.ts';
 
 const SECRET = 'thread-test-secret';
 const LOOPBACK = '127.0.0.1';
@@ -77,10 +82,15 @@ describe('embedded SIP server on a worker thread', () => {
     for (const close of open.splice(0)) await close();
   });
 
-  async function start(logs: string[] = [], level = 'info'): Promise<SipServerThread> {
+  async function start(
+    logs: string[] = [],
+    level = 'info',
+    realtimePriority = 0,
+  ): Promise<SipServerThread> {
     const server = await startSipServerThread(
       options(),
       createLogger({ level, destination: captureLogs(logs) }),
+      { realtimePriority },
     );
     open.push(() => server.close());
     return server;
@@ -189,21 +199,47 @@ describe('embedded SIP server on a worker thread', () => {
     udp.close();
   });
 
-  it("asks the kernel for short time slices for the server's thread only (Linux 6.12+), and logs the outcome", async () => {
+  /** What the server's thread logged about its scheduling. */
+  const schedulingLine = (logs: string[]) =>
+    logs.map((l) => JSON.parse(l)).find((l) => l.msg?.startsWith('SIP server thread: '));
+
+  it("asks the kernel for real-time scheduling for the server's thread only, where the process may have it, and logs the outcome", async () => {
+    const logs: string[] = [];
+    const server = await start(logs, 'info', 10);
+    const { scheduling } = server;
+    if (realtimePossible()) {
+      expect(scheduling).toMatchObject({ got: 'realtime', priority: 10 });
+      const thread = scheduling.got === 'realtime' ? scheduling.thread : 0;
+      // The kernel's own view of that thread, and it is not the app's thread.
+      expect(currentPolicy(thread)).toEqual({ policy: SCHED_RR, priority: 10 });
+      expect(thread).not.toBe(process.pid);
+      expect(currentPolicy(process.pid)).toEqual({ policy: 0, priority: 0 });
+      expect(schedulingLine(logs)).toMatchObject({
+        level: 'info',
+        msg: 'SIP server thread: real-time scheduling (SCHED_RR)',
+      });
+    } else {
+      expect(scheduling).toMatchObject({ realtimeRefused: expect.any(String) });
+      expect(schedulingLine(logs)?.scheduling.realtimeRefused).toEqual(expect.any(String));
+    }
+  });
+
+  it("without a real-time priority, asks for short time slices for the server's thread only (Linux 6.12+)", async () => {
     const logs: string[] = [];
     const server = await start(logs);
-    const told = logs.map((l) => JSON.parse(l)).find((l) => l.msg?.includes('time slices'));
+    const { scheduling } = server;
+    expect(scheduling).not.toHaveProperty('realtimeRefused');
     if (customSlicesPossible()) {
-      expect(server.timeSlice).toMatchObject({ set: true, sliceNs: SHORT_SLICE_NS });
-      const thread = server.timeSlice.set ? server.timeSlice.thread : 0;
-      // The kernel's own view of that thread, and it is not the app's thread.
+      expect(scheduling).toMatchObject({ got: 'short-slices', sliceNs: SHORT_SLICE_NS });
+      const thread = scheduling.got === 'short-slices' ? scheduling.thread : 0;
       expect(currentSliceNs(thread)).toBe(SHORT_SLICE_NS);
+      expect(currentPolicy(thread)?.policy).toBe(0);
       expect(thread).not.toBe(process.pid);
       expect(currentSliceNs(process.pid)).not.toBe(SHORT_SLICE_NS);
-      expect(told).toMatchObject({ level: 'info', msg: 'SIP server thread: short time slices' });
+      expect(schedulingLine(logs)).toMatchObject({ msg: 'SIP server thread: short time slices' });
     } else {
-      expect(server.timeSlice.set).toBe(false);
-      expect(told).toMatchObject({ msg: 'SIP server thread: default time slices' });
+      expect(scheduling.got).toBe('default');
+      expect(schedulingLine(logs)).toMatchObject({ msg: 'SIP server thread: default scheduling' });
     }
   });
 

@@ -88,6 +88,10 @@ function buildArgs(opts: SippOptions, dir: string): string[] {
   args.push('-sf', scenarioPath(opts.scenario));
   args.push('-i', '127.0.0.1', '-p', String(opts.localPort));
   args.push('-t', opts.transport === 'tcp' ? 't1' : 'u1');
+  // sipp's default socket buffers (64 KB) overflow when a loaded sipp falls a
+  // few ms behind, and the lost 100/180/200 then fail calls the server handled
+  // (seen in the load benchmark). The kernel caps this at net.core.rmem_max.
+  args.push('-buff_size', String(4 * 1024 * 1024));
   args.push('-m', String(opts.calls ?? 1));
   args.push('-r', String(opts.rate ?? 10));
   if (opts.limit !== undefined) args.push('-l', String(opts.limit));

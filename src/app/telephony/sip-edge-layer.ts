@@ -47,7 +47,9 @@ export function sipEdgeLayer(wiring: TelephonyWiring): LayerStarter {
     const server =
       wiring.options.sipThread === false
         ? await startSipServer({ ...options, logger: sipLog })
-        : await startSipServerThread(options, sipLog);
+        : await startSipServerThread(options, sipLog, {
+            realtimePriority: config.sip.realtimePriority,
+          });
     wiring.edge = server;
     wiring.drachtio = {
       host: server.controlAddress.host,

@@ -21,13 +21,15 @@ import {
   newCounters,
   type SentObserver,
 } from '../../edge/index.ts';
-import type { TimeSliceResult } from './time-slice.ts';
+import type { ThreadScheduling } from './thread-scheduling.ts';
 
 /** What the worker starts with (structured-cloned; the counters are shared). */
 export interface EdgeThreadData {
   options: Omit<EmbeddedSipServerOptions, 'logger'>;
   logLevel: string;
   counters: SharedArrayBuffer;
+  /** SCHED_RR priority the thread asks for (0 = none; thread-scheduling.ts). */
+  realtimePriority: number;
 }
 
 export type ToEdgeThread =
@@ -40,7 +42,7 @@ export type FromEdgeThread =
       type: 'ready';
       sipAddresses: BoundAddress[];
       controlAddress: { host: string; port: number };
-      timeSlice: TimeSliceResult;
+      scheduling: ThreadScheduling;
     }
   | { type: 'failed'; message: string; code?: string }
   | { type: 'log'; line: string }
@@ -66,8 +68,8 @@ export interface SipServerThread extends EmbeddedSipServer {
   readonly worker: Worker;
   /** How many times the thread was restarted after ending on its own. */
   readonly restarts: number;
-  /** Whether the serving thread got short scheduler time slices (time-slice.ts), or why not. */
-  readonly timeSlice: TimeSliceResult;
+  /** How the kernel schedules the serving thread (thread-scheduling.ts), and why. */
+  readonly scheduling: ThreadScheduling;
 }
 
 /** First wait before starting a thread that ended on its own; doubles per failed start. */
@@ -134,11 +136,13 @@ function pinnedPorts(
  * (rejects if it cannot). A thread that later ends on its own (an uncaught
  * exception) is logged and started again on the same addresses, after a
  * delay that grows while starts fail; srf reconnects by itself. Counters
- * start again from 0 with the new thread.
+ * start again from 0 with the new thread. With `realtimePriority` (1-99)
+ * the thread asks for SCHED_RR at that priority (thread-scheduling.ts).
  */
 export async function startSipServerThread(
   options: Omit<EmbeddedSipServerOptions, 'logger'>,
   logger: Logger,
+  { realtimePriority = 0 }: { realtimePriority?: number } = {},
 ): Promise<SipServerThread> {
   const shared = new SharedArrayBuffer(COUNTERS_BYTES);
   const counters = newCounters(shared);
@@ -156,6 +160,7 @@ export async function startSipServerThread(
     options: opts,
     logLevel: logger.level,
     counters: shared,
+    realtimePriority,
   });
 
   let current = await launch(dataFor(options), onMessage, logger);
@@ -206,8 +211,8 @@ export async function startSipServerThread(
     get restarts() {
       return restarts;
     },
-    get timeSlice() {
-      return current.ready.timeSlice;
+    get scheduling() {
+      return current.ready.scheduling;
     },
     sipAddresses: addresses.sipAddresses,
     controlAddress: addresses.controlAddress,

@@ -7,8 +7,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { type EmbeddedSipServer, startSipServer } from '../../edge/index.ts';
-import { shortenTimeSlice } from './time-slice.ts';
+import { prioritiseThisThread } from './thread-scheduling.ts';
 import type { FromEdgeThread, ToEdgeThread, EdgeThreadData } from './sip-edge-thread.ts';
+
+const SCHEDULING_NAMES = {
+  realtime: 'real-time scheduling (SCHED_RR)',
+  'short-slices': 'short time slices',
+  default: 'default scheduling',
+} as const;
 
 const port = parentPort;
 if (!port) throw new Error('sip-edge-worker.ts runs only as a worker thread');
@@ -51,15 +57,14 @@ port.on('message', (m: ToEdgeThread) => {
 
 try {
   server = await startSipServer({ ...data.options, logger }, data.counters);
-  // This thread wakes for every SIP message; it should get a core at once (time-slice.ts).
-  const timeSlice = await shortenTimeSlice();
-  if (timeSlice.set) logger.info({ timeSlice }, 'SIP server thread: short time slices');
-  else logger.info({ reason: timeSlice.reason }, 'SIP server thread: default time slices');
+  // This thread wakes for every SIP message; it should get a core at once (thread-scheduling.ts).
+  const scheduling = await prioritiseThisThread(data.realtimePriority);
+  logger.info({ scheduling }, `SIP server thread: ${SCHEDULING_NAMES[scheduling.got]}`);
   tell({
     type: 'ready',
     sipAddresses: server.sipAddresses,
     controlAddress: server.controlAddress,
-    timeSlice,
+    scheduling,
   });
 } catch (err) {
   const e = err as NodeJS.ErrnoException;
