@@ -15,8 +15,10 @@ import {
   type SipMessage,
   SipStreamFramer,
   serializeSipMessage,
+  stampTopVia,
   triage,
 } from '../sip/index.ts';
+import type { HasHeaders } from '../sip/headers.ts';
 import type { Counters } from '../stats.ts';
 import type { BoundAddress, SipListen, SipProtocol } from '../types.ts';
 
@@ -270,7 +272,7 @@ export class Transport {
       }
       this.counters.badMessages++;
       if (t.action === 'reject') {
-        const res = buildResponse(t.request, t.status, t.reason, t.headers);
+        const res = buildResponse(stampedRequest(t.request, src), t.status, t.reason, t.headers);
         this.send(src, serializeSipMessage(res), 'reject');
       }
       this.log?.debug({ detail: t.detail }, 'bad SIP message');
@@ -311,7 +313,11 @@ export class Transport {
           this.counters.messagesIn++;
           this.counters.badMessages++;
           if (item.request && item.request.method !== 'ACK') {
-            const res = buildResponse(item.request, item.status, 'Bad Request');
+            const res = buildResponse(
+              stampedRequest(item.request, src),
+              item.status,
+              'Bad Request',
+            );
             socket.write(serializeSipMessage(res));
           }
           socket.end();
@@ -349,6 +355,15 @@ export class Transport {
     this.register(conn);
     return conn;
   }
+}
+
+/**
+ * A refused request with its top Via stamped (received/rport) when that Via
+ * could be read, so that even a 400 reaches a sender behind NAT (§18.2.1).
+ */
+function stampedRequest<T extends HasHeaders>(request: T, src: Remote): T {
+  const headers = stampTopVia(request.headers, src.address, src.port);
+  return headers ? { ...request, headers } : request;
 }
 
 function firstExternalIPv4(): string | undefined {

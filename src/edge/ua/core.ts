@@ -44,7 +44,7 @@ import { handleAppResponse } from './uas.ts';
 export interface Incoming {
   txnId: string;
   txn: ServerTxn;
-  /** The request as relayed (top Via stamped). */
+  /** The request as received, top Via stamped (as relayed). */
   req: SipRequest;
   inb: Inbound;
   conn: AppConnection;
@@ -187,9 +187,17 @@ export class SipCore implements AppFrameHandler {
   // ---- network side ---------------------------------------------------------------
 
   onNetworkMessage(inb: Inbound): void {
-    const msg = inb.msg;
-    if (msg.kind === 'response') {
-      this.layer.dispatchResponse(msg, inb);
+    if (inb.msg.kind === 'response') {
+      this.layer.dispatchResponse(inb.msg, inb);
+      return;
+    }
+    // The top Via is stamped (received/rport) before anything else, as
+    // drachtio-server does (§3.2, §7.2): every answer, whether the app's, the
+    // transaction layer's or the core's own (100, 481, 487, 503...), copies
+    // it, so a peer behind NAT learns where its answers went.
+    const msg = stamped(inb.msg, inb);
+    if (!msg) {
+      this.replyStateless(inb.msg, inb.src, 400, 'Bad Request');
       return;
     }
     if (msg.method === 'ACK') {
@@ -252,9 +260,7 @@ export class SipCore implements AppFrameHandler {
     if (!dialog || !awaited || !cseq || cseq.seq !== awaited.cseq) return; // stray or retransmitted ACK
     dialog.awaitedAck = undefined;
     awaited.txn.onAckFor2xx();
-    const relayed = stamped(ack, inb);
-    if (!relayed) return;
-    this.relay(dialog.conn, relayed, inb, awaited.txnId, dialog.id);
+    this.relay(dialog.conn, ack, inb, awaited.txnId, dialog.id);
   }
 
   private onCancel(cancel: SipRequest, inb: Inbound): void {
@@ -280,10 +286,9 @@ export class SipCore implements AppFrameHandler {
     const dlg = inc.answered && inc.dialog ? inc.dialog.id : '';
     const res487 = buildResponse(inc.req, 487, 'Request Terminated', [], { toTag: tag });
     inc.txn.respond(487, serializeSipMessage(res487));
-    const relayed = stamped(cancel, inb);
     this.finishIncoming(inc);
     if (inc.dialog && inc.dialog.state !== 'confirmed') this.endDialog(inc.dialog);
-    if (relayed) this.relay(inc.conn, relayed, inb, inc.txnId, dlg);
+    this.relay(inc.conn, cancel, inb, inc.txnId, dlg);
   }
 
   private onInDialogRequest(req: SipRequest, inb: Inbound, toTag: string): void {
@@ -386,11 +391,6 @@ export class SipCore implements AppFrameHandler {
     dialog: Dialog | undefined,
     initialInvite: boolean,
   ): Incoming | undefined {
-    const relayReq = stamped(req, inb);
-    if (!relayReq) {
-      this.replyStateless(req, inb.src, 400, 'Bad Request');
-      return undefined;
-    }
     const txn = this.layer.createServer(req, inb.src);
     if (!txn) return undefined;
     if (req.method === 'INVITE') {
@@ -399,7 +399,7 @@ export class SipCore implements AppFrameHandler {
     const inc: Incoming = {
       txnId: this.ids.next(),
       txn,
-      req: relayReq,
+      req,
       inb,
       conn,
       dialog,

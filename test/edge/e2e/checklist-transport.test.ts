@@ -47,6 +47,109 @@ describe('§11 transports and robustness', () => {
     expect(ok.from.port).toBe(t.sipPort);
   });
 
+  it("§11.49 stamps rport (and received) on the Via of every answer, the server's own ones too, over UDP", async () => {
+    const t = c.target();
+    const wire = await c.wire(['invite']);
+    const peer = await c.peer();
+    // A sender that did not ask for rport and names another port (and for the
+    // BYE another host) in its Via, as a phone behind NAT does.
+    const elsewhere = (text: string, host = '127.0.0.1') =>
+      text.replace(/^Via: .*$/m, `Via: SIP/2.0/UDP ${host}:9;branch=z9hG4bK-${rand(10)}`);
+    const call = { callId: `r-${rand()}` };
+    const invite = elsewhere(
+      buildRequest({
+        method: 'INVITE',
+        uri: serverUri(t),
+        from: { port: peer.port },
+        to: { uri: serverUri(t) },
+        callId: call.callId,
+        cseq: 1,
+        body: PEER_SDP,
+      }),
+    );
+    peer.send(invite, server(t));
+    const f = await requestFrame(wire, 'INVITE', call.callId);
+    expect(headerValue(f.sip, 'Via')).toMatch(new RegExp(`;rport=${peer.port}$`));
+    const trying = await peer.next((m) => isResponse(m, 100) && m.text.includes(call.callId));
+    expect(headerValue(trying.text, 'Via')).toMatch(
+      new RegExp(`:9;branch=[^;]+;rport=${peer.port}$`),
+    );
+    await appAnswer(wire, f, 486, 'Busy Here');
+    const busy = await peer.next((m) => isResponse(m, 486) && m.text.includes(call.callId));
+    expect(headerValue(busy.text, 'Via')).toContain(`;rport=${peer.port}`);
+    peer.send(
+      buildAck(invite, busy.text, serverUri(t), { port: peer.port, sameBranch: true }),
+      server(t),
+    );
+    // Answers of the server alone: 481 to a BYE of no dialog (Via names another host) ...
+    const byeId = `b-${rand()}`;
+    peer.send(
+      elsewhere(
+        buildRequest({
+          method: 'BYE',
+          uri: serverUri(t),
+          from: { port: peer.port, tag: 'x1' },
+          to: { uri: serverUri(t), tag: 'nodialog' },
+          callId: byeId,
+          cseq: 2,
+        }),
+        '192.0.2.7',
+      ),
+      server(t),
+    );
+    const gone = await peer.next((m) => isResponse(m, 481) && m.text.includes(byeId));
+    expect(headerValue(gone.text, 'Via')).toMatch(
+      new RegExp(`^SIP/2.0/UDP 192.0.2.7:9;branch=[^;]+;received=127.0.0.1;rport=${peer.port}$`),
+    );
+    // ... and 503 to a method no app routed.
+    const optId = `o-${rand()}`;
+    peer.send(
+      elsewhere(
+        buildRequest({
+          method: 'OPTIONS',
+          uri: serverUri(t),
+          from: { port: peer.port },
+          to: { uri: serverUri(t) },
+          callId: optId,
+          cseq: 1,
+        }),
+      ),
+      server(t),
+    );
+    const unrouted = await peer.next((m) => isResponse(m, 503) && m.text.includes(optId));
+    expect(headerValue(unrouted.text, 'Via')).toContain(`;rport=${peer.port}`);
+  });
+
+  it('§11.49 stamps rport on the Via of answers over TCP', async () => {
+    const t = c.target();
+    const wire = await c.wire(['invite']);
+    const client = await c.tcpPeer();
+    const sock = await client.dial(server(t));
+    const callId = `tcp-r-${rand()}`;
+    const invite = buildRequest({
+      method: 'INVITE',
+      uri: `${serverUri(t)};transport=tcp`,
+      from: { port: 9, transport: 'TCP' },
+      to: { uri: serverUri(t) },
+      callId,
+      cseq: 1,
+      body: PEER_SDP,
+    }).replace(/;rport\r\n/, '\r\n');
+    sock.write(invite);
+    const f = await requestFrame(wire, 'INVITE', callId);
+    const trying = await client.next((m) => isResponse(m, 100) && m.text.includes(callId));
+    expect(headerValue(trying.text, 'Via')).toMatch(new RegExp(`;rport=${sock.localPort}$`));
+    await appAnswer(wire, f, 486, 'Busy Here');
+    const busy = await client.next((m) => isResponse(m, 486) && m.text.includes(callId));
+    expect(headerValue(busy.text, 'Via')).toMatch(new RegExp(`;rport=${sock.localPort}$`));
+    sock.write(
+      buildAck(invite, busy.text, serverUri(t), { port: 9, sameBranch: true }).replace(
+        'SIP/2.0/UDP',
+        'SIP/2.0/TCP',
+      ),
+    );
+  });
+
   it('§11.50 TCP: Content-Length framing, answers on the same connection, CRLF keep-alive, one reused connection for requests', async () => {
     const t = c.target();
     const wire = await c.wire(['options', 'invite']);
