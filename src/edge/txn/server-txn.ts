@@ -10,7 +10,7 @@
  *   non-INVITE: trying --1xx--> proceeding --final--> completed (Timer J) --> terminated
  *
  * Retransmitted requests are absorbed in trying and answered with the last
- * response afterwards. Every timer is owned by a state and cleared when the
+ * response afterwards (except a 100 Trying, which is sent once). Every timer is owned by a state and cleared when the
  * state is left.
  */
 import type { SipRequest } from '../sip/index.ts';
@@ -110,7 +110,11 @@ export class ServerTxn {
     ) {
       return false;
     }
-    this.lastResponse = bytes;
+    // Our own 100 Trying is sent once and never re-sent on request
+    // retransmissions: only provisionals of the application are (RFC 3261
+    // §17.2.1), as drachtio-server does. Re-sending it made a sipp caller,
+    // which re-sends its request on every repeated response, ping-pong.
+    if (status !== 100) this.lastResponse = bytes;
     this.lastStatus = status;
     this.layer.transport.send(this.remote, bytes, `response ${status}`);
     if (status < 200) {

@@ -118,6 +118,39 @@ describe('§11 UAS', () => {
     expect(wire.sipFrames(/^REGISTER /).filter((f) => f.sip.includes(callId))).toHaveLength(1);
   });
 
+  it('§11.30 sends its own 100 Trying once: retransmitted INVITEs before the app answers get no second 100', async () => {
+    const t = c.target();
+    const wire = await c.wire(['invite']);
+    const peer = await c.peer();
+    const call = peerInvite(peer, t);
+    const inv = await requestFrame(wire, 'INVITE', call.callId);
+    await peer.next((m) => isResponse(m, 100) && m.text.includes(call.callId));
+    // Two more copies of the same INVITE, as a caller retransmits (or as sipp
+    // re-sends its last request whenever a response repeats).
+    peer.send(call.invite, server(t));
+    await sleep(50);
+    peer.send(call.invite, server(t));
+    await sleep(300);
+    expect(firstLines(peer.received, call.callId)).toEqual(['SIP/2.0 100 Trying']);
+    expect(wire.sipFrames(/^INVITE /).filter((f) => f.sip.includes(call.callId))).toHaveLength(1);
+    // A provisional of the app's is what a later copy gets (RFC 3261 §17.2.1).
+    await appAnswer(wire, inv, 180, 'Ringing');
+    await peer.next((m) => isResponse(m, 180) && m.text.includes(call.callId));
+    peer.send(call.invite, server(t));
+    await sleep(300);
+    expect(firstLines(peer.received, call.callId)).toEqual([
+      'SIP/2.0 100 Trying',
+      'SIP/2.0 180 Ringing',
+      'SIP/2.0 180 Ringing',
+    ]);
+    await appAnswer(wire, inv, 486, 'Busy Here');
+    const busy = await peer.next((m) => isResponse(m, 486) && m.text.includes(call.callId));
+    peer.send(
+      buildAck(call.invite, busy.text, serverUri(t), { port: peer.port, sameBranch: true }),
+      server(t),
+    );
+  });
+
   it('§11.31 never answers a request the app ignores, and forgets it after 64 s (or answers 480/503, §12.4)', async () => {
     const t = c.target();
     const wire = await c.wire(['invite']);
