@@ -45,7 +45,8 @@ export class AppConnection {
    * syscall per frame, and the order is kept.
    */
   send(payload: string): void {
-    if (this.closed || this.socket.destroyed) return;
+    // writableEnded: the server refused the app and is closing the connection.
+    if (this.closed || this.socket.destroyed || this.socket.writableEnded) return;
     this.control.counters.framesOut++;
     if (!this.corked) {
       this.corked = true;
@@ -121,7 +122,8 @@ export class ControlServer {
   private onData(conn: AppConnection, chunk: Buffer): void {
     const { frames, error } = conn.decode(chunk);
     for (const f of frames) {
-      if (conn.closed) return;
+      // Nothing after a frame that made us close the connection is read.
+      if (conn.closed || conn.socket.writableEnded) return;
       this.counters.framesIn++;
       try {
         this.onFrame(conn, f);
@@ -148,6 +150,11 @@ export class ControlServer {
     const id = tokens[0] ?? '';
     const type = tokens[1];
     this.log?.debug({ conn: conn.id, leader }, 'frame from app');
+    if (tokens.length < 2) {
+      // drachtio-server's answer to a frame it cannot read (§2.5): NO, then disconnect.
+      this.refuse(conn, id, 'Invalid message format');
+      return;
+    }
     if (!conn.authenticated) {
       if (type !== 'authenticate') {
         conn.send(noFrame(this.nextId(), id, 'authentication required'));
@@ -195,8 +202,16 @@ export class ControlServer {
         conn.send(okFrame(this.nextId(), id));
         return;
       default:
-        conn.send(nokFrame(this.nextId(), id, `unknown message type: ${type ?? ''}`));
+        // As drachtio-server (§2.5): a protocol error, not a SIP-level one.
+        this.log?.warn({ conn: conn.id, type }, 'unknown message type from app; disconnecting');
+        this.refuse(conn, id, 'Unknown message type');
     }
+  }
+
+  /** Protocol-level failure: `NO|reason`, then the connection is closed once that frame is out. */
+  private refuse(conn: AppConnection, id: string, reason: string): void {
+    conn.send(noFrame(this.nextId(), id, reason));
+    conn.socket.end();
   }
 
   private onClose(conn: AppConnection): void {

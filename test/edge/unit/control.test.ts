@@ -76,6 +76,35 @@ describe('control port', () => {
     expect(server.stats().appConnections).toBe(0);
   });
 
+  it('an unknown message type gets NO|Unknown message type and the connection is closed, as on drachtio-server', async () => {
+    const server = await startServer();
+    const app = await RawApp.connect(server.controlAddress.port);
+    app.send('a-01|authenticate|cymru|');
+    expect((await app.next(1)).split('|')[3]).toBe('OK');
+    expect(server.stats().appConnections).toBe(1);
+    // A second frame in the same write is not read any more.
+    app.sock.write(Buffer.concat([encodeFrame('a-02|frobnicate|x'), encodeFrame('a-03|ping')]));
+    expect((await app.next(2)).split('|').slice(2)).toEqual(['a-02', 'NO', 'Unknown message type']);
+    const end = Date.now() + 2000;
+    while (!app.closed && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(app.closed).toBe(true);
+    expect(app.frames).toHaveLength(2);
+    expect(server.stats().appConnections).toBe(0);
+    const again = await RawApp.connect(server.controlAddress.port);
+    again.send('b-01|authenticate|cymru|');
+    expect((await again.next(1)).split('|')[3]).toBe('OK');
+    // A frame of one token: NO|Invalid message format, and closed too.
+    again.send('b-02');
+    expect((await again.next(2)).split('|').slice(2)).toEqual([
+      'b-02',
+      'NO',
+      'Invalid message format',
+    ]);
+    const end2 = Date.now() + 2000;
+    while (!again.closed && Date.now() < end2) await new Promise((r) => setTimeout(r, 20));
+    expect(again.closed).toBe(true);
+  });
+
   it('a bad length prefix disconnects the app; the server keeps running', async () => {
     const server = await startServer();
     const app = await RawApp.connect(server.controlAddress.port);
