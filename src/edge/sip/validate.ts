@@ -1,8 +1,8 @@
 /**
  * Semantic checks on a parsed request, in the order of RFC 3261 §8.2 (UAS
  * behaviour): structure of the mandatory headers (400), method inspection
- * (501), header inspection (416 for the Request-URI scheme, 400 for a
- * registrar's non-SIP To, 420 for unknown Require option tags), content
+ * (501), header inspection (416 for the Request-URI scheme, 420 for unknown
+ * Require option tags), content
  * processing (406 when Accept rules out SDP for an INVITE). The transaction/UA
  * layer calls `validateRequest` for every new request and, when it returns a
  * verdict, answers with `buildResponse(req, status, reason, headers)`.
@@ -133,13 +133,9 @@ export function validateRequest(req: SipRequest, opts: ValidateOptions = {}): Ve
       detail: `Request-URI scheme ${ruri.scheme} not supported`,
     };
   }
-  if (
-    req.method === 'REGISTER' &&
-    to.parsedUri.scheme !== 'sip' &&
-    to.parsedUri.scheme !== 'sips'
-  ) {
-    return bad('REGISTER To is not a SIP or SIPS address-of-record');
-  }
+  // A REGISTER whose To is not a SIP or SIPS address-of-record (RFC 4475
+  // §3.3.4) is well-formed: refusing it is the registrar's decision, i.e. the
+  // app's, as with drachtio-server.
   if (req.method !== 'ACK' && req.method !== 'CANCEL') {
     // §8.2.2.3: never 420 an ACK or CANCEL.
     const supported = opts.supportedOptions ?? DEFAULT_SUPPORTED_OPTIONS;

@@ -3,7 +3,10 @@
  * `sip` frames, dialog ids, the relayed top Via, 100 absorption, and the
  * locally generated 408. Every relayed SIP text goes through srf's parser.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TORTURE_DIR } from '../parser/torture-data.ts';
 import { sleep, useChecklist } from './helpers/harness.ts';
 import { PEER_SDP, buildAck, buildRequest, rand } from './helpers/peer.ts';
 import {
@@ -178,6 +181,29 @@ describe('§11 S→A relay format', () => {
     );
     expect(oracle(f).get('Call-ID')).toBe(callId);
     await appAnswer(wire, f, 486, 'Busy Here');
+  });
+
+  it('relays a REGISTER whose To and From are not SIP URIs (RFC 4475 unksm2) for the app to refuse', async () => {
+    const t = c.target();
+    const wire = await c.wire(['register']);
+    const peer = await c.peer();
+    // The torture message as is, with a Call-ID of its own.
+    const callId = `unksm2.${rand()}@hyphenated-host.example.com`;
+    const text = readFileSync(path.join(TORTURE_DIR, 'unksm2.dat'), 'utf8').replace(
+      /^Call-ID: .*$/m,
+      `Call-ID: ${callId}`,
+    );
+    peer.send(text, server(t));
+    const f = await requestFrame(wire, 'REGISTER', callId);
+    const o = oracle(f);
+    expect(o.get('to')).toBe('isbn:2983792873');
+    expect(o.get('from')).toBe('<http://www.example.com>;tag=3234233');
+    expect(o.get('contact')).toBe('<name:John_Smith>');
+    await appAnswer(wire, f, 400, 'Bad Request');
+    const refused = await peer.next((m) => isResponse(m, 400) && m.text.includes(callId));
+    // The app's answer, not one of the server's own: exactly one.
+    expect(peer.received.filter((m) => m.text.includes(callId))).toEqual([refused]);
+    expect(headerValue(refused.text, 'To')).toMatch(/^isbn:2983792873;tag=/);
   });
 
   it('§11.11 never relays 100 Trying to the app; 180, 183 and 200 are relayed', async () => {

@@ -71,7 +71,7 @@ const OUTCOME: Record<string, 'accept' | 'drop' | number> = {
   insuf: 400,
   unkscm: 416,
   novelsc: 416,
-  unksm2: 400, // REGISTER with a non-SIP To: a registrar answers 400 (§3.3.4)
+  unksm2: 'accept', // REGISTER with a non-SIP To: refusing it is the registrar's (app's) decision (§3.3.4)
   bext01: 420,
   invut: 'accept', // 415 is the app's decision (srf apps handle any content type)
   regaut01: 'accept',
@@ -168,7 +168,6 @@ const CAUSE: Record<string, RegExp> = {
   mcl01: /more than one Content-Length/,
   unkscm: /scheme nobodyknowsthisscheme/,
   novelsc: /scheme soap\.beep/,
-  unksm2: /REGISTER To/,
   sdp01: /Accept/,
   test: /Request-Line/,
 };
