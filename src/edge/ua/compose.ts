@@ -3,7 +3,7 @@
  * (drachtio-wire.md §4.4, §4.5): immutable and malformed headers dropped,
  * canonical capitalisation, `@localhost` rewrite, Content-Type detection.
  */
-import { parseNameAddr, type SipHeader } from '../sip/index.ts';
+import { parseNameAddr, type SipHeader, splitList } from '../sip/index.ts';
 import { isToken } from '../sip/syntax.ts';
 
 /** Headers the app may not set. */
@@ -126,12 +126,44 @@ export function cleanAppHeaders(headers: readonly SipHeader[], localHostPort: st
     let value = h.value.trim();
     if (LOCALHOST_HEADERS.has(outName) && value.includes('@localhost'))
       value = rewriteLocalhost(value, localHostPort);
+    if (outName === 'Authorization' || outName === 'Proxy-Authorization')
+      value = reprintCredentials(value);
     out.push({ name: outName, value });
   }
   return out;
 }
 
 const LOCALHOST_HEADERS = new Set(['From', 'To', 'Contact', 'P-Asserted-Identity']);
+
+/**
+ * Credentials re-printed the way drachtio-server's stack prints them: the
+ * scheme, then the parameters separated by `, ` (srf writes them without
+ * spaces). Parameters are kept as written otherwise; a value whose quotes
+ * do not balance is left alone.
+ */
+export function reprintCredentials(value: string): string {
+  const sp = value.search(/[ \t]/);
+  if (sp < 0) return value;
+  const params = splitList(value.slice(sp + 1));
+  if (!params || params.length === 0) return value;
+  return `${value.slice(0, sp)} ${params.join(', ')}`;
+}
+
+/**
+ * The To of an out-of-dialog request the app gave none for: the request URI
+ * in angle brackets, its URI parameters after them, as header parameters
+ * (`<sip:b@h:p>;transport=tcp`), which is what drachtio-server writes.
+ */
+export function toFromRequestUri(uri: string): string {
+  if (!/^sips?:/i.test(uri)) return `<${uri}>`;
+  const at = uri.indexOf('@');
+  const semi = uri.indexOf(';', at < 0 ? 0 : at);
+  if (semi < 0) return `<${uri}>`;
+  const q = uri.indexOf('?', semi);
+  const params = q < 0 ? uri.slice(semi) : uri.slice(semi, q);
+  const headers = q < 0 ? '' : uri.slice(q);
+  return `<${uri.slice(0, semi)}${headers}>${params}`;
+}
 
 /**
  * `sip:1000@localhost` → `<sip:1000@HOST:PORT>`; display name and header

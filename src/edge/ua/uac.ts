@@ -26,7 +26,7 @@ import type { ClientTxn, ClientTxnUser } from '../txn/client-txn.ts';
 import type { SipProtocol } from '../types.ts';
 import type { AppConnection } from '../wire/control.ts';
 import { nokFrame, requestEchoFrame, sipFrame } from '../wire/frames.ts';
-import { cleanAppHeaders, findAppHeader, isSdp } from './compose.ts';
+import { cleanAppHeaders, findAppHeader, isSdp, toFromRequestUri } from './compose.ts';
 import { firstContactUri, type Outgoing, type SipCore } from './core.ts';
 import { Dialog, dialogId } from './dialog.ts';
 import { initialCseq, newBranch, newCallId, newTag } from './ids.ts';
@@ -168,7 +168,7 @@ function appNewRequest(
     fromTag = newTag();
     from = `${from};tag=${fromTag}`;
   }
-  const to = take('to') ?? `<${req.uri}>`;
+  const to = take('to') ?? toFromRequestUri(req.uri);
   const callId = take('call-id') ?? newCallId();
   const appCseq = take('cseq');
   const cseq = (appCseq !== undefined ? parseCSeq(appCseq)?.seq : undefined) ?? initialCseq();

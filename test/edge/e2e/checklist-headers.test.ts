@@ -364,7 +364,10 @@ describe('§11 headers the server fills in', () => {
     await req(`sip:plain@127.0.0.1:${udp.port}`);
     await udp.next((m) => isRequest(m, 'OPTIONS') && m.text.includes('sip:plain@'));
     await req(`sip:tcp@127.0.0.1:${udp.port};transport=tcp`);
-    await tcp.next((m) => m.text.startsWith('OPTIONS sip:tcp@'));
+    const viaTcp = await tcp.next((m) => m.text.startsWith('OPTIONS sip:tcp@'));
+    // The To built from such a URI: parameters outside the brackets, as
+    // drachtio-server writes it (drachtio-wire.md §7.2).
+    expect(headerValue(viaTcp.text, 'To')).toBe(`<sip:tcp@127.0.0.1:${udp.port}>;transport=tcp`);
     await req('sip:routed@192.0.2.99:5099', `sip:127.0.0.1:${udp.port};transport=tcp`);
     const routed = await tcp.next((m) => m.text.startsWith('OPTIONS sip:routed@'));
     expect(routed.text.split('\r\n')[0]).toBe('OPTIONS sip:routed@192.0.2.99:5099 SIP/2.0');
