@@ -157,7 +157,7 @@ export function reprintCredentials(value: string): string {
 export function toFromRequestUri(uri: string): string {
   if (!/^sips?:/i.test(uri)) return `<${uri}>`;
   const at = uri.indexOf('@');
-  const semi = uri.indexOf(';', at < 0 ? 0 : at);
+  const semi = uri.indexOf(';', Math.max(at, 0));
   if (semi < 0) return `<${uri}>`;
   const q = uri.indexOf('?', semi);
   const params = q < 0 ? uri.slice(semi) : uri.slice(semi, q);
