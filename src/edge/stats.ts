@@ -19,6 +19,7 @@ const SLOTS = [
   'timers',
   'appConnections',
   'tcpConnections',
+  'udpFlows',
   'transactionsCreated',
   'dialogsCreated',
   'framesIn',

@@ -71,6 +71,8 @@ export interface EdgeStats {
   appConnections: number;
   /** Open SIP TCP connections. */
   tcpConnections: number;
+  /** Connected UDP sockets, one per destination with a client transaction in progress (unreachable detection). */
+  udpFlows: number;
   /** Total transactions and dialogs created since start. */
   transactionsCreated: number;
   dialogsCreated: number;

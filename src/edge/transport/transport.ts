@@ -21,6 +21,7 @@ import {
 import type { HasHeaders } from '../sip/headers.ts';
 import type { Counters } from '../stats.ts';
 import type { BoundAddress, SipListen, SipProtocol } from '../types.ts';
+import { UdpFlows } from './udp-flows.ts';
 
 /** A local SIP endpoint: what we bound and what we write into Via/Contact. */
 export interface LocalEndpoint {
@@ -55,7 +56,11 @@ export interface Inbound {
 
 export interface TransportEvents {
   onMessage(inb: Inbound): void;
-  /** A TCP connection to `key` (`address:port`) failed or closed before its messages could go out. */
+  /**
+   * `remote` cannot be reached: a TCP connection to it failed or closed
+   * before its messages could go out, or over UDP it answered with ICMP port
+   * unreachable (udp-flows.ts).
+   */
   onConnectFailed(remote: Remote): void;
 }
 
@@ -75,7 +80,7 @@ export class TcpConn {
 }
 
 export class Transport {
-  private readonly udp: Array<{ sock: dgram.Socket; local: LocalEndpoint }> = [];
+  private readonly udp: Array<{ sock: dgram.Socket; local: LocalEndpoint; flows: UdpFlows }> = [];
   private readonly tcpServers: Array<{ server: net.Server; local: LocalEndpoint }> = [];
   private readonly tcpConns = new Map<string, TcpConn>();
   /** Told about every message handed to a socket (load measurements); null costs nothing. */
@@ -117,13 +122,14 @@ export class Transport {
     for (const l of tcp) await this.bindTcp(l);
   }
 
-  private unbindUdp(local: LocalEndpoint): Promise<void> {
+  private async unbindUdp(local: LocalEndpoint): Promise<void> {
     const i = this.udp.findIndex((u) => u.local === local);
     const u = this.udp[i];
-    if (!u) return Promise.resolve();
+    if (!u) return;
     this.udp.splice(i, 1);
     this.locals.splice(this.locals.indexOf(local), 1);
-    return new Promise((r) => u.sock.close(() => r()));
+    await u.flows.closeAll();
+    await new Promise<void>((r) => u.sock.close(() => r()));
   }
 
   get bound(): BoundAddress[] {
@@ -158,11 +164,9 @@ export class Transport {
       );
     }
     if (dest.protocol === 'udp') {
-      const u = (dest.local && this.udp.find((x) => x.local === dest.local)) || this.udp[0];
+      const u = this.udpFor(dest);
       if (!u) return undefined;
-      u.sock.send(buf, dest.port, dest.address, (err) => {
-        if (err) this.log?.debug({ err }, 'udp send failed');
-      });
+      if (!u.flows.send(buf, dest.address, dest.port)) this.sendUnconnected(u.sock, buf, dest);
       return u.local;
     }
     let conn =
@@ -175,9 +179,35 @@ export class Transport {
     return conn.local;
   }
 
+  /**
+   * Over UDP: keeps a connected socket to `dest` while the caller (a client
+   * transaction) holds it, so that an ICMP port unreachable for what we send
+   * there is reported (onConnectFailed). Returns the release function, to be
+   * called once; undefined for TCP (a refused connection is noticed anyway).
+   */
+  holdUdpFlow(dest: Remote): (() => void) | undefined {
+    if (dest.protocol !== 'udp') return undefined;
+    return this.udpFor(dest)?.flows.hold(dest.address, dest.port);
+  }
+
+  private udpFor(dest: Remote) {
+    return (dest.local && this.udp.find((x) => x.local === dest.local)) || this.udp[0];
+  }
+
+  private sendUnconnected(
+    sock: dgram.Socket,
+    buf: Buffer,
+    dest: { address: string; port: number },
+  ) {
+    sock.send(buf, dest.port, dest.address, (err) => {
+      if (err) this.log?.debug({ err }, 'udp send failed');
+    });
+  }
+
   async close(): Promise<void> {
     for (const c of this.tcpConns.values()) c.socket.destroy();
     this.tcpConns.clear();
+    await Promise.all(this.udp.map((u) => u.flows.closeAll()));
     await Promise.all([
       ...this.udp.map((u) => new Promise<void>((r) => u.sock.close(() => r()))),
       ...this.tcpServers.map((t) => new Promise<void>((r) => t.server.close(() => r()))),
@@ -190,14 +220,17 @@ export class Transport {
     return host;
   }
 
-  private bindUdp(l: SipListen): Promise<LocalEndpoint> {
+  private async bindUdp(l: SipListen): Promise<LocalEndpoint> {
+    // The SIP socket carries SO_REUSEADDR so that the connected flows of
+    // udp-flows.ts can share its port. That option would also let a second
+    // server bind the same port silently; an exclusive bind first keeps the
+    // clear "address in use" (and picks the port when 0 was asked for).
+    const port = await exclusiveUdpPort(l.host, l.port);
     return new Promise((resolve, reject) => {
-      const sock = dgram.createSocket({
-        type: net.isIPv6(l.host) ? 'udp6' : 'udp4',
-        reuseAddr: false,
-      });
+      const ipv6 = net.isIPv6(l.host);
+      const sock = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4', reuseAddr: true });
       sock.once('error', reject);
-      sock.bind(l.port, l.host, () => {
+      sock.bind(port, l.host, () => {
         sock.off('error', reject);
         sock.on('error', (err) => this.log?.warn({ err }, 'udp socket error'));
         // Large buffers: a burst of calls must not be dropped by the kernel.
@@ -214,7 +247,20 @@ export class Transport {
           port: a.port,
           advertised: this.advertise(a.address),
         };
-        this.udp.push({ sock, local });
+        const flows = new UdpFlows(
+          a.address,
+          a.port,
+          ipv6,
+          this.counters,
+          {
+            onMessage: (data, rinfo) => this.onDatagram(data, rinfo, local),
+            onUnreachable: (address, port) =>
+              this.events.onConnectFailed({ protocol: 'udp', address, port }),
+            fallback: (buf, address, port) => this.sendUnconnected(sock, buf, { address, port }),
+          },
+          this.log,
+        );
+        this.udp.push({ sock, local, flows });
         this.locals.push(local);
         sock.on('message', (data, rinfo) => this.onDatagram(data, rinfo, local));
         resolve(local);
@@ -364,6 +410,21 @@ export class Transport {
 function stampedRequest<T extends HasHeaders>(request: T, src: Remote): T {
   const headers = stampTopVia(request.headers, src.address, src.port);
   return headers ? { ...request, headers } : request;
+}
+
+/** Binds `host:port` without SO_REUSEADDR and lets go: fails when anything holds the port. */
+function exclusiveUdpPort(host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
+    probe.once('error', (err) => {
+      probe.close();
+      reject(err);
+    });
+    probe.bind(port, host, () => {
+      const bound = probe.address().port;
+      probe.close(() => resolve(bound));
+    });
+  });
 }
 
 function firstExternalIPv4(): string | undefined {

@@ -8,6 +8,9 @@
  *                            retransmitted finals; Timer D → terminated
  *   non-INVITE: trying (Timer E resend, Timer F → local 408) --1xx--> proceeding
  *               (Timer E at T2) --final--> completed (Timer K) → terminated
+ *
+ * Transport failure (TCP connection refused, ICMP port unreachable over UDP)
+ * in calling/proceeding → local 503 → terminated.
  */
 import {
   getHeader,
@@ -51,6 +54,8 @@ export class ClientTxn {
   // for retransmissions, a local 408/503 and the non-2xx ACK. It is let go
   // then, as the transaction may linger for up to 64*T1 afterwards.
   private outgoing: { request: SipRequest; bytes: Buffer } | undefined;
+  /** Releases the connected UDP socket held for unreachable detection (once, on terminate). */
+  private releaseFlow: (() => void) | undefined;
 
   constructor(
     private readonly layer: TxnLayer,
@@ -75,6 +80,9 @@ export class ClientTxn {
     const t = this.layer.timers;
     if (!this.outgoing) return;
     const { request, bytes } = this.outgoing;
+    // Over UDP, a port unreachable for the request then ends it at once with
+    // a local 503 (layer.connectFailed), as on drachtio-server.
+    this.releaseFlow = this.layer.transport.holdUdpFlow(this.dest);
     const local = this.layer.transport.send(this.dest, bytes, request.method);
     if (!local) {
       this.layer.queueMicrotask(() => this.failLocally(503, 'Service Unavailable'));
@@ -188,6 +196,8 @@ export class ClientTxn {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
     this.clearTimers();
+    this.releaseFlow?.();
+    this.releaseFlow = undefined;
     this.layer.removeClient(this);
     this.user.onTerminated?.(this);
   }

@@ -2,7 +2,7 @@
  * drachtio-wire.md §11.53 on a server of its own (so that no earlier test's
  * calls are still lingering): after every flow of §8 — inbound answer, busy,
  * cancel, REGISTER; outbound answer, busy, cancel, callee BYE — the server's
- * live counts of transactions, dialogs, pending requests and timers return
+ * live counts of transactions, dialogs, pending requests, timers and UDP flows return
  * to zero once the linger timers have run.
  */
 import { describe, expect, it } from 'vitest';
@@ -83,13 +83,15 @@ describe('§11 transports and robustness (counters)', () => {
     }
     const stats = t.stats;
     const live = () =>
-      ['transactions', 'dialogs', 'pendingRequests', 'timers'].map((k) => statNumber(stats(), k));
+      ['transactions', 'dialogs', 'pendingRequests', 'timers', 'udpFlows'].map((k) =>
+        statNumber(stats(), k),
+      );
     // Linger timers (I, J, K, D) are at most 64×T1 here.
     await waitFor(
       () => live().every((n) => n === 0),
       64 * t.timers.t1Ms + 5000,
       `live counters to drain (now ${JSON.stringify(stats())})`,
     );
-    expect(live()).toEqual([0, 0, 0, 0]);
+    expect(live()).toEqual([0, 0, 0, 0, 0]);
   }, 120_000);
 });
