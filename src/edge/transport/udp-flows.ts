@@ -111,6 +111,14 @@ export class UdpFlows {
     sock.on('message', (data, rinfo) => this.events.onMessage(data, rinfo));
     sock.bind(this.port, this.host, () => {
       if (flow.state !== 'connecting') return;
+      // A busy destination (a trunk) has its flow open for as long as calls
+      // go there: its answers need the SIP socket's large buffers too.
+      try {
+        sock.setRecvBufferSize(4 * 1024 * 1024);
+        sock.setSendBufferSize(4 * 1024 * 1024);
+      } catch {
+        // Not fatal: the system limit may be lower.
+      }
       sock.connect(port, address, (err?: Error) => {
         if (flow.state !== 'connecting') return;
         if (err) {
