@@ -33,7 +33,8 @@ function missingOptionals(lock: Lock): string[] {
   const missing: string[] = [];
   for (const [at, entry] of Object.entries(lock.packages)) {
     for (const name of Object.keys(entry.optionalDependencies ?? {})) {
-      if (resolvesTo(lock.packages, at, name) === undefined) missing.push(`${at || '(root)'} -> ${name}`);
+      if (resolvesTo(lock.packages, at, name) === undefined)
+        missing.push(`${at || '(root)'} -> ${name}`);
     }
   }
   return missing;
