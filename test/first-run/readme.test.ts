@@ -1,13 +1,18 @@
 /**
- * The README's commands, run as shown, twice in a row, in a fresh clone.
+ * The README's commands, run as shown, twice in a row, in a fresh clone,
+ * followed by the examples of the docs that continue its first call
+ * (docs/walkthrough.md, docs/api.md) in the same shell.
  *
- * Every fenced ```sh block of README.md is one of three kinds, told by the
- * HTML comment on the line before it:
+ * Every fenced ```sh block is one of four kinds, told by the HTML comment on
+ * the line before it:
  *   <!-- readme-test: setup -->  `npm install && npm start|test`: checked to
  *                                be there, not run (this suite is already
  *                                installed and is `npm test`)
  *   <!-- readme-test: start -->  run by bash in the background; its log must
  *                                say "open-acd started"
+ *   <!-- readme-test: until-stopped -->  a client that runs until stopped
+ *                                (the event stream): run in the background
+ *                                while the others run; it must print events
  *   no comment                   the client commands: all of them, in order,
  *                                in one bash with `set -e`, which must exit 0
  * The clone is a temporary folder with links to the checkout's files (not
@@ -20,9 +25,9 @@ import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.ts';
-import { cleanEnv, ROOT, tempDir } from '../support/run-main.ts';
+import { cleanEnv, cleanUpMainRuns, ROOT, tempDir } from '../support/run-main.ts';
 
-type Kind = 'setup' | 'start' | 'client';
+type Kind = 'setup' | 'start' | 'until-stopped' | 'client';
 interface Block {
   kind: Kind;
   text: string;
@@ -31,10 +36,10 @@ interface Block {
 /** The ```sh blocks of a Markdown text with the kind their marker gives them. */
 function shellBlocks(markdown: string): Block[] {
   const blocks: Block[] = [];
-  const re = /(?:<!-- readme-test: (\w+) -->\n)?```sh\n([\s\S]*?)```/g;
+  const re = /(?:<!-- readme-test: ([\w-]+) -->\n)?```sh\n([\s\S]*?)```/g;
   for (const m of markdown.matchAll(re)) {
     const marker = m[1];
-    if (marker !== undefined && marker !== 'setup' && marker !== 'start') {
+    if (marker !== undefined && !['setup', 'start', 'until-stopped'].includes(marker)) {
       throw new Error(`unknown readme-test marker: ${marker}`);
     }
     blocks.push({ kind: (marker as Kind | undefined) ?? 'client', text: m[2] as string });
@@ -87,6 +92,7 @@ afterAll(async () => {
       await new Promise((r) => c.once('exit', r));
     }
   }
+  await cleanUpMainRuns();
 });
 
 function bash(script: string, cwd: string, env: NodeJS.ProcessEnv) {
@@ -118,6 +124,11 @@ async function waitFor(pred: () => boolean, what: string, timeoutMs: number, log
 
 const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const blocks = shellBlocks(readme);
+// The docs that continue the README's first call, in the order a reader meets them.
+const CONTINUED_IN = ['docs/walkthrough.md', 'docs/api.md'];
+const docBlocks = CONTINUED_IN.flatMap((f) =>
+  shellBlocks(readFileSync(path.join(ROOT, f), 'utf8')).map((b) => ({ ...b, file: f })),
+);
 
 describe('README.md', () => {
   it('gives the two commands for a fresh machine: run the product, run the tests', () => {
@@ -127,11 +138,14 @@ describe('README.md', () => {
     ]);
     expect(blocks.filter((b) => b.kind === 'start')).toHaveLength(1);
     expect(blocks.filter((b) => b.kind === 'client').length).toBeGreaterThan(0);
+    // The docs add examples; they never start or install anything themselves.
+    expect(docBlocks.filter((b) => b.kind === 'setup' || b.kind === 'start')).toEqual([]);
   });
 
-  it('every command of the first call runs as shown, twice in a row, in a fresh clone', async () => {
+  it('every command of the first call and the docs that follow it runs as shown, twice in a row, in a fresh clone', async () => {
     const clone = await freshClone();
-    const ports = await portsFor(blocks);
+    const all = [...blocks, ...docBlocks];
+    const ports = await portsFor(all);
     const env = cleanEnv({
       ACD_HTTP_PORT: String(ports.http),
       ACD_SIP_PORT: String(ports.sip),
@@ -149,14 +163,23 @@ describe('README.md', () => {
     expect(app.child.exitCode, app.out()).toBeNull();
     expect(existsSync(path.join(clone, 'data', 'api-token'))).toBe(true);
 
-    const script = `set -e\n${blocks
+    const script = `set -e\n${all
       .filter((b) => b.kind === 'client')
       .map((b) => withPorts(b.text, ports))
       .join('\n')}`;
+    const streams = all.filter((b) => b.kind === 'until-stopped');
+    expect(streams.length).toBeGreaterThan(0);
     for (const round of [1, 2]) {
+      const listeners = streams.map((b) => bash(withPorts(b.text, ports), clone, env));
+      await new Promise((r) => setTimeout(r, 1500));
       const run = bash(script, clone, env);
       const code = await run.exited;
       const out = run.out();
+      for (const l of listeners) {
+        if (l.child.pid !== undefined) process.kill(-l.child.pid, 'SIGTERM');
+        await l.exited;
+        expect(l.out(), `round ${round}: the event stream`).toContain('"type":"agent.status"');
+      }
       expect(code, `round ${round}:\n${out}`).toBe(0);
       expect(out, `round ${round}`).not.toContain('undefined');
       expect(out, `round ${round}`).toMatch(/DEPT=[0-9a-f-]{36} ALICE=[0-9a-f-]{36}/);
