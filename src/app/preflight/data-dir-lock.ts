@@ -17,14 +17,24 @@ export interface DataDirLock {
   release(): void;
 }
 
-/** True when a process with this id runs (one of another user counts too). */
-function processRuns(pid: number): boolean {
+/**
+ * True when a process with this id runs and may be an open-acd: one of
+ * another user counts too; on Linux, one that is not a Node process (the id
+ * reused after a crash, e.g. in a restarted container) does not.
+ */
+function ownerRuns(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return true; // no /proc (or not ours to read): trust the signal check
+  }
+  return /node|tsx/.test(cmdline);
 }
 
 function ownerOf(file: string): number | null {
@@ -53,7 +63,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = ownerOf(file);
       // Our own id in the file: a container restarted with the same pid.
-      if (owner !== null && owner !== process.pid && processRuns(owner)) {
+      if (owner !== null && owner !== process.pid && ownerRuns(owner)) {
         throw new StartupError(
           `the data folder ${dir} is in use by another open-acd (pid ${owner}). ` +
             'Stop that process, or give this one its own folder with ACD_DATA_DIR (database.dataDir). ' +
