@@ -11,6 +11,8 @@
  *   arrives and the engine picks the agent(s) from the department's index
  *   (ring-all rings every free member, about 200).
  * Answers and the events that keep the load steady are not timed.
+ *
+ * Usage: npm run bench [-- --write-results]   (rewrites its section of bench/RESULTS.md)
  */
 import {
   AcdEngine,
@@ -21,6 +23,7 @@ import {
 } from '../src/acd/index.ts';
 import { seededRandom } from '../src/acd/random.ts';
 import { defaultAgent, defaultDepartment } from '../src/acd/types.ts';
+import { machineLine, resultsRequested, writeResults } from './results-file.ts';
 
 const AGENTS = 10_000;
 const DEPARTMENTS = 50;
@@ -173,9 +176,17 @@ const header = [
   'free agents -> pick agent (decisions/s)',
   'p99 (µs)',
 ];
-console.log(
-  `ACD engine: ${AGENTS.toLocaleString('en-US')} agents, ${DEPARTMENTS} departments (2 per agent), ${WAITING.toLocaleString('en-US')} waiting calls, ${ITERATIONS.toLocaleString('en-US')} decisions per column; Node ${process.version}`,
-);
-console.log(`| ${header.join(' | ')} |`);
-console.log(`|${header.map(() => '---').join('|')}|`);
-for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+const title = `ACD engine: ${AGENTS.toLocaleString('en-US')} agents, ${DEPARTMENTS} departments (2 per agent), ${WAITING.toLocaleString('en-US')} waiting calls, ${ITERATIONS.toLocaleString('en-US')} decisions per column; Node ${process.version}`;
+const table = [
+  `| ${header.join(' | ')} |`,
+  `|${header.map(() => '---').join('|')}|`,
+  ...rows.map((r) => `| ${r.join(' | ')} |`),
+].join('\n');
+console.log(title);
+console.log(table);
+if (resultsRequested()) {
+  await writeResults(
+    'acd-bench',
+    `${title}, \`explain: false\` unless noted.\n\nMachine: ${machineLine()}.\n\n${table}`,
+  );
+}

@@ -41,7 +41,8 @@
  * Usage: npm run bench:acd [-- --rate 10 --seconds 30 --agents 50
  *        --step-seconds 5 --max-rate 3000 --ladder 300,400 --no-ladder --no-kamailio
  *        --sip-in-app-thread    (the SIP server on the app's thread, for comparison)
- *        --realtime-priority 0] (the SIP thread's SCHED_RR priority; 0 = short slices only)
+ *        --realtime-priority 0  (the SIP thread's SCHED_RR priority; 0 = short slices only)
+ *        --write-results]       (rewrites its section of bench/RESULTS.md)
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -59,6 +60,7 @@ import { monotonicMs } from '../src/edge/index.ts';
 import { openPglite } from '../src/store/index.ts';
 import { freePort } from '../test/support/ports.ts';
 import { describeSipp, runSipp, startSipp } from '../test/support/sipp.ts';
+import { machineLine, resultsRequested, writeResults } from './results-file.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const scenario = (name: string) => path.join(HERE, 'scenarios', `${name}.xml`);
@@ -583,6 +585,14 @@ async function main(): Promise<void> {
     const width = Math.max(...rows.map(([k]) => k.length));
     process.stdout.write(`\nACD load test (${new Date().toISOString()})\n`);
     for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
+    if (resultsRequested()) {
+      const table = [
+        '| measure | result |',
+        '|---|---|',
+        ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+      ];
+      await writeResults('acd-load', `Machine: ${machineLine()}.\n\n${table.join('\n')}`);
+    }
     if (steady.failed > 0 || (half && half.failed > 0)) {
       process.stdout.write(`\nFAILED: ${steady.failed + (half?.failed ?? 0)} calls not answered\n`);
       process.exitCode = 1;

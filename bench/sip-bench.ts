@@ -1,5 +1,5 @@
 /**
- * `npm run bench:sip` — SIP load on loopback with sipp (issue 4).
+ * `npm run bench:sip` — SIP load on loopback with sipp.
  *
  * Leg 1: sipp UAC → embedded server (this process) → a minimal drachtio-srf
  *        app (a child process) that answers 200; the caller hangs up.
@@ -12,7 +12,8 @@
  * response-time trace (-trace_rtt, whole milliseconds) at that step.
  * Every run is bounded in calls and time; everything listens on 127.0.0.1.
  *
- * Usage: npm run bench:sip [-- --max-rate 3000 --step-seconds 4 --only embedded|kamailio]
+ * Usage: npm run bench:sip [-- --max-rate 3000 --step-seconds 4 --only embedded|kamailio
+ *        --write-results]   (both legs only: rewrites its section of bench/RESULTS.md)
  * (internal: `tsx bench/sip-bench.ts --app HOST PORT SECRET` runs the srf app.)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -23,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import Srf from 'drachtio-srf';
 import { freePort, freePorts } from '../test/support/ports.ts';
 import { type SippResult, runSipp, startSipp } from '../test/support/sipp.ts';
+import { machineLine, resultsRequested, writeResults } from './results-file.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RATES = [100, 200, 300, 400, 600, 800, 1000, 1200, 1500, 1800, 2200, 2600, 3000, 3500, 4000];
@@ -304,13 +306,30 @@ async function main(): Promise<void> {
   const maxRate = Number(arg('max-rate', '4000'));
   const seconds = Number(arg('step-seconds', '4'));
   const only = arg('only', '');
-  console.log(
-    `SIP benchmark on loopback: rate steps up to ${maxRate} cps, ${seconds} s per step, UDP, sipp ${'3.6.1'}`,
-  );
+  const title = `SIP benchmark on loopback: rate steps up to ${maxRate} cps, ${seconds} s per step, UDP, sipp ${'3.6.1'}`;
+  console.log(title);
   const legs: LegResult[] = [];
   if (only !== 'kamailio') legs.push(await embeddedLeg(maxRate, seconds));
   if (only !== 'embedded') legs.push(await kamailioLeg(maxRate, seconds));
   console.log(`\n${table(legs)}`);
+  if (resultsRequested()) {
+    if (only !== '') {
+      console.log('\nbench/RESULTS.md not written: its table compares both legs (drop --only)');
+      return;
+    }
+    const failedAt = legs
+      .map((l) => {
+        const fail = l.steps.find((s) => !s.ok);
+        return fail
+          ? `${l.name} failed first at ${fail.rate} calls/s (${fail.note.match(/^sipp exit \d+/)?.[0] ?? fail.note})`
+          : null;
+      })
+      .filter((x) => x !== null);
+    await writeResults(
+      'sip-bench',
+      `${title}.\n\nMachine: ${machineLine()}.\n\n${table(legs)}\n\n${failedAt.join('; ')}.`,
+    );
+  }
 }
 
 main().catch((err: unknown) => {

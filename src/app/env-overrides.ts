@@ -1,6 +1,6 @@
 /**
  * Every environment variable the product reads, the key it sets and how its
- * text is read. docs/api.md lists the same table for users.
+ * text is read. docs/configuration.md lists the same table for users.
  */
 
 export type EnvKind = 'string' | 'int' | 'list';
@@ -12,7 +12,7 @@ export interface EnvOverride {
   description: string;
 }
 
-/** Every environment variable the product reads (docs/api.md lists the same). */
+/** Every environment variable the product reads (docs/configuration.md lists the same). */
 export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { env: 'ACD_HTTP_HOST', key: 'http.host', kind: 'string', description: 'API listen address' },
   { env: 'ACD_HTTP_PORT', key: 'http.port', kind: 'int', description: 'API port (0 = any free)' },

@@ -1,11 +1,14 @@
 /**
  * `npm start`: load and validate the configuration (a bad value stops here
- * with a message naming the key), start the app, stop gracefully on
- * SIGINT/SIGTERM. A second signal during shutdown exits at once.
+ * with a message naming the key), lock the data folder and check every port
+ * (another instance or a busy port stops here, before anything starts),
+ * start the app, stop gracefully on SIGINT/SIGTERM. A second signal during
+ * shutdown exits at once.
  */
 import { ConfigError, loadConfig } from './config.ts';
 import { productionLayers } from './layers.ts';
 import { createLogger } from './logger.ts';
+import { preflight, StartupError } from './preflight/index.ts';
 import { startApp } from './start-app.ts';
 
 async function main(): Promise<void> {
@@ -21,6 +24,21 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.log.level });
   const exit = (code: number) => logger.flush(() => process.exit(code));
+
+  let lock: Awaited<ReturnType<typeof preflight>>;
+  try {
+    lock = await preflight(config);
+  } catch (err) {
+    if (err instanceof StartupError) {
+      logger.fatal(err.message);
+      process.stderr.write(`open-acd: ${err.message}\n`);
+      exit(1);
+      return;
+    }
+    throw err;
+  }
+  // Released on every exit path, also a crash (process 'exit' runs it last).
+  process.once('exit', () => lock.release());
 
   let app: Awaited<ReturnType<typeof startApp>>;
   try {

@@ -1,5 +1,5 @@
 /**
- * Embedded SIP server speaking drachtio's wire protocol (issue 4).
+ * Embedded SIP server speaking drachtio's wire protocol.
  *
  * drachtio-srf apps connect to `controlAddress` exactly as to drachtio-server
  * (`srf.connect({host, port, secret})`); the server carries real SIP over

@@ -1,5 +1,5 @@
 /**
- * Public option and result types of the embedded SIP server (issue 4).
+ * Public option and result types of the embedded SIP server.
  * Kept apart from `index.ts` so that internal modules can import them
  * without importing the server itself.
  */

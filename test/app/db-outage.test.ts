@@ -1,5 +1,5 @@
 /**
- * A database outage during calls loses no log row (issue 5, Proof).
+ * A database outage during calls loses no log row.
  *
  * The whole product (startApp with productionLayers: embedded SIP server,
  * registrar, call control, call log on the store) on a real Postgres server

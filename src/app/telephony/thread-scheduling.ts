@@ -7,7 +7,7 @@
  * (the database, the app, V8's GC helpers). With a 250 Hz tick and Linux's
  * EEVDF scheduler, the waking SIP thread waited 3-5 ms for the running
  * thread's slice to end, which was most of the ring -> agent INVITE tail
- * (docs/walkthrough.md).
+ * (docs/benchmarks.md).
  *
  * - SCHED_RR (what `asterisk -p` and FreeSWITCH's packaged service use): a
  *   waking real-time thread takes its core from any normal thread at once.

@@ -1,5 +1,5 @@
 /**
- * Turns the calls engineer's forwarding plan (which devices, with which delay)
+ * Turns the forwarding plan (which devices, with which delay)
  * into the INVITEs of a ring attempt: Request-URI, next hop, caller ID and
  * the caller's offer as our offer to the agent (the agent's answer goes back
  * to the caller unchanged: a signalling-only B2BUA).

@@ -1,7 +1,7 @@
 /**
  * The final response a caller gets when the call leaves the queue without an
  * agent (the engine's `reject` action). One table, so the call log, the tests
- * and the README agree. Announcements and voicemail come with the media
+ * and the docs agree. Announcements and voicemail come with the media
  * layer; until then voicemail is answered like a hang-up, with its own phrase.
  */
 import type { Reject } from '../../acd/index.ts';

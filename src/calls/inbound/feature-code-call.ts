@@ -1,6 +1,6 @@
 /**
  * Agent feature codes (`*51` available, `*52` away) dialled from a registered
- * softphone: the decision is the calls engineer's `decideFeatureCode`; this
+ * softphone: the decision is `decideFeatureCode`'s; this
  * carries it out on the INVITE. Success is a short answer: 200 with every
  * offered stream refused (port 0, RFC 3264 §6), then BYE at once; a refusal
  * is a 403 / 404 final response.

@@ -1,5 +1,5 @@
 /**
- * The call-log events call control writes, through the calls engineer's
+ * The call-log events call control writes, through the
  * CallLogWriter into the real store on PGlite: the projections (calls,
  * call_attempts) must come out right. SIP is stood in (see sip-standins.ts);
  * the engine, the writer and the database are real.

@@ -1,5 +1,5 @@
 /**
- * No leaks (issue 4, drachtio-wire §11.53): 10,000 calls from sipp over UDP
+ * No leaks (§11.53): 10,000 calls from sipp over UDP
  * at a fast rate into a minimal srf UAS app through the embedded server, then
  * — once the transactions' linger timers (I, J, K, D; at most 64×T1 with the
  * small test timers) have run out — the server's own counters must show no

@@ -22,7 +22,7 @@ import { buildResponse, serializeSipMessage } from '../../../src/edge/sip/serial
 import { stampTopVia } from '../../../src/edge/sip/stamp.ts';
 import { SipStreamFramer } from '../../../src/edge/sip/stream.ts';
 import { triage } from '../../../src/edge/sip/triage.ts';
-import { loadTortureCases } from './torture-data.ts';
+import { loadTortureCorpus } from './torture-data.ts';
 
 const RUNS = 3000;
 const PARSER_STATUSES = new Set([400, 505, 513]);
@@ -45,7 +45,13 @@ const SAMPLE_INVITE = Buffer.from(
   ].join('\r\n'),
 );
 
-const SEEDS = [SAMPLE_INVITE, ...loadTortureCases().map((c) => c.bytes)];
+// Without the RFC 4475 messages (ACD_SHARED_DIR) the torture suite fails once
+// and says so; the fuzzing here still runs from the valid sample.
+const corpus = loadTortureCorpus();
+const itWithCorpus = (name: string, body: () => void): void => {
+  if (corpus.ok) it(name, body);
+};
+const SEEDS = [SAMPLE_INVITE, ...(corpus.ok ? corpus.cases.map((c) => c.bytes) : [])];
 
 /** One mutation of a byte string. */
 type Mutation =
@@ -323,7 +329,9 @@ describe('fuzz: stream framing', () => {
     );
   });
 
-  it('a valid stream split at random points yields the same messages as whole', () => {
+  // Needs the RFC 4475 messages (over ten valid ones); without them the
+  // torture suite's single failure says what to set.
+  itWithCorpus('a valid stream split at random points yields the same messages as whole', () => {
     const valid = SEEDS.filter((s) => {
       const f = new SipStreamFramer();
       const items = f.push(s);
