@@ -3,10 +3,8 @@
  * `sip` frames, dialog ids, the relayed top Via, 100 absorption, and the
  * locally generated 408. Every relayed SIP text goes through srf's parser.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TORTURE_DIR } from '../parser/torture-data.ts';
+import { loadTortureCorpus } from '../parser/torture-data.ts';
 import { sleep, useChecklist } from './helpers/harness.ts';
 import { PEER_SDP, buildAck, buildRequest, rand } from './helpers/peer.ts';
 import {
@@ -189,7 +187,11 @@ describe('§11 S→A relay format', () => {
     const peer = await c.peer();
     // The torture message as is, with a Call-ID of its own.
     const callId = `unksm2.${rand()}@hyphenated-host.example.com`;
-    const text = readFileSync(path.join(TORTURE_DIR, 'unksm2.dat'), 'utf8').replace(
+    const corpus = loadTortureCorpus();
+    if (!corpus.ok) throw new Error(corpus.missing);
+    const unksm2 = corpus.cases.find((m) => m.name === 'unksm2');
+    if (unksm2 === undefined) throw new Error('RFC 4475 message unksm2 is missing from ACD_SHARED_DIR');
+    const text = unksm2.bytes.toString('utf8').replace(
       /^Call-ID: .*$/m,
       `Call-ID: ${callId}`,
     );
