@@ -190,11 +190,9 @@ describe('§11 S→A relay format', () => {
     const corpus = loadTortureCorpus();
     if (!corpus.ok) throw new Error(corpus.missing);
     const unksm2 = corpus.cases.find((m) => m.name === 'unksm2');
-    if (unksm2 === undefined) throw new Error('RFC 4475 message unksm2 is missing from ACD_SHARED_DIR');
-    const text = unksm2.bytes.toString('utf8').replace(
-      /^Call-ID: .*$/m,
-      `Call-ID: ${callId}`,
-    );
+    if (unksm2 === undefined)
+      throw new Error('RFC 4475 message unksm2 is missing from ACD_SHARED_DIR');
+    const text = unksm2.bytes.toString('utf8').replace(/^Call-ID: .*$/m, `Call-ID: ${callId}`);
     peer.send(text, server(t));
     const f = await requestFrame(wire, 'REGISTER', callId);
     const o = oracle(f);
