@@ -6,6 +6,9 @@
  * A probe fails on a timeout, a transport error, or 408/503 (drachtio reports
  * an unreachable UDP peer as 503 and its own timer F as 408); after
  * `failuresBeforeUnreachable` failures in a row the contact is unreachable.
+ * A 503 that the SIP server made itself because the device's port is closed
+ * (ICMP port unreachable: the phone has quit) is proof enough on its own, so
+ * it makes the contact unreachable at once.
  * Any other answer (200, but also 404/405/501 from phones that do not
  * implement OPTIONS) proves the device is there and makes it reachable again.
  *
@@ -29,7 +32,16 @@ export interface ProbeTarget {
  * Sends one OPTIONS and resolves with the final status code; rejects on a
  * transport error. Backed by `srf.request(...)` in the app.
  */
-export type SendOptions = (target: ProbeTarget) => Promise<number>;
+export type SendOptions = (target: ProbeTarget) => Promise<ProbeAnswer>;
+
+/**
+ * A final answer to a probe. `local` is true when the SIP server generated it
+ * instead of the device (it then comes from no network address).
+ */
+export interface ProbeAnswer {
+  status: number;
+  local: boolean;
+}
 
 export interface TimerFunctions {
   setTimeout(fn: () => void, ms: number): NodeJS.Timeout;
@@ -51,7 +63,7 @@ export interface OptionsProberOptions {
   timers?: TimerFunctions;
 }
 
-export type ProbeFailure = 'timeout' | 'transport-error' | 408 | 503;
+export type ProbeFailure = 'timeout' | 'transport-error' | 'port-unreachable' | 408 | 503;
 
 interface Entry {
   target: ProbeTarget;
@@ -62,6 +74,12 @@ interface Entry {
 }
 
 const FAILING_STATUSES = new Set([408, 503]);
+
+function probeOutcome({ status, local }: ProbeAnswer): 'ok' | ProbeFailure {
+  if (!FAILING_STATUSES.has(status)) return 'ok';
+  if (status === 503 && local) return 'port-unreachable';
+  return status as 408 | 503;
+}
 
 export class OptionsProber {
   readonly #send: SendOptions;
@@ -191,8 +209,8 @@ export class OptionsProber {
       if (!entry.reachable) this.#setReachable(entry, true, undefined);
     } else {
       entry.failures++;
-      if (entry.reachable && entry.failures >= this.#threshold)
-        this.#setReachable(entry, false, outcome);
+      const proven = outcome === 'port-unreachable' || entry.failures >= this.#threshold;
+      if (entry.reachable && proven) this.#setReachable(entry, false, outcome);
     }
     this.#schedule(entry, this.#intervalMs);
   }
@@ -211,7 +229,7 @@ export class OptionsProber {
         this.#timers.clearTimeout(timer);
         resolve(v);
       };
-      let sent: Promise<number>;
+      let sent: Promise<ProbeAnswer>;
       try {
         sent = this.#send(target);
       } catch {
@@ -219,7 +237,7 @@ export class OptionsProber {
         return;
       }
       sent.then(
-        (status) => settle(FAILING_STATUSES.has(status) ? (status as 408 | 503) : 'ok'),
+        (answer) => settle(probeOutcome(answer)),
         () => settle('transport-error'),
       );
     });

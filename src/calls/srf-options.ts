@@ -4,7 +4,7 @@
  * to the address the device registered from (srf's `proxy` option), so a
  * device behind NAT is reached through the mapping it opened.
  */
-import type { ProbeTarget, SendOptions } from './options-prober.ts';
+import type { ProbeAnswer, ProbeTarget, SendOptions } from './options-prober.ts';
 
 /** The part of srf's `request()` this uses (srf's typings lag its code). */
 export interface SrfRequester {
@@ -13,9 +13,20 @@ export interface SrfRequester {
     opts: { method: string; headers?: Record<string, string>; proxy?: string },
     cb: (
       err: unknown,
-      req: { on(event: 'response', cb: (res: { status: number }) => void): void },
+      req: { on(event: 'response', cb: (res: SrfResponse) => void): void },
     ) => void,
   ): void;
+}
+
+/**
+ * A response as srf hands it over: a response the SIP server generated itself
+ * (drachtio-server's 503 for ICMP port unreachable, its 408) has no source
+ * address and port 0.
+ */
+interface SrfResponse {
+  status: number;
+  source_address?: string;
+  source_port?: number | string;
 }
 
 export interface SrfOptionsConfig {
@@ -26,7 +37,7 @@ export interface SrfOptionsConfig {
 export function srfSendOptions(srf: SrfRequester, config: SrfOptionsConfig = {}): SendOptions {
   const from = `<sip:${config.fromUser ?? 'acd'}@localhost>`;
   return (target: ProbeTarget) =>
-    new Promise<number>((resolve, reject) => {
+    new Promise<ProbeAnswer>((resolve, reject) => {
       srf.request(
         target.contactUri,
         {
@@ -40,7 +51,9 @@ export function srfSendOptions(srf: SrfRequester, config: SrfOptionsConfig = {})
             return;
           }
           req.on('response', (res) => {
-            if (res.status >= 200) resolve(res.status);
+            if (res.status < 200) return;
+            const local = !res.source_address || Number(res.source_port ?? 0) === 0;
+            resolve({ status: res.status, local });
           });
         },
       );

@@ -10,7 +10,7 @@ import { OptionsProber, type ProbeTarget } from '../../src/calls/options-prober.
 import { type SrfRequester, srfSendOptions } from '../../src/calls/srf-options.ts';
 import { useCleanup, useSipTarget, waitFor } from '../edge/e2e/helpers/harness.ts';
 import { SrfApp } from '../edge/e2e/helpers/srf.ts';
-import { freePort } from '../support/ports.ts';
+import { freePort, udpPortInUse } from '../support/ports.ts';
 import { assertSippPassed, countInTrace, SippProcess } from '../support/sipp.ts';
 
 const scenario = path.join(
@@ -29,6 +29,11 @@ describe('OptionsProber through srf and the SIP server', () => {
       new SippProcess({ scenario, localPort: phonePort, calls: 2, timeoutSeconds: 20 }),
       (s) => s.stop(),
     );
+    // The first probe must find sipp listening: a closed port now counts at once.
+    for (let i = 0; !(await udpPortInUse(phonePort)); i++) {
+      if (i > 200) throw new Error('sipp did not start listening');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const gonePort = await freePort(); // nothing listens here
     const changes: [string, boolean][] = [];
     const prober = track(
@@ -62,5 +67,37 @@ describe('OptionsProber through srf and the SIP server', () => {
     assertSippPassed(result);
     expect(countInTrace(result.messages, /^OPTIONS sip:1001@127\.0\.0\.1/, 'received')).toBe(2);
     expect(changesWhilePhoneUp).toEqual([[at(gonePort).contactUri, false]]);
+  });
+
+  it('marks a device whose port is closed unreachable after one probe (the server answers 503 at once)', async () => {
+    const app = track(await SrfApp.connect(target().drachtio), (a) => a.close());
+    const gonePort = await freePort(); // nothing listens here: ICMP port unreachable
+    const send = srfSendOptions(app.srf as unknown as SrfRequester);
+    let probes = 0;
+    const prober = track(
+      new OptionsProber({
+        sendOptions: (t) => {
+          probes++;
+          return send(t);
+        },
+        intervalMs: 60_000,
+        timeoutMs: 6_000,
+        failuresBeforeUnreachable: 3,
+        random: () => 0,
+      }),
+      (p) => p.close(),
+    );
+    const gone: ProbeTarget = {
+      agentId: 'a1',
+      contactUri: `sip:1001@127.0.0.1:${gonePort}`,
+      nextHop: `sip:127.0.0.1:${gonePort};transport=udp`,
+    };
+    prober.sync('a1', [gone]);
+    await waitFor(
+      () => prober.isUnreachable(gone.contactUri),
+      10_000,
+      'the closed port to be unreachable',
+    );
+    expect(probes).toBe(1);
   });
 });

@@ -7,11 +7,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   OptionsProber,
+  type ProbeAnswer,
   type ProbeTarget,
   type TimerFunctions,
 } from '../../src/calls/options-prober.ts';
 
-type Answer = number | 'error' | 'silence';
+/** A status from the device, a 503 made by the SIP server (port closed), or no answer. */
+type Answer = number | 'local-503' | 'error' | 'silence';
 
 function countingTimers() {
   const live = new Set<NodeJS.Timeout>();
@@ -38,7 +40,7 @@ function countingTimers() {
 function scripted(script: Record<string, Answer[]>) {
   const sent: string[] = [];
   const pending = new Set<() => void>();
-  const sendOptions = (t: ProbeTarget): Promise<number> => {
+  const sendOptions = (t: ProbeTarget): Promise<ProbeAnswer> => {
     sent.push(t.contactUri);
     const answers = script[t.contactUri] ?? [200];
     const a = (answers.length > 1 ? answers.shift() : answers[0]) as Answer;
@@ -50,7 +52,8 @@ function scripted(script: Record<string, Answer[]>) {
         pending.add(end);
       });
     }
-    return Promise.resolve(a);
+    if (a === 'local-503') return Promise.resolve({ status: 503, local: true });
+    return Promise.resolve({ status: a, local: false });
   };
   const endSilences = () => {
     for (const end of pending) end();
@@ -135,6 +138,17 @@ describe('OptionsProber (fake sendOptions)', () => {
       ['sip:a@h', true],
     ]);
     expect(probesAtChange).toEqual([6, 7]);
+  });
+
+  it('marks a contact unreachable at the first 503 the SIP server made itself (port closed)', async () => {
+    const { p, changes, probesAtChange } = prober({ 'sip:a@h': ['local-503', 200] }, 3);
+    p.track(target('sip:a@h'));
+    await until(() => changes.length >= 2, 'down at once, then up again');
+    expect(changes).toEqual([
+      ['sip:a@h', false],
+      ['sip:a@h', true],
+    ]);
+    expect(probesAtChange).toEqual([1, 2]);
   });
 
   it('counts 404/405/501 as an answer (phones without OPTIONS support are there)', async () => {
