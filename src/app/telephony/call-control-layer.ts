@@ -8,6 +8,7 @@
  *                   directory, ACD engine loaded from the store)
  *                   ─▶ call-log writer (store) + event bus (WebSocket)
  *   API events   ─▶ engine (live configuration changes, see engine-sync.ts)
+ *   srf OPTIONS  ─▶ 200 with Allow / Accept (trunk providers' health checks)
  *
  * Close order: stop taking API changes, end every call, stop probing and
  * purging, flush the call log.
@@ -17,6 +18,7 @@ import { type AgentStatusWriter, CallControl } from '../../calls/call-control.ts
 import { CallLogWriter } from '../../calls/call-log-writer.ts';
 import { DigestAuthenticator } from '../../calls/digest/index.ts';
 import { type ForwardingSource, forwardingSource } from '../../calls/dialer/forwarding-source.ts';
+import { optionsAnswer } from '../../calls/inbound/options-answer.ts';
 import { RegisteredSources } from '../../calls/inbound/registered-sources.ts';
 import { OptionsProber } from '../../calls/options-prober.ts';
 import type { RegistrationBinding } from '../../calls/ports.ts';
@@ -246,6 +248,9 @@ export function callControlLayer(
     const srfEvents = asSrfEvents(srfInstance);
     srfInstance.register((req, res) => registrar.handler(req as SrfRequest, res as SrfResponse));
     let closing: Promise<void> | null = null;
+    // Trunk providers' health checks: 200 while calls are taken, 503 once closing.
+    const answerOptions = optionsAnswer(() => closing === null);
+    srfInstance.options((req, res) => answerOptions(req as SrfRequest, res as SrfResponse));
     attachToSrf(srfEvents, {
       handleInvite: (call) => callControl.handleInvite(call),
       // srf also says 'close' when the app itself disconnects at shutdown: not a loss then.
