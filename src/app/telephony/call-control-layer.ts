@@ -37,7 +37,11 @@ import { type LogEventInput, loadAcdConfig } from '../../store/index.ts';
 import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
 import { syncEngineWithApi } from './engine-sync.ts';
 import { RoutingDirectory } from './routing-directory.ts';
-import { registerCallLogMetrics, registerTelephonyMetrics } from './telephony-metrics.ts';
+import {
+  registerCallLogMetrics,
+  registerRefusedInviteMetric,
+  registerTelephonyMetrics,
+} from './telephony-metrics.ts';
 import type { TelephonyWiring } from './wiring.ts';
 
 /** Live objects of the call-control layer (tests and the benchmark read counters from them). */
@@ -195,8 +199,10 @@ export function callControlLayer(
       },
     };
 
+    const refusedMetric = registerRefusedInviteMetric(metrics.registry);
     const callControl = new CallControl({
       engine,
+      refusedInvite: refusedMetric.count,
       uac: srfUac(asSrf(srfInstance)),
       numbers: { route: async (dialled) => directory.route(dialled) },
       sources: {
@@ -290,6 +296,7 @@ export function callControlLayer(
             log.error({ unwritten }, 'call log: events left unwritten at shutdown');
           unregisterMetrics();
           writerMetrics.remove();
+          refusedMetric.remove();
           onRuntime?.(null);
         })();
         return closing;
