@@ -74,7 +74,11 @@ export function callControlLayer(
       sources.bindings(agentId).filter((b) => !unreachable.has(b.contactUri)).length;
 
     const acdConfig = await loadAcdConfig(store, new Date());
-    const engine = createAcd(acdConfig, { now: Date.now(), random: Math.random });
+    const engine = createAcd(acdConfig, {
+      now: Date.now(),
+      random: Math.random,
+      minRoundIntervalMs: config.routing.minRoundIntervalMs,
+    });
     const registrationStore = registrationStoreFrom(store);
     const stored = await store.registrations.list({ activeAt: new Date() });
     const storedAgents = [...new Set(stored.map((r) => r.agentId))];
