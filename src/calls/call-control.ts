@@ -140,6 +140,13 @@ export class CallControl implements CallOperations {
     return this.#sessions;
   }
 
+  /** True while a session of this process holds the call (live, or ended with releases under way). */
+  carries(callId: string): boolean {
+    if (this.#sessions.has(callId)) return true;
+    for (const s of this.#ending) if (s.id === callId) return true;
+    return false;
+  }
+
   /** Ring attempts not yet released. */
   get attempts(): ReadonlyMap<string, RingAttempt> {
     return this.#attempts;

@@ -21,6 +21,7 @@ import { type ForwardingSource, forwardingSource } from '../../calls/dialer/forw
 import { optionsAnswer } from '../../calls/inbound/options-answer.ts';
 import { RegisteredSources } from '../../calls/inbound/registered-sources.ts';
 import { OptionsProber } from '../../calls/options-prober.ts';
+import { closeOrphanCalls } from '../../calls/orphan-calls.ts';
 import type { RegistrationBinding } from '../../calls/ports.ts';
 import { Registrar } from '../../calls/registrar/index.ts';
 import type { CallEventPublisher, CallLogEvent } from '../../calls/session/call-events.ts';
@@ -31,6 +32,7 @@ import {
   callLogSinkFrom,
   credentialsFrom,
   loadAllowList,
+  orphanCallPortsFrom,
   registrationStoreFrom,
 } from '../../calls/store-adapters.ts';
 import { type LogEventInput, loadAcdConfig } from '../../store/index.ts';
@@ -86,6 +88,18 @@ export function callControlLayer(
     for (const agentId of storedAgents) {
       storedBindings.set(agentId, await registrationStore.listForAgent(agentId));
     }
+
+    // Calls a crash cut off are still open in the log: end them before taking new ones.
+    await closeOrphanCalls({
+      ports: orphanCallPortsFrom(store),
+      // Nothing is carried yet: this process has not taken a call.
+      carried: () => false,
+      cause: 'restart',
+      logger: log,
+      publisher: { publish: (type, data) => void events.publish(type, data) },
+    }).catch((err: unknown) =>
+      log.error({ err }, 'could not close the calls left open by the previous run'),
+    );
 
     let allowList = await loadAllowList(store, (e) =>
       log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
