@@ -61,12 +61,21 @@ function invitesSeen(r: SippResult): number {
   return countInTrace(r.messages, /^INVITE /, 'received');
 }
 
-/** The methods of the requests a sipp peer received, in the order they arrived. */
+/**
+ * The methods of the requests a sipp peer received, in the order they first
+ * arrived (a retransmission, same Call-ID and CSeq, is left out: under load
+ * the server may resend an INVITE before the phone's 180).
+ */
 function requestsReceived(trace: string): string[] {
   const out: string[] = [];
+  const seen = new Set<string>();
   for (const block of trace.split(/^-{10,}.*$/m)) {
     const m = /message received[^\n]*\n+([A-Z]+) sip:/.exec(block);
-    if (m?.[1]) out.push(m[1]);
+    if (!m?.[1]) continue;
+    const key = `${/^Call-ID:\s*(.*)$/im.exec(block)?.[1]}|${/^CSeq:\s*(.*)$/im.exec(block)?.[1]}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(m[1]);
   }
   return out;
 }
