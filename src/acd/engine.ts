@@ -53,6 +53,14 @@ export interface AcdOptions {
   defaultHandleTimeS?: number;
   /** How many recent handle times the estimate averages. Default 20. */
   handleTimeWindow?: number;
+  /**
+   * Least time between the starts of two rounds of one call (default 1000 ms,
+   * at least 1 ms). Each agent is rung at most once per round, so this caps
+   * rings per agent per call. With `retryDelayS` 0 and agents whose rings fail
+   * at once (a trunk that rejects, a mobile that may not be rung), rounds
+   * would otherwise follow each other without end inside one event.
+   */
+  minRoundIntervalMs?: number;
 }
 
 /** The result of one event: actions for call control and when to send the next tick. */
@@ -77,6 +85,7 @@ export class AcdEngine {
   readonly #statsTz: string;
   readonly #defaultHandleS: number;
   readonly #handleWindow: number;
+  readonly #minRoundMs: number;
   readonly #agenda = new Agenda();
   readonly #depts = new Map<string, DeptRec>();
   readonly #agents = new Map<string, AgentRec>();
@@ -99,6 +108,7 @@ export class AcdEngine {
     this.#statsTz = options.statsTimeZone ?? 'UTC';
     this.#defaultHandleS = options.defaultHandleTimeS ?? 180;
     this.#handleWindow = options.handleTimeWindow ?? 20;
+    this.#minRoundMs = Math.max(1, options.minRoundIntervalMs ?? 1000);
     const initial = {
       departments: config.departments,
       agents: config.agents,
@@ -228,6 +238,7 @@ export class AcdEngine {
       visited: new Set(),
       maxWaitTimer: null,
       roundTimer: null,
+      roundStartedAt: this.#now,
       announceTimer: null,
     };
     this.#calls.set(callId, call);
@@ -240,6 +251,7 @@ export class AcdEngine {
     call.visited.add(d.id);
     call.enqueuedAt = this.#now;
     call.tried.clear();
+    call.roundStartedAt = this.#now;
     d.stats.entered++;
     const c = d.cfg;
     if (!isOpen(c.businessHours, c.holidays, c.timeZone, this.#now)) {
@@ -680,21 +692,28 @@ export class AcdEngine {
   /**
    * A ring ended and no free untried agent took the call: every free agent has
    * been tried in this round, so a new round (tried list cleared) starts after
-   * the retry delay. Agents not yet tried who become free meanwhile are still offered the call.
+   * the retry delay, and never sooner than `minRoundIntervalMs` after the
+   * round before it started (so a round whose rings all failed at once never
+   * starts the next one in the same event). Agents not yet tried who become
+   * free meanwhile are still offered the call.
    */
   #startRoundDelay(call: CallRec): void {
     if (!this.#calls.has(call.id) || call.agent || call.attempts.size > 0 || call.roundTimer)
       return;
-    const delay = call.dept.cfg.retryDelayS * 1000;
+    const startAt = Math.max(
+      this.#now + call.dept.cfg.retryDelayS * 1000,
+      call.roundStartedAt + this.#minRoundMs,
+    );
     const newRound = () => {
       call.tried.clear();
+      call.roundStartedAt = this.#now;
       if (call.dept.ready.has(call)) this.#dirty.add(call.dept);
     };
-    if (delay === 0) {
+    if (startAt <= this.#now) {
       newRound();
       return;
     }
-    call.roundTimer = this.#agenda.schedule(this.#now + delay, () => {
+    call.roundTimer = this.#agenda.schedule(startAt, () => {
       call.roundTimer = null;
       newRound();
     });

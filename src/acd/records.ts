@@ -71,6 +71,8 @@ export interface CallRec {
   visited: Set<string>;
   maxWaitTimer: Timer | null;
   roundTimer: Timer | null;
+  /** When the call's current round began (entering the queue, or the last new round). */
+  roundStartedAt: number;
   announceTimer: Timer | null;
 }
 

@@ -78,6 +78,14 @@ export const configSchema = z
       rtpPortMin: port,
       rtpPortMax: port,
     }),
+    routing: z.strictObject({
+      /**
+       * Least time between two rounds of rings for one call (each agent is
+       * rung at most once per round): caps rings per agent per call when rings
+       * fail at once (a trunk that rejects, retryDelayS 0).
+       */
+      minRoundIntervalMs: z.number().int().min(100).max(60_000),
+    }),
     shutdown: z.strictObject({ graceMs: z.number().int().min(0).max(600_000) }),
   })
   .superRefine((c, ctx) => {

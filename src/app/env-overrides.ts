@@ -131,6 +131,12 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   },
   { env: 'ACD_RTP_PORT_MAX', key: 'media.rtpPortMax', kind: 'int', description: 'last RTP port' },
   {
+    env: 'ACD_MIN_ROUND_INTERVAL_MS',
+    key: 'routing.minRoundIntervalMs',
+    kind: 'int',
+    description: 'least time between two rounds of rings for one call',
+  },
+  {
     env: 'ACD_SHUTDOWN_GRACE_MS',
     key: 'shutdown.graceMs',
     kind: 'int',

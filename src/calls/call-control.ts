@@ -44,6 +44,7 @@ import {
 } from './inbound/admission.ts';
 import { type FeatureCodePort, handleFeatureCode } from './inbound/feature-code-call.ts';
 import { exitResponse, logOutcome } from './inbound/exit-response.ts';
+import { RefusalLog, type RefusalReason, refusalReasonOf } from './inbound/refusal-log.ts';
 import { type Logger, silentLogger } from './ports.ts';
 import {
   type CallEventPublisher,
@@ -84,6 +85,8 @@ export interface CallControlOptions {
    * attempt then ends on time even if the engine's tick is late.
    */
   attemptRingTimer?: boolean;
+  /** Counts every refused INVITE (metrics); the log lines about them are rate-limited per address. */
+  refusedInvite?: (reason: RefusalReason) => void;
   /** Agent feature codes (*51 / *52) from registered softphones; absent = routed like numbers. */
   featureCodes?: FeatureCodePort;
   newCallId?: () => string;
@@ -108,6 +111,7 @@ export class CallControl implements CallOperations {
   readonly #ringingLogged = new Set<string>();
   #closed = false;
   #ringLatency: RingLatencyObserver | null = null;
+  readonly #refusals: RefusalLog;
 
   constructor(options: CallControlOptions) {
     this.#o = options;
@@ -115,6 +119,11 @@ export class CallControl implements CallOperations {
     this.#logger = options.logger ?? silentLogger;
     this.#publisher = options.publisher ?? nullPublisher;
     this.#log = options.callLog ?? nullCallLog;
+    this.#refusals = new RefusalLog({
+      logger: this.#logger,
+      scheduler: this.#scheduler,
+      ...(options.refusedInvite ? { counted: options.refusedInvite } : {}),
+    });
     this.driver = new EngineDriver({
       engine: options.engine,
       scheduler: this.#scheduler,
@@ -129,6 +138,13 @@ export class CallControl implements CallOperations {
   /** Live calls (tests, wallboard, shutdown). */
   get sessions(): ReadonlyMap<string, CallSession> {
     return this.#sessions;
+  }
+
+  /** True while a session of this process holds the call (live, or ended with releases under way). */
+  carries(callId: string): boolean {
+    if (this.#sessions.has(callId)) return true;
+    for (const s of this.#ending) if (s.id === callId) return true;
+    return false;
   }
 
   /** Ring attempts not yet released. */
@@ -158,7 +174,7 @@ export class CallControl implements CallOperations {
   /** Handles a new INVITE from a caller. Resolves once it is queued or refused. */
   async handleInvite(call: InboundCall): Promise<void> {
     if (this.#closed) {
-      call.reject(503, 'Service Unavailable');
+      this.#refuseClosed(call);
       return;
     }
     const dialledUser = dialledNumber(call.uri, call.header('To'));
@@ -185,10 +201,12 @@ export class CallControl implements CallOperations {
       return;
     }
     if (admission.kind === 'refuse') {
-      this.#logger.info(
-        { sipCallId: call.callId, source: call.sourceAddress, why: admission.why },
-        'inbound: refused',
-      );
+      this.#refusals.refused({
+        source: call.sourceAddress,
+        reason: refusalReasonOf(admission.why),
+        status: admission.status,
+        sipCallId: call.callId,
+      });
       call.reject(admission.status, admission.reason);
       return;
     }
@@ -196,7 +214,7 @@ export class CallControl implements CallOperations {
       (await this.#o.isVip?.(admission.caller, admission.route.departmentId).catch(() => false)) ??
       false;
     if (this.#closed) {
-      call.reject(503, 'Service Unavailable');
+      this.#refuseClosed(call);
       return;
     }
     const callId = this.#o.newCallId?.() ?? crypto.randomUUID();
@@ -235,6 +253,16 @@ export class CallControl implements CallOperations {
     });
     // Ringback only for a call that joined a queue (not one refused at once, e.g. out of hours).
     session.ring();
+  }
+
+  #refuseClosed(call: InboundCall): void {
+    this.#refusals.refused({
+      source: call.sourceAddress,
+      reason: 'shutting-down',
+      status: 503,
+      sipCallId: call.callId,
+    });
+    call.reject(503, 'Service Unavailable');
   }
 
   async #featureCode(call: InboundCall, dialled: string, port: FeatureCodePort): Promise<void> {
@@ -444,6 +472,7 @@ export class CallControl implements CallOperations {
     for (const s of [...this.#sessions.values()]) s.hangUp('shutting down');
     await this.settled();
     this.driver.close();
+    this.#refusals.close();
   }
 
   /**

@@ -5,6 +5,7 @@
 import type { LogEventInput, Registration, Store } from '../store/index.ts';
 import type { CallLogSink } from './call-log-writer.ts';
 import { type AllowListSyntaxError, MobileAllowList } from './mobile-allow-list.ts';
+import type { OrphanCallPorts } from './orphan-calls.ts';
 import type { CredentialsLookup, RegistrationBinding, RegistrationStore } from './ports.ts';
 
 export function credentialsFrom(store: Pick<Store, 'agents'>): CredentialsLookup {
@@ -94,4 +95,22 @@ export async function loadAllowList(
     entries.map((e) => e.pattern),
     onInvalid,
   );
+}
+
+/** The live calls of the log, and one transaction to end them (see orphan-calls.ts). */
+export function orphanCallPortsFrom(store: Pick<Store, 'callLog'>): OrphanCallPorts {
+  return {
+    async openCalls() {
+      return (await store.callLog.liveCalls()).map((c) => ({
+        id: c.id,
+        departmentId: c.departmentId,
+        agentId: c.agentId,
+        arrivedAt: c.arrivedAt,
+        answeredAt: c.answeredAt,
+      }));
+    },
+    async write(events) {
+      await store.callLog.record(events as LogEventInput[]);
+    },
+  };
 }

@@ -168,7 +168,7 @@ describe('rollover', () => {
     for (let i = 0; i < 10; i++) {
       const o = acd.handle({
         type: 'ringFailed',
-        at: at(i),
+        at: at(i + 1),
         attemptId: r?.attemptId ?? '',
         cause: 'no-answer',
       });
@@ -178,6 +178,77 @@ describe('rollover', () => {
     expect(agentOf(acd, 'a1').missedInRow).toBe(10);
     answer(acd, r?.attemptId, 20);
     expect(agentOf(acd, 'a1').missedInRow).toBe(0);
+  });
+});
+
+describe('the floor between rounds', () => {
+  it('a round whose ring failed at once never starts the next round in the same event', () => {
+    const acd = oneDepartment('longest-idle', 1, { maxMissedRings: 0, retryDelayS: 0 });
+    const r1 = ringsOf(arrive(acd, 'c1'))[0];
+    // The agent cannot be rung at all: the ring fails in the same instant.
+    const o1 = acd.handle({
+      type: 'ringFailed',
+      at: at(0),
+      attemptId: r1?.attemptId ?? '',
+      cause: 'unreachable',
+    });
+    expect(ringsOf(o1)).toHaveLength(0);
+    expect(o1.nextWakeUp).toBe(at(1));
+    const o2 = acd.handle({ type: 'tick', at: at(1) });
+    expect(ringsOf(o2).map((r) => r.attemptId)).toEqual(['c1/2']);
+  });
+
+  it('rings per agent per call stay at one per interval however fast rings fail', () => {
+    const acd = oneDepartment('ring-all', 3, { maxMissedRings: 0, retryDelayS: 0 });
+    let now = T0;
+    const pending = ringsOf(arrive(acd, 'c1'));
+    let rings = 0;
+    // Ten seconds in steps of 10 ms: every ring fails the instant it starts.
+    while (now < T0 + 10_000) {
+      for (let r = pending.shift(); r; r = pending.shift()) {
+        rings++;
+        const out = acd.handle({
+          type: 'ringFailed',
+          at: now,
+          attemptId: r.attemptId,
+          cause: 'busy',
+        });
+        pending.push(...ringsOf(out));
+      }
+      now += 10;
+      pending.push(...ringsOf(acd.handle({ type: 'tick', at: now })));
+    }
+    // Three agents, one round per second: 10 rounds in 10 s (plus the one at arrival).
+    expect(rings).toBeLessThanOrEqual(3 * 11);
+    expect(rings).toBeGreaterThanOrEqual(3 * 10);
+  });
+
+  it('the interval is an engine option; a longer retry delay still wins', () => {
+    const custom = new AcdEngine(
+      {
+        departments: [defaultDepartment('d1', { maxMissedRings: 0, retryDelayS: 0 })],
+        agents: [defaultAgent('a1')],
+        memberships: [{ agentId: 'a1', departmentId: 'd1', priority: 1, callsEnabled: true }],
+      },
+      { now: T0, random: () => 0.5, minRoundIntervalMs: 5000 },
+    );
+    const r = ringsOf(arrive(custom, 'c1'))[0];
+    const o = custom.handle({
+      type: 'ringFailed',
+      at: at(1),
+      attemptId: r?.attemptId ?? '',
+      cause: 'busy',
+    });
+    expect(o.nextWakeUp).toBe(at(5));
+    const slow = oneDepartment('longest-idle', 1, { maxMissedRings: 0, retryDelayS: 30 });
+    const s1 = ringsOf(arrive(slow, 'c1'))[0];
+    const so = slow.handle({
+      type: 'ringFailed',
+      at: at(0),
+      attemptId: s1?.attemptId ?? '',
+      cause: 'busy',
+    });
+    expect(so.nextWakeUp).toBe(at(30));
   });
 });
 

@@ -8,6 +8,7 @@
  *                   directory, ACD engine loaded from the store)
  *                   ─▶ call-log writer (store) + event bus (WebSocket)
  *   API events   ─▶ engine (live configuration changes, see engine-sync.ts)
+ *   srf OPTIONS  ─▶ 200 with Allow / Accept (trunk providers' health checks)
  *
  * Close order: stop taking API changes, end every call, stop probing and
  * purging, flush the call log.
@@ -17,8 +18,10 @@ import { type AgentStatusWriter, CallControl } from '../../calls/call-control.ts
 import { CallLogWriter } from '../../calls/call-log-writer.ts';
 import { DigestAuthenticator } from '../../calls/digest/index.ts';
 import { type ForwardingSource, forwardingSource } from '../../calls/dialer/forwarding-source.ts';
+import { optionsAnswer } from '../../calls/inbound/options-answer.ts';
 import { RegisteredSources } from '../../calls/inbound/registered-sources.ts';
 import { OptionsProber } from '../../calls/options-prober.ts';
+import { closeOrphanCalls } from '../../calls/orphan-calls.ts';
 import type { RegistrationBinding } from '../../calls/ports.ts';
 import { Registrar } from '../../calls/registrar/index.ts';
 import type { CallEventPublisher, CallLogEvent } from '../../calls/session/call-events.ts';
@@ -29,13 +32,18 @@ import {
   callLogSinkFrom,
   credentialsFrom,
   loadAllowList,
+  orphanCallPortsFrom,
   registrationStoreFrom,
 } from '../../calls/store-adapters.ts';
 import { type LogEventInput, loadAcdConfig } from '../../store/index.ts';
 import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
 import { syncEngineWithApi } from './engine-sync.ts';
 import { RoutingDirectory } from './routing-directory.ts';
-import { registerCallLogMetrics, registerTelephonyMetrics } from './telephony-metrics.ts';
+import {
+  registerCallLogMetrics,
+  registerRefusedInviteMetric,
+  registerTelephonyMetrics,
+} from './telephony-metrics.ts';
 import type { TelephonyWiring } from './wiring.ts';
 
 /** Live objects of the call-control layer (tests and the benchmark read counters from them). */
@@ -68,7 +76,11 @@ export function callControlLayer(
       sources.bindings(agentId).filter((b) => !unreachable.has(b.contactUri)).length;
 
     const acdConfig = await loadAcdConfig(store, new Date());
-    const engine = createAcd(acdConfig, { now: Date.now(), random: Math.random });
+    const engine = createAcd(acdConfig, {
+      now: Date.now(),
+      random: Math.random,
+      minRoundIntervalMs: config.routing.minRoundIntervalMs,
+    });
     const registrationStore = registrationStoreFrom(store);
     const stored = await store.registrations.list({ activeAt: new Date() });
     const storedAgents = [...new Set(stored.map((r) => r.agentId))];
@@ -76,6 +88,18 @@ export function callControlLayer(
     for (const agentId of storedAgents) {
       storedBindings.set(agentId, await registrationStore.listForAgent(agentId));
     }
+
+    // Calls a crash cut off are still open in the log: end them before taking new ones.
+    await closeOrphanCalls({
+      ports: orphanCallPortsFrom(store),
+      // Nothing is carried yet: this process has not taken a call.
+      carried: () => false,
+      cause: 'restart',
+      logger: log,
+      publisher: { publish: (type, data) => void events.publish(type, data) },
+    }).catch((err: unknown) =>
+      log.error({ err }, 'could not close the calls left open by the previous run'),
+    );
 
     let allowList = await loadAllowList(store, (e) =>
       log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
@@ -193,8 +217,10 @@ export function callControlLayer(
       },
     };
 
+    const refusedMetric = registerRefusedInviteMetric(metrics.registry);
     const callControl = new CallControl({
       engine,
+      refusedInvite: refusedMetric.count,
       uac: srfUac(asSrf(srfInstance)),
       numbers: { route: async (dialled) => directory.route(dialled) },
       sources: {
@@ -246,6 +272,9 @@ export function callControlLayer(
     const srfEvents = asSrfEvents(srfInstance);
     srfInstance.register((req, res) => registrar.handler(req as SrfRequest, res as SrfResponse));
     let closing: Promise<void> | null = null;
+    // Trunk providers' health checks: 200 while calls are taken, 503 once closing.
+    const answerOptions = optionsAnswer(() => closing === null);
+    srfInstance.options((req, res) => answerOptions(req as SrfRequest, res as SrfResponse));
     attachToSrf(srfEvents, {
       handleInvite: (call) => callControl.handleInvite(call),
       // srf also says 'close' when the app itself disconnects at shutdown: not a loss then.
@@ -285,6 +314,7 @@ export function callControlLayer(
             log.error({ unwritten }, 'call log: events left unwritten at shutdown');
           unregisterMetrics();
           writerMetrics.remove();
+          refusedMetric.remove();
           onRuntime?.(null);
         })();
         return closing;

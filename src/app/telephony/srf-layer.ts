@@ -16,6 +16,7 @@ export interface ConnectedSrf {
   on(event: 'error', cb: (err: Error) => void): void;
   on(event: 'close' | 'reconnecting', cb: (info?: unknown) => void): void;
   register(handler: (req: unknown, res: unknown) => void): void;
+  options(handler: (req: unknown, res: unknown) => void): void;
 }
 
 const FIRST_CONNECT_TIMEOUT_MS = 15_000;

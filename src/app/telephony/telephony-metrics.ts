@@ -6,6 +6,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CallLogWriterMetrics } from '../../calls/call-log-writer.ts';
+import type { RefusalReason } from '../../calls/inbound/refusal-log.ts';
 import type { EmbeddedSipServer } from '../../edge/index.ts';
 import type { CallControlRuntime } from './call-control-layer.ts';
 
@@ -51,6 +52,24 @@ export function registerCallLogMetrics(registry: Registry): {
       ])
         registry.removeSingleMetric(name);
     },
+  };
+}
+
+/** Refused INVITEs by reason (their log lines are rate-limited; this counts every one). */
+export function registerRefusedInviteMetric(registry: Registry): {
+  count: (reason: RefusalReason) => void;
+  remove: () => void;
+} {
+  const name = 'acd_sip_invites_refused_total';
+  const refused = new Counter({
+    name,
+    help: 'INVITEs refused before queueing (unknown source or number, shutting down)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  return {
+    count: (reason) => refused.inc({ reason }),
+    remove: () => registry.removeSingleMetric(name),
   };
 }
 

@@ -7,7 +7,9 @@
  * ```
  *
  * - BYE from either side ends the other leg (one `end` per dialog, so the
- *   BYE goes out once even when both sides hang up at the same moment).
+ *   BYE goes out once even when both sides hang up at the same moment). The
+ *   BYE is handed to srf before the end is reported, so the agent's next
+ *   offer can never overtake it.
  * - A re-INVITE (hold, codec change) from one side is sent to the other side
  *   as a re-INVITE with the same offer; its answer goes back as our 200. A
  *   failure there is passed back with its status (488 when none).
@@ -97,9 +99,14 @@ export class Bridge {
     if (!this.#fsm.is('connected')) return;
     this.#fsm.to('ending', `${by}: ${reason}`);
     this.#end = { by, reason, at: this.scheduler.now() };
+    // The BYEs are handed to srf first: reporting the end frees the agent, and
+    // the engine may offer them the next call in the same turn. Were that
+    // INVITE to leave before our BYE, the phone would still be on this call
+    // and answer it 486. Our own end() on a dialog that already ended is a
+    // no-op, so both calls are safe.
+    const byes = Promise.all([this.caller.end(reason), this.agent.end(reason)]);
     this.#onEnded?.(this.#end);
-    // Our own end() on a dialog that already ended is a no-op, so both calls are safe.
-    void Promise.all([this.caller.end(reason), this.agent.end(reason)]).then(() => {
+    void byes.then(() => {
       if (!this.#fsm.is('ending')) return; // lost() got there first
       this.#fsm.to('ended', 'both legs gone');
       this.#resolveClosed();

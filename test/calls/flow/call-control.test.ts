@@ -81,11 +81,16 @@ describe('a call through call control', () => {
     expect(inbound.answered?.sdp).toBe('v=0 agent');
     const session = w.cc.sessions.get('call-1');
     expect(session?.state).toBe('connected');
+    // A live dialog carries it: closing orphaned calls must leave it alone.
+    expect(w.cc.carries('call-1')).toBe(true);
+    expect(w.cc.carries('call-2')).toBe(false);
     w.clock.advance(60_000);
     agentDialog?.peerBye();
     await flush();
     expect(inbound.answered?.dialog.byes).toBe(1);
     expect(w.cc.sessions.size).toBe(0);
+    await w.cc.settled();
+    expect(w.cc.carries('call-1')).toBe(false);
     expect(w.types()).toEqual([
       'call.queued',
       'agent.ringing',

@@ -61,6 +61,25 @@ function invitesSeen(r: SippResult): number {
   return countInTrace(r.messages, /^INVITE /, 'received');
 }
 
+/**
+ * The methods of the requests a sipp peer received, in the order they first
+ * arrived (a retransmission, same Call-ID and CSeq, is left out: under load
+ * the server may resend an INVITE before the phone's 180).
+ */
+function requestsReceived(trace: string): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const block of trace.split(/^-{10,}.*$/m)) {
+    const m = /message received[^\n]*\n+([A-Z]+) sip:/.exec(block);
+    if (!m?.[1]) continue;
+    const key = `${/^Call-ID:\s*(.*)$/im.exec(block)?.[1]}|${/^CSeq:\s*(.*)$/im.exec(block)?.[1]}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(m[1]);
+  }
+  return out;
+}
+
 /** Each attempt's result, in order (an answer is logged as `call.answered`). */
 function results(f: Flow): string[] {
   return f.log
@@ -288,6 +307,35 @@ describe('calls end to end through the embedded SIP server', () => {
     expect(f.log.filter((e) => e.type === 'call.ended').map((e) => e.payload.outcome)).toEqual(
       Array(6).fill('answered'),
     );
+  });
+
+  it("the agent's next call waits for the BYE of the last one: BYE, then INVITE, on the agent's side", async () => {
+    const f = await start({
+      department: { strategy: 'longest-idle', ringTimeoutS: 10, wrapUpS: 0 },
+      callsPerAgent: 3,
+      agents: [{ id: 'alice', softphone: 'agent-answer' }],
+    });
+    // Three callers at once, one agent: each caller's BYE frees Alice for the next caller.
+    const caller = await f.call('caller-talk-hangup', { calls: 3, rate: 50, limit: 3 });
+    assertSippPassed(caller, 'caller');
+    await idle(f);
+    const alice = await f.peers.get('alice')?.softphone?.stop();
+    if (!alice) throw new Error('no softphone for alice');
+    assertSippPassed(alice, 'alice');
+    const received = requestsReceived(alice.messages);
+    // A phone that saw the next INVITE while its call was still up would answer it 486.
+    expect(received).toEqual([
+      'INVITE',
+      'ACK',
+      'BYE',
+      'INVITE',
+      'ACK',
+      'BYE',
+      'INVITE',
+      'ACK',
+      'BYE',
+    ]);
+    expect(results(f).filter((r) => r.endsWith(':answered'))).toHaveLength(3);
   });
 
   it('out of hours: the caller gets 480 and no agent rings', async () => {

@@ -207,7 +207,8 @@ export async function startFlow(addr: DrachtioAddress, sipPort: number, o: FlowO
         const a = agents.find((x) => x.id === id);
         return a ? { mode: a.forwarding, mobileNumber: a.mobileNumber } : null;
       },
-      bindings: async (id) => bindings.get(id) ?? [],
+      // At hand, as in the product: the INVITE leaves in the same turn as the engine's ring.
+      bindings: (id) => bindings.get(id) ?? [],
       allowList: () => MobileAllowList.parse(['+4917*']),
       trunkUri,
       mobileDelayMs: 1000,
