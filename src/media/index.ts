@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import type { MediaEngine } from './engine.ts';
 import { RtpEngine } from './rtp/index.ts';
 import { type MediaCounts, MediaServer } from './server.ts';
 
@@ -29,6 +30,8 @@ export interface StartMediaServerOptions {
   heartbeatMs?: number;
   maxSessions?: number;
   logger?: Logger;
+  /** The RTP engine to use instead of src/media/rtp's (for embedding with a shared engine). */
+  engine?: MediaEngine;
 }
 
 export interface EmbeddedMediaServer {
@@ -44,11 +47,13 @@ export async function startMediaServer(
 ): Promise<EmbeddedMediaServer> {
   const log = opts.logger ?? pino({ level: 'silent' });
   const rtp = opts.rtp ?? { host: '127.0.0.1', min: 30000, max: 30100 };
-  const engine = new RtpEngine({
-    address: rtp.host,
-    ports: { min: rtp.min, max: rtp.max },
-    log: log.child({ part: 'rtp' }),
-  });
+  const engine =
+    opts.engine ??
+    new RtpEngine({
+      address: rtp.host,
+      ports: { min: rtp.min, max: rtp.max },
+      log: log.child({ part: 'rtp' }),
+    });
   const sip = opts.sip ?? { host: '127.0.0.1', port: 5080 };
   const rtpAddress =
     rtp.advertisedHost ?? (rtp.host === '0.0.0.0' ? (sip.advertisedHost ?? '127.0.0.1') : rtp.host);

@@ -41,6 +41,13 @@ export class EslConnection {
   readonly sub = new Subscription();
   private readonly reader = new CommandReader();
   private readonly log: Logger;
+  /**
+   * While a command is being answered, events it causes wait: FreeSWITCH
+   * writes an api response before any event the command fired (`api` runs
+   * in the connection's thread), and a disconnect must not cut the reply.
+   */
+  private held: string[] | undefined;
+  private endHeld = false;
 
   constructor(
     private readonly host: ConnHost,
@@ -70,12 +77,18 @@ export class EslConnection {
   offer(ev: EslEvent): void {
     if (this.state !== 'authed' && this.state !== 'connected') return;
     if (!this.sub.matches(ev)) return;
-    this.write(eventFrame(ev, this.sub.format ?? 'json'));
+    const frame = eventFrame(ev, this.sub.format ?? 'json');
+    if (this.held) this.held.push(frame);
+    else this.write(frame);
   }
 
   /** Ends the connection with FreeSWITCH's goodbye (outbound: when its channel is gone). */
   end(): void {
     if (this.state === 'closed') return;
+    if (this.held) {
+      this.endHeld = true;
+      return;
+    }
     this.write(disconnectNotice(this.kind === 'outbound' ? this.channel?.uuid : undefined));
     this.state = 'closed';
     this.socket.end();
@@ -122,7 +135,23 @@ export class EslConnection {
       return;
     }
     const after: Array<() => void> = [];
-    this.write(this.dispatch(verb, rest, cmd, after));
+    this.held = [];
+    let reply: string;
+    try {
+      reply = this.dispatch(verb, rest, cmd, after);
+    } catch (err) {
+      this.log.error({ err, command: verb }, 'event socket: command failed');
+      reply =
+        verb === 'api' ? apiResponse('-ERR internal error\n') : commandReply('-ERR internal error');
+    }
+    const held = this.held;
+    this.held = undefined;
+    this.write(reply);
+    for (const f of held) this.write(f);
+    if (this.endHeld) {
+      this.endHeld = false;
+      this.end();
+    }
     // Work a command starts (an application) begins after its reply is written.
     for (const fn of after) fn();
   }
