@@ -4,7 +4,9 @@
  */
 import type { EventEmitter } from 'node:events';
 
-export type G711 = 'PCMU' | 'PCMA';
+import type { G711 } from '../audio/g711.ts';
+
+export type { G711 };
 
 export interface RemoteMedia {
   /** From the peer's SDP c= line. */
