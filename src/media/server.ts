@@ -346,7 +346,7 @@ export class MediaServer implements ChannelHost, ConnHost, ApiHost {
     const leg = this.byDialog.get(dialogId);
     if (!leg) return;
     if (why === 'bye') leg.channel.hangup('NORMAL_CLEARING', true);
-    else leg.channel.hangup('RECOVERY_ON_TIMER_EXPIRE', true);
+    else leg.channel.hangup('RECOVERY_ON_TIMER_EXPIRE');
   }
 
   // ---- outbound event socket -----------------------------------------------

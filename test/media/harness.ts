@@ -96,7 +96,7 @@ const require = (await import('node:module')).createRequire(import.meta.url);
 const Mrf = require('drachtio-fsmrf') as new (srf: unknown) => MrfLike;
 
 export async function startRig(
-  opts: { soundDir?: string; localStreams?: Record<string, string> } = {},
+  opts: { soundDir?: string; localStreams?: Record<string, string>; heartbeatMs?: number } = {},
 ): Promise<Rig> {
   const target = await startSipTarget();
   const [eslPort, sipPort] = await freePorts(2);
@@ -121,6 +121,7 @@ export async function startRig(
     recordDir: dir,
     localStreams: opts.localStreams ?? {},
     sipTimers: { t1Ms: 50, t2Ms: 400 },
+    ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
     logger,
   });
   const srf = new (Srf as unknown as new () => SrfLike)();

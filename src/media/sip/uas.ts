@@ -50,7 +50,7 @@ export interface UasCallbacks {
   reinvite(dialogId: string, sdp: string | undefined): InviteAnswer;
   /** ACK for our 2xx; `sdp` when it carries one (3pcc answer). */
   ack(dialogId: string, sdp: string | undefined): void;
-  /** The peer ended the dialog (BYE), or our 2xx was never ACKed. */
+  /** The peer ended the dialog (BYE), or our 2xx was never ACKed (then call `bye()`). */
   ended(dialogId: string, why: 'bye' | 'no-ack'): void;
 }
 
@@ -304,8 +304,9 @@ export class SipUas {
       elapsed += interval;
       if (elapsed >= deadline) {
         this.clearPending(d);
-        if (failed || d.state === 'answering') this.terminate(d);
-        if (!failed) this.cb.ended(d.id, 'no-ack');
+        if (failed) this.terminate(d);
+        // A 2xx never ACKed: the dialog is ended with a BYE (RFC 3261 §13.3.1.4).
+        else this.cb.ended(d.id, 'no-ack');
         return;
       }
       this.send(bytes, source);
