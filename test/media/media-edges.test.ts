@@ -161,3 +161,29 @@ describe('embedded media server: music on hold and recording errors', () => {
     await expectNoLeaks(r.media);
   });
 });
+
+describe('embedded media server: media timeout', () => {
+  it('with media_timeout set, an endpoint that receives no RTP hangs up with MEDIA_TIMEOUT; RTP keeps it up', async () => {
+    rig = await startRig();
+    const ms = await rig.connectMs();
+    const quiet = await RtpPeer.open();
+    const talking = await RtpPeer.open();
+    peers.push(quiet, talking);
+    const a = await ms.createEndpoint({ remoteSdp: quiet.offer() });
+    const b = await ms.createEndpoint({ remoteSdp: talking.offer() });
+    const destroyedA = new Promise<{ reason?: string } | undefined>((res) => a.on('destroy', res));
+    let bDestroyed = false;
+    b.on('destroy', () => {
+      bDestroyed = true;
+    });
+    await a.set('media_timeout', '600');
+    await b.set('media_timeout', '600');
+    const sending = talking.sendTone(Number(/m=audio (\d+)/.exec(b.local.sdp)?.[1]), 1500);
+    expect((await destroyedA)?.reason).toBe('MEDIA_TIMEOUT');
+    await sending;
+    expect(bDestroyed).toBe(false);
+    expect(rig.logs.some((l) => /media timeout/.test(l.msg))).toBe(true);
+    await b.destroy();
+    await expectNoLeaks(rig.media);
+  });
+});
