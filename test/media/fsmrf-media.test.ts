@@ -3,7 +3,7 @@
  * server: play (files, lists, tone and silence streams, break, nesting),
  * playCollect with RFC 4733 digits, record, bridge, and the hangup paths.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -111,11 +111,17 @@ describe('Endpoint media on the embedded media server', () => {
   it('a play started during another runs inside it: the inner one completes first', async () => {
     const { rig, ep } = await setup();
     const order: string[] = [];
-    const outer = ep.play('silence_stream://600').then(() => order.push('outer'));
+    const outer = ep.play('silence_stream://600').then(() => {
+      order.push('outer');
+      return performance.now();
+    });
     await new Promise((r) => setTimeout(r, 150));
     await ep.play('hello.wav').then(() => order.push('inner'));
-    await outer;
+    const innerAt = performance.now();
+    const outerAt = await outer;
     expect(order).toEqual(['inner', 'outer']);
+    // The outer play resumed after the inner one: its item plays again (at least 600 ms more).
+    expect(outerAt - innerAt).toBeGreaterThanOrEqual(550);
     await ep.destroy();
     await expectNoLeaks(rig.media);
   });
@@ -183,6 +189,12 @@ describe('Endpoint media on the embedded media server', () => {
     expect(r.recordSeconds).toBe('1');
     expect(Number(r.recordMilliseconds)).toBeGreaterThanOrEqual(950);
     expect(existsSync(file) && statSync(file).size > 44).toBe(true);
+    // It holds what the peer sent (a loud square wave), not silence.
+    const wav = readFileSync(file);
+    const data = wav.subarray(wav.indexOf('data') + 8);
+    let sum = 0;
+    for (let i = 0; i + 1 < data.length; i += 2) sum += Math.abs(data.readInt16LE(i));
+    expect(sum / (data.length / 2)).toBeGreaterThan(1000);
     await ep.destroy();
     await expectNoLeaks(rig.media);
   });
@@ -236,5 +248,20 @@ describe('Endpoint media on the embedded media server', () => {
     expect((await destroyed)?.reason).toBe('DESTINATION_OUT_OF_ORDER');
     expect(rig.logs.some((l) => /unknown application/.test(l.msg))).toBe(true);
     await expectNoLeaks(rig.media);
+  });
+
+  it('forty endpoints, eight at a time, each playing then destroyed, leave nothing behind', async () => {
+    rig = await startRig();
+    const ms = await rig.connectMs();
+    const one = async (): Promise<void> => {
+      const { ep } = await endpoint(ms);
+      await ep.play('silence_stream://100');
+      await ep.destroy();
+    };
+    for (let batch = 0; batch < 5; batch++) {
+      await Promise.all(Array.from({ length: 8 }, one));
+    }
+    await expectNoLeaks(rig.media);
+    for (const p of peers.splice(0)) await p.close();
   });
 });
