@@ -303,10 +303,10 @@ export class SipUas {
     const tick = (): void => {
       elapsed += interval;
       if (elapsed >= deadline) {
+        // A failed INVITE's record goes with its pending response (clearPending);
+        // a 2xx never ACKed ends the dialog with a BYE (RFC 3261 §13.3.1.4).
         this.clearPending(d);
-        if (failed) this.terminate(d);
-        // A 2xx never ACKed: the dialog is ended with a BYE (RFC 3261 §13.3.1.4).
-        else this.cb.ended(d.id, 'no-ack');
+        if (!failed) this.cb.ended(d.id, 'no-ack');
         return;
       }
       this.send(bytes, source);
