@@ -158,6 +158,17 @@ describe('Endpoint media on the embedded media server', () => {
     await expectNoLeaks(rig.media);
   });
 
+  it('variables with % and non-ASCII text read back exactly as set', async () => {
+    const { rig, ep } = await setup();
+    await ep.set('odd_value', '100%FF 50%25 é&=:');
+    const vars = await ep.getChannelVariables();
+    expect(vars.variable_odd_value).toBe('100%FF 50%25 é&=:');
+    const done = await ep.execute('set', 'other=a%zz');
+    expect(done.getHeader('variable_other')).toBe('a%zz');
+    await ep.destroy();
+    await expectNoLeaks(rig.media);
+  });
+
   it('playCollect times out without digits (read_result timeout) and retries the invalid input', async () => {
     const { rig, ep, peer } = await setup();
     const collecting = ep.playCollect({
@@ -215,7 +226,10 @@ describe('Endpoint media on the embedded media server', () => {
 
   it('bridge() relays RTP between two endpoints; unbridge() ends it', async () => {
     const { rig, ms, ep: a, peer: pa } = await setup();
-    const { ep: b, peer: pb } = await endpoint(ms);
+    // The other leg speaks PCMA: the relay transcodes.
+    const pb = await RtpPeer.open();
+    peers.push(pb);
+    const b = await ms.createEndpoint({ remoteSdp: pb.offer(['PCMA']) });
     await a.bridge(b);
     await new Promise((r) => setTimeout(r, 100));
     const before = pb.received.length;

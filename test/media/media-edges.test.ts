@@ -5,6 +5,7 @@
  * announcement inside it, endless_playback, and a recording that cannot be
  * written.
  */
+import dgram from 'node:dgram';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,6 +82,31 @@ describe('embedded media server: SIP edges', () => {
     });
     await new Promise<void>((r) => dialog.on('destroy', () => r()));
     expect(rig.logs.some((l) => /cannot connect to X-esl-outbound/.test(l.msg))).toBe(true);
+    await expectNoLeaks(rig.media);
+  });
+
+  it('garbage and malformed requests on the SIP port get 400 or are dropped; the server goes on', async () => {
+    rig = await startRig();
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const got: string[] = [];
+    sock.on('message', (m) => got.push(m.toString('utf8')));
+    const port = rig.media.sipAddress.port;
+    sock.send(Buffer.from([0, 1, 2, 3, 255, 254]), port, '127.0.0.1');
+    sock.send(
+      'INVITE sip:drachtio@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKx\r\nContent-Length: 0\r\n\r\n',
+      port,
+      '127.0.0.1',
+    );
+    await eventually(
+      () => got,
+      (g) => g.some((m) => m.startsWith('SIP/2.0 400')),
+    );
+    sock.close();
+    expect(rig.logs.some((l) => /SIP: unparsable message/.test(l.msg))).toBe(true);
+    const ms = await rig.connectMs();
+    const ep = await ms.createEndpoint({ remoteSdp: await peerOffer() });
+    await ep.destroy();
     await expectNoLeaks(rig.media);
   });
 

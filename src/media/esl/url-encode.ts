@@ -1,9 +1,13 @@
 /**
  * FreeSWITCH's URL encoding of event header values (switch_url_encode with
  * SWITCH_URL_UNSAFE): `%XX` upper-case hex for control bytes, bytes above `~`
- * and the unsafe set; an existing `%XX` escape is kept as it is. modesl
- * `decodeURIComponent`s every envelope value, so an unencoded `%` or newline
- * would break the frame.
+ * and the unsafe set. modesl `decodeURIComponent`s every envelope value, so
+ * an unencoded `%` or newline would break the frame.
+ *
+ * FreeSWITCH leaves an existing `%XX` escape as it is; here every `%` is
+ * encoded, so a value reads back exactly as it was set, and a value such as
+ * `100%FF` cannot make modesl's decodeURIComponent throw (an exception in its
+ * socket handler, outside any promise of the app).
  */
 
 const UNSAFE = new Set(' \r\n#%&+:;<=>?@[\\]^`{|}"'.split('').map((c) => c.charCodeAt(0)));
@@ -19,11 +23,6 @@ export function urlEncode(value: string): string {
   let out = '';
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i] as number;
-    // An existing escape stays (FreeSWITCH does not double-encode).
-    if (c === 37 && isHex(bytes[i + 1]) && isHex(bytes[i + 2])) {
-      out += '%';
-      continue;
-    }
     if (c < 32 || c > 126 || UNSAFE.has(c)) {
       out += `%${HEX[c >> 4]}${HEX[c & 15]}`;
     } else {
