@@ -14,10 +14,6 @@ const UNSAFE = new Set(' \r\n#%&+:;<=>?@[\\]^`{|}"'.split('').map((c) => c.charC
 
 const HEX = '0123456789ABCDEF';
 
-function isHex(c: number | undefined): boolean {
-  return c !== undefined && ((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102));
-}
-
 export function urlEncode(value: string): string {
   const bytes = Buffer.from(value, 'utf8');
   let out = '';
