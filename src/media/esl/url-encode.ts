@@ -27,12 +27,3 @@ export function urlEncode(value: string): string {
   }
   return out;
 }
-
-/** Inverse for values a client sends (tolerant: a bad escape is kept literally). */
-export function urlDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
