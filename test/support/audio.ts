@@ -55,7 +55,8 @@ export function readWav(pathOrBytes: string | Buffer): Audio {
     const samples = Int16Array.from(data, (b) => (format === 7 ? ulaw(b) : alaw(b)));
     return { sampleRate, samples };
   }
-  if (format !== 1 || bits !== 16) throw new Error(`readWav: format ${format}, ${bits}-bit not supported`);
+  if (format !== 1 || bits !== 16)
+    throw new Error(`readWav: format ${format}, ${bits}-bit not supported`);
   const frames = Math.floor(data.length / (2 * channels));
   const samples = new Int16Array(frames);
   for (let i = 0; i < frames; i++) {
@@ -110,7 +111,12 @@ export function decodeG711Reference(codec: 'PCMU' | 'PCMA', bytes: Uint8Array): 
 // ----------------------------------------------------------------- synthesis
 
 /** A tone: the sum of `frequencies`, `ms` long, peak `amplitude` (default 12000). */
-export function tone(frequencies: number[], ms: number, sampleRate = 8000, amplitude = 12_000): Int16Array {
+export function tone(
+  frequencies: number[],
+  ms: number,
+  sampleRate = 8000,
+  amplitude = 12_000,
+): Int16Array {
   const n = Math.round((ms * sampleRate) / 1000);
   const out = new Int16Array(n);
   for (let i = 0; i < n; i++) {
@@ -192,7 +198,11 @@ export function zeroCrossingFrequency(samples: ArrayLike<number>, sampleRate: nu
 }
 
 /** The strongest of `candidates` (Hz) by Goertzel power. */
-export function dominantFrequency(samples: ArrayLike<number>, sampleRate: number, candidates: number[]): number {
+export function dominantFrequency(
+  samples: ArrayLike<number>,
+  sampleRate: number,
+  candidates: number[],
+): number {
   let best = candidates[0]!;
   let bestPower = -1;
   for (const f of candidates) {
@@ -209,12 +219,17 @@ export function dominantFrequency(samples: ArrayLike<number>, sampleRate: number
 export function windows(samples: Int16Array, ms: number, sampleRate = 8000): Int16Array[] {
   const size = Math.round((ms * sampleRate) / 1000);
   const out: Int16Array[] = [];
-  for (let at = 0; at + size <= samples.length; at += size) out.push(samples.subarray(at, at + size));
+  for (let at = 0; at + size <= samples.length; at += size)
+    out.push(samples.subarray(at, at + size));
   return out;
 }
 
 /** What a stretch of audio is: silence, a single steady tone at one of `tones`, or other sound (speech, music). */
-export function classify(samples: Int16Array, sampleRate: number, tones: number[] = []): 'silence' | `tone:${number}` | 'sound' {
+export function classify(
+  samples: Int16Array,
+  sampleRate: number,
+  tones: number[] = [],
+): 'silence' | `tone:${number}` | 'sound' {
   if (isSilent(samples)) return 'silence';
   for (const f of tones) if (toneRatio(samples, f, sampleRate) > 0.7) return `tone:${f}`;
   return 'sound';
@@ -232,7 +247,8 @@ export function envelope(samples: Int16Array, sampleRate: number, ms = 10): numb
  * Both must have the same sample rate.
  */
 export function findPrompt(recording: Audio, prompt: Audio): { score: number; offsetMs: number } {
-  if (recording.sampleRate !== prompt.sampleRate) throw new Error('findPrompt: sample rates differ');
+  if (recording.sampleRate !== prompt.sampleRate)
+    throw new Error('findPrompt: sample rates differ');
   const rec = envelope(recording.samples, recording.sampleRate);
   const pat = envelope(prompt.samples, prompt.sampleRate);
   if (pat.length === 0 || rec.length < pat.length) return { score: 0, offsetMs: 0 };

@@ -29,6 +29,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class RtpPeer {
   readonly received: Received[] = [];
   readonly #socket: dgram.Socket;
+  #closed = false;
   readonly #ssrc = (Math.random() * 2 ** 32) >>> 0;
   #sequence = 1000;
   #timestamp = 5000;
@@ -75,17 +76,23 @@ export class RtpPeer {
   async waitForPackets(n: number, timeoutMs = 5000): Promise<void> {
     const until = performance.now() + timeoutMs;
     while (this.received.length < n) {
-      if (performance.now() > until) throw new Error(`waited for ${n} packets, have ${this.received.length}`);
+      if (performance.now() > until)
+        throw new Error(`waited for ${n} packets, have ${this.received.length}`);
       await sleep(10);
     }
   }
 
+  /** Sends a datagram; after close() it is silently not sent (a sender still pacing may outlive the test). */
   sendRaw(bytes: Buffer, to: Target): void {
-    this.#socket.send(bytes, to.port, to.address);
+    if (!this.#closed) this.#socket.send(bytes, to.port, to.address);
   }
 
   /** One RTP packet with this peer's SSRC and the next sequence number. */
-  packet(payloadType: number, payload: Buffer, opts: { marker?: boolean; timestamp?: number } = {}): Buffer {
+  packet(
+    payloadType: number,
+    payload: Buffer,
+    opts: { marker?: boolean; timestamp?: number } = {},
+  ): Buffer {
     const h = Buffer.alloc(12);
     h[0] = 0x80;
     h[1] = (opts.marker ? 0x80 : 0) | payloadType;
@@ -100,9 +107,14 @@ export class RtpPeer {
    * Sends `samples` as 20 ms G.711 packets, paced in real time, encoded with
    * `encode` (the caller chooses the encoder; tests pass the one verified against sox).
    */
-  async sendAudio(to: Target, payloadType: number, samples: Int16Array, encode: (pcm: Int16Array) => Uint8Array): Promise<void> {
+  async sendAudio(
+    to: Target,
+    payloadType: number,
+    samples: Int16Array,
+    encode: (pcm: Int16Array) => Uint8Array,
+  ): Promise<void> {
     const start = performance.now();
-    for (let i = 0, n = 0; i + 160 <= samples.length; i += 160, n++) {
+    for (let i = 0, n = 0; i + 160 <= samples.length && !this.#closed; i += 160, n++) {
       const payload = Buffer.from(encode(samples.subarray(i, i + 160)));
       this.sendRaw(this.packet(payloadType, payload, { marker: n === 0 }), to);
       this.#timestamp += 160;
@@ -115,19 +127,33 @@ export class RtpPeer {
    * Sends one RFC 4733 key press: `durationMs` of event packets every 20 ms,
    * then the end packet `endRepeats` times (as phones do).
    */
-  async sendDtmf(to: Target, payloadType: number, event: number, durationMs = 100, endRepeats = 3): Promise<void> {
+  async sendDtmf(
+    to: Target,
+    payloadType: number,
+    event: number,
+    durationMs = 100,
+    endRepeats = 3,
+  ): Promise<void> {
     const ts = this.#timestamp;
     const total = durationMs * 8;
     for (let d = 160, first = true; d < total; d += 160, first = false) {
-      this.sendRaw(this.packet(payloadType, eventPayload(event, false, d), { marker: first, timestamp: ts }), to);
+      this.sendRaw(
+        this.packet(payloadType, eventPayload(event, false, d), { marker: first, timestamp: ts }),
+        to,
+      );
       await sleep(20);
     }
-    for (let i = 0; i < endRepeats; i++) this.sendRaw(this.packet(payloadType, eventPayload(event, true, total), { timestamp: ts }), to);
+    for (let i = 0; i < endRepeats; i++)
+      this.sendRaw(
+        this.packet(payloadType, eventPayload(event, true, total), { timestamp: ts }),
+        to,
+      );
     this.#timestamp += total;
     await sleep(20);
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     return new Promise((resolve) => this.#socket.close(() => resolve()));
   }
 }

@@ -71,8 +71,12 @@ function reduce(sample: number, bits: number): number {
   return Math.min((sample + (1 << (shift - 1))) >> shift, (1 << (bits - 1)) - 1);
 }
 // Indexed by the 16-bit sample + 32768 (64 KiB each): one read per sample, rounding built in.
-const ULAW_ENCODE = Uint8Array.from({ length: 1 << 16 }, (_, i) => linear14ToUlaw(reduce(i - 32768, 14)));
-const ALAW_ENCODE = Uint8Array.from({ length: 1 << 16 }, (_, i) => linear13ToAlaw(reduce(i - 32768, 13)));
+const ULAW_ENCODE = Uint8Array.from({ length: 1 << 16 }, (_, i) =>
+  linear14ToUlaw(reduce(i - 32768, 14)),
+);
+const ALAW_ENCODE = Uint8Array.from({ length: 1 << 16 }, (_, i) =>
+  linear13ToAlaw(reduce(i - 32768, 13)),
+);
 
 /** Encodes `pcm` into `out` (same length) with the codec's table. */
 export function encodeG711(codec: G711, pcm: Int16Array, out: Uint8Array): void {

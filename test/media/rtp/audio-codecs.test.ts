@@ -10,7 +10,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AudioCache } from '../../../src/media/audio/cache.ts';
 import { SILENCE_BYTE, decodeG711, encodeG711 } from '../../../src/media/audio/g711.ts';
 import { WavError, encodeWav, parseWav } from '../../../src/media/audio/wav.ts';
-import { decodeG711Reference, readWav, tone, toneRatio, writeWav, zeroCrossingFrequency } from '../../support/audio.ts';
+import {
+  decodeG711Reference,
+  readWav,
+  tone,
+  toneRatio,
+  writeWav,
+  zeroCrossingFrequency,
+} from '../../support/audio.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rtp-audio-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,7 +41,27 @@ describe('G.711', () => {
       const raw = join(dir, `all-${codec}.raw`);
       const coded = join(dir, `all-${codec}.g711`);
       writeFileSync(raw, Buffer.from(pcm.buffer));
-      sox('-D', '-t', 'raw', '-r', '8000', '-e', 'signed', '-b', '16', '-c', '1', raw, '-t', 'raw', '-e', soxEncoding, '-b', '8', coded);
+      sox(
+        '-D',
+        '-t',
+        'raw',
+        '-r',
+        '8000',
+        '-e',
+        'signed',
+        '-b',
+        '16',
+        '-c',
+        '1',
+        raw,
+        '-t',
+        'raw',
+        '-e',
+        soxEncoding,
+        '-b',
+        '8',
+        coded,
+      );
       const expected = readFileSync(coded);
       const ours = new Uint8Array(pcm.length);
       encodeG711(codec, pcm, ours);
@@ -53,7 +80,12 @@ describe('G.711', () => {
     it(`${codec}: silence encodes to the codec's silence byte`, () => {
       const out = new Uint8Array(4);
       encodeG711(codec, new Int16Array(4), out);
-      expect(Array.from(out)).toEqual([SILENCE_BYTE[codec], SILENCE_BYTE[codec], SILENCE_BYTE[codec], SILENCE_BYTE[codec]]);
+      expect(Array.from(out)).toEqual([
+        SILENCE_BYTE[codec],
+        SILENCE_BYTE[codec],
+        SILENCE_BYTE[codec],
+        SILENCE_BYTE[codec],
+      ]);
     });
   }
 });
@@ -68,7 +100,24 @@ describe('WAV reading', () => {
 
   it('resamples a 44.1 kHz stereo file from sox to 8 kHz, keeping a 1 kHz tone and removing a 6 kHz one', () => {
     const path = join(dir, 'cd.wav');
-    sox('-n', '-r', '44100', '-c', '2', '-b', '16', path, 'synth', '1', 'sine', '1000', 'sine', '6000', 'vol', '0.4');
+    sox(
+      '-n',
+      '-r',
+      '44100',
+      '-c',
+      '2',
+      '-b',
+      '16',
+      path,
+      'synth',
+      '1',
+      'sine',
+      '1000',
+      'sine',
+      '6000',
+      'vol',
+      '0.4',
+    );
     const parsed = parseWav(readFileSync(path), path);
     expect(parsed.samples.length).toBe(8000);
     // sox puts 1 kHz in the left and 6 kHz in the right channel: after mixing and
@@ -101,13 +150,49 @@ describe('WAV reading', () => {
   }
 
   it('refuses what is not a WAV, or not PCM/G.711, naming the file and the reason', () => {
-    expect(() => parseWav(Buffer.from('ID3 this is an mp3'), 'song.mp3')).toThrow(new WavError('song.mp3: not a WAV file (no RIFF/WAVE header)'));
+    expect(() => parseWav(Buffer.from('ID3 this is an mp3'), 'song.mp3')).toThrow(
+      new WavError('song.mp3: not a WAV file (no RIFF/WAVE header)'),
+    );
     const eightBit = join(dir, 'u8.wav');
-    sox('-n', '-r', '8000', '-c', '1', '-b', '8', '-e', 'unsigned', eightBit, 'synth', '0.1', 'sine', '1000');
-    expect(() => parseWav(readFileSync(eightBit), 'u8.wav')).toThrow(/u8\.wav: 8-bit PCM; only 16-bit/);
+    sox(
+      '-n',
+      '-r',
+      '8000',
+      '-c',
+      '1',
+      '-b',
+      '8',
+      '-e',
+      'unsigned',
+      eightBit,
+      'synth',
+      '0.1',
+      'sine',
+      '1000',
+    );
+    expect(() => parseWav(readFileSync(eightBit), 'u8.wav')).toThrow(
+      /u8\.wav: 8-bit PCM; only 16-bit/,
+    );
     const float = join(dir, 'float.wav');
-    sox('-n', '-r', '8000', '-c', '1', '-e', 'floating-point', '-b', '32', float, 'synth', '0.1', 'sine', '1000');
-    expect(() => parseWav(readFileSync(float), 'float.wav')).toThrow(/float\.wav: WAV format 3 is not PCM or G\.711/);
+    sox(
+      '-n',
+      '-r',
+      '8000',
+      '-c',
+      '1',
+      '-e',
+      'floating-point',
+      '-b',
+      '32',
+      float,
+      'synth',
+      '0.1',
+      'sine',
+      '1000',
+    );
+    expect(() => parseWav(readFileSync(float), 'float.wav')).toThrow(
+      /float\.wav: WAV format 3 is not PCM or G\.711/,
+    );
     const header = encodeWav(new Int16Array(10)).subarray(0, 12);
     expect(() => parseWav(header, 'h.wav')).toThrow(/h\.wav: WAV without a fmt chunk/);
   });
@@ -129,7 +214,9 @@ describe('decoded-file cache', () => {
   });
 
   it('a missing file rejects with a WavError naming it', async () => {
-    await expect(new AudioCache().load(join(dir, 'nope.wav'))).rejects.toThrow(/nope\.wav: cannot open \(ENOENT\)/);
+    await expect(new AudioCache().load(join(dir, 'nope.wav'))).rejects.toThrow(
+      /nope\.wav: cannot open \(ENOENT\)/,
+    );
   });
 
   it('keeps within its byte budget, evicting the least recently used', async () => {

@@ -28,14 +28,21 @@ export function collectingLog(): RtpLogger & { lines: LogLine[] } {
   };
 }
 
-export function newEngine(log = collectingLog(), size = 40): { engine: RtpEngine; log: ReturnType<typeof collectingLog> } {
+export function newEngine(
+  log = collectingLog(),
+  size = 40,
+): { engine: RtpEngine; log: ReturnType<typeof collectingLog> } {
   return { engine: new RtpEngine({ address: '127.0.0.1', ports: portBlock(size), log }), log };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `cond` every 10 ms until true (rejects after `timeoutMs`). */
-export async function until(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function until(
+  cond: () => boolean,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

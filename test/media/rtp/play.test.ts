@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RtpChannel, RtpEngine } from '../../../src/media/rtp/index.ts';
-import { classify, isSilent, tone, toneRatio, windows, writeWav, zeroCrossingFrequency } from '../../support/audio.ts';
+import {
+  classify,
+  isSilent,
+  tone,
+  toneRatio,
+  windows,
+  writeWav,
+  zeroCrossingFrequency,
+} from '../../support/audio.ts';
 import { RtpPeer } from '../../support/rtp-peer.ts';
 import { newEngine, sleep } from './helpers.ts';
 
@@ -45,7 +53,9 @@ describe('RTP playback', () => {
     channel.setRemote({ address: '127.0.0.1', port: peer.port, codec: 'PCMU', payloadType: 0 });
     await peer.waitForPackets(10);
     expect(isSilent(peer.audio('PCMU'))).toBe(true);
-    expect(peer.received.every((p) => p.payload.length === 160 && p.payload.every((b) => b === 0xff))).toBe(true);
+    expect(
+      peer.received.every((p) => p.payload.length === 160 && p.payload.every((b) => b === 0xff)),
+    ).toBe(true);
     expect(peer.received[0]!.marker).toBe(true);
   });
 
@@ -99,11 +109,21 @@ describe('RTP playback', () => {
     channel.setRemote({ address: '127.0.0.1', port: peer.port, codec: 'PCMU', payloadType: 0 });
     await peer.waitForPackets(2);
     const before = peer.received.length;
-    expect(await channel.play({ kind: 'tone', frequencies: [440, 620], onMs: 200, offMs: 200, repeat: 2 })).toBe('done');
+    expect(
+      await channel.play({
+        kind: 'tone',
+        frequencies: [440, 620],
+        onMs: 200,
+        offMs: 200,
+        repeat: 2,
+      }),
+    ).toBe('done');
     expect(await channel.play({ kind: 'silence', durationMs: 100 })).toBe('done');
     const audio = peer.audio('PCMU', 0, before);
     const start = audio.findIndex((s) => Math.abs(s) > 500);
-    const bursts = windows(audio.subarray(start), 100).slice(0, 8).map((w) => (isSilent(w) ? 'off' : 'on'));
+    const bursts = windows(audio.subarray(start), 100)
+      .slice(0, 8)
+      .map((w) => (isSilent(w) ? 'off' : 'on'));
     expect(bursts).toEqual(['on', 'on', 'off', 'off', 'on', 'on', 'off', 'off']);
     const first = audio.subarray(start, start + 1600);
     expect(toneRatio(first, 440, 8000) + toneRatio(first, 620, 8000)).toBeGreaterThan(0.9);
@@ -112,21 +132,37 @@ describe('RTP playback', () => {
   it('a new play stops the old one; stopMedia stops; an aborted signal stops', async () => {
     channel.setRemote({ address: '127.0.0.1', port: peer.port, codec: 'PCMU', payloadType: 0 });
     const first = channel.play({ kind: 'silence', durationMs: 10_000 });
-    const second = channel.play({ kind: 'tone', frequencies: [1000], onMs: 10_000, offMs: 0, repeat: 1 });
+    const second = channel.play({
+      kind: 'tone',
+      frequencies: [1000],
+      onMs: 10_000,
+      offMs: 0,
+      repeat: 1,
+    });
     expect(await first).toBe('stopped');
     channel.stopMedia();
     expect(await second).toBe('stopped');
-    expect(await channel.play({ kind: 'silence', durationMs: 10_000 }, AbortSignal.abort())).toBe('stopped');
+    expect(await channel.play({ kind: 'silence', durationMs: 10_000 }, AbortSignal.abort())).toBe(
+      'stopped',
+    );
   });
 
   it('a file that is not a WAV, or missing, rejects clearly and the channel keeps working', async () => {
     channel.setRemote({ address: '127.0.0.1', port: peer.port, codec: 'PCMU', payloadType: 0 });
     const bogus = join(dir, 'bogus.wav');
     writeFileSync(bogus, 'this is not audio at all, just text');
-    await expect(channel.play({ kind: 'file', path: bogus })).rejects.toThrow(/bogus\.wav: not a WAV file/);
-    await expect(channel.play({ kind: 'file', path: join(dir, 'missing.wav') })).rejects.toThrow(/missing\.wav: cannot open \(ENOENT\)/);
-    await expect(channel.play({ kind: 'files', paths: [bogus], loop: true })).rejects.toThrow(/no playable file/);
-    await expect(channel.play({ kind: 'tone', frequencies: [], onMs: 1, offMs: 0, repeat: 1 })).rejects.toThrow(TypeError);
+    await expect(channel.play({ kind: 'file', path: bogus })).rejects.toThrow(
+      /bogus\.wav: not a WAV file/,
+    );
+    await expect(channel.play({ kind: 'file', path: join(dir, 'missing.wav') })).rejects.toThrow(
+      /missing\.wav: cannot open \(ENOENT\)/,
+    );
+    await expect(channel.play({ kind: 'files', paths: [bogus], loop: true })).rejects.toThrow(
+      /no playable file/,
+    );
+    await expect(
+      channel.play({ kind: 'tone', frequencies: [], onMs: 1, offMs: 0, repeat: 1 }),
+    ).rejects.toThrow(TypeError);
     // A list with one bad file plays the good ones.
     expect(await channel.play({ kind: 'files', paths: [bogus, fileA], loop: false })).toBe('done');
     const sent = channel.stats.packetsOut;
@@ -136,7 +172,8 @@ describe('RTP playback', () => {
 
   it('a file played on many channels is read from disk once', async () => {
     const more = await Promise.all([engine.open(), engine.open(), engine.open()]);
-    for (const ch of [channel, ...more]) ch.setRemote({ address: '127.0.0.1', port: peer.port, codec: 'PCMU', payloadType: 0 });
+    for (const ch of [channel, ...more])
+      ch.setRemote({ address: '127.0.0.1', port: peer.port, codec: 'PCMU', payloadType: 0 });
     const reads = engine.cache.reads;
     await Promise.all([channel, ...more].map((ch) => ch.play({ kind: 'file', path: fileB })));
     expect(engine.cache.reads - reads).toBeLessThanOrEqual(1);

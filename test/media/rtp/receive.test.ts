@@ -43,7 +43,15 @@ function digitsOf(ch: RtpChannel): [string, number][] {
 }
 
 describe('RFC 4733 telephone-events in', () => {
-  beforeEach(() => channel.setRemote({ address: '127.0.0.1', port: peer.port, codec: 'PCMU', payloadType: 0, telephoneEventPt: 101 }));
+  beforeEach(() =>
+    channel.setRemote({
+      address: '127.0.0.1',
+      port: peer.port,
+      codec: 'PCMU',
+      payloadType: 0,
+      telephoneEventPt: 101,
+    }),
+  );
 
   it('emits one dtmf per press, ignoring the retransmitted end packets', async () => {
     const seen = digitsOf(channel);
@@ -76,7 +84,12 @@ describe('RFC 4733 telephone-events in', () => {
 describe('symmetric RTP', () => {
   it('sends to where the peer sends from, not to the SDP address, after the first valid packet', async () => {
     const elsewhere = await RtpPeer.open(); // the SDP's address (a NAT's inside address, say)
-    channel.setRemote({ address: '127.0.0.1', port: elsewhere.port, codec: 'PCMU', payloadType: 0 });
+    channel.setRemote({
+      address: '127.0.0.1',
+      port: elsewhere.port,
+      codec: 'PCMU',
+      payloadType: 0,
+    });
     await elsewhere.waitForPackets(2);
     peer.sendRaw(peer.packet(0, Buffer.from(ulaw(tone([1000], 20)))), target);
     await peer.waitForPackets(5);
@@ -110,7 +123,15 @@ describe('symmetric RTP', () => {
 });
 
 describe('bad input', () => {
-  beforeEach(() => channel.setRemote({ address: '127.0.0.1', port: peer.port, codec: 'PCMU', payloadType: 0, telephoneEventPt: 101 }));
+  beforeEach(() =>
+    channel.setRemote({
+      address: '127.0.0.1',
+      port: peer.port,
+      codec: 'PCMU',
+      payloadType: 0,
+      telephoneEventPt: 101,
+    }),
+  );
 
   it('malformed RTP, unknown payload types and packets before setRemote are dropped and counted; the channel goes on', async () => {
     const garbage = [
@@ -153,7 +174,11 @@ describe('bad input', () => {
     peer.sendRaw(receiverReport, { address: '127.0.0.1', port: channel.localPort + 1 });
     peer.sendRaw(receiverReport, target);
     peer.sendRaw(Buffer.from('junk'), { address: '127.0.0.1', port: channel.localPort + 1 });
-    await until(() => channel.stats.rtcp === 2 && channel.stats.malformed === 1, 2000, 'rtcp counts');
+    await until(
+      () => channel.stats.rtcp === 2 && channel.stats.malformed === 1,
+      2000,
+      'rtcp counts',
+    );
     expect(channel.stats.packetsIn).toBe(0);
     await peer.waitForPackets(3); // and it still sends
     expect(isSilent(peer.audio('PCMU'))).toBe(true);
