@@ -114,6 +114,7 @@ export class MediaServer implements ChannelHost, ConnHost, ApiHost {
         invite: (req, source, id) => this.invite(req, source, id),
         reinvite: (id, sdp) => this.reinvite(id, sdp),
         ack: (id, sdp) => this.ack(id, sdp),
+        info: (id, type, body) => this.info(id, type, body),
         ended: (id, why) => this.dialogEnded(id, why),
       },
     );
@@ -350,6 +351,30 @@ export class MediaServer implements ChannelHost, ConnHost, ApiHost {
       leg.eslTarget = undefined;
       this.connectOutbound(leg, target);
     }
+  }
+
+  /** SIP INFO digits: application/dtmf-relay (`Signal=5`, `Duration=160`) or application/dtmf (`5`). */
+  private info(dialogId: string, contentType: string, body: string): void {
+    const leg = this.byDialog.get(dialogId);
+    if (!leg) return;
+    const type = contentType.split(';')[0]?.trim().toLowerCase();
+    let digit: string | undefined;
+    let durationMs = 100;
+    if (type === 'application/dtmf-relay') {
+      digit = /^\s*Signal\s*=\s*(\S)/im.exec(body)?.[1];
+      const d = Number(/^\s*Duration\s*=\s*(\d+)/im.exec(body)?.[1]);
+      if (d > 0) durationMs = d;
+    } else if (type === 'application/dtmf') {
+      digit = body.trim()[0];
+    } else {
+      return;
+    }
+    const key = digit?.toUpperCase();
+    if (!key || !/^[0-9*#A-D]$/.test(key)) {
+      leg.channel.log.info({ body: body.slice(0, 80) }, 'SIP INFO without a usable digit ignored');
+      return;
+    }
+    leg.channel.dtmf(key, durationMs, 'ENDPOINT');
   }
 
   private dialogEnded(dialogId: string, why: 'bye' | 'no-ack'): void {

@@ -169,6 +169,44 @@ describe('Endpoint media on the embedded media server', () => {
     await expectNoLeaks(rig.media);
   });
 
+  it('SIP INFO digits (dtmf-relay and dtmf) reach playCollect and the dtmf event', async () => {
+    const { rig, ep } = await setup();
+    const seen: Array<{ dtmf: string; source: string }> = [];
+    ep.on('dtmf', (e) => seen.push({ dtmf: e.dtmf, source: e.source }));
+    const collecting = ep.playCollect({
+      file: 'silence_stream://3000',
+      min: 2,
+      max: 2,
+      timeout: 3000,
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    const dialog = ep.dialog as unknown as {
+      request(o: {
+        method: string;
+        headers: Record<string, string>;
+        body: string;
+      }): Promise<unknown>;
+    };
+    await dialog.request({
+      method: 'INFO',
+      headers: { 'Content-Type': 'application/dtmf-relay' },
+      body: 'Signal=4\r\nDuration=160\r\n',
+    });
+    await dialog.request({
+      method: 'INFO',
+      headers: { 'Content-Type': 'application/dtmf' },
+      body: '2',
+    });
+    const r = await collecting;
+    expect(r.digits).toBe('42');
+    expect(seen).toEqual([
+      { dtmf: '4', source: 'ENDPOINT' },
+      { dtmf: '2', source: 'ENDPOINT' },
+    ]);
+    await ep.destroy();
+    await expectNoLeaks(rig.media);
+  });
+
   it('playCollect times out without digits (read_result timeout) and retries the invalid input', async () => {
     const { rig, ep, peer } = await setup();
     const collecting = ep.playCollect({

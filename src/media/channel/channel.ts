@@ -281,14 +281,18 @@ export class Channel {
     for (const f of targets) f.stop('break');
   }
 
-  private dtmf(digit: string, durationMs: number): void {
+  /**
+   * A key press: the DTMF event, then the innermost application. `RTP` for
+   * RFC 4733 telephone-events, `ENDPOINT` for SIP INFO (as FreeSWITCH names them).
+   */
+  dtmf(digit: string, durationMs: number, source: 'RTP' | 'ENDPOINT' = 'RTP'): void {
     if (!this.alive) return;
     this.fire(
       'DTMF',
       [
         ['DTMF-Digit', digit],
         ['DTMF-Duration', String(Math.round(durationMs * 8))],
-        ['DTMF-Source', 'RTP'],
+        ['DTMF-Source', source],
       ],
       { vars: false },
     );

@@ -50,6 +50,8 @@ export interface UasCallbacks {
   reinvite(dialogId: string, sdp: string | undefined): InviteAnswer;
   /** ACK for our 2xx; `sdp` when it carries one (3pcc answer). */
   ack(dialogId: string, sdp: string | undefined): void;
+  /** An in-dialog INFO (DTMF relay from phones that send digits that way). */
+  info(dialogId: string, contentType: string, body: string): void;
   /** The peer ended the dialog (BYE), or our 2xx was never ACKed (then call `bye()`). */
   ended(dialogId: string, why: 'bye' | 'no-ack'): void;
 }
@@ -214,8 +216,12 @@ export class SipUas {
         this.answerInvite(d, req, source, answer);
         return;
       }
+      case 'INFO':
+        this.reply(req, source, 200, 'OK');
+        this.cb.info(d.id, getHeader(req, 'content-type') ?? '', bodyText(req) ?? '');
+        return;
       default:
-        // INFO, OPTIONS, UPDATE without SDP, NOTIFY: accepted and ignored.
+        // OPTIONS, UPDATE without SDP, NOTIFY: accepted and ignored.
         this.reply(req, source, 200, 'OK');
     }
   }
