@@ -19,10 +19,12 @@ export interface SchedulerStats {
   skipped: number;
   /** Largest lateness of a tick callback seen, in ms. */
   maxLateMs: number;
+  /** Tick callbacks that ran more than 2 ms after their deadline. */
+  lateTicks: number;
 }
 
 export class Scheduler {
-  readonly stats: SchedulerStats = { ticks: 0, skipped: 0, maxLateMs: 0 };
+  readonly stats: SchedulerStats = { ticks: 0, skipped: 0, maxLateMs: 0, lateTicks: 0 };
   readonly #onTick: (tick: number, skipped: number) => void;
   #timer: NodeJS.Timeout | undefined;
   #epoch = 0;
@@ -67,6 +69,7 @@ export class Scheduler {
       const skipped = due - this.#tick - 1;
       const late = now - (this.#epoch + due * FRAME_MS) + skipped * FRAME_MS;
       if (late > this.stats.maxLateMs) this.stats.maxLateMs = late;
+      if (late > 2) this.stats.lateTicks++;
       this.stats.ticks++;
       this.stats.skipped += skipped;
       this.#tick = due;

@@ -27,8 +27,20 @@ beforeEach(async () => {
   engine = newEngine().engine;
   [a, b] = await Promise.all([engine.open(), engine.open()]);
   [peerA, peerB] = await Promise.all([RtpPeer.open(), RtpPeer.open()]);
-  a.setRemote({ address: '127.0.0.1', port: peerA.port, codec: 'PCMU', payloadType: 0, telephoneEventPt: 101 });
-  b.setRemote({ address: '127.0.0.1', port: peerB.port, codec: 'PCMA', payloadType: 8, telephoneEventPt: 96 });
+  a.setRemote({
+    address: '127.0.0.1',
+    port: peerA.port,
+    codec: 'PCMU',
+    payloadType: 0,
+    telephoneEventPt: 101,
+  });
+  b.setRemote({
+    address: '127.0.0.1',
+    port: peerB.port,
+    codec: 'PCMA',
+    payloadType: 8,
+    telephoneEventPt: 96,
+  });
 });
 
 afterEach(async () => {
@@ -68,13 +80,20 @@ describe('bridge', () => {
     expect(peerA.received.slice(fromA).every((p) => p.payloadType === 0)).toBe(true);
   });
 
-  it('relays a key press as RFC 4733 events in the other side\'s payload type, and reports it on the receiving channel', async () => {
+  it("relays a key press as RFC 4733 events in the other side's payload type, and reports it on the receiving channel", async () => {
     a.bridge(b);
     const onA: string[] = [];
     a.on('dtmf', (d) => onA.push(d));
     const from = peerB.received.length;
     await peerA.sendDtmf(to(a), 101, 7, 100);
-    await until(() => peerB.received.slice(from).filter((p) => p.payloadType === 96 && (p.payload[1]! & 0x80) !== 0).length === 3, 3000, 'relayed end packets');
+    await until(
+      () =>
+        peerB.received
+          .slice(from)
+          .filter((p) => p.payloadType === 96 && (p.payload[1]! & 0x80) !== 0).length === 3,
+      3000,
+      'relayed end packets',
+    );
     const events = peerB.received.slice(from).filter((p) => p.payloadType === 96);
     expect(new Set(events.map((p) => p.payload[0]))).toEqual(new Set([7]));
     expect(new Set(events.map((p) => p.timestamp)).size).toBe(1); // one press, one timestamp

@@ -59,7 +59,9 @@ describe('RtpEngine', () => {
     const a = await engine.open();
     const b = await engine.open();
     expect([a.localPort, b.localPort]).not.toContain(range.min + (range.min % 2));
-    await expect(engine.open()).rejects.toThrow(/no free RTP port in \d+-\d+ \(2 of 3 pairs in use\)/);
+    await expect(engine.open()).rejects.toThrow(
+      /no free RTP port in \d+-\d+ \(2 of 3 pairs in use\)/,
+    );
     expect(engine.portsInUse).toBe(2);
     await a.close();
     const c = await engine.open();
@@ -70,15 +72,20 @@ describe('RtpEngine', () => {
   });
 
   it('refuses a range without a port pair', () => {
-    expect(() => new RtpEngine({ address: '127.0.0.1', ports: { min: 5000, max: 5000 } })).toThrow(RangeError);
-    expect(() => new RtpEngine({ address: '127.0.0.1', ports: { min: 5001, max: 5002 } })).toThrow(/no even\/odd pair/);
+    expect(() => new RtpEngine({ address: '127.0.0.1', ports: { min: 5000, max: 5000 } })).toThrow(
+      RangeError,
+    );
+    expect(() => new RtpEngine({ address: '127.0.0.1', ports: { min: 5001, max: 5002 } })).toThrow(
+      /no even\/odd pair/,
+    );
   });
 
   it('opening and closing many channels leaks nothing', async () => {
     const engine = new RtpEngine({ address: '127.0.0.1', ports: portBlock(40) });
     for (let round = 0; round < 10; round++) {
       const chans = await Promise.all(Array.from({ length: 10 }, () => engine.open()));
-      for (const ch of chans) ch.setRemote({ address: '127.0.0.1', port: 9, codec: 'PCMU', payloadType: 0 });
+      for (const ch of chans)
+        ch.setRemote({ address: '127.0.0.1', port: 9, codec: 'PCMU', payloadType: 0 });
       const played = chans.map((ch) => ch.play({ kind: 'silence', durationMs: 10_000 }));
       await Promise.all(chans.map((ch) => ch.close()));
       expect(await Promise.all(played)).toEqual(chans.map(() => 'stopped'));

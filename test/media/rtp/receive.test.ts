@@ -9,7 +9,7 @@ import type { RtpChannel, RtpEngine } from '../../../src/media/rtp/index.ts';
 import { encodeG711 } from '../../../src/media/audio/g711.ts';
 import { isSilent, tone } from '../../support/audio.ts';
 import { RtpPeer, eventPayload } from '../../support/rtp-peer.ts';
-import { collectingLog, newEngine, sleep, until } from './helpers.ts';
+import { type collectingLog, newEngine, sleep, until } from './helpers.ts';
 
 let engine: RtpEngine;
 let log: ReturnType<typeof collectingLog>;
