@@ -52,5 +52,9 @@ export interface MediaChannel {
 export interface MediaEngine {
   open(): Promise<MediaChannel>;
   readonly openChannels: number;
+  /** Port pairs bound now (src/media/rtp's engine tells; others may not). */
+  readonly portsInUse?: number;
+  /** Timers the engine holds (its scheduler's while a channel is open). */
+  readonly timers?: number;
   close(): Promise<void>;
 }

@@ -171,10 +171,14 @@ export class MediaServer implements ChannelHost, ConnHost, ApiHost {
       channels: this.channels.size,
       eslInbound: inbound,
       eslOutbound: outbound + connecting,
-      rtpPorts: this.opts.engine.openChannels,
+      rtpPorts: this.opts.engine.portsInUse ?? this.opts.engine.openChannels,
       sipDialogs: u.dialogs,
       pendingByes: u.pendingByes,
-      timers: u.timers + (this.heartbeat ? 1 : 0) + (this.mediaWatch ? 1 : 0),
+      timers:
+        u.timers +
+        (this.heartbeat ? 1 : 0) +
+        (this.mediaWatch ? 1 : 0) +
+        (this.opts.engine.timers ?? 0),
     };
   }
 
