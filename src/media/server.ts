@@ -196,6 +196,7 @@ export class MediaServer implements ChannelHost, ConnHost, ApiHost {
     }
     // BYEs get a moment to be answered; the UAS drops what is left.
     await Promise.race([Promise.all(byes), new Promise((r) => setTimeout(r, 500))]);
+    for (const ch of [...this.channels.values()]) ch.abandon();
     for (const c of this.conns) c.end();
     const server = this.eslServer;
     if (server) await new Promise<void>((r) => server.close(() => r()));

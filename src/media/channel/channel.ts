@@ -19,6 +19,9 @@ import type { EslEvent, EventHeaders } from '../esl/frames.ts';
 import type { HangupCause } from './causes.ts';
 import { Frame } from './frame.ts';
 
+/** How long a hanging-up channel waits for its applications to complete. */
+const HANGUP_GRACE_MS = 5000;
+
 export type ChannelState = 'offered' | 'active' | 'hanging-up' | 'gone';
 
 export interface AppContext {
@@ -66,6 +69,7 @@ export class Channel {
   remote: RemoteMedia | undefined;
   hangupCause: HangupCause | undefined;
   bridgedTo: Channel | undefined;
+  private hangupGrace: NodeJS.Timeout | undefined;
   /** Monotonic ms from which silence from the peer is counted (answer or new remote). */
   private mediaSince = performance.now();
   private readonly frames: Frame[] = [];
@@ -358,11 +362,31 @@ export class Channel {
     this.unbridge();
     if (!byPeer) this.host.sendBye(this, cause);
     for (const f of [...this.frames].reverse()) f.stop('hangup');
-    if (this.frames.length === 0) this.finishHangup();
+    if (this.frames.length === 0) {
+      this.finishHangup();
+      return;
+    }
+    // Every application ends on `stop('hangup')`; should one not, the channel
+    // still goes after a grace period instead of holding its port forever.
+    this.hangupGrace = setTimeout(() => {
+      this.log.warn(
+        { apps: this.frames.map((f) => f.app) },
+        'applications did not end after hangup: channel closed without their completion',
+      );
+      this.finishHangup();
+    }, HANGUP_GRACE_MS);
+  }
+
+  /** Server shutdown: a channel still waiting for its applications goes now. */
+  abandon(): void {
+    if (this.alive) this.hangup('NORMAL_CLEARING');
+    this.finishHangup();
   }
 
   private finishHangup(): void {
     if (this.state !== 'hanging-up') return;
+    if (this.hangupGrace) clearTimeout(this.hangupGrace);
+    this.hangupGrace = undefined;
     this.fire('CHANNEL_HANGUP', [], { vars: true });
     this.fire('CHANNEL_CALLSTATE', [], {
       vars: false,
