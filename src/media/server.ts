@@ -198,6 +198,10 @@ export class MediaServer implements ChannelHost, ConnHost, ApiHost {
     await Promise.race([Promise.all(byes), new Promise((r) => setTimeout(r, 500))]);
     for (const ch of [...this.channels.values()]) ch.abandon();
     for (const c of this.conns) c.end();
+    // Clients get a moment to read the goodbye and close; then their sockets go.
+    const until = Date.now() + 300;
+    while (this.conns.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    for (const c of [...this.conns]) c.destroy();
     const server = this.eslServer;
     if (server) await new Promise<void>((r) => server.close(() => r()));
     await this.uas.close();

@@ -110,6 +110,26 @@ describe('embedded media server: SIP edges', () => {
     await expectNoLeaks(rig.media);
   });
 
+  it('close() with a playing endpoint sends its BYE and frees everything', async () => {
+    rig = await startRig();
+    const ms = await rig.connectMs();
+    const ep = await ms.createEndpoint({ remoteSdp: await peerOffer() });
+    const playing = ep.play('silence_stream://-1');
+    const byed = new Promise<void>((r) => ep.dialog.on('destroy', () => r()));
+    await new Promise((r) => setTimeout(r, 200));
+    await rig.media.close();
+    await byed;
+    await playing;
+    expect(rig.media.counts()).toMatchObject({
+      channels: 0,
+      eslInbound: 0,
+      eslOutbound: 0,
+      rtpPorts: 0,
+      sipDialogs: 0,
+      timers: 0,
+    });
+  });
+
   it('HEARTBEAT reaches fsmrf, which copies Max-Sessions', async () => {
     rig = await startRig({ heartbeatMs: 200 });
     const ms = await rig.connectMs();

@@ -96,6 +96,11 @@ export class EslConnection {
     this.socket.setTimeout(2000, () => this.socket.destroy());
   }
 
+  /** Drops the socket at once (server shutdown, after the goodbye had its chance). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
   private gone(): void {
     const was = this.state;
     this.state = 'closed';
