@@ -158,13 +158,17 @@ describe('Endpoint media on the embedded media server', () => {
     await expectNoLeaks(rig.media);
   });
 
-  it('variables with % and non-ASCII text read back exactly as set', async () => {
+  it('variables (set, multiset) read back exactly as set, % and non-ASCII included', async () => {
     const { rig, ep } = await setup();
     await ep.set('odd_value', '100%FF 50%25 é&=:');
     const vars = await ep.getChannelVariables();
     expect(vars.variable_odd_value).toBe('100%FF 50%25 é&=:');
     const done = await ep.execute('set', 'other=a%zz');
     expect(done.getHeader('variable_other')).toBe('a%zz');
+    // Two keys at once go as `multiset ^^^k1=v1^k2=v2`.
+    await ep.set({ first_key: 'one', second_key: 'two' });
+    const after = await ep.getChannelVariables();
+    expect([after.variable_first_key, after.variable_second_key]).toEqual(['one', 'two']);
     await ep.destroy();
     await expectNoLeaks(rig.media);
   });
