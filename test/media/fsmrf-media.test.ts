@@ -73,6 +73,20 @@ describe('Endpoint media on the embedded media server', () => {
     await expectNoLeaks(rig.media);
   });
 
+  it('file_string:// plays its items; play({timeoutSecs}) cuts a long item (playback_timeout_sec)', async () => {
+    const { rig, ep } = await setup();
+    const started: string[] = [];
+    ep.on('playback-start', (e) => started.push(path.basename(e.file)));
+    await ep.play('file_string://hello.wav!silence_stream://100');
+    expect(started).toEqual(['hello.wav', '100']); // basename of silence_stream://100
+    const t0 = performance.now();
+    const r = await ep.play({ file: 'silence_stream://8000', timeoutSecs: 2 });
+    expect(performance.now() - t0).toBeLessThan(6000);
+    expect(Number(r.playbackMilliseconds)).toBeGreaterThanOrEqual(1900);
+    await ep.destroy();
+    await expectNoLeaks(rig.media);
+  });
+
   it('a missing prompt rejects with File Not Found, logs it, and the call goes on', async () => {
     const { rig, ep } = await setup();
     await expect(ep.play('no-such-prompt.wav')).rejects.toThrow(/File Not Found/);
