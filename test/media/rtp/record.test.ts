@@ -3,7 +3,7 @@
  * appears under its name once complete; endings by max length, DTMF
  * terminator, silence, stop; a disk error ends the recording, not the call.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -112,6 +112,14 @@ describe('recording', () => {
     rmSync(doomed, { recursive: true, force: true });
     const r2 = await pending;
     expect(r2.reason).toBe('error');
+
+    // The rename fails (a directory holds the name): reported, and no partial file is left behind.
+    mkdirSync(join(dir, 'taken.wav'));
+    writeFileSync(join(dir, 'taken.wav', 'x'), '');
+    const r3 = await channel.record(join(dir, 'taken.wav'), { maxMs: 100 });
+    expect(r3.reason).toBe('error');
+    expect(r3.error).toMatch(/EISDIR|ENOTEMPTY|EEXIST/);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
 
     const sent = channel.stats.packetsOut;
     await sleep(100);
