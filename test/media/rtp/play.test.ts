@@ -17,7 +17,7 @@ import {
   zeroCrossingFrequency,
 } from '../../support/audio.ts';
 import { RtpPeer } from '../../support/rtp-peer.ts';
-import { newEngine, sleep } from './helpers.ts';
+import { newEngine, sleep, until } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rtp-play-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,8 +66,10 @@ describe('RTP playback', () => {
     expect(await channel.play({ kind: 'file', path: toneFile })).toBe('done');
     await sleep(60);
     const packets = peer.received.slice(before);
-    const toneStart = packets.findIndex((p) => p.marker);
+    // The first packet of the file starts a talk spurt (silence is 0xff in PCMU).
+    const toneStart = packets.findIndex((p) => !p.payload.every((b) => b === 0xff));
     expect(toneStart).toBeGreaterThanOrEqual(0);
+    expect(packets[toneStart]!.marker).toBe(true);
     const audio = peer.audio('PCMU', 0, before + toneStart);
     const heard = audio.subarray(0, 8000);
     expect(toneRatio(heard, 1000, 8000)).toBeGreaterThan(0.95);
@@ -89,6 +91,25 @@ describe('RTP playback', () => {
     // Counted as sent: all received, plus at most the one in flight.
     expect(channel.stats.packetsOut - all.length).toBeGreaterThanOrEqual(0);
     expect(channel.stats.packetsOut - all.length).toBeLessThanOrEqual(2);
+  });
+
+  it('a file that takes several ticks to load (resampled from 44.1 kHz) still starts with the marker bit', async () => {
+    const slow = join(dir, 'slow.wav');
+    writeWav(slow, tone([1000], 20_000, 44_100), 44_100);
+    channel.setRemote({ address: '127.0.0.1', port: peer.port, codec: 'PCMU', payloadType: 0 });
+    await peer.waitForPackets(2);
+    const before = peer.received.length;
+    const abort = new AbortController();
+    const played = channel.play({ kind: 'file', path: slow }, abort.signal);
+    const loud = () =>
+      peer.received.slice(before).findIndex((p) => !p.payload.every((b) => b === 0xff));
+    await until(() => loud() >= 0, 5000, 'the file to start');
+    abort.abort();
+    expect(await played).toBe('stopped');
+    const packets = peer.received.slice(before);
+    expect(loud()).toBeGreaterThan(0); // silence went out while it loaded
+    expect(packets[loud()]!.marker).toBe(true);
+    expect(packets.slice(0, loud()).filter((p) => p.marker)).toEqual([]);
   });
 
   it('loops a list of files (music on hold) until stopped', async () => {

@@ -28,7 +28,8 @@ describe('scheduler', () => {
     await sleep(70);
     s.stop();
     expect(s.running).toBe(false);
-    for (let i = 1; i < calls.length; i++) expect(calls[i]![0] - calls[i - 1]![0]).toBe(calls[i]![1] + 1);
+    for (let i = 1; i < calls.length; i++)
+      expect(calls[i]![0] - calls[i - 1]![0]).toBe(calls[i]![1] + 1);
     expect(calls.some(([, skipped]) => skipped >= 4)).toBe(true);
     expect(s.stats.skipped).toBeGreaterThanOrEqual(4);
   });
@@ -42,7 +43,9 @@ describe('scheduler', () => {
     block(150);
     await sleep(100);
     const all = peer.received;
-    const jump = all.findIndex((p, i) => i > 0 && ((p.timestamp - all[i - 1]!.timestamp) >>> 0) >= 6 * 160);
+    const jump = all.findIndex(
+      (p, i) => i > 0 && (p.timestamp - all[i - 1]!.timestamp) >>> 0 >= 6 * 160,
+    );
     expect(jump).toBeGreaterThan(0);
     expect(all[jump]!.marker).toBe(true);
     expect(all[jump]!.sequence).toBe((all[jump - 1]!.sequence + 1) & 0xffff);
