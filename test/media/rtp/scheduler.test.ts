@@ -1,7 +1,8 @@
 /**
  * The shared 20 ms clock after a stall of the event loop: missed ticks are
  * skipped, not sent in a burst; on the wire the RTP timestamp jumps while
- * sequence numbers stay consecutive, and the marker bit flags the new spurt.
+ * sequence numbers stay consecutive, and the marker bit flags the new spurt
+ * (a burst would show consecutive timestamps instead of the jump).
  * (No timing asserts beyond that: pacing quality is the benchmark's.)
  */
 import { performance } from 'node:perf_hooks';
@@ -49,9 +50,6 @@ describe('scheduler', () => {
     expect(jump).toBeGreaterThan(0);
     expect(all[jump]!.marker).toBe(true);
     expect(all[jump]!.sequence).toBe((all[jump - 1]!.sequence + 1) & 0xffff);
-    // No burst: the packets after the stall arrive one per tick, not several at once.
-    const afterStall = all.slice(jump, jump + 3).map((p) => p.at);
-    expect(afterStall[2]! - afterStall[0]!).toBeGreaterThan(20);
     await engine.close();
     await peer.close();
   });
