@@ -344,11 +344,14 @@ export class Channel extends EventEmitter<RtpChannelEvents> implements RtpChanne
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#play = playing;
-      this.#startOfSpurt = true;
+      // The marker goes on the source's first frame: now, or once its files have loaded.
+      if (immediate) this.#startOfSpurt = true;
       if (!immediate) {
         loadSource(source, this.#deps.cache, this.#deps.log).then(
           (loaded) => {
-            if (this.#play === playing) playing.source = loaded;
+            if (this.#play !== playing) return;
+            playing.source = loaded;
+            this.#startOfSpurt = true; // its first frame starts a talk spurt
           },
           (err: unknown) =>
             this.#endPlay(playing, err instanceof Error ? err : new Error(String(err))),
@@ -360,7 +363,6 @@ export class Channel extends EventEmitter<RtpChannelEvents> implements RtpChanne
   #endPlay(playing: Playing, end: PlayEnd | Error): void {
     if (this.#play !== playing) return;
     this.#play = undefined;
-    this.#startOfSpurt = true;
     playing.settle(end);
   }
 

@@ -50,11 +50,11 @@ afterEach(async () => {
   expect(engine.portsInUse).toBe(0);
 });
 
-/** The middle `ms` of what a peer received from index `from`, skipping the bridge's start-up. */
+/** 400 ms of what a peer received from index `from`, skipping the bridge's first 50 ms. */
 function heard(peer: RtpPeer, codec: 'PCMU' | 'PCMA', from: number): Int16Array {
   const audio = peer.audio(codec, codec === 'PCMU' ? 0 : 8, from);
   const start = audio.findIndex((s) => Math.abs(s) > 1000);
-  return start < 0 ? new Int16Array(0) : audio.subarray(start + 400, start + 400 + 4800);
+  return start < 0 ? new Int16Array(0) : audio.subarray(start + 400, start + 400 + 3200);
 }
 
 describe('bridge', () => {
@@ -71,10 +71,13 @@ describe('bridge', () => {
     await sleep(100);
     const atB = heard(peerB, 'PCMA', fromB);
     const atA = heard(peerA, 'PCMU', fromA);
-    expect(atB.length).toBe(4800);
-    expect(atA.length).toBe(4800);
-    expect(toneRatio(atB, 1000, 8000)).toBeGreaterThan(0.9);
-    expect(toneRatio(atA, 600, 8000)).toBeGreaterThan(0.9);
+    expect(atB.length).toBe(3200);
+    expect(atA.length).toBe(3200);
+    // Mostly the other side's tone and none of its own (a busy test process may drop a frame).
+    expect(toneRatio(atB, 1000, 8000)).toBeGreaterThan(0.7);
+    expect(toneRatio(atB, 600, 8000)).toBeLessThan(0.05);
+    expect(toneRatio(atA, 600, 8000)).toBeGreaterThan(0.7);
+    expect(toneRatio(atA, 1000, 8000)).toBeLessThan(0.05);
     // Each peer got its own codec and payload type.
     expect(peerB.received.slice(fromB).every((p) => p.payloadType === 8)).toBe(true);
     expect(peerA.received.slice(fromA).every((p) => p.payloadType === 0)).toBe(true);
@@ -117,8 +120,7 @@ describe('bridge', () => {
     await a.close();
     await sleep(60);
     const afterClose = peerB.received.length;
-    await sleep(200);
-    expect(peerB.received.length).toBeGreaterThan(afterClose + 5);
+    await until(() => peerB.received.length > afterClose + 5, 3000, 'b to keep sending');
     expect(isSilent(peerB.audio('PCMA', 8, afterClose))).toBe(true);
     expect(() => b.bridge(a)).toThrow(/closed/);
     expect(() => b.bridge(b)).toThrow(TypeError);

@@ -17,7 +17,7 @@ import {
   zeroCrossingFrequency,
 } from '../../support/audio.ts';
 import { RtpPeer } from '../../support/rtp-peer.ts';
-import { newEngine, sleep } from './helpers.ts';
+import { newEngine, sleep, until } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rtp-play-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,8 +66,10 @@ describe('RTP playback', () => {
     expect(await channel.play({ kind: 'file', path: toneFile })).toBe('done');
     await sleep(60);
     const packets = peer.received.slice(before);
-    const toneStart = packets.findIndex((p) => p.marker);
+    // The first packet of the file starts a talk spurt (silence is 0xff in PCMU).
+    const toneStart = packets.findIndex((p) => !p.payload.every((b) => b === 0xff));
     expect(toneStart).toBeGreaterThanOrEqual(0);
+    expect(packets[toneStart]!.marker).toBe(true);
     const audio = peer.audio('PCMU', 0, before + toneStart);
     const heard = audio.subarray(0, 8000);
     expect(toneRatio(heard, 1000, 8000)).toBeGreaterThan(0.95);
@@ -81,28 +83,61 @@ describe('RTP playback', () => {
       expect((all[i]!.timestamp - all[i - 1]!.timestamp) >>> 0).toBeGreaterThanOrEqual(160);
       expect(((all[i]!.timestamp - all[i - 1]!.timestamp) >>> 0) % 160).toBe(0);
     }
-    // Spacing only for sanity (speed is the benchmark's business): about 20 ms on average.
+    // Spacing only for sanity (speed is the benchmark's business): no faster than real
+    // time on average, and the timestamps tell the truth about when packets were sent
+    // (ticks skipped by a stall of this busy process advance them too).
     const span = all.at(-1)!.at - all[0]!.at;
-    const mean = span / (all.length - 1);
-    expect(mean).toBeGreaterThan(15);
-    expect(mean).toBeLessThan(30);
+    expect(span / (all.length - 1)).toBeGreaterThan(15);
+    const timestampSpanMs = ((all.at(-1)!.timestamp - all[0]!.timestamp) >>> 0) / 8;
+    expect(Math.abs(span - timestampSpanMs)).toBeLessThan(60);
     // Counted as sent: all received, plus at most the one in flight.
     expect(channel.stats.packetsOut - all.length).toBeGreaterThanOrEqual(0);
     expect(channel.stats.packetsOut - all.length).toBeLessThanOrEqual(2);
+  });
+
+  it('a file that takes several ticks to load (resampled from 44.1 kHz) still starts with the marker bit', async () => {
+    const slow = join(dir, 'slow.wav');
+    writeWav(slow, tone([1000], 20_000, 44_100), 44_100);
+    channel.setRemote({ address: '127.0.0.1', port: peer.port, codec: 'PCMU', payloadType: 0 });
+    await peer.waitForPackets(2);
+    const before = peer.received.length;
+    const abort = new AbortController();
+    const played = channel.play({ kind: 'file', path: slow }, abort.signal);
+    const loud = () =>
+      peer.received.slice(before).findIndex((p) => !p.payload.every((b) => b === 0xff));
+    await until(() => loud() >= 0, 5000, 'the file to start');
+    abort.abort();
+    expect(await played).toBe('stopped');
+    const packets = peer.received.slice(before);
+    expect(packets[loud()]!.marker).toBe(true);
+    // The silence sent while it loaded has no marker, except after a tick skipped by a stall
+    // of this (busy) test process, which rightly starts a new spurt.
+    const unexplained = packets
+      .slice(1, loud())
+      .filter((p, i) => p.marker && (p.timestamp - packets[i]!.timestamp) >>> 0 === 160);
+    expect(unexplained).toEqual([]);
   });
 
   it('loops a list of files (music on hold) until stopped', async () => {
     channel.setRemote({ address: '127.0.0.1', port: peer.port, codec: 'PCMA', payloadType: 8 });
     const abort = new AbortController();
     const played = channel.play({ kind: 'files', paths: [fileA, fileB], loop: true }, abort.signal);
-    await sleep(1500);
+    // Tone changes heard so far, in 100 ms windows (300 ms of each file, in order, again and again).
+    const runs = () => {
+      const labels = windows(peer.audio('PCMA'), 100).map((w) => classify(w, 8000, [500, 800]));
+      const changes = labels.filter((l, i) => l !== 'sound' && l !== labels[i - 1]);
+      return changes.slice(changes.indexOf('tone:500'));
+    };
+    await until(() => runs().length >= 5, 8000, 'A B A B A');
     abort.abort();
     expect(await played).toBe('stopped');
-    const labels = windows(peer.audio('PCMA'), 100).map((w) => classify(w, 8000, [500, 800]));
-    const runs = labels.filter((l, i) => l !== 'sound' && l !== labels[i - 1]);
-    // 300 ms of each, in order, again and again: at least A B A B.
-    const start = runs.indexOf('tone:500');
-    expect(runs.slice(start, start + 4)).toEqual(['tone:500', 'tone:800', 'tone:500', 'tone:800']);
+    expect(runs().slice(0, 5)).toEqual([
+      'tone:500',
+      'tone:800',
+      'tone:500',
+      'tone:800',
+      'tone:500',
+    ]);
   });
 
   it('plays tones with cadence and silence, each resolving done', async () => {

@@ -3,7 +3,7 @@
  * appears under its name once complete; endings by max length, DTMF
  * terminator, silence, stop; a disk error ends the recording, not the call.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -69,7 +69,10 @@ describe('recording', () => {
     expect(wav.sampleRate).toBe(8000);
     expect(wav.samples.length).toBe(r.durationMs * 8);
     const start = wav.samples.findIndex((s) => Math.abs(s) > 1000);
-    expect(toneRatio(wav.samples.subarray(start, start + 7200), 1000, 8000)).toBeGreaterThan(0.95);
+    // Mostly 1 kHz (a busy test process can leave a frame of silence where its sender stalled).
+    const heard = wav.samples.subarray(start, start + 7200);
+    expect(toneRatio(heard, 1000, 8000)).toBeGreaterThan(0.8);
+    expect(toneRatio(heard, 700, 8000)).toBeLessThan(0.05);
   });
 
   it('ends at the maximum length', async () => {
@@ -112,6 +115,14 @@ describe('recording', () => {
     rmSync(doomed, { recursive: true, force: true });
     const r2 = await pending;
     expect(r2.reason).toBe('error');
+
+    // The rename fails (a directory holds the name): reported, and no partial file is left behind.
+    mkdirSync(join(dir, 'taken.wav'));
+    writeFileSync(join(dir, 'taken.wav', 'x'), '');
+    const r3 = await channel.record(join(dir, 'taken.wav'), { maxMs: 100 });
+    expect(r3.reason).toBe('error');
+    expect(r3.error).toMatch(/EISDIR|ENOTEMPTY|EEXIST/);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
 
     const sent = channel.stats.packetsOut;
     await sleep(100);
