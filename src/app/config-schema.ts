@@ -77,6 +77,21 @@ export const configSchema = z
       }),
       rtpPortMin: port,
       rtpPortMax: port,
+      /** The embedded media server (src/media), used when media.freeswitch.host is null. */
+      embedded: z.strictObject({
+        /** Address its event socket, SIP UAS and RTP bind to (loopback unless the app is elsewhere). */
+        host: nonEmpty,
+        /** Inbound event socket port (FreeSWITCH's 8021). */
+        eslPort: port,
+        /** Event socket password; null = a random one made at each start. */
+        password: nonEmpty.nullable(),
+        /** SIP port for drachtio-fsmrf's INVITEs (FreeSWITCH's drachtio_mrf profile: 5080). */
+        sipPort: port,
+        /** Relative prompt paths are read from here. */
+        soundDir: nonEmpty,
+        /** Relative recording paths are written here. */
+        recordDir: nonEmpty,
+      }),
     }),
     routing: z.strictObject({
       /**
