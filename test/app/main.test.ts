@@ -49,5 +49,5 @@ describe('npm start (src/app/main.ts)', () => {
     expect(run.out()).not.toContain(token);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     // Boots PGlite in a child process: slow on a loaded machine.
-  }, 180_000);
+  }, 600_000);
 });

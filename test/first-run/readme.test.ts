@@ -157,7 +157,7 @@ describe('README.md', () => {
     await waitFor(
       () => app.out().includes('"msg":"open-acd started"') || app.child.exitCode !== null,
       'the start',
-      170_000,
+      400_000,
       app.out,
     );
     expect(app.child.exitCode, app.out()).toBeNull();
@@ -196,5 +196,5 @@ describe('README.md', () => {
     expect((await get('departments')).items).toHaveLength(1);
     expect((await get('agents')).items).toHaveLength(1);
     expect((await get('calls?outcome=answered')).items).toHaveLength(2);
-  }, 420_000);
+  }, 900_000);
 });

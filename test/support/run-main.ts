@@ -65,7 +65,7 @@ export function runMain(env: Record<string, string>, cwd: string = ROOT) {
     exited,
     out: () => stdout,
     err: () => stderr,
-    async waitForLine(pred: (entry: Record<string, unknown>) => boolean, timeoutMs = 150_000) {
+    async waitForLine(pred: (entry: Record<string, unknown>) => boolean, timeoutMs = 400_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         for (const line of stdout.split('\n')) {
