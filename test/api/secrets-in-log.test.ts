@@ -78,7 +78,7 @@ describe.each(BACKENDS)('secrets in the log on %s', (backend) => {
       throttle: { freeFailures: 1 },
     });
     for (let i = 0; i < 3; i += 1) {
-      const challenge = auth.challenge().wwwAuthenticate[0] ?? '';
+      const challenge = auth.challenge('192.0.2.7').wwwAuthenticate[0] ?? '';
       const nonce = /nonce="([^"]+)"/.exec(challenge)?.[1] ?? '';
       const header = authorization({
         algo: 'MD5',
