@@ -29,6 +29,17 @@ export const configSchema = z
       readToken: z.string().min(16, 'must be at least 16 characters').nullable(),
       /** null = `<dataDir>/api-token`. */
       tokenFile: nonEmpty.nullable(),
+      /** The WebSocket event stream's limits against clients that connect and do not read. */
+      events: z.strictObject({
+        /** A client with more unsent data than this is dropped (close code 1008). */
+        maxBufferedBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024),
+        /** Most connections per token; more are refused with 429. */
+        maxClientsPerToken: positiveInt.max(100_000),
+      }),
     }),
     log: z.strictObject({ level: z.enum(LOG_LEVELS) }),
     sip: z.strictObject({
