@@ -56,11 +56,14 @@ export const configSchema = z
       registrar: z.strictObject({
         minExpires: positiveInt,
         maxExpires: positiveInt,
-        /** Digest algorithms offered, in order (MD5 alone for phones that answer only the first challenge). */
+        /**
+         * Digest algorithms offered, in order. MD5 alone by default: many
+         * softphones refuse the whole challenge when one names SHA-256.
+         */
         algorithms: z
           .array(z.enum(['SHA-256', 'MD5']))
           .min(1)
-          .default(['SHA-256', 'MD5']),
+          .default(['MD5']),
       }),
       trunk: z.strictObject({
         /** Addresses calls are accepted from besides registered agents. */

@@ -88,6 +88,12 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     description: 'longest REGISTER Expires granted',
   },
   {
+    env: 'ACD_REGISTER_ALGORITHMS',
+    key: 'sip.registrar.algorithms',
+    kind: 'list',
+    description: 'digest algorithms offered, in order: MD5 (default), SHA-256',
+  },
+  {
     env: 'ACD_TRUNK_ADDRESSES',
     key: 'sip.trunk.addresses',
     kind: 'list',

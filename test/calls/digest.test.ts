@@ -253,6 +253,8 @@ describe('DigestAuthenticator', () => {
     };
     const auth = new DigestAuthenticator({
       realm,
+      // Both algorithms, SHA-256 first (the default offers MD5 alone).
+      algorithms: ['SHA-256', 'MD5'],
       credentials: { getCredentials: async (u) => (u in users ? hashesFor(u) : null) },
       now: () => now,
       logger,

@@ -61,7 +61,12 @@ export type AuthOutcome =
 export interface DigestAuthenticatorOptions {
   realm: string;
   credentials: CredentialsLookup;
-  /** Offered in this order; RFC 8760 §2.4: most preferred (SHA-256) first. */
+  /**
+   * Offered in this order (RFC 8760 §2.4: most preferred first). Default MD5
+   * alone: common softphones (baresip 1.0 among them) refuse a whole 401 as
+   * soon as one challenge names an algorithm they do not know, even when MD5
+   * is offered too; SHA-256 is for deployments whose phones all know it.
+   */
   algorithms?: readonly DigestAlgorithm[];
   /** HMAC key for nonces; a random one per process when absent. */
   nonceSecret?: Buffer;
@@ -88,6 +93,9 @@ export interface DigestAuthenticatorOptions {
 
 const NC_PATTERN = /^[0-9a-fA-F]{8}$/;
 
+/** What every common softphone answers (see `algorithms`). */
+export const DEFAULT_ALGORITHMS: readonly DigestAlgorithm[] = ['MD5'];
+
 export class DigestAuthenticator {
   readonly #realm: string;
   readonly #credentials: CredentialsLookup;
@@ -103,7 +111,7 @@ export class DigestAuthenticator {
     if (options.realm === '') throw new TypeError('digest realm must not be empty');
     this.#realm = options.realm;
     this.#credentials = options.credentials;
-    this.#algorithms = options.algorithms ?? ['SHA-256', 'MD5'];
+    this.#algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
     if (this.#algorithms.length === 0) throw new TypeError('at least one digest algorithm');
     this.#nonces = new NonceManager({
       ...(options.nonceSecret ? { secret: options.nonceSecret } : {}),
