@@ -195,7 +195,6 @@ async function main(): Promise<void> {
       sip: {
         host: '127.0.0.1',
         port: sipPort,
-        registrar: { algorithms: ['MD5'] },
         trunk: { addresses: ['127.0.0.1'] },
         ...realtimePriorityArg(),
       },

@@ -15,6 +15,8 @@ export interface ApiServerOptions {
   port: number;
   tokens: ApiTokens;
   events: EventSource;
+  /** Limits of the WebSocket event stream (see events/stream.ts for the defaults). */
+  stream?: { maxBufferedBytes?: number; maxClientsPerToken?: number };
   onError?: (err: unknown) => void;
 }
 
@@ -66,6 +68,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     server,
     tokens: options.tokens,
     events: options.events,
+    ...options.stream,
     ...(options.onError ? { onError: options.onError } : {}),
   });
 

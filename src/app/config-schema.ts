@@ -29,6 +29,17 @@ export const configSchema = z
       readToken: z.string().min(16, 'must be at least 16 characters').nullable(),
       /** null = `<dataDir>/api-token`. */
       tokenFile: nonEmpty.nullable(),
+      /** The WebSocket event stream's limits against clients that connect and do not read. */
+      events: z.strictObject({
+        /** A client with more unsent data than this is dropped (close code 1008). */
+        maxBufferedBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024),
+        /** Most connections per token; more are refused with 429. */
+        maxClientsPerToken: positiveInt.max(100_000),
+      }),
     }),
     log: z.strictObject({ level: z.enum(LOG_LEVELS) }),
     sip: z.strictObject({
@@ -45,11 +56,14 @@ export const configSchema = z
       registrar: z.strictObject({
         minExpires: positiveInt,
         maxExpires: positiveInt,
-        /** Digest algorithms offered, in order (MD5 alone for phones that answer only the first challenge). */
+        /**
+         * Digest algorithms offered, in order. MD5 alone by default: many
+         * softphones refuse the whole challenge when one names SHA-256.
+         */
         algorithms: z
           .array(z.enum(['SHA-256', 'MD5']))
           .min(1)
-          .default(['SHA-256', 'MD5']),
+          .default(['MD5']),
       }),
       trunk: z.strictObject({
         /** Addresses calls are accepted from besides registered agents. */

@@ -47,6 +47,18 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     kind: 'string',
     description: 'where the generated token is kept (default <dataDir>/api-token)',
   },
+  {
+    env: 'ACD_EVENTS_MAX_BUFFERED_BYTES',
+    key: 'api.events.maxBufferedBytes',
+    kind: 'int',
+    description: 'event stream: unsent bytes a client may hold before it is dropped (1008)',
+  },
+  {
+    env: 'ACD_EVENTS_MAX_CLIENTS_PER_TOKEN',
+    key: 'api.events.maxClientsPerToken',
+    kind: 'int',
+    description: 'event stream: most connections per token (more get 429)',
+  },
   { env: 'ACD_LOG_LEVEL', key: 'log.level', kind: 'string', description: 'pino log level' },
   { env: 'ACD_SIP_REALM', key: 'sip.realm', kind: 'string', description: 'SIP digest realm' },
   { env: 'ACD_SIP_HOST', key: 'sip.host', kind: 'string', description: 'SIP listen address' },
@@ -74,6 +86,12 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     key: 'sip.registrar.maxExpires',
     kind: 'int',
     description: 'longest REGISTER Expires granted',
+  },
+  {
+    env: 'ACD_REGISTER_ALGORITHMS',
+    key: 'sip.registrar.algorithms',
+    kind: 'list',
+    description: 'digest algorithms offered, in order: MD5 (default), SHA-256',
   },
   {
     env: 'ACD_TRUNK_ADDRESSES',

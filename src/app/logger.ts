@@ -4,9 +4,14 @@
  * pino's path-based `redact` only reaches the paths listed, and later layers
  * log objects nobody listed here (a SIP request, a store row, an error's
  * context). So every logged object is walked and values under secret-looking
- * keys are censored, and strings are scrubbed of bearer/digest credentials and
- * of passwords inside connection URLs. Logs are not a hot path; the walk is
- * bounded in depth.
+ * keys are censored. Key names are not enough: a driver error carries the
+ * statement's parameters (PGlite attaches `params`), and a database message
+ * may quote a row. So query parameters are never logged, and strings are
+ * scrubbed by value as well: bearer and digest credentials, passwords inside
+ * connection URLs, and anything shaped like a digest hash (32 or 64 hex
+ * digits, the MD5 and SHA-256 HA1 the store keeps). Only the credentials are
+ * cut: "digest authentication failed ..." stays readable. Logs are not a hot
+ * path; the walk is bounded in depth.
  */
 import { type DestinationStream, type Logger, pino } from 'pino';
 
@@ -19,7 +24,7 @@ export const CENSORED = '[redacted]';
  * shared secrets, digest hashes (HA1) and credentials headers.
  */
 const SECRET_KEY =
-  /^(?:.*password|passwd|pass|pwd|.*secret|.*token|authorization|proxy-authorization|cookie|set-cookie|ha1.*|.*ha1|.*ha1(?:md5|sha256)|digest.*|credentials?)$/i;
+  /^(?:.*password|passwd|pass|pwd|.*secret|.*token|authorization|proxy-authorization|cookie|set-cookie|ha1.*|.*ha1|.*ha1(?:md5|sha256)|digest.*|credentials?|params|parameters)$/i;
 
 /** Keys that look secret but only name where a secret is: safe to log. */
 const SAFE_KEY = /^(?:tokenFile|tokenPath|secretFile)$/i;
@@ -36,7 +41,10 @@ export function scrubString(s: string): string {
     s
       // Authorization: Bearer xyz / Digest username=..., response="..."
       .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${CENSORED}`)
-      .replace(/\bDigest\s+[^\r\n]*/gi, `Digest ${CENSORED}`)
+      // Only a credentials list (`Digest name=...`), not prose about digests.
+      .replace(/\bDigest\s+(?=[A-Za-z][\w-]*\s*=)[^\r\n]*/gi, `Digest ${CENSORED}`)
+      // Digest hashes by value: HA1 (MD5 32, SHA-256 64 hex digits) and responses.
+      .replace(/(?<![0-9A-Za-z])(?:[0-9a-fA-F]{64}|[0-9a-fA-F]{32})(?![0-9A-Za-z])/g, CENSORED)
       // scheme://user:password@host
       .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+):[^@\s]*@/gi, `$1:${CENSORED}@`)
       // ?token=... in URLs (the WebSocket stream accepts the token there)

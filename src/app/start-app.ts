@@ -142,6 +142,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       port: config.http.port,
       tokens: { admin: token.token, read: config.api.readToken },
       events,
+      stream: config.api.events,
       onError: (err) => logger.warn({ err }, 'HTTP server error'),
     });
     closers.push({

@@ -42,6 +42,11 @@ import {
   headerUser,
   type NumberLookup,
 } from './inbound/admission.ts';
+import {
+  type CallerAuthenticator,
+  type CallerIdentity,
+  identifyCaller,
+} from './inbound/caller-identity.ts';
 import { type FeatureCodePort, handleFeatureCode } from './inbound/feature-code-call.ts';
 import { exitResponse, logOutcome } from './inbound/exit-response.ts';
 import { RefusalLog, type RefusalReason, refusalReasonOf } from './inbound/refusal-log.ts';
@@ -89,6 +94,13 @@ export interface CallControlOptions {
   refusedInvite?: (reason: RefusalReason) => void;
   /** Agent feature codes (*51 / *52) from registered softphones; absent = routed like numbers. */
   featureCodes?: FeatureCodePort;
+  /**
+   * Digest check for INVITEs that do not come from a trunk (407 challenge):
+   * the caller is then the agent the credentials name. Absent, an agent is
+   * recognised by the address its device registered from (tests only: a
+   * UDP source is easy to forge).
+   */
+  callerAuth?: CallerAuthenticator;
   newCallId?: () => string;
 }
 
@@ -178,8 +190,32 @@ export class CallControl implements CallOperations {
       return;
     }
     const dialledUser = dialledNumber(call.uri, call.header('To'));
-    if (this.#o.featureCodes && dialledUser !== null && featureCodeOf(dialledUser) !== null) {
-      await this.#featureCode(call, dialledUser, this.#o.featureCodes);
+    const featureCode =
+      this.#o.featureCodes !== undefined &&
+      dialledUser !== null &&
+      featureCodeOf(dialledUser) !== null;
+    let sources = this.#o.sources;
+    if (this.#o.callerAuth) {
+      let identity: CallerIdentity;
+      try {
+        identity = await identifyCaller(
+          call,
+          // A feature code acts on an agent: no trunk address vouches for that.
+          featureCode ? [] : sources.trunkAddresses,
+          this.#o.callerAuth,
+          this.#logger,
+        );
+      } catch (err) {
+        this.#logger.error({ err, sipCallId: call.callId }, 'inbound: caller lookup failed');
+        call.reject(500, 'Server Internal Error', { 'Retry-After': '5' });
+        return;
+      }
+      if (identity.kind === 'answered') return;
+      const agentId = identity.kind === 'agent' ? identity.agentId : null;
+      sources = { trunkAddresses: sources.trunkAddresses, registeredAgentAt: async () => agentId };
+    }
+    if (featureCode && this.#o.featureCodes && dialledUser !== null) {
+      await this.#featureCode(call, dialledUser, this.#o.featureCodes, sources);
       return;
     }
     let admission: Awaited<ReturnType<typeof admit>>;
@@ -192,7 +228,7 @@ export class CallControl implements CallOperations {
           sourceAddress: call.sourceAddress,
           sourcePort: call.sourcePort,
         },
-        this.#o.sources,
+        sources,
         this.#o.numbers,
       );
     } catch (err) {
@@ -265,10 +301,16 @@ export class CallControl implements CallOperations {
     call.reject(503, 'Service Unavailable');
   }
 
-  async #featureCode(call: InboundCall, dialled: string, port: FeatureCodePort): Promise<void> {
+  async #featureCode(
+    call: InboundCall,
+    dialled: string,
+    port: FeatureCodePort,
+    sources: CallerSources,
+  ): Promise<void> {
     try {
-      // Only a registered agent's own device may use them, identified by where it registered from.
-      const agentId = await this.#o.sources.registeredAgentAt(
+      // Only an agent may use them: the one the digest credentials name (or,
+      // without callerAuth, the one registered from the source address).
+      const agentId = await sources.registeredAgentAt(
         call.sourceAddress,
         call.sourcePort,
         headerUser(call.header('From')),

@@ -138,6 +138,13 @@ export interface AgentsRepo {
   /** ConflictError('sipUsername') when taken. */
   create(input: AgentInput): Promise<Agent>;
   update(id: string, patch: AgentPatch): Promise<Agent>;
+  /**
+   * Reads the agent with its row locked, asks `build` for the patch and writes
+   * it, all in one transaction: for changes computed from the current row,
+   * such as digest hashes, which include the username a concurrent edit may
+   * be changing. `build` may throw to refuse the change (nothing is written).
+   */
+  modify(id: string, build: (current: Agent) => AgentPatch): Promise<Agent>;
   /** Also removes its memberships and registrations; history stays. */
   remove(id: string): Promise<void>;
   /** The digest hashes for the registrar; null when unknown or no password set. */
@@ -204,6 +211,17 @@ export function agentsRepo(db: Db): AgentsRepo {
         params,
       );
       return agentFromRecord(orNotFound(rows[0], 'agent', id));
+    },
+    modify(id, build) {
+      if (!isUuid(id)) return Promise.reject(new NotFoundError('agent', id));
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query<AgentRecord>(
+          `SELECT ${AGENT_COLUMNS} FROM agents WHERE id = $1 FOR UPDATE`,
+          [id],
+        );
+        const current = agentFromRecord(orNotFound(rows[0], 'agent', id));
+        return agentsRepo(tx).update(id, build(current));
+      });
     },
     async remove(id) {
       if (!isUuid(id)) throw new NotFoundError('agent', id);

@@ -108,8 +108,6 @@ async function startOutageApp() {
       sip: {
         host: '127.0.0.1',
         port: sipPort,
-        // sipp 3.6.1 answers only the first challenge, and only MD5.
-        registrar: { algorithms: ['MD5'] },
         trunk: { addresses: ['127.0.0.1'] },
       },
       drachtio: { port: 0 },

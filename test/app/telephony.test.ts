@@ -118,8 +118,6 @@ async function startProduct(
       sip: {
         host: '127.0.0.1',
         port: sipPort,
-        // sipp 3.6.1 answers only the first challenge, and only MD5.
-        registrar: { algorithms: ['MD5'] },
         trunk: { addresses: ['127.0.0.1'] },
       },
       drachtio,
@@ -403,7 +401,7 @@ describe.each([pgliteBackend(), postgresBackend()])(
       await expectIdle(r);
     }, 120_000);
 
-    it('an agent dials *52 from their registered softphone: status away, stored and streamed', async () => {
+    it('an agent dials *52 from their softphone (digest-challenged): status away, stored and streamed', async () => {
       const r = await startProduct(await backend.database(), await freePort());
       const s = await configure(r, [{ name: 'alice', priority: 1 }]);
       const alice = s.agents.alice;
@@ -414,11 +412,17 @@ describe.each([pgliteBackend(), postgresBackend()])(
       const port = await freePort();
       await register(r, alice, port);
 
+      // The phone answers the 407 challenge with the agent's credentials.
       const res = await runSipp({
-        scenario: flowScenario('caller-feature-code'),
+        scenario: ownScenario('caller-feature-code-auth'),
         localPort: port,
         remote: { host: '127.0.0.1', port: r.sipPort },
         service: '*52',
+        keys: { agent: alice.username },
+        extraArgs: [
+          ...['-au', alice.username, '-ap', alice.password],
+          ...['-auth_uri', `*52@127.0.0.1:${r.sipPort}`],
+        ],
         timeoutSeconds: 15,
       });
       assertSippPassed(res, 'feature code call');

@@ -82,6 +82,7 @@ describe('DigestAuthenticator properties', () => {
         async (user, password, other, algo) => {
           const auth = new DigestAuthenticator({
             realm,
+            algorithms: ['SHA-256', 'MD5'],
             throttle: { freeFailures: 1000 },
             credentials: {
               getCredentials: async (u) =>

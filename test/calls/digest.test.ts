@@ -253,6 +253,8 @@ describe('DigestAuthenticator', () => {
     };
     const auth = new DigestAuthenticator({
       realm,
+      // Both algorithms, SHA-256 first (the default offers MD5 alone).
+      algorithms: ['SHA-256', 'MD5'],
       credentials: { getCredentials: async (u) => (u in users ? hashesFor(u) : null) },
       now: () => now,
       logger,
@@ -268,12 +270,16 @@ describe('DigestAuthenticator', () => {
     };
   }
 
-  async function nonceFrom(auth: DigestAuthenticator, algo: Algo = 'SHA-256'): Promise<string> {
+  async function nonceFrom(
+    auth: DigestAuthenticator,
+    algo: Algo = 'SHA-256',
+    source = '192.0.2.1',
+  ): Promise<string> {
     const out = await auth.authenticate({
       method: 'REGISTER',
       requestUri,
       authorization: undefined,
-      sourceAddress: '192.0.2.1',
+      sourceAddress: source,
     });
     if (out.kind !== 'challenge') throw new Error(`expected a challenge, got ${out.kind}`);
     const c = out.wwwAuthenticate.find((v) => v.includes(`algorithm=${algo}`)) as string;
@@ -380,7 +386,7 @@ describe('DigestAuthenticator', () => {
     expect((await register(auth, authorization(a))).kind).toBe('challenge');
   });
 
-  it('answers an expired nonce with stale=true when the password was right, forbidden when wrong', async () => {
+  it('answers an expired nonce with stale=true when the password was right, a fresh challenge (not counted) when wrong', async () => {
     const { auth, advance } = setup({ nonceTtlMs: 30_000 });
     const nonce = await nonceFrom(auth);
     advance(30_001);
@@ -395,9 +401,10 @@ describe('DigestAuthenticator', () => {
     const right = await register(auth, authorization({ ...a, password: 'wonderland' }));
     expect(right).toMatchObject({ kind: 'challenge', stale: true });
     if (right.kind === 'challenge') expect(right.wwwAuthenticate[0]).toContain('stale=true');
-    expect((await register(auth, authorization({ ...a, password: 'wrong' }))).kind).toBe(
-      'forbidden',
-    );
+    expect(await register(auth, authorization({ ...a, password: 'wrong' }))).toMatchObject({
+      kind: 'challenge',
+      stale: false,
+    });
   });
 
   it('re-challenges (not stale) a nonce it never issued', async () => {
@@ -487,7 +494,7 @@ describe('DigestAuthenticator', () => {
   it('locks out a username from a source after repeated failures, even for the right password, then lets it in again', async () => {
     const { auth, advance, logged } = setup();
     const attempt = async (user: string, password: string, source = '192.0.2.1') => {
-      const nonce = await nonceFrom(auth);
+      const nonce = await nonceFrom(auth, 'SHA-256', source);
       return register(
         auth,
         authorization({
@@ -537,6 +544,80 @@ describe('DigestAuthenticator', () => {
     expect(await register(auth, undefined)).toEqual({ kind: 'throttled', retryAfterS: 20 });
     expect((await register(auth, undefined, '198.51.100.9')).kind).toBe('challenge');
     expect(logged.some((l) => l.includes('source address locked out'))).toBe(true);
+  });
+
+  describe('only guesses on our own fresh nonces count towards a lock-out', () => {
+    const NAT = '203.0.113.5';
+    const answer = (nonce: string, password: string, user = 'alice') =>
+      authorization({
+        algo: 'SHA-256',
+        user,
+        realm,
+        password,
+        nonce,
+        method: 'REGISTER',
+        uri: requestUri,
+      });
+
+    it('malformed Authorization headers (forged datagrams) lock out nobody', async () => {
+      const { auth } = setup();
+      const nonce = await nonceFrom(auth, 'SHA-256', NAT);
+      const good = answer(nonce, 'wonderland');
+      const malformed = [
+        'Digest username="alice", realm="acd.local", nonce="x', // unterminated quote
+        'Digest username="alice", realm="acd.local"', // no nonce, uri, response
+        good.replace('algorithm=SHA-256', 'algorithm=SHA-512'),
+        good.replace(`uri="${requestUri}"`, 'uri="sip:elsewhere.example"'),
+        good.replace(/response="[0-9a-f]+"/, 'response="zz"'),
+        good.replace('qop=auth', 'qop=auth-int'),
+      ];
+      for (let i = 0; i < 40; i += 1) {
+        const out = await register(auth, malformed[i % malformed.length], NAT);
+        expect(out.kind).not.toBe('throttled');
+      }
+      // Every phone behind the address, alice included, still registers.
+      expect((await register(auth, good, NAT)).kind).toBe('authenticated');
+      const bobNonce = await nonceFrom(auth, 'SHA-256', NAT);
+      expect((await register(auth, answer(bobNonce, 'builder', 'bob'), NAT)).kind).toBe(
+        'authenticated',
+      );
+    });
+
+    it("wrong passwords on nonces issued to another address (a forger's own) are not counted", async () => {
+      const { auth } = setup();
+      for (let i = 0; i < 40; i += 1) {
+        const forgersNonce = await nonceFrom(auth, 'SHA-256', '198.51.100.66');
+        const out = await register(auth, answer(forgersNonce, `guess-${i}`), NAT);
+        expect(out.kind).toBe('challenge');
+      }
+      const nonce = await nonceFrom(auth, 'SHA-256', NAT);
+      expect((await register(auth, answer(nonce, 'wonderland'), NAT)).kind).toBe('authenticated');
+    });
+
+    it('a wrong response resent on one nonce counts once; expired nonces not at all', async () => {
+      const { auth, advance } = setup({ nonceTtlMs: 30_000 });
+      const nonce = await nonceFrom(auth, 'SHA-256', NAT);
+      const wrong = answer(nonce, 'nope');
+      for (let i = 0; i < 10; i += 1) {
+        expect((await register(auth, wrong, NAT)).kind).toBe('forbidden');
+      }
+      advance(30_001);
+      for (let i = 0; i < 10; i += 1) {
+        expect((await register(auth, answer(nonce, `old-${i}`), NAT)).kind).toBe('challenge');
+      }
+      const fresh = await nonceFrom(auth, 'SHA-256', NAT);
+      expect((await register(auth, answer(fresh, 'wonderland'), NAT)).kind).toBe('authenticated');
+    });
+
+    it('real guesses on fresh nonces still lock out', async () => {
+      const { auth } = setup();
+      for (let i = 0; i < 4; i += 1) {
+        const nonce = await nonceFrom(auth, 'SHA-256', NAT);
+        expect((await register(auth, answer(nonce, `guess-${i}`), NAT)).kind).toBe('forbidden');
+      }
+      const nonce = await nonceFrom(auth, 'SHA-256', NAT);
+      expect((await register(auth, answer(nonce, 'wonderland'), NAT)).kind).toBe('throttled');
+    });
   });
 
   it('never logs hashes, digests or passwords', async () => {

@@ -72,6 +72,8 @@ async function setup(
   const registrar = new Registrar({
     authenticator: new DigestAuthenticator({
       realm,
+      // Both algorithms, SHA-256 first (the default offers MD5 alone).
+      algorithms: ['SHA-256', 'MD5'],
       credentials,
       now: () => now,
       nonceTtlMs: 600_000,

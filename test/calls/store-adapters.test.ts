@@ -50,7 +50,12 @@ async function addAgent(store: Store, user: string, password: string) {
 
 function registrarOn(store: Store, now: () => number) {
   const registrar = new Registrar({
-    authenticator: new DigestAuthenticator({ realm, credentials: credentialsFrom(store), now }),
+    authenticator: new DigestAuthenticator({
+      realm,
+      credentials: credentialsFrom(store),
+      algorithms: ['SHA-256', 'MD5'],
+      now,
+    }),
     store: registrationStoreFrom(store),
     minExpiresS: 60,
     maxExpiresS: 3600,

@@ -7,7 +7,7 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { ApiError, validationError } from './errors.ts';
-import { problemsOf } from './validate.ts';
+import { nulField, problemsOf } from './validate.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -52,6 +52,10 @@ export interface RouteDef {
 }
 
 function parsePart(schema: z.ZodType, value: unknown, where: string): unknown {
+  const nul = nulField(value);
+  if (nul !== null) {
+    throw validationError([{ field: nul || where, reason: 'must not contain NUL characters' }]);
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const problems = problemsOf(result.error).map((p) => ({ ...p, field: p.field || where }));

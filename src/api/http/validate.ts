@@ -29,3 +29,21 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.in
   if (result.success) return result.data;
   throw validationError(problemsOf(result.error));
 }
+
+/**
+ * The first string (or object key) holding a NUL character, as a field path.
+ * Postgres text cannot store U+0000 and refuses it in any parameter, even a
+ * filter, so such input is answered 400 here instead of failing in the
+ * database as a 500.
+ */
+export function nulField(value: unknown, path: readonly string[] = []): string | null {
+  if (typeof value === 'string') return value.includes('\0') ? path.join('.') : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, v] of Object.entries(value)) {
+    const here = [...path, key];
+    if (key.includes('\0')) return here.join('.');
+    const found = nulField(v, here);
+    if (found !== null) return found;
+  }
+  return null;
+}

@@ -106,23 +106,26 @@ export function agentRoutes(deps: AgentRouteDeps): RouteDef[] {
         errors: [404, 409],
       },
       async ({ params, body }) => {
-        const current = found(await agents.get(params.id), 'agent');
         const { password, ...fields } = body;
-        const username = body.sipUsername ?? current.sipUsername;
-        const renamed = username !== current.sipUsername;
-        if (renamed && current.hasSipPassword && password === undefined) {
-          throw validationError([
-            {
-              field: 'password',
-              reason: 'is required when sipUsername changes (the digest hashes include it)',
-            },
-          ]);
-        }
-        const patch: AgentPatch = {
-          ...fields,
-          ...(password !== undefined ? hashesFor(username, realm, password) : {}),
+        // The hashes are computed for the username the locked row has, so a
+        // concurrent rename cannot leave hashes for a name it no longer has.
+        const build = (current: Agent): AgentPatch => {
+          const username = body.sipUsername ?? current.sipUsername;
+          const renamed = username !== current.sipUsername;
+          if (renamed && current.hasSipPassword && password === undefined) {
+            throw validationError([
+              {
+                field: 'password',
+                reason: 'is required when sipUsername changes (the digest hashes include it)',
+              },
+            ]);
+          }
+          return {
+            ...fields,
+            ...(password !== undefined ? hashesFor(username, realm, password) : {}),
+          };
         };
-        const updated = agentToView(await agents.update(params.id, patch));
+        const updated = agentToView(await agents.modify(params.id, build));
         events.publish('agent.updated', updated);
         return updated;
       },

@@ -72,20 +72,22 @@ export function callRoutes(deps: { callLog: CallLogRepo }): RouteDef[] {
         produces: 'text/csv',
       },
       async ({ query, res }) => {
+        // Page through the keyset cursor so a large export never sits in memory
+        // at once. The first page is read before anything is sent, so a query
+        // the database refuses still gets a whole error answer, not a cut body.
+        let page = await callLog.listCalls({ ...query, limit: 1000 });
         res.status(200);
         res.setHeader('Content-Type', 'text/csv; charset=utf-8');
         res.setHeader('Content-Disposition', 'attachment; filename="calls.csv"');
         res.write(csvRow(CSV_HEADER));
-        // Page through the keyset cursor so a large export never sits in memory at once.
-        let cursor: string | undefined;
-        do {
-          const page = await callLog.listCalls({ ...query, limit: 1000, cursor });
+        for (;;) {
           for (const call of page.items) {
             // Respect backpressure: a slow client must not make the rows pile up in memory.
             if (!res.write(csvRow(csvCells(call)))) await once(res, 'drain');
           }
-          cursor = page.nextCursor ?? undefined;
-        } while (cursor !== undefined);
+          if (page.nextCursor === null || page.nextCursor === undefined) break;
+          page = await callLog.listCalls({ ...query, limit: 1000, cursor: page.nextCursor });
+        }
         res.end();
       },
     ),

@@ -175,13 +175,16 @@ export function callControlLayer(
       prober?.bindingsChanged(agentId, bindings);
     }
 
+    // One authenticator for REGISTER and for agents' INVITEs, so guesses
+    // through either count towards the same lock-out.
+    const authenticator = new DigestAuthenticator({
+      realm: config.sip.realm,
+      credentials: credentialsFrom(store),
+      algorithms: config.sip.registrar.algorithms,
+      logger: log,
+    });
     const registrar = new Registrar({
-      authenticator: new DigestAuthenticator({
-        realm: config.sip.realm,
-        credentials: credentialsFrom(store),
-        algorithms: config.sip.registrar.algorithms,
-        logger: log,
-      }),
+      authenticator,
       store: registrationStore,
       minExpiresS: config.sip.registrar.minExpires,
       maxExpiresS: config.sip.registrar.maxExpires,
@@ -235,6 +238,7 @@ export function callControlLayer(
       departmentName: (id) => departmentNames.get(id),
       isVip: async (caller) => caller !== '' && directory.isVip(caller),
       trunkUri: config.sip.trunk.outboundUri,
+      callerAuth: authenticator,
       featureCodes: {
         agent: async (id) => {
           const a = await store.agents.get(id);

@@ -8,6 +8,13 @@
  * out after repeated failures: a username from one source address after a
  * few, a whole source address after many). Failures are logged with the
  * source and username, never with hashes or digests.
+ *
+ * Only a real guess counts towards a lock-out: a wrong response on a nonce
+ * this server issued to that source address and that is still fresh, once
+ * per nonce and username. Malformed headers, foreign or expired nonces and
+ * resent datagrams are refused without counting, so forged datagrams (UDP
+ * source addresses are easy to fake) cannot lock out the phones behind an
+ * address: the forger never sees the nonces issued to it.
  */
 import type { Clock, CredentialsLookup, DigestCredentials, Logger } from '../ports.ts';
 import { challengeValues } from './challenge.ts';
@@ -24,7 +31,7 @@ import {
   type ParsedAuthHeader,
   parseAuthHeaderList,
 } from './header-params.ts';
-import { NonceManager } from './nonce.ts';
+import { NonceManager, type NonceStatus } from './nonce.ts';
 
 export interface DigestRequest {
   method: string;
@@ -54,7 +61,12 @@ export type AuthOutcome =
 export interface DigestAuthenticatorOptions {
   realm: string;
   credentials: CredentialsLookup;
-  /** Offered in this order; RFC 8760 §2.4: most preferred (SHA-256) first. */
+  /**
+   * Offered in this order (RFC 8760 §2.4: most preferred first). Default MD5
+   * alone: common softphones (baresip 1.0 among them) refuse a whole 401 as
+   * soon as one challenge names an algorithm they do not know, even when MD5
+   * is offered too; SHA-256 is for deployments whose phones all know it.
+   */
   algorithms?: readonly DigestAlgorithm[];
   /** HMAC key for nonces; a random one per process when absent. */
   nonceSecret?: Buffer;
@@ -81,6 +93,9 @@ export interface DigestAuthenticatorOptions {
 
 const NC_PATTERN = /^[0-9a-fA-F]{8}$/;
 
+/** What every common softphone answers (see `algorithms`). */
+export const DEFAULT_ALGORITHMS: readonly DigestAlgorithm[] = ['MD5'];
+
 export class DigestAuthenticator {
   readonly #realm: string;
   readonly #credentials: CredentialsLookup;
@@ -96,7 +111,7 @@ export class DigestAuthenticator {
     if (options.realm === '') throw new TypeError('digest realm must not be empty');
     this.#realm = options.realm;
     this.#credentials = options.credentials;
-    this.#algorithms = options.algorithms ?? ['SHA-256', 'MD5'];
+    this.#algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
     if (this.#algorithms.length === 0) throw new TypeError('at least one digest algorithm');
     this.#nonces = new NonceManager({
       ...(options.nonceSecret ? { secret: options.nonceSecret } : {}),
@@ -122,9 +137,12 @@ export class DigestAuthenticator {
     };
   }
 
-  /** A fresh challenge (e.g. for a request that carried no credentials). */
-  challenge(stale = false): AuthOutcome & { kind: 'challenge' } {
-    const nonce = this.#nonces.issue(this.#now());
+  /**
+   * A fresh challenge for a request from `source` (its IP address): the nonce
+   * is valid only in requests from that address.
+   */
+  challenge(source: string, stale = false): AuthOutcome & { kind: 'challenge' } {
+    const nonce = this.#nonces.issue(this.#now(), source);
     return {
       kind: 'challenge',
       stale,
@@ -143,7 +161,7 @@ export class DigestAuthenticator {
     const locked = this.#sourceThrottle.check(source, now);
     if (locked.kind === 'locked') return throttled(locked.retryAfterMs);
     if (request.authorization === undefined || request.authorization.trim() === '') {
-      return this.challenge();
+      return this.challenge(source);
     }
 
     let list: ParsedAuthHeader[];
@@ -151,7 +169,7 @@ export class DigestAuthenticator {
       list = parseAuthHeaderList(request.authorization);
     } catch (err) {
       if (!(err instanceof AuthHeaderSyntaxError)) throw err;
-      return this.#fail(
+      return this.#refuse(
         source,
         undefined,
         'bad-request',
@@ -162,7 +180,7 @@ export class DigestAuthenticator {
     const ours = list.find((c) => c.scheme === 'digest' && c.params.get('realm') === this.#realm);
     if (!ours) {
       // Credentials for another realm (or another scheme): as if none were sent.
-      return this.challenge();
+      return this.challenge(source);
     }
     const p = ours.params;
     const username = p.get('username');
@@ -181,7 +199,7 @@ export class DigestAuthenticator {
       uri === undefined ||
       response === undefined
     ) {
-      return this.#fail(
+      return this.#refuse(
         source,
         username,
         'bad-request',
@@ -190,10 +208,10 @@ export class DigestAuthenticator {
     }
     const algorithm = parseAlgorithm(p.get('algorithm'));
     if (algorithm === null || !this.#algorithms.includes(algorithm)) {
-      return this.#fail(source, username, 'bad-request', 'algorithm not offered');
+      return this.#refuse(source, username, 'bad-request', 'algorithm not offered');
     }
     if (p.has('userhash') && p.get('userhash')?.toLowerCase() !== 'false') {
-      return this.#fail(source, username, 'bad-request', 'userhash not offered');
+      return this.#refuse(source, username, 'bad-request', 'userhash not offered');
     }
     const qop = p.get('qop');
     const nc = p.get('nc');
@@ -201,33 +219,40 @@ export class DigestAuthenticator {
     let qopInput: { qop: 'auth'; nc: string; cnonce: string } | undefined;
     if (qop !== undefined) {
       if (qop.toLowerCase() !== 'auth') {
-        return this.#fail(source, username, 'bad-request', 'qop not offered');
+        return this.#refuse(source, username, 'bad-request', 'qop not offered');
       }
       if (nc === undefined || !NC_PATTERN.test(nc) || cnonce === undefined || cnonce === '') {
-        return this.#fail(source, username, 'bad-request', 'qop=auth needs nc and cnonce');
+        return this.#refuse(source, username, 'bad-request', 'qop=auth needs nc and cnonce');
       }
       qopInput = { qop: 'auth', nc, cnonce };
     }
     if (!sameRequestUri(uri, request.requestUri)) {
-      return this.#fail(source, username, 'bad-request', 'digest uri differs from Request-URI');
+      return this.#refuse(source, username, 'bad-request', 'digest uri differs from Request-URI');
     }
     if (response.length !== hexLength(algorithm) || !/^[0-9a-fA-F]+$/.test(response)) {
-      return this.#fail(source, username, 'bad-request', 'malformed response digest');
+      return this.#refuse(source, username, 'bad-request', 'malformed response digest');
     }
 
-    const nonceStatus = this.#nonces.check(nonce, now);
+    const nonceStatus = this.#nonces.check(nonce, now, source);
     if (nonceStatus.kind === 'invalid') {
-      // Not ours: forged, truncated or from before a restart with another secret.
-      // A fresh challenge is the only useful answer; it is not a password failure.
+      // Not ours, or issued to another address: forged, truncated, from before
+      // a restart with another secret, or a client that moved. A fresh
+      // challenge is the only useful answer; it is not a password failure.
       this.#logger?.info({ source, username }, 'digest nonce not issued by us; challenging again');
-      return this.challenge();
+      return this.challenge(source);
     }
 
     const creds = await this.#credentials.getCredentials(username);
     const ha1 = creds ? (algorithm === 'SHA-256' ? creds.ha1Sha256 : creds.ha1Md5) : null;
     if (!creds || ha1 === null) {
       // Same answer as a wrong password, so usernames cannot be probed.
-      return this.#fail(source, username, 'forbidden', 'unknown user or no hash for algorithm');
+      return this.#wrongResponse(
+        source,
+        username,
+        nonce,
+        nonceStatus,
+        'unknown user or no hash for algorithm',
+      );
     }
     const expected = expectedResponse({
       algorithm,
@@ -238,33 +263,75 @@ export class DigestAuthenticator {
       ...(qopInput ? { qop: qopInput } : {}),
     });
     if (!digestsEqual(expected, response)) {
-      return this.#fail(source, username, 'forbidden', 'wrong digest');
+      return this.#wrongResponse(source, username, nonce, nonceStatus, 'wrong digest');
     }
     // The password was right; only now may the nonce's age decide (stale=true
     // tells the client to retry with the new nonce without asking the user).
-    if (nonceStatus.kind === 'stale') return this.challenge(true);
+    if (nonceStatus.kind === 'stale') return this.challenge(source, true);
     const count = qopInput ? Number.parseInt(qopInput.nc, 16) : 1;
     const used = this.#nonces.useCount(nonce, nonceStatus.issuedAt, count, now);
-    if (used === 'stale') return this.challenge(true);
+    if (used === 'stale') return this.challenge(source, true);
     if (used === 'replayed') {
       this.#logger?.warn({ source, username }, 'digest nonce count replayed; challenging again');
-      return this.challenge(true);
+      return this.challenge(source, true);
     }
     this.#throttle.recordSuccess(pairKey(source, username));
     return { kind: 'authenticated', credentials: creds, algorithm };
   }
 
-  #fail(
+  /**
+   * A wrong password or unknown user. Counted towards a lock-out only on a
+   * fresh nonce, and once per nonce and username; an expired nonce gets a
+   * fresh challenge instead of a verdict.
+   */
+  #wrongResponse(
+    source: string,
+    username: string,
+    nonce: string,
+    status: NonceStatus & { kind: 'fresh' | 'stale' },
+    reason: string,
+  ): AuthOutcome {
+    if (status.kind === 'stale') {
+      this.#logger?.info(
+        { source, username: username.slice(0, 64), reason, counted: false },
+        'digest authentication failed on an expired nonce; challenging again',
+      );
+      return this.challenge(source);
+    }
+    const first = this.#nonces.recordFailure(nonce, status.issuedAt, username, this.#now());
+    if (first === 'stale') return this.challenge(source);
+    if (!first)
+      return this.#refuse(source, username, 'forbidden', `${reason}, repeated on one nonce`);
+    return this.#fail(source, username, 'forbidden', reason);
+  }
+
+  /** A failure that does not count towards a lock-out (not a guess on a nonce of ours). */
+  #refuse(
     source: string,
     username: string | undefined,
     kind: 'forbidden' | 'bad-request',
     reason: string,
   ): AuthOutcome {
+    this.#onFailure?.(reason);
+    this.#logger?.info(
+      { source, username: username?.slice(0, 64), reason, counted: false },
+      'digest authentication failed',
+    );
+    return { kind, reason };
+  }
+
+  /** A guess: counted for the username from this source, and for the source. */
+  #fail(
+    source: string,
+    username: string,
+    kind: 'forbidden' | 'bad-request',
+    reason: string,
+  ): AuthOutcome {
     const now = this.#now();
-    const pair = this.#throttle.recordFailure(pairKey(source, username ?? ''), now);
+    const pair = this.#throttle.recordFailure(pairKey(source, username), now);
     const all = this.#sourceThrottle.recordFailure(source, now);
     this.#onFailure?.(reason);
-    const fields = { source, username: username?.slice(0, 64), failures: pair.failures, reason };
+    const fields = { source, username: username.slice(0, 64), failures: pair.failures, reason };
     if (all.lockedForMs > 0) {
       this.#logger?.warn(
         { ...fields, sourceFailures: all.failures, lockedForMs: all.lockedForMs },

@@ -1,5 +1,6 @@
 export {
   type AuthOutcome,
+  DEFAULT_ALGORITHMS,
   DigestAuthenticator,
   type DigestAuthenticatorOptions,
   type DigestRequest,

@@ -3,11 +3,15 @@
  * expire, and whose (nonce, nc) pairs cannot be replayed.
  *
  * A nonce is base64url( issuedAt (8 bytes, ms) | random (8 bytes) | tag (16 bytes) )
- * with tag = HMAC-SHA256(secret, issuedAt | random) cut to 16 bytes
- * (RFC 7616 §3.3 suggests a time stamp plus a keyed hash). Any nonce whose tag
- * verifies was issued by this server (with this secret); its age says whether
- * it is still fresh. Only nonces that were actually used are remembered, with
- * the highest nonce count seen, until they expire.
+ * with tag = HMAC-SHA256(secret, issuedAt | random | client) cut to 16 bytes
+ * (RFC 7616 §3.3 suggests a time stamp plus a keyed hash and the client's
+ * address). Any nonce whose tag verifies was issued by this server (with this
+ * secret) to that client; its age says whether it is still fresh. Binding the
+ * client's address means a nonce fetched from one address is worthless in a
+ * datagram forged to come from another, so such datagrams cannot count as
+ * password failures for the forged address. Only nonces that were actually
+ * used are remembered, with the highest nonce count seen and the usernames
+ * that failed on them, until they expire.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -39,7 +43,10 @@ export type CountResult = 'accepted' | 'replayed' | 'stale';
 
 interface Tracked {
   issuedAt: number;
+  /** -1 until a response with this nonce succeeded. */
   highestNc: number;
+  /** Usernames whose response with this nonce was wrong (each counted once). */
+  failedUsers: Set<string> | null;
 }
 
 export class NonceManager {
@@ -73,21 +80,23 @@ export class NonceManager {
     return this.#used.size;
   }
 
-  issue(now: number): string {
+  /** A new nonce for the client at `client` (its source address; '' for none). */
+  issue(now: number, client = ''): string {
     const buf = Buffer.alloc(NONCE_BYTES);
     buf.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(now))), 0);
     randomBytes(RANDOM_BYTES).copy(buf, TS_BYTES);
-    this.#tag(buf.subarray(0, TS_BYTES + RANDOM_BYTES)).copy(buf, TS_BYTES + RANDOM_BYTES);
+    this.#tag(buf.subarray(0, TS_BYTES + RANDOM_BYTES), client).copy(buf, TS_BYTES + RANDOM_BYTES);
     return buf.toString('base64url');
   }
 
-  check(nonce: string, now: number): NonceStatus {
+  /** Whether `nonce` was issued by us to `client`, and is still fresh. */
+  check(nonce: string, now: number, client = ''): NonceStatus {
     if (nonce.length !== Math.ceil((NONCE_BYTES * 4) / 3) || !/^[A-Za-z0-9_-]+$/.test(nonce)) {
       return { kind: 'invalid' };
     }
     const buf = Buffer.from(nonce, 'base64url');
     if (buf.length !== NONCE_BYTES) return { kind: 'invalid' };
-    const expected = this.#tag(buf.subarray(0, TS_BYTES + RANDOM_BYTES));
+    const expected = this.#tag(buf.subarray(0, TS_BYTES + RANDOM_BYTES), client);
     if (!timingSafeEqual(expected, buf.subarray(TS_BYTES + RANDOM_BYTES))) {
       return { kind: 'invalid' };
     }
@@ -104,14 +113,35 @@ export class NonceManager {
    * without qop carry no count; pass 1 for them, so such a nonce works once.
    */
   useCount(nonce: string, issuedAt: number, nc: number, now: number): CountResult {
+    const tracked = this.#track(nonce, issuedAt, now);
+    if (tracked === 'stale') return 'stale';
+    if (nc <= tracked.highestNc) return 'replayed';
+    tracked.highestNc = nc;
+    return 'accepted';
+  }
+
+  /**
+   * Records a wrong response by `username` with a fresh `nonce` (checked with
+   * `check` first). True the first time for this nonce and username, false
+   * for a repeat (a resent datagram, or a client retrying the same nonce),
+   * which must not count as another guess; 'stale' when the nonce can no
+   * longer be tracked.
+   */
+  recordFailure(nonce: string, issuedAt: number, username: string, now: number): boolean | 'stale' {
+    const tracked = this.#track(nonce, issuedAt, now);
+    if (tracked === 'stale') return 'stale';
+    tracked.failedUsers ??= new Set();
+    if (tracked.failedUsers.has(username)) return false;
+    tracked.failedUsers.add(username);
+    return true;
+  }
+
+  /** The entry of a fresh nonce, created on its first use. */
+  #track(nonce: string, issuedAt: number, now: number): Tracked | 'stale' {
     this.prune(now);
     if (issuedAt < this.#notBefore) return 'stale';
     const tracked = this.#used.get(nonce);
-    if (tracked) {
-      if (nc <= tracked.highestNc) return 'replayed';
-      tracked.highestNc = nc;
-      return 'accepted';
-    }
+    if (tracked) return tracked;
     while (this.#used.size >= this.#maxTracked) {
       const oldest = this.#used.entries().next().value;
       if (!oldest) break;
@@ -122,8 +152,9 @@ export class NonceManager {
       this.#notBefore = Math.max(this.#notBefore, oldest[1].issuedAt + 1);
       if (issuedAt < this.#notBefore) return 'stale';
     }
-    this.#used.set(nonce, { issuedAt, highestNc: nc });
-    return 'accepted';
+    const entry: Tracked = { issuedAt, highestNc: -1, failedUsers: null };
+    this.#used.set(nonce, entry);
+    return entry;
   }
 
   /** Forgets used nonces that have expired (they are refused as stale anyway). */
@@ -137,7 +168,11 @@ export class NonceManager {
     }
   }
 
-  #tag(data: Buffer): Buffer {
-    return createHmac('sha256', this.#secret).update(data).digest().subarray(0, TAG_BYTES);
+  #tag(data: Buffer, client: string): Buffer {
+    return createHmac('sha256', this.#secret)
+      .update(data)
+      .update(client, 'utf8')
+      .digest()
+      .subarray(0, TAG_BYTES);
   }
 }

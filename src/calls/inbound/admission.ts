@@ -9,7 +9,8 @@
  *
  * The source check keeps strangers from reaching agents' mobiles through our
  * outbound trunk (toll fraud); it comes first, so a scanner learns nothing
- * about which numbers exist.
+ * about which numbers exist. In the product an agent is recognised by digest
+ * credentials before this (caller-identity.ts), not by the source address.
  */
 import { parseNameAddr, uriUser } from '../registrar/contact.ts';
 

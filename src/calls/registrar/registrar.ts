@@ -12,7 +12,12 @@
  * A timer purges expired bindings; it is started by `start()` and released by
  * `close()` exactly once.
  */
-import type { AuthOutcome, DigestAuthenticator } from '../digest/index.ts';
+import {
+  AuthHeaderSyntaxError,
+  type AuthOutcome,
+  type DigestAuthenticator,
+  parseAuthHeaderList,
+} from '../digest/index.ts';
 import type {
   Clock,
   Logger,
@@ -58,7 +63,13 @@ export interface RegistrarOptions {
   ) => void;
 }
 
-type Reply = { status: number; reason?: string; headers?: Record<string, string> };
+type Reply = {
+  status: number;
+  reason?: string;
+  headers?: Record<string, string>;
+  /** Why the request was refused, for the log (never a credential). */
+  why?: string;
+};
 
 class Refusal extends Error {
   constructor(readonly reply: Reply) {
@@ -123,7 +134,33 @@ export class Registrar {
         reply = { status: 500, reason: 'Server Internal Error', headers: { 'Retry-After': '5' } };
       }
     }
+    this.#logRefusal(req, reply);
     res.send(reply.status, reply.reason, reply.headers ? { headers: reply.headers } : {});
+  }
+
+  /**
+   * Every refused REGISTER is logged with the user it claimed, where it came
+   * from and why, so a phone that cannot register shows up in the log. The
+   * first, credential-less REGISTER of every phone gets a 401 by design: not
+   * a failure.
+   */
+  #logRefusal(req: SrfRequest, reply: Reply): void {
+    if (reply.status < 300) return;
+    const authorization = req.get('Authorization');
+    if (reply.status === 401 && (authorization === undefined || authorization.trim() === '')) {
+      return;
+    }
+    this.#logger.info(
+      {
+        username: claimedUser(authorization, req.get('To')),
+        source: req.source_address,
+        sourcePort: req.source_port,
+        userAgent: req.get('User-Agent')?.slice(0, 100),
+        status: reply.status,
+        reason: reply.why ?? reply.reason,
+      },
+      'registrar: REGISTER refused',
+    );
   }
 
   /** Live (unexpired) bindings of an agent, for the dialer. */
@@ -209,7 +246,7 @@ export class Registrar {
         { source: req.source_address, username: auth.credentials.sipUsername, toUser },
         'registrar: REGISTER for another address refused',
       );
-      return { status: 403, reason: 'Forbidden' };
+      return { status: 403, reason: 'Forbidden', why: 'To names another user' };
     }
     return this.#serialised(agentId, () => this.#applyBindings(req, agentId));
   }
@@ -377,20 +414,42 @@ function authReply(auth: Exclude<AuthOutcome, { kind: 'authenticated' }>): Reply
       return {
         status: 401,
         reason: 'Unauthorized',
+        why: auth.stale ? 'nonce expired' : 'credentials not accepted; challenged again',
         headers: {
           'WWW-Authenticate': repeatedHeaderValue('WWW-Authenticate', auth.wwwAuthenticate),
         },
       };
     case 'forbidden':
-      return { status: 403, reason: 'Forbidden' };
+      return { status: 403, reason: 'Forbidden', why: auth.reason };
     case 'bad-request':
-      return { status: 400, reason: 'Bad Request' };
+      return { status: 400, reason: 'Bad Request', why: auth.reason };
     case 'throttled':
       return {
         status: 503,
         reason: 'Service Unavailable',
+        why: 'locked out after repeated failures',
         headers: { 'Retry-After': String(auth.retryAfterS) },
       };
+  }
+}
+
+/** The username a REGISTER claims: its digest `username`, else the To URI's user. */
+function claimedUser(authorization: string | undefined, to: string | undefined): string | null {
+  if (authorization) {
+    try {
+      for (const c of parseAuthHeaderList(authorization)) {
+        const u = c.params.get('username');
+        if (u !== undefined) return u.slice(0, 64);
+      }
+    } catch (err) {
+      if (!(err instanceof AuthHeaderSyntaxError)) throw err;
+    }
+  }
+  try {
+    return to ? (uriUser(parseNameAddr(to).uri)?.slice(0, 64) ?? null) : null;
+  } catch (err) {
+    if (!(err instanceof ContactSyntaxError)) throw err;
+    return null;
   }
 }
 
