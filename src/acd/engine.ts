@@ -503,6 +503,7 @@ export class AcdEngine {
     if (!checkAgentTransition(a.id, a.state, to)) return;
     const from = a.state;
     a.state = to;
+    a.stateSince = this.#now;
     if (to === 'available') a.idleSince = this.#now;
     this.#out.push({ type: 'agentStateChanged', agentId: a.id, from, to, cause });
   }
@@ -876,6 +877,7 @@ export class AcdEngine {
       wrapUpUntil: null,
       wrapUpTimer: null,
       idleSince: this.#now,
+      stateSince: this.#now,
       missedInRow: 0,
       memberships: new Map(),
       removed: false,

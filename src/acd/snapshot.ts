@@ -13,6 +13,7 @@ export interface AcdSnapshot {
     freeAgents: string[];
     waiting: {
       callId: string;
+      caller: string;
       position: number;
       vip: boolean;
       arrivedAt: number;
@@ -36,6 +37,7 @@ export interface AcdSnapshot {
     reachable: boolean;
     free: boolean;
     idleSince: number;
+    stateSince: number;
     missedInRow: number;
     wrapUpUntil: number | null;
     memberships: { departmentId: string; priority: number; callsEnabled: boolean }[];
@@ -59,6 +61,7 @@ export function buildSnapshot(
     freeAgents: d.free.toArray().map((e) => e.id),
     waiting: d.waiting.toArray().map((c, i) => ({
       callId: c.id,
+      caller: c.caller,
       position: i + 1,
       vip: c.vip,
       arrivedAt: c.arrivedAt,
@@ -82,6 +85,7 @@ export function buildSnapshot(
     reachable: reachable(a),
     free: a.free,
     idleSince: a.idleSince,
+    stateSince: a.stateSince,
     missedInRow: a.missedInRow,
     wrapUpUntil: a.wrapUpUntil,
     memberships: [...a.memberships.values()].map((m) => ({

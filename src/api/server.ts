@@ -15,6 +15,8 @@ export interface ApiServerOptions {
   port: number;
   tokens: ApiTokens;
   events: EventSource;
+  /** The live view sent first to `?live=true` WebSocket clients. */
+  liveSnapshot?: () => Promise<unknown>;
   onError?: (err: unknown) => void;
 }
 
@@ -66,6 +68,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     server,
     tokens: options.tokens,
     events: options.events,
+    ...(options.liveSnapshot ? { liveSnapshot: options.liveSnapshot } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
 

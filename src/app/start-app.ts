@@ -12,6 +12,7 @@
 import { createApiApp } from '../api/app.ts';
 import { type ApiEvents, createEventBus } from '../api/events/api-events.ts';
 import { storeErrorToApi } from '../api/http/store-errors.ts';
+import { createLiveService, type LiveSource } from '../api/live/live-service.ts';
 import { type ApiMetrics, createMetrics } from '../api/metrics.ts';
 import { apiRoutes } from '../api/routes/index.ts';
 import { startApiServer } from '../api/server.ts';
@@ -37,6 +38,8 @@ export interface RunningLayer {
   ready?: () => Promise<string | null>;
   /** Ends the layer's work (calls, dialogs, timers); awaited before the database closes. */
   close(): Promise<void>;
+  /** The routing engine's picture, for the live view (the call-control layer gives it). */
+  live?: LiveSource;
 }
 
 /** Starts one layer; layers start in order after the store and close in reverse. */
@@ -110,19 +113,42 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // `events` and publishing to it. They close after the HTTP server and
     // before the database, so in-flight call-log writes finish first.
     const readiness: Record<string, () => Promise<string | null>> = {};
+    let liveSource: LiveSource = () => null;
     for (const startLayer of options.layers ?? []) {
       const layer = await startLayer({ config, logger, store, events, metrics });
       closers.push({ name: layer.name, close: () => layer.close() });
       if (layer.ready) readiness[layer.name] = layer.ready;
+      if (layer.live) {
+        const source = layer.live;
+        liveSource = source;
+        // The engine stops with its layer: from then on the view shows no calls.
+        closers.push({
+          name: `${layer.name} live view`,
+          close: async () => {
+            liveSource = () => null;
+          },
+        });
+      }
       logger.info({ layer: layer.name }, 'layer started');
     }
+
+    // The live view follows the bus; it pushes only while a wallboard watches.
+    let watchers = () => 0;
+    const live = createLiveService({
+      store,
+      events,
+      source: () => liveSource(),
+      watched: () => watchers() > 0,
+      onError: (err) => logger.warn({ err }, 'live view failed'),
+    });
+    closers.push({ name: 'live view', close: async () => live.close() });
 
     let stopping = false;
     const app = createApiApp({
       logger,
       metrics,
       tokens: { admin: token.token, read: config.api.readToken },
-      routes: apiRoutes({ store, events, realm: config.sip.realm }),
+      routes: apiRoutes({ store, events, realm: config.sip.realm, live }),
       checks: {
         database: () => databaseProblem(db),
         migrations: () => migrationProblem(db),
@@ -142,8 +168,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       port: config.http.port,
       tokens: { admin: token.token, read: config.api.readToken },
       events,
+      liveSnapshot: () => live.view(),
       onError: (err) => logger.warn({ err }, 'HTTP server error'),
     });
+    watchers = () => server.events.liveClientCount();
     closers.push({
       name: 'http',
       close: async () => {

@@ -20,6 +20,7 @@ import type { Db, SqlParam } from './db.ts';
 import {
   type CallFigures,
   checkRange,
+  DEFAULT_SHORT_ABANDON_S,
   figuresFrom,
   figuresSelect,
   numOrNull,
@@ -72,6 +73,11 @@ export interface ReportsRepo {
   /** Ordered by answered calls, then talk time (a ranking). */
   agents(q: AgentReportQuery): Promise<AgentReport[]>;
   intervals(q: IntervalQuery): Promise<IntervalReport>;
+  /**
+   * Each department's figures for calls that arrived since the last midnight
+   * in the department's own time zone (the wallboard's "today").
+   */
+  today(): Promise<Map<string, CallFigures>>;
 }
 
 export type { ReportRange } from './report-figures.ts';
@@ -207,5 +213,16 @@ export function reportsRepo(db: Db): ReportsRepo {
     },
 
     intervals: (q) => intervalReport(db, q),
+
+    async today() {
+      const { rows } = await db.query<Record<string, unknown>>(
+        `SELECT c.department_id, ${figuresSelect('$1')}
+         FROM departments d JOIN calls c ON c.department_id = d.id
+           AND c.arrived_at >= (date_trunc('day', now() AT TIME ZONE d.time_zone) AT TIME ZONE d.time_zone)
+         GROUP BY c.department_id`,
+        [DEFAULT_SHORT_ABANDON_S],
+      );
+      return new Map(rows.map((r) => [String(r.department_id), figuresFrom(r)]));
+    },
   };
 }

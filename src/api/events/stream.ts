@@ -9,6 +9,12 @@
  * and a ping every `heartbeatMs` ends connections whose peer vanished.
  * `?types=department.*,agent.status` limits a client to some events (exact
  * types, or prefixes ending in `*`).
+ *
+ * `?live=true` asks for the live view (wallboards): the first message is a
+ * `live.snapshot` of the whole view, then the events as usual, among them a
+ * fresh `live.snapshot` after changes. Events that happen while the first
+ * snapshot is being built are held and sent after it, in order. Clients that
+ * did not ask never get `live.*` messages.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -28,6 +34,8 @@ export interface EventStreamOptions {
   tokens: ApiTokens;
   events: EventSource;
   heartbeatMs?: number;
+  /** Builds the live view sent first to `?live=true` clients; without it they get none. */
+  liveSnapshot?: () => Promise<unknown>;
   /** A client whose unsent data exceeds this is disconnected (close code 1008). */
   maxBufferedBytes?: number;
   onError?: (err: unknown) => void;
@@ -35,6 +43,8 @@ export interface EventStreamOptions {
 
 export interface EventStream {
   clientCount(): number;
+  /** Clients that asked for the live view (`?live=true`). */
+  liveClientCount(): number;
   /** Closes every client (1001 going away) and stops listening for upgrades. */
   close(): Promise<void>;
 }
@@ -58,12 +68,52 @@ export function typeFilter(spec: string | null): ((type: string) => boolean) | n
   return (type) => exact.has(type) || prefixes.some((p) => type.startsWith(p));
 }
 
+/** `live.*` messages go only to clients that asked for the live view. */
+function wantsType(wanted: ((type: string) => boolean) | null, live: boolean, type: string) {
+  if (type.startsWith('live.') && !live) return false;
+  return wanted === null || wanted(type);
+}
+
+/**
+ * Sends the live snapshot first; until it is out, `hold` keeps the events
+ * that arrive meanwhile and they follow it in order. A failed snapshot is
+ * reported and the held events are sent all the same.
+ */
+function greetWithSnapshot(
+  ws: WebSocket,
+  snapshot: () => Promise<unknown>,
+  onError?: (err: unknown) => void,
+): { hold(event: BusEvent): boolean } {
+  let held: BusEvent[] | null = [];
+  const flush = () => {
+    const pending = held ?? [];
+    held = null;
+    for (const e of pending) if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(e));
+  };
+  snapshot()
+    .then((data) => {
+      if (ws.readyState === ws.OPEN) {
+        ws.send(JSON.stringify({ type: 'live.snapshot', at: new Date().toISOString(), data }));
+      }
+    })
+    .catch((err: unknown) => onError?.(err))
+    .finally(flush);
+  return {
+    hold(event) {
+      if (held === null) return false;
+      held.push(event);
+      return true;
+    },
+  };
+}
+
 export function attachEventStream(options: EventStreamOptions): EventStream {
   const { server, tokens, events } = options;
   const heartbeatMs = options.heartbeatMs ?? 30_000;
   const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const alive = new WeakMap<WebSocket, boolean>();
+  const liveClients = new Set<WebSocket>();
   let closed = false;
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -73,21 +123,33 @@ export function attachEventStream(options: EventStreamOptions): EventStream {
     const presented = bearerOf(req) ?? url.searchParams.get('token');
     if (roleOf(tokens, presented) === null) return reject(socket, 401, 'Unauthorized');
     const wanted = typeFilter(url.searchParams.get('types'));
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, wanted));
+    const live = url.searchParams.get('live') === 'true';
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, wanted, live));
   };
   server.on('upgrade', onUpgrade);
 
-  const onConnection = (ws: WebSocket, wanted: ((type: string) => boolean) | null) => {
+  const onConnection = (
+    ws: WebSocket,
+    wanted: ((type: string) => boolean) | null,
+    live: boolean,
+  ) => {
     alive.set(ws, true);
+    if (live) liveClients.add(ws);
+    const gate =
+      live && options.liveSnapshot
+        ? greetWithSnapshot(ws, options.liveSnapshot, options.onError)
+        : null;
     const off = events.onAny((event) => {
       if (ws.readyState !== ws.OPEN) return;
-      if (wanted && !wanted(event.type)) return;
+      if (!wantsType(wanted, live, event.type)) return;
       if (ws.bufferedAmount > maxBuffered) {
         ws.close(1008, 'client too slow');
         return;
       }
+      if (gate?.hold(event)) return;
       ws.send(JSON.stringify(event));
     });
+    ws.once('close', () => liveClients.delete(ws));
     ws.on('pong', () => alive.set(ws, true));
     ws.on('error', (err) => options.onError?.(err));
     ws.once('close', off);
@@ -109,6 +171,7 @@ export function attachEventStream(options: EventStreamOptions): EventStream {
   let closing: Promise<void> | null = null;
   return {
     clientCount: () => wss.clients.size,
+    liveClientCount: () => liveClients.size,
     close() {
       closing ??= new Promise<void>((resolve) => {
         closed = true;

@@ -271,6 +271,8 @@ export function callControlLayer(
 
     return {
       name: 'call-control',
+      // The wallboard's picture of the router, handed to the API by the composition root.
+      live: () => engine.snapshot(),
       close() {
         closing ??= (async () => {
           unsubscribe();
