@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import type { ApiTokens } from './http/auth.ts';
+import type { ApiTokens, Role } from './http/auth.ts';
 import { attachEventStream, type EventSource, type EventStream } from './events/stream.ts';
 
 export interface ApiServerOptions {
@@ -15,6 +15,8 @@ export interface ApiServerOptions {
   port: number;
   tokens: ApiTokens;
   events: EventSource;
+  /** One-time WebSocket tickets for browsers. */
+  redeemTicket?: (ticket: string) => Role | null;
   /** The live view sent first to `?live=true` WebSocket clients. */
   liveSnapshot?: () => Promise<unknown>;
   onError?: (err: unknown) => void;
@@ -69,6 +71,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     tokens: options.tokens,
     events: options.events,
     ...(options.liveSnapshot ? { liveSnapshot: options.liveSnapshot } : {}),
+    ...(options.redeemTicket ? { redeemTicket: options.redeemTicket } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
 

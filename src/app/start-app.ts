@@ -12,11 +12,13 @@
 import { createApiApp } from '../api/app.ts';
 import { type ApiEvents, createEventBus } from '../api/events/api-events.ts';
 import { storeErrorToApi } from '../api/http/store-errors.ts';
+import { createTickets } from '../api/events/tickets.ts';
 import { createLiveService, type LiveSource } from '../api/live/live-service.ts';
 import { type ApiMetrics, createMetrics } from '../api/metrics.ts';
 import { apiRoutes } from '../api/routes/index.ts';
 import { startApiServer } from '../api/server.ts';
 import { createStore, type Db, type Store } from '../store/index.ts';
+import { uiAssets } from '../ui/build.ts';
 import { resolveApiToken } from './api-token.ts';
 import type { Config } from './config.ts';
 import { databaseProblem, migrateDatabase, migrationProblem, openDatabase } from './database.ts';
@@ -143,12 +145,18 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     });
     closers.push({ name: 'live view', close: async () => live.close() });
 
+    const tickets = createTickets();
+    // Built in memory now, so the first page view does not wait; a failure is logged
+    // and the page answers 503 (the API works without it).
+    uiAssets().catch((err: unknown) => logger.error({ err }, 'web UI build failed'));
+
     let stopping = false;
     const app = createApiApp({
       logger,
       metrics,
       tokens: { admin: token.token, read: config.api.readToken },
-      routes: apiRoutes({ store, events, realm: config.sip.realm, live }),
+      routes: apiRoutes({ store, events, realm: config.sip.realm, live, tickets }),
+      ui: uiAssets,
       checks: {
         database: () => databaseProblem(db),
         migrations: () => migrationProblem(db),
@@ -169,6 +177,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       tokens: { admin: token.token, read: config.api.readToken },
       events,
       liveSnapshot: () => live.view(),
+      redeemTicket: (t) => tickets.redeem(t),
       onError: (err) => logger.warn({ err }, 'HTTP server error'),
     });
     watchers = () => server.events.liveClientCount();

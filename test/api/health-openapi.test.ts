@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createEventBus } from '../../src/api/events/api-events.ts';
+import { createTickets } from '../../src/api/events/tickets.ts';
 import type { LiveService } from '../../src/api/live/live-service.ts';
 import { apiRoutes, type ApiRepos } from '../../src/api/routes/index.ts';
 import type { z } from 'zod';
@@ -97,6 +98,7 @@ describe.each(BACKENDS)('health, metrics and OpenAPI on %s', (backend) => {
       events: createEventBus(),
       realm: 'x',
       live: {} as LiveService,
+      tickets: createTickets(),
     });
     expect(routes.length).toBeGreaterThan(30);
     for (const { spec } of routes) {

@@ -19,7 +19,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { type ApiTokens, bearerOf, roleOf } from '../http/auth.ts';
+import { type ApiTokens, bearerOf, type Role, roleOf } from '../http/auth.ts';
 import type { BusEvent } from './bus.ts';
 
 export const EVENTS_PATH = '/api/events';
@@ -34,6 +34,8 @@ export interface EventStreamOptions {
   tokens: ApiTokens;
   events: EventSource;
   heartbeatMs?: number;
+  /** Redeems a one-time `?ticket=` (browsers; see tickets.ts); without it tickets are refused. */
+  redeemTicket?: (ticket: string) => Role | null;
   /** Builds the live view sent first to `?live=true` clients; without it they get none. */
   liveSnapshot?: () => Promise<unknown>;
   /** A client whose unsent data exceeds this is disconnected (close code 1008). */
@@ -66,6 +68,19 @@ export function typeFilter(spec: string | null): ((type: string) => boolean) | n
     else exact.add(part);
   }
   return (type) => exact.has(type) || prefixes.some((p) => type.startsWith(p));
+}
+
+/** The role of an upgrade: bearer header, `?token=`, or a one-time `?ticket=`. */
+function upgradeRole(
+  req: IncomingMessage,
+  url: URL,
+  tokens: ApiTokens,
+  redeemTicket?: (ticket: string) => Role | null,
+): Role | null {
+  const role = roleOf(tokens, bearerOf(req) ?? url.searchParams.get('token'));
+  if (role !== null) return role;
+  const ticket = url.searchParams.get('ticket');
+  return ticket && redeemTicket ? redeemTicket(ticket) : null;
 }
 
 /** `live.*` messages go only to clients that asked for the live view. */
@@ -120,8 +135,9 @@ export function attachEventStream(options: EventStreamOptions): EventStream {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (closed) return reject(socket, 503, 'Service Unavailable');
     if (url.pathname !== EVENTS_PATH) return reject(socket, 404, 'Not Found');
-    const presented = bearerOf(req) ?? url.searchParams.get('token');
-    if (roleOf(tokens, presented) === null) return reject(socket, 401, 'Unauthorized');
+    if (upgradeRole(req, url, tokens, options.redeemTicket) === null) {
+      return reject(socket, 401, 'Unauthorized');
+    }
     const wanted = typeFilter(url.searchParams.get('types'));
     const live = url.searchParams.get('live') === 'true';
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, wanted, live));

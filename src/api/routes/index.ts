@@ -11,6 +11,7 @@ import type { ReportsRepo } from '../../store/reports.ts';
 import type { VipCallersRepo } from '../../store/vip-callers.ts';
 import type { ApiEvents } from '../events/api-events.ts';
 import type { RouteDef } from '../http/route.ts';
+import type { Tickets } from '../events/tickets.ts';
 import type { LiveService } from '../live/live-service.ts';
 import { agentStatusRoutes } from './agent-status.ts';
 import { agentRoutes } from './agents.ts';
@@ -21,6 +22,7 @@ import { membershipRoutes } from './memberships.ts';
 import { mobileAllowListRoutes } from './mobile-allow-list.ts';
 import { registrationRoutes } from './registrations.ts';
 import { reportRoutes } from './reports.ts';
+import { sessionRoutes } from './session.ts';
 import { vipCallerRoutes } from './vip-callers.ts';
 
 /** The repositories the API uses (the store's `createStore(db)` result fits). */
@@ -44,9 +46,11 @@ export interface ApiRouteDeps {
   realm: string;
   /** The live view (GET /api/live). */
   live: LiveService;
+  /** One-time WebSocket tickets for the web UI. */
+  tickets: Tickets;
 }
 
-export function apiRoutes({ store, events, realm, live }: ApiRouteDeps): RouteDef[] {
+export function apiRoutes({ store, events, realm, live, tickets }: ApiRouteDeps): RouteDef[] {
   return [
     ...departmentRoutes({ departments: store.departments, events }),
     ...didRoutes({ dids: store.dids, events }),
@@ -58,5 +62,6 @@ export function apiRoutes({ store, events, realm, live }: ApiRouteDeps): RouteDe
     ...registrationRoutes({ registrations: store.registrations }),
     ...callRoutes({ callLog: store.callLog }),
     ...reportRoutes({ reports: store.reports, live }),
+    ...sessionRoutes({ tickets }),
   ];
 }
