@@ -18,6 +18,8 @@ export interface FieldDef {
   nullable?: boolean;
   /** Sent only when filled in (passwords). */
   writeOnly?: boolean;
+  /** Set on create only (the API cannot move a membership to another agent). */
+  createOnly?: boolean;
   help?: string;
 }
 
@@ -131,8 +133,14 @@ export const RESOURCES: ResourceDef[] = [
     path: '/api/memberships',
     label: (r) => `${String(r.agentId).slice(0, 8)} → ${String(r.departmentId).slice(0, 8)}`,
     fields: [
-      { name: 'agentId', label: 'Agent', kind: 'ref', ref: 'agents' },
-      { name: 'departmentId', label: 'Department', kind: 'ref', ref: 'departments' },
+      { name: 'agentId', label: 'Agent', kind: 'ref', ref: 'agents', createOnly: true },
+      {
+        name: 'departmentId',
+        label: 'Department',
+        kind: 'ref',
+        ref: 'departments',
+        createOnly: true,
+      },
       { name: 'priority', label: 'Priority (1 highest - 100)', kind: 'number' },
       { name: 'callsEnabled', label: 'Takes calls', kind: 'checkbox' },
     ],

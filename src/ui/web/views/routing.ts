@@ -19,40 +19,62 @@ class InputError extends Error {
   }
 }
 
-/** Reads the form's controls into a request body. */
+/** The value a control holds, shaped as the API takes it (undefined: leave out). */
+function valueOf(
+  f: FieldDef,
+  c: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement,
+  creating: boolean,
+): unknown {
+  if (f.kind === 'checkbox') return (c as HTMLInputElement).checked;
+  const raw = c.value.trim();
+  if (raw === '') return f.nullable && !creating ? null : undefined;
+  if (f.kind === 'number') return Number(raw);
+  if (f.kind === 'json') {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new InputError(f.name, 'is not valid JSON');
+    }
+  }
+  return raw;
+}
+
+/**
+ * The request body: every filled-in field on create; on edit only what
+ * changed (a PATCH changes only the fields sent), never create-only fields.
+ */
 function bodyOf(
   def: ResourceDef,
   controls: Map<string, HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>,
-  creating: boolean,
+  row: Row | null,
 ) {
   const body: Record<string, unknown> = {};
   for (const f of def.fields) {
     const c = controls.get(f.name);
-    if (!c) continue;
-    if (f.kind === 'checkbox') {
-      body[f.name] = (c as HTMLInputElement).checked;
+    if (!c || (row && f.createOnly)) continue;
+    const value = valueOf(f, c, row === null);
+    if (value === undefined) continue;
+    if (row && !f.writeOnly && JSON.stringify(value) === JSON.stringify(row[f.name] ?? null))
       continue;
-    }
-    const raw = c.value.trim();
-    if (raw === '') {
-      if (f.nullable && !creating) body[f.name] = null;
-      continue;
-    }
-    if (f.kind === 'number') body[f.name] = Number(raw);
-    else if (f.kind === 'json') {
-      try {
-        body[f.name] = JSON.parse(raw);
-      } catch {
-        throw new InputError(f.name, 'is not valid JSON');
-      }
-    } else body[f.name] = raw;
+    body[f.name] = value;
   }
   return body;
 }
 
-function control(f: FieldDef, value: unknown, refs: Map<string, Row[]>, id: string) {
+function control(
+  f: FieldDef,
+  value: unknown,
+  refs: Map<string, Row[]>,
+  id: string,
+  editing: boolean,
+) {
   const admin = isAdmin();
-  const common = { id, name: f.name, disabled: !admin, 'aria-describedby': `${id}-msg` };
+  const common = {
+    id,
+    name: f.name,
+    disabled: !admin || (editing && f.createOnly === true),
+    'aria-describedby': `${id}-msg`,
+  };
   if (f.kind === 'select' || f.kind === 'ref') {
     const choices: [string, string][] =
       f.kind === 'select'
@@ -109,11 +131,12 @@ export function routingPage(root: HTMLElement): () => void {
     return refs;
   };
 
-  const edit = async (def: ResourceDef, row: Row | null) => {
+  const edit = async (def: ResourceDef, row: Row | null, notice = '') => {
     const refs = await loadRefs();
     const controls = new Map<string, HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>();
     const messages = new Map<string, HTMLElement>();
     const general = h('p', { class: 'error', role: 'alert' });
+    const saved = h('p', { class: 'saved', role: 'status' }, notice);
     const form = h('form', { class: 'record-form', 'data-resource': def.key, novalidate: true });
     form.append(
       h(
@@ -124,7 +147,7 @@ export function routingPage(root: HTMLElement): () => void {
     );
     for (const f of def.fields) {
       const id = `${def.key}-${f.name}`;
-      const c = control(f, row?.[f.name], refs, id);
+      const c = control(f, row?.[f.name], refs, id, row !== null);
       const msg = h('span', {
         class: 'field-error',
         id: `${id}-msg`,
@@ -144,7 +167,7 @@ export function routingPage(root: HTMLElement): () => void {
         ),
       );
     }
-    form.append(general);
+    form.append(general, saved);
     if (isAdmin()) {
       form.append(h('button', { type: 'submit' }, row ? 'Save' : 'Create'));
       if (row) {
@@ -174,14 +197,14 @@ export function routingPage(root: HTMLElement): () => void {
       e.preventDefault();
       for (const m of messages.values()) m.textContent = '';
       general.textContent = '';
+      saved.textContent = '';
       try {
-        const body = bodyOf(def, controls, row === null);
-        const saved = row
+        const body = bodyOf(def, controls, row);
+        const stored = row
           ? await api<Row>('PATCH', `${def.path}/${row.id}`, body)
           : await api<Row>('POST', def.path, body);
-        general.textContent = 'Saved.';
         await show(def);
-        await edit(def, saved);
+        await edit(def, stored, 'Saved.');
       } catch (err) {
         if (err instanceof InputError) {
           const m = messages.get(err.field);
