@@ -31,7 +31,7 @@ describe.each(BACKENDS)('reports and live view on %s', (backend) => {
   const holder: { engine: AcdEngine | null } = { engine: null };
   const router: LayerStarter = async () => ({
     name: 'router',
-    live: () => holder.engine?.snapshot() ?? null,
+    live: () => holder.engine?.liveState() ?? null,
     close: async () => {},
   });
   const clients: EventClient[] = [];

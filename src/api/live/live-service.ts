@@ -13,7 +13,7 @@
  * (events in between share it); a call's end schedules one more after
  * `settleMs`, once the call log has written it, so today's figures include it.
  */
-import type { AcdSnapshot } from '../../acd/index.ts';
+import type { AcdLiveState } from '../../acd/index.ts';
 import type { AgentsRepo } from '../../store/agents.ts';
 import type { DepartmentsRepo } from '../../store/departments.ts';
 import type { MembershipsRepo } from '../../store/memberships.ts';
@@ -24,7 +24,7 @@ import type { BusEvent } from '../events/bus.ts';
 import { buildLiveView, type LiveInputs, type LiveView } from './live-view.ts';
 
 /** The engine's picture now, or null when no router runs in this process. */
-export type LiveSource = () => AcdSnapshot | null;
+export type LiveSource = () => AcdLiveState | null;
 
 export interface LiveServiceOptions {
   store: {

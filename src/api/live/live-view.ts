@@ -9,7 +9,7 @@
  * Without a running router (no call control in this process) it still lists
  * departments and agents, with each agent in its chosen status and no calls.
  */
-import type { AcdSnapshot, AgentState } from '../../acd/index.ts';
+import type { AcdLiveState, AgentState } from '../../acd/index.ts';
 import { expectedWaitS } from '../../acd/index.ts';
 import type { Agent } from '../../store/agents.ts';
 import type { Department } from '../../store/departments.ts';
@@ -90,7 +90,7 @@ export interface LiveView {
 
 export interface LiveInputs {
   now: number;
-  snapshot: AcdSnapshot | null;
+  snapshot: AcdLiveState | null;
   departments: Department[];
   agents: Agent[];
   memberships: Membership[];

@@ -272,7 +272,7 @@ export function callControlLayer(
     return {
       name: 'call-control',
       // The wallboard's picture of the router, handed to the API by the composition root.
-      live: () => engine.snapshot(),
+      live: () => engine.liveState(),
       close() {
         closing ??= (async () => {
           unsubscribe();
