@@ -20,7 +20,7 @@ class InputError extends Error {
 }
 
 /** The value a control holds, shaped as the API takes it (undefined: leave out). */
-function valueOf(
+function controlValue(
   f: FieldDef,
   c: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement,
   creating: boolean,
@@ -52,7 +52,7 @@ function bodyOf(
   for (const f of def.fields) {
     const c = controls.get(f.name);
     if (!c || (row && f.createOnly)) continue;
-    const value = valueOf(f, c, row === null);
+    const value = controlValue(f, c, row === null);
     if (value === undefined) continue;
     if (row && !f.writeOnly && JSON.stringify(value) === JSON.stringify(row[f.name] ?? null))
       continue;
