@@ -12,6 +12,8 @@
  * Pushes: any call or agent event schedules one rebuild `debounceMs` later
  * (events in between share it); a call's end schedules one more after
  * `settleMs`, once the call log has written it, so today's figures include it.
+ * Today's figures older than `todayMaxAgeMs` are served while a refresh
+ * runs in the background; only after a call's end does a view wait for them.
  */
 import type { AcdLiveState } from '../../acd/index.ts';
 import type { AgentsRepo } from '../../store/agents.ts';
@@ -76,15 +78,27 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
     });
     return loading;
   };
-  const loadToday = () => {
-    if (today && now() - today.at < todayMaxAgeMs) return today.value;
-    const value = store.reports.today();
-    const entry = { at: now(), value };
-    today = entry;
-    value.catch(() => {
-      if (today === entry) today = null;
-    });
-    return value;
+  // Stale while refreshing: after the first read the view never waits for the
+  // database; a refresh older than `todayMaxAgeMs` starts in the background.
+  let refreshing: Promise<Map<string, CallFigures>> | null = null;
+  const refreshToday = () => {
+    refreshing ??= store.reports
+      .today()
+      .then((value) => {
+        today = { at: now(), value: Promise.resolve(value) };
+        return value;
+      })
+      .finally(() => {
+        refreshing = null;
+      });
+    return refreshing;
+  };
+  const loadToday = (): Promise<Map<string, CallFigures>> => {
+    if (today === null) return refreshToday();
+    if (now() - today.at >= todayMaxAgeMs) {
+      refreshToday().catch((err: unknown) => options.onError?.(err));
+    }
+    return today.value;
   };
 
   async function view(): Promise<LiveView> {
@@ -111,12 +125,15 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
   const off = events.onAny((event: BusEvent) => {
     if (CONFIG_EVENT.test(event.type)) config = null;
     if (event.type === 'call.ended') {
+      // A call just ended: the next view waits for figures that may hold it.
       today = null;
       if (settleTimer) clearTimeout(settleTimer);
       settleTimer = setTimeout(() => {
         settleTimer = null;
-        today = null;
-        push();
+        // Read the figures with this call in them, then push.
+        refreshToday()
+          .then(push)
+          .catch((err: unknown) => options.onError?.(err));
       }, settleMs);
     }
     if (LIVE_EVENT.test(event.type)) schedulePush();
