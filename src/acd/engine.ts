@@ -24,7 +24,14 @@ import {
   rankFacts,
   reachable,
 } from './records.ts';
-import { type AcdLive, type AcdSnapshot, buildLive, buildSnapshot } from './snapshot.ts';
+import {
+  type AcdLive,
+  type AcdLiveState,
+  type AcdSnapshot,
+  buildLive,
+  buildLiveState,
+  buildSnapshot,
+} from './snapshot.ts';
 import { emptyAgentStats, emptyDepartmentStats } from './stats.ts';
 import { compareEntries, strategyKey } from './strategies.ts';
 import { Agenda } from './timers.ts';
@@ -38,7 +45,7 @@ import type {
   QueueExit,
 } from './types.ts';
 
-export type { AcdLive, AcdSnapshot } from './snapshot.ts';
+export type { AcdLive, AcdLiveState, AcdSnapshot } from './snapshot.ts';
 
 export interface AcdOptions {
   /** Uniform in [0, 1): the only source of randomness (random strategy). */
@@ -515,6 +522,7 @@ export class AcdEngine {
     if (!checkAgentTransition(a.id, a.state, to)) return;
     const from = a.state;
     a.state = to;
+    a.stateSince = this.#now;
     if (to === 'available') a.idleSince = this.#now;
     this.#out.push({ type: 'agentStateChanged', agentId: a.id, from, to, cause });
   }
@@ -895,6 +903,7 @@ export class AcdEngine {
       wrapUpUntil: null,
       wrapUpTimer: null,
       idleSince: this.#now,
+      stateSince: this.#now,
       missedInRow: 0,
       memberships: new Map(),
       removed: false,
@@ -989,6 +998,16 @@ export class AcdEngine {
   /** Queue lengths, longest waits and agent counts per state, for the wallboard. */
   live(): AcdLive {
     return buildLive(this.#now, this.#depts.values(), this.#agents.values());
+  }
+
+  /** Waiting calls, agent states and connected calls for the live view (no statistics, no copies). */
+  liveState(): AcdLiveState {
+    return buildLiveState(
+      this.#now,
+      this.#depts.values(),
+      this.#agents.values(),
+      this.#calls.values(),
+    );
   }
 
   /** A read-only picture of the whole engine, for the wallboard, tests and debugging. */

@@ -49,6 +49,7 @@ export {
   AcdEngine,
   AcdInputError,
   type AcdLive,
+  type AcdLiveState,
   type AcdOptions,
   type AcdOutput,
   type AcdSnapshot,

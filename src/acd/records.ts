@@ -20,6 +20,8 @@ export interface AgentRec {
   wrapUpUntil: number | null;
   wrapUpTimer: Timer | null;
   idleSince: number;
+  /** When the agent entered its current state (time in state on the wallboard). */
+  stateSince: number;
   missedInRow: number;
   memberships: Map<string, MembershipRec>;
   removed: boolean;

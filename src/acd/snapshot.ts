@@ -13,6 +13,7 @@ export interface AcdSnapshot {
     freeAgents: string[];
     waiting: {
       callId: string;
+      caller: string;
       position: number;
       vip: boolean;
       arrivedAt: number;
@@ -36,6 +37,7 @@ export interface AcdSnapshot {
     reachable: boolean;
     free: boolean;
     idleSince: number;
+    stateSince: number;
     missedInRow: number;
     wrapUpUntil: number | null;
     memberships: { departmentId: string; priority: number; callsEnabled: boolean }[];
@@ -59,6 +61,7 @@ export function buildSnapshot(
     freeAgents: d.free.toArray().map((e) => e.id),
     waiting: d.waiting.toArray().map((c, i) => ({
       callId: c.id,
+      caller: c.caller,
       position: i + 1,
       vip: c.vip,
       arrivedAt: c.arrivedAt,
@@ -82,6 +85,7 @@ export function buildSnapshot(
     reachable: reachable(a),
     free: a.free,
     idleSince: a.idleSince,
+    stateSince: a.stateSince,
     missedInRow: a.missedInRow,
     wrapUpUntil: a.wrapUpUntil,
     memberships: [...a.memberships.values()].map((m) => ({
@@ -149,4 +153,89 @@ export function buildLive(
   };
   for (const a of agentRecs) agentsByState[a.state]++;
   return { now, departments, agentsByState };
+}
+
+/**
+ * What a wallboard shows of the engine, without the statistics and deep
+ * copies of `AcdSnapshot`: cheap enough to build on every change with
+ * hundreds of agents and waiting calls.
+ */
+export interface AcdLiveState {
+  now: number;
+  departments: {
+    id: string;
+    serving: number;
+    averageHandleS: number;
+    waiting: {
+      callId: string;
+      caller: string;
+      position: number;
+      vip: boolean;
+      arrivedAt: number;
+      ringing: string[];
+    }[];
+  }[];
+  agents: {
+    id: string;
+    state: AgentState;
+    stateSince: number;
+    presenceReason: string | null;
+    activeCalls: number;
+    ringingCallId: string | null;
+  }[];
+  connected: { callId: string; departmentId: string; agentId: string; answeredAt: number }[];
+}
+
+export function buildLiveState(
+  now: number,
+  depts: Iterable<DeptRec>,
+  agentRecs: Iterable<AgentRec>,
+  calls: Iterable<CallRec>,
+): AcdLiveState {
+  const departments: AcdLiveState['departments'] = [];
+  for (const d of depts) {
+    const waiting: AcdLiveState['departments'][number]['waiting'] = [];
+    d.waiting.walk((c) => {
+      const ringing: string[] = [];
+      for (const x of c.attempts.values()) ringing.push(x.agent.id);
+      waiting.push({
+        callId: c.id,
+        caller: c.caller,
+        position: waiting.length + 1,
+        vip: c.vip,
+        arrivedAt: c.arrivedAt,
+        ringing,
+      });
+      return true;
+    });
+    departments.push({
+      id: d.id,
+      serving: d.serving,
+      averageHandleS: d.handleTimes.average(),
+      waiting,
+    });
+  }
+  const agents: AcdLiveState['agents'] = [];
+  for (const a of agentRecs) {
+    agents.push({
+      id: a.id,
+      state: a.state,
+      stateSince: a.stateSince,
+      presenceReason: a.presenceReason,
+      activeCalls: a.activeCalls,
+      ringingCallId: a.offer?.call.id ?? null,
+    });
+  }
+  const connected: AcdLiveState['connected'] = [];
+  for (const c of calls) {
+    if (c.agent) {
+      connected.push({
+        callId: c.id,
+        departmentId: c.dept.id,
+        agentId: c.agent.id,
+        answeredAt: c.answeredAt,
+      });
+    }
+  }
+  return { now, departments, agents, connected };
 }

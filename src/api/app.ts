@@ -12,6 +12,7 @@ import { type ErrorMapper, errorHandler } from './http/error-handler.ts';
 import { mountRoutes, type RouteDef } from './http/route.ts';
 import { type ApiMetrics, metricsMiddleware } from './metrics.ts';
 import { buildOpenApi, type OpenApiInfo } from './openapi.ts';
+import { type StaticAsset, uiRouter } from './ui-static.ts';
 
 export interface ApiAppOptions {
   logger: Logger;
@@ -22,6 +23,8 @@ export interface ApiAppOptions {
   stopping: () => boolean;
   info: OpenApiInfo;
   mapError?: ErrorMapper;
+  /** The web UI's built files, served at `/` (none: no UI). */
+  ui?: () => Promise<ReadonlyMap<string, StaticAsset>>;
 }
 
 /** Polled by orchestrators and Prometheus every few seconds: logged at debug only. */
@@ -73,6 +76,7 @@ export function createApiApp(options: ApiAppOptions): Express {
     next(new ApiError(404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`));
   });
   app.use('/api', api);
+  if (options.ui) app.use(uiRouter(options.ui));
   app.use((req: Request, _res: Response, next: NextFunction) => {
     next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`));
   });

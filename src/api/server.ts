@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import type { ApiTokens } from './http/auth.ts';
+import type { ApiTokens, Role } from './http/auth.ts';
 import { attachEventStream, type EventSource, type EventStream } from './events/stream.ts';
 
 export interface ApiServerOptions {
@@ -17,6 +17,10 @@ export interface ApiServerOptions {
   events: EventSource;
   /** Limits of the WebSocket event stream (see events/stream.ts for the defaults). */
   stream?: { maxBufferedBytes?: number; maxClientsPerToken?: number };
+  /** One-time WebSocket tickets for browsers. */
+  redeemTicket?: (ticket: string) => Role | null;
+  /** The live view sent first to `?live=true` WebSocket clients. */
+  liveSnapshot?: () => Promise<unknown>;
   onError?: (err: unknown) => void;
 }
 
@@ -69,6 +73,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     tokens: options.tokens,
     events: options.events,
     ...options.stream,
+    ...(options.liveSnapshot ? { liveSnapshot: options.liveSnapshot } : {}),
+    ...(options.redeemTicket ? { redeemTicket: options.redeemTicket } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
 

@@ -12,10 +12,13 @@
 import { createApiApp } from '../api/app.ts';
 import { type ApiEvents, createEventBus } from '../api/events/api-events.ts';
 import { storeErrorToApi } from '../api/http/store-errors.ts';
+import { createTickets } from '../api/events/tickets.ts';
+import { createLiveService, type LiveSource } from '../api/live/live-service.ts';
 import { type ApiMetrics, createMetrics } from '../api/metrics.ts';
 import { apiRoutes } from '../api/routes/index.ts';
 import { startApiServer } from '../api/server.ts';
 import { createStore, type Db, type Store } from '../store/index.ts';
+import { uiAssets } from '../ui/build.ts';
 import { resolveApiToken } from './api-token.ts';
 import type { Config } from './config.ts';
 import { databaseProblem, migrateDatabase, migrationProblem, openDatabase } from './database.ts';
@@ -37,6 +40,8 @@ export interface RunningLayer {
   ready?: () => Promise<string | null>;
   /** Ends the layer's work (calls, dialogs, timers); awaited before the database closes. */
   close(): Promise<void>;
+  /** The routing engine's picture, for the live view (the call-control layer gives it). */
+  live?: LiveSource;
 }
 
 /** Starts one layer; layers start in order after the store and close in reverse. */
@@ -110,19 +115,48 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // `events` and publishing to it. They close after the HTTP server and
     // before the database, so in-flight call-log writes finish first.
     const readiness: Record<string, () => Promise<string | null>> = {};
+    let liveSource: LiveSource = () => null;
     for (const startLayer of options.layers ?? []) {
       const layer = await startLayer({ config, logger, store, events, metrics });
       closers.push({ name: layer.name, close: () => layer.close() });
       if (layer.ready) readiness[layer.name] = layer.ready;
+      if (layer.live) {
+        const source = layer.live;
+        liveSource = source;
+        // The engine stops with its layer: from then on the view shows no calls.
+        closers.push({
+          name: `${layer.name} live view`,
+          close: async () => {
+            liveSource = () => null;
+          },
+        });
+      }
       logger.info({ layer: layer.name }, 'layer started');
     }
+
+    // The live view follows the bus; it pushes only while a wallboard watches.
+    let watchers = () => 0;
+    const live = createLiveService({
+      store,
+      events,
+      source: () => liveSource(),
+      watched: () => watchers() > 0,
+      onError: (err) => logger.warn({ err }, 'live view failed'),
+    });
+    closers.push({ name: 'live view', close: async () => live.close() });
+
+    const tickets = createTickets();
+    // Built in memory now, so the first page view does not wait; a failure is logged
+    // and the page answers 503 (the API works without it).
+    uiAssets().catch((err: unknown) => logger.error({ err }, 'web UI build failed'));
 
     let stopping = false;
     const app = createApiApp({
       logger,
       metrics,
       tokens: { admin: token.token, read: config.api.readToken },
-      routes: apiRoutes({ store, events, realm: config.sip.realm }),
+      routes: apiRoutes({ store, events, realm: config.sip.realm, live, tickets }),
+      ui: uiAssets,
       checks: {
         database: () => databaseProblem(db),
         migrations: () => migrationProblem(db),
@@ -143,8 +177,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       tokens: { admin: token.token, read: config.api.readToken },
       events,
       stream: config.api.events,
+      liveSnapshot: () => live.view(),
+      redeemTicket: (t) => tickets.redeem(t),
       onError: (err) => logger.warn({ err }, 'HTTP server error'),
     });
+    watchers = () => server.events.liveClientCount();
     closers.push({
       name: 'http',
       close: async () => {

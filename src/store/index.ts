@@ -128,7 +128,20 @@ export type {
   RegistrationsRepo,
   SipTransport,
 } from './registrations.ts';
-export type { AgentReport, DepartmentReport, ReportRange, ReportsRepo } from './reports.ts';
+export type {
+  AgentReport,
+  AgentReportQuery,
+  DepartmentReport,
+  DepartmentReportQuery,
+  IntervalQuery,
+  IntervalReport,
+  IntervalRow,
+  IntervalUnit,
+  ReportRange,
+  ReportsRepo,
+} from './reports.ts';
+export { INTERVAL_UNITS } from './report-intervals.ts';
+export type { CallFigures } from './report-figures.ts';
 export type { VipCaller, VipCallerInput, VipCallerPatch, VipCallersRepo } from './vip-callers.ts';
 
 export interface Store {

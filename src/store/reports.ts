@@ -1,194 +1,232 @@
 /**
- * Report figures per department and per agent over a time range, computed in
- * SQL from the same `calls` / `call_attempts` projections the call log API
- * and CSV exports read, so a report can never disagree with the list of calls
- * behind it.
+ * Reports per department, per agent and per time interval, computed in SQL
+ * from the projections of the append-only event log (`calls`,
+ * `call_attempts`, `agent_status_history`), the same rows the call list and
+ * its CSV read, so a report never disagrees with the calls behind it.
+ * The call figures and their definitions are in report-figures.ts; intervals
+ * in report-intervals.ts.
  *
- * Definitions (calls by arrival time in [from, to)):
- * - answered / abandoned / overflowed / ...: calls by outcome; `live` = not ended yet;
- * - missed = ended calls that reached the queue and were not answered
- *   (every outcome except answered, out-of-hours and rejected);
- * - service level = answered within `serviceLevelS` seconds / (answered + missed),
- *   with the department's own threshold; null when there was no such call;
- * - wait = arrival to answer (answered calls) or to the end (unanswered).
+ * Per agent (rings by start time in [from, to), calls by arrival time):
+ * - rings: offered to the agent; ringsAnswered; missedRings: rings that ended
+ *   neither answered nor cancelled (no answer, busy, declined, unreachable,
+ *   failed; a cancelled ring ended because the caller left or someone else
+ *   answered);
+ * - answered, talkS, ahtS (talk + the department's wrap-up), avgRingS (ring
+ *   time of answered rings);
+ * - staffedS: time in a status other than offline (from the status history,
+ *   cut to [from, min(to, now))); occupancy = (talk + wrap-up) / staffed.
  */
-import type { CallOutcome } from './call-log.ts';
 import type { Db, SqlParam } from './db.ts';
-import { ConstraintError } from './errors.ts';
+import {
+  type CallFigures,
+  checkRange,
+  DEFAULT_SHORT_ABANDON_S,
+  figuresFrom,
+  figuresSelect,
+  numOrNull,
+  type ReportRange,
+  round3,
+  shortAbandonOf,
+} from './report-figures.ts';
+import { type IntervalReport, type IntervalQuery, intervalReport } from './report-intervals.ts';
 import { isUuid } from './sql-helpers.ts';
 
-export interface ReportRange {
-  from: Date;
-  to: Date;
-}
-
-export interface DepartmentReport {
-  /** null collects calls that never reached a department (e.g. unknown number). */
+export interface DepartmentReport extends CallFigures {
+  /** null collects calls that never reached a department (e.g. an unknown number). */
   departmentId: string | null;
-  calls: number;
-  live: number;
-  outcomes: Record<CallOutcome, number>;
-  answered: number;
-  missed: number;
+  /** The department's current name (null once deleted). */
+  name: string | null;
   serviceLevelS: number | null;
-  /** 0-1, or null without answered or missed calls. */
-  serviceLevel: number | null;
-  /** Mean wait of answered calls (pickup time). */
-  avgAnswerS: number | null;
-  avgTalkS: number | null;
-  talkS: number;
-  longestWaitS: number | null;
+  /** Rings of these calls that ended neither answered nor cancelled. */
+  missedRings: number;
 }
 
 export interface AgentReport {
   agentId: string;
-  /** Rings offered to the agent (attempts started in the range). */
-  offered: number;
-  answered: number;
-  /** Rings that ended no-answer. */
-  noAnswer: number;
-  /** Busy or declined. */
-  rejected: number;
-  /** Mean ring time of the rings the agent answered. */
+  name: string | null;
+  rings: number;
+  ringsAnswered: number;
+  missedRings: number;
   avgRingS: number | null;
-  /** Talk time of the calls the agent answered that arrived in the range. */
+  answered: number;
   talkS: number;
+  talkMinutes: number;
   avgTalkS: number | null;
+  ahtS: number | null;
+  staffedS: number;
+  /** 0-1 (may exceed 1 for agents taking several calls at once), null without staffed time. */
+  occupancy: number | null;
+}
+
+export interface DepartmentReportQuery extends ReportRange {
+  departmentId?: string;
+  shortAbandonS?: number;
+}
+
+export interface AgentReportQuery extends ReportRange {
+  agentId?: string;
+  departmentId?: string;
 }
 
 export interface ReportsRepo {
-  departments(range: ReportRange & { departmentId?: string }): Promise<DepartmentReport[]>;
-  agents(range: ReportRange & { agentId?: string }): Promise<AgentReport[]>;
+  departments(q: DepartmentReportQuery): Promise<DepartmentReport[]>;
+  /** Ordered by answered calls, then talk time (a ranking). */
+  agents(q: AgentReportQuery): Promise<AgentReport[]>;
+  intervals(q: IntervalQuery): Promise<IntervalReport>;
+  /**
+   * Each department's figures for calls that arrived since the last midnight
+   * in the department's own time zone (the wallboard's "today").
+   */
+  today(): Promise<Map<string, CallFigures>>;
 }
 
-const OUTCOMES: CallOutcome[] = [
-  'answered',
-  'abandoned',
-  'overflowed',
-  'out-of-hours',
-  'no-agent',
-  'rejected',
-  'failed',
-];
-
-function checkRange(range: ReportRange): void {
-  if (!(range.from instanceof Date) || Number.isNaN(range.from.getTime())) {
-    throw new ConstraintError('from', 'must be a time');
-  }
-  if (!(range.to instanceof Date) || Number.isNaN(range.to.getTime())) {
-    throw new ConstraintError('to', 'must be a time');
-  }
-  if (range.to.getTime() <= range.from.getTime()) {
-    throw new ConstraintError('to', 'must be after from');
-  }
-}
+export type { ReportRange } from './report-figures.ts';
+export type {
+  IntervalQuery,
+  IntervalReport,
+  IntervalRow,
+  IntervalUnit,
+} from './report-intervals.ts';
 
 const num = (v: unknown): number => Number(v ?? 0);
-const numOrNull = (v: unknown): number | null =>
-  v === null || v === undefined ? null : Math.round(Number(v) * 1000) / 1000;
+
+/** Result kinds that count as a missed ring. */
+export const MISSED_RING_SQL = `result IN ('no-answer', 'busy', 'declined', 'unreachable', 'failed')`;
 
 export function reportsRepo(db: Db): ReportsRepo {
   return {
-    async departments(range) {
-      checkRange(range);
-      const params: SqlParam[] = [range.from, range.to];
+    async departments(q) {
+      checkRange(q);
+      const params: SqlParam[] = [q.from, q.to, shortAbandonOf(q)];
       let where = 'c.arrived_at >= $1 AND c.arrived_at < $2';
-      if (range.departmentId !== undefined) {
-        if (!isUuid(range.departmentId)) return [];
-        params.push(range.departmentId);
-        where += ' AND c.department_id = $3';
+      if (q.departmentId !== undefined) {
+        if (!isUuid(q.departmentId)) return [];
+        params.push(q.departmentId);
+        where += ' AND c.department_id = $4';
       }
-      const outcomeColumns = OUTCOMES.map(
-        (o, i) => `count(*) FILTER (WHERE c.outcome = '${o}')::int AS o${i}`,
-      ).join(', ');
       const { rows } = await db.query<Record<string, unknown>>(
-        `SELECT c.department_id,
-           count(*)::int AS calls,
-           count(*) FILTER (WHERE c.ended_at IS NULL)::int AS live,
-           ${outcomeColumns},
-           count(*) FILTER (WHERE c.outcome IS NOT NULL
-             AND c.outcome NOT IN ('answered', 'out-of-hours', 'rejected'))::int AS missed,
-           d.service_level_s,
-           count(*) FILTER (WHERE c.outcome = 'answered' AND c.wait_s <= d.service_level_s)::int
-             AS within_sl,
-           avg(c.wait_s) FILTER (WHERE c.answered_at IS NOT NULL) AS avg_answer_s,
-           avg(c.talk_s) FILTER (WHERE c.talk_s IS NOT NULL) AS avg_talk_s,
-           coalesce(sum(c.talk_s), 0) AS talk_s,
-           max(c.wait_s) AS longest_wait_s
-         FROM calls c LEFT JOIN departments d ON d.id = c.department_id
-         WHERE ${where}
-         GROUP BY c.department_id, d.service_level_s
-         ORDER BY c.department_id NULLS LAST`,
+        `WITH figures AS (
+           SELECT c.department_id, ${figuresSelect('$3')}
+           FROM calls c LEFT JOIN departments d ON d.id = c.department_id
+           WHERE ${where}
+           GROUP BY c.department_id),
+         rings AS (
+           SELECT c.department_id, count(*)::int AS missed_rings
+           FROM calls c JOIN call_attempts a ON a.call_id = c.id
+           WHERE ${where} AND a.${MISSED_RING_SQL}
+           GROUP BY c.department_id)
+         SELECT f.*, d.name, d.service_level_s, coalesce(r.missed_rings, 0) AS missed_rings
+         FROM figures f
+           LEFT JOIN departments d ON d.id = f.department_id
+           LEFT JOIN rings r ON r.department_id IS NOT DISTINCT FROM f.department_id
+         ORDER BY d.name NULLS LAST, f.department_id NULLS LAST`,
+        params,
+      );
+      return rows.map((r) => ({
+        departmentId: (r.department_id as string | null) ?? null,
+        name: (r.name as string | null) ?? null,
+        serviceLevelS: r.service_level_s === null ? null : num(r.service_level_s),
+        missedRings: num(r.missed_rings),
+        ...figuresFrom(r),
+      }));
+    },
+
+    async agents(q) {
+      checkRange(q);
+      const params: SqlParam[] = [q.from, q.to];
+      let ringFilter = '';
+      let callFilter = '';
+      let statusFilter = '';
+      if (q.agentId !== undefined) {
+        if (!isUuid(q.agentId)) return [];
+        params.push(q.agentId);
+        ringFilter += ` AND a.agent_id = $${params.length}`;
+        callFilter += ` AND c.agent_id = $${params.length}`;
+        statusFilter += ` AND h.agent_id = $${params.length}`;
+      }
+      if (q.departmentId !== undefined) {
+        if (!isUuid(q.departmentId)) return [];
+        params.push(q.departmentId);
+        ringFilter += ` AND c.department_id = $${params.length}`;
+        callFilter += ` AND c.department_id = $${params.length}`;
+      }
+      const { rows } = await db.query<Record<string, unknown>>(
+        `WITH rings AS (
+           SELECT a.agent_id,
+             count(*)::int AS rings,
+             count(*) FILTER (WHERE a.result = 'answered')::int AS rings_answered,
+             count(*) FILTER (WHERE a.${MISSED_RING_SQL})::int AS missed_rings,
+             avg(a.ring_s) FILTER (WHERE a.result = 'answered') AS avg_ring_s
+           FROM call_attempts a JOIN calls c ON c.id = a.call_id
+           WHERE a.started_at >= $1 AND a.started_at < $2 ${ringFilter}
+           GROUP BY a.agent_id),
+         talk AS (
+           SELECT c.agent_id, count(*)::int AS answered,
+             coalesce(sum(c.talk_s), 0) AS talk_s, avg(c.talk_s) AS avg_talk_s,
+             avg(c.talk_s + coalesce(d.wrap_up_s, 0)) AS aht_s,
+             coalesce(sum(c.talk_s + coalesce(d.wrap_up_s, 0)), 0) AS handle_s
+           FROM calls c LEFT JOIN departments d ON d.id = c.department_id
+           WHERE c.arrived_at >= $1 AND c.arrived_at < $2 AND c.agent_id IS NOT NULL
+             AND c.answered_at IS NOT NULL ${callFilter}
+           GROUP BY c.agent_id),
+         spans AS (
+           SELECT h.agent_id, h.to_status, h.at,
+             lead(h.at) OVER (PARTITION BY h.agent_id ORDER BY h.at, h.id) AS next_at
+           FROM agent_status_history h
+           WHERE h.agent_id IN (SELECT agent_id FROM rings UNION SELECT agent_id FROM talk)
+             ${statusFilter}),
+         staffed AS (
+           SELECT agent_id, sum(extract(epoch FROM
+               least(coalesce(next_at, least(now(), $2)), $2) - greatest(at, $1))) AS staffed_s
+           FROM spans
+           WHERE to_status <> 'offline' AND at < $2 AND coalesce(next_at, now()) > $1
+           GROUP BY agent_id)
+         SELECT coalesce(r.agent_id, t.agent_id) AS agent_id, ag.name,
+           r.rings, r.rings_answered, r.missed_rings, r.avg_ring_s,
+           t.answered, t.talk_s, t.avg_talk_s, t.aht_s, t.handle_s, s.staffed_s
+         FROM rings r FULL JOIN talk t ON t.agent_id = r.agent_id
+           LEFT JOIN staffed s ON s.agent_id = coalesce(r.agent_id, t.agent_id)
+           LEFT JOIN agents ag ON ag.id = coalesce(r.agent_id, t.agent_id)
+         ORDER BY coalesce(t.answered, 0) DESC, coalesce(t.talk_s, 0) DESC, ag.name, 1`,
         params,
       );
       return rows.map((r) => {
-        const outcomes = Object.fromEntries(OUTCOMES.map((o, i) => [o, num(r[`o${i}`])])) as Record<
-          CallOutcome,
-          number
-        >;
-        const answered = outcomes.answered;
-        const missed = num(r.missed);
+        const talkS = numOrNull(r.talk_s) ?? 0;
+        const staffedS = Math.max(0, numOrNull(r.staffed_s) ?? 0);
+        const handleS = num(r.handle_s);
         return {
-          departmentId: (r.department_id as string | null) ?? null,
-          calls: num(r.calls),
-          live: num(r.live),
-          outcomes,
-          answered,
-          missed,
-          serviceLevelS: r.service_level_s === null ? null : num(r.service_level_s),
-          serviceLevel:
-            answered + missed === 0 || r.service_level_s === null
-              ? null
-              : num(r.within_sl) / (answered + missed),
-          avgAnswerS: numOrNull(r.avg_answer_s),
+          agentId: String(r.agent_id),
+          name: (r.name as string | null) ?? null,
+          rings: num(r.rings),
+          ringsAnswered: num(r.rings_answered),
+          missedRings: num(r.missed_rings),
+          avgRingS: numOrNull(r.avg_ring_s),
+          answered: num(r.answered),
+          talkS,
+          talkMinutes: Math.round((talkS / 60) * 10) / 10,
           avgTalkS: numOrNull(r.avg_talk_s),
-          talkS: numOrNull(r.talk_s) ?? 0,
-          longestWaitS: numOrNull(r.longest_wait_s),
+          ahtS: numOrNull(r.aht_s),
+          staffedS,
+          occupancy: staffedS > 0 ? round3(handleS / staffedS) : null,
         };
       });
     },
 
-    async agents(range) {
-      checkRange(range);
-      const params: SqlParam[] = [range.from, range.to];
-      let agentFilter = '';
-      if (range.agentId !== undefined) {
-        if (!isUuid(range.agentId)) return [];
-        params.push(range.agentId);
-        agentFilter = 'AND agent_id = $3';
-      }
+    intervals: (q) => intervalReport(db, q),
+
+    async today() {
+      // Per department, an index range scan of (department_id, arrived_at) from its local midnight.
       const { rows } = await db.query<Record<string, unknown>>(
-        `WITH rings AS (
-           SELECT agent_id,
-             count(*)::int AS offered,
-             count(*) FILTER (WHERE result = 'answered')::int AS answered,
-             count(*) FILTER (WHERE result = 'no-answer')::int AS no_answer,
-             count(*) FILTER (WHERE result IN ('busy', 'declined'))::int AS rejected,
-             avg(ring_s) FILTER (WHERE result = 'answered') AS avg_ring_s
-           FROM call_attempts
-           WHERE started_at >= $1 AND started_at < $2 ${agentFilter}
-           GROUP BY agent_id),
-         talk AS (
-           SELECT agent_id, coalesce(sum(talk_s), 0) AS talk_s, avg(talk_s) AS avg_talk_s
-           FROM calls
-           WHERE arrived_at >= $1 AND arrived_at < $2 AND agent_id IS NOT NULL ${agentFilter}
-           GROUP BY agent_id)
-         SELECT coalesce(r.agent_id, t.agent_id) AS agent_id, r.offered, r.answered, r.no_answer,
-           r.rejected, r.avg_ring_s, t.talk_s, t.avg_talk_s
-         FROM rings r FULL JOIN talk t ON t.agent_id = r.agent_id
-         ORDER BY 1`,
-        params,
+        `SELECT d.id AS department_id, f.*
+         FROM departments d CROSS JOIN LATERAL (
+           SELECT ${figuresSelect('$1')}
+           FROM calls c
+           WHERE c.department_id = d.id
+             AND c.arrived_at >= (date_trunc('day', now() AT TIME ZONE d.time_zone) AT TIME ZONE d.time_zone)
+         ) f`,
+        [DEFAULT_SHORT_ABANDON_S],
       );
-      return rows.map((r) => ({
-        agentId: String(r.agent_id),
-        offered: num(r.offered),
-        answered: num(r.answered),
-        noAnswer: num(r.no_answer),
-        rejected: num(r.rejected),
-        avgRingS: numOrNull(r.avg_ring_s),
-        talkS: numOrNull(r.talk_s) ?? 0,
-        avgTalkS: numOrNull(r.avg_talk_s),
-      }));
+      return new Map(rows.map((r) => [String(r.department_id), figuresFrom(r)]));
     },
   };
 }

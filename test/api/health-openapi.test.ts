@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createEventBus } from '../../src/api/events/api-events.ts';
+import { createTickets } from '../../src/api/events/tickets.ts';
+import type { LiveService } from '../../src/api/live/live-service.ts';
 import { apiRoutes, type ApiRepos } from '../../src/api/routes/index.ts';
 import type { z } from 'zod';
 import { agentView } from '../../src/api/schemas/agents.ts';
@@ -95,6 +97,8 @@ describe.each(BACKENDS)('health, metrics and OpenAPI on %s', (backend) => {
       store: {} as ApiRepos,
       events: createEventBus(),
       realm: 'x',
+      live: {} as LiveService,
+      tickets: createTickets(),
     });
     expect(routes.length).toBeGreaterThan(30);
     for (const { spec } of routes) {

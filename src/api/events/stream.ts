@@ -13,6 +13,12 @@
  * `heartbeatMs` ends connections whose peer vanished.
  * `?types=department.*,agent.status` limits a client to some events (exact
  * types, or prefixes ending in `*`).
+ *
+ * `?live=true` asks for the live view (wallboards): the first message is a
+ * `live.snapshot` of the whole view, then the events as usual, among them a
+ * fresh `live.snapshot` after changes. Events that happen while the first
+ * snapshot is being built are held and sent after it, in order. Clients that
+ * did not ask never get `live.*` messages.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -32,6 +38,10 @@ export interface EventStreamOptions {
   tokens: ApiTokens;
   events: EventSource;
   heartbeatMs?: number;
+  /** Redeems a one-time `?ticket=` (browsers; see tickets.ts); without it tickets are refused. */
+  redeemTicket?: (ticket: string) => Role | null;
+  /** Builds the live view sent first to `?live=true` clients; without it they get none. */
+  liveSnapshot?: () => Promise<unknown>;
   /** A client whose unsent data exceeds this is disconnected (close code 1008). */
   maxBufferedBytes?: number;
   /** Most connections one token (admin or read) may hold at once. */
@@ -49,6 +59,8 @@ export interface EventStream {
   clientCount(): number;
   /** Unsent bytes held for all clients (metrics, tests). */
   bufferedBytes(): number;
+  /** Clients that asked for the live view (`?live=true`). */
+  liveClientCount(): number;
   /** Closes every client (1001 going away) and stops listening for upgrades. */
   close(): Promise<void>;
 }
@@ -72,6 +84,58 @@ export function typeFilter(spec: string | null): ((type: string) => boolean) | n
   return (type) => exact.has(type) || prefixes.some((p) => type.startsWith(p));
 }
 
+/** The role of an upgrade: bearer header, `?token=`, or a one-time `?ticket=`. */
+function upgradeRole(
+  req: IncomingMessage,
+  url: URL,
+  tokens: ApiTokens,
+  redeemTicket?: (ticket: string) => Role | null,
+): Role | null {
+  const role = roleOf(tokens, bearerOf(req) ?? url.searchParams.get('token'));
+  if (role !== null) return role;
+  const ticket = url.searchParams.get('ticket');
+  return ticket && redeemTicket ? redeemTicket(ticket) : null;
+}
+
+/** `live.*` messages go only to clients that asked for the live view. */
+function wantsType(wanted: ((type: string) => boolean) | null, live: boolean, type: string) {
+  if (type.startsWith('live.') && !live) return false;
+  return wanted === null || wanted(type);
+}
+
+/**
+ * Sends the live snapshot first; until it is out, `hold` keeps the events
+ * that arrive meanwhile and they follow it in order. A failed snapshot is
+ * reported and the held events are sent all the same.
+ */
+function greetWithSnapshot(
+  ws: WebSocket,
+  snapshot: () => Promise<unknown>,
+  onError?: (err: unknown) => void,
+): { hold(event: BusEvent): boolean } {
+  let held: BusEvent[] | null = [];
+  const flush = () => {
+    const pending = held ?? [];
+    held = null;
+    for (const e of pending) if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(e));
+  };
+  snapshot()
+    .then((data) => {
+      if (ws.readyState === ws.OPEN) {
+        ws.send(JSON.stringify({ type: 'live.snapshot', at: new Date().toISOString(), data }));
+      }
+    })
+    .catch((err: unknown) => onError?.(err))
+    .finally(flush);
+  return {
+    hold(event) {
+      if (held === null) return false;
+      held.push(event);
+      return true;
+    },
+  };
+}
+
 export function attachEventStream(options: EventStreamOptions): EventStream {
   const { server, tokens, events } = options;
   const heartbeatMs = options.heartbeatMs ?? 30_000;
@@ -81,6 +145,7 @@ export function attachEventStream(options: EventStreamOptions): EventStream {
   const alive = new WeakMap<WebSocket, boolean>();
   /** Connections per role, counted from the upgrade on (so racing upgrades cannot pass the cap). */
   const perRole = new Map<Role, number>();
+  const liveClients = new Set<WebSocket>();
   let closed = false;
 
   const release = (role: Role) => {
@@ -93,8 +158,7 @@ export function attachEventStream(options: EventStreamOptions): EventStream {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (closed) return reject(socket, 503, 'Service Unavailable');
     if (url.pathname !== EVENTS_PATH) return reject(socket, 404, 'Not Found');
-    const presented = bearerOf(req) ?? url.searchParams.get('token');
-    const role = roleOf(tokens, presented);
+    const role = upgradeRole(req, url, tokens, options.redeemTicket);
     if (role === null) return reject(socket, 401, 'Unauthorized');
     if ((perRole.get(role) ?? 0) >= maxPerToken) return reject(socket, 429, 'Too Many Requests');
     perRole.set(role, (perRole.get(role) ?? 0) + 1);
@@ -102,21 +166,33 @@ export function attachEventStream(options: EventStreamOptions): EventStream {
     // the upgrade completed.
     socket.once('close', () => release(role));
     const wanted = typeFilter(url.searchParams.get('types'));
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, wanted));
+    const live = url.searchParams.get('live') === 'true';
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, wanted, live));
   };
   server.on('upgrade', onUpgrade);
 
-  const onConnection = (ws: WebSocket, wanted: ((type: string) => boolean) | null) => {
+  const onConnection = (
+    ws: WebSocket,
+    wanted: ((type: string) => boolean) | null,
+    live: boolean,
+  ) => {
     alive.set(ws, true);
+    if (live) liveClients.add(ws);
+    const gate =
+      live && options.liveSnapshot
+        ? greetWithSnapshot(ws, options.liveSnapshot, options.onError)
+        : null;
     const off = events.onAny((event) => {
       if (ws.readyState !== ws.OPEN) return;
-      if (wanted && !wanted(event.type)) return;
+      if (!wantsType(wanted, live, event.type)) return;
       if (ws.bufferedAmount > maxBuffered) {
         drop(ws);
         return;
       }
+      if (gate?.hold(event)) return;
       ws.send(JSON.stringify(event));
     });
+    ws.once('close', () => liveClients.delete(ws));
     ws.on('pong', () => alive.set(ws, true));
     ws.on('error', (err) => options.onError?.(err));
     ws.once('close', off);
@@ -155,6 +231,7 @@ export function attachEventStream(options: EventStreamOptions): EventStream {
       for (const ws of wss.clients) total += ws.bufferedAmount;
       return total;
     },
+    liveClientCount: () => liveClients.size,
     close() {
       closing ??= new Promise<void>((resolve) => {
         closed = true;

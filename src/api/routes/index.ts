@@ -7,9 +7,12 @@ import type { DidsRepo } from '../../store/dids.ts';
 import type { MembershipsRepo } from '../../store/memberships.ts';
 import type { MobileAllowListRepo } from '../../store/mobile-allow-list.ts';
 import type { RegistrationsRepo } from '../../store/registrations.ts';
+import type { ReportsRepo } from '../../store/reports.ts';
 import type { VipCallersRepo } from '../../store/vip-callers.ts';
 import type { ApiEvents } from '../events/api-events.ts';
 import type { RouteDef } from '../http/route.ts';
+import type { Tickets } from '../events/tickets.ts';
+import type { LiveService } from '../live/live-service.ts';
 import { agentStatusRoutes } from './agent-status.ts';
 import { agentRoutes } from './agents.ts';
 import { callRoutes } from './calls.ts';
@@ -18,6 +21,8 @@ import { didRoutes } from './dids.ts';
 import { membershipRoutes } from './memberships.ts';
 import { mobileAllowListRoutes } from './mobile-allow-list.ts';
 import { registrationRoutes } from './registrations.ts';
+import { reportRoutes } from './reports.ts';
+import { sessionRoutes } from './session.ts';
 import { vipCallerRoutes } from './vip-callers.ts';
 
 /** The repositories the API uses (the store's `createStore(db)` result fits). */
@@ -31,6 +36,7 @@ export interface ApiRepos {
   registrations: RegistrationsRepo;
   callLog: CallLogRepo;
   agentStatus: AgentStatusRepo;
+  reports: ReportsRepo;
 }
 
 export interface ApiRouteDeps {
@@ -38,9 +44,13 @@ export interface ApiRouteDeps {
   events: ApiEvents;
   /** SIP digest realm for the password hashes. */
   realm: string;
+  /** The live view (GET /api/live). */
+  live: LiveService;
+  /** One-time WebSocket tickets for the web UI. */
+  tickets: Tickets;
 }
 
-export function apiRoutes({ store, events, realm }: ApiRouteDeps): RouteDef[] {
+export function apiRoutes({ store, events, realm, live, tickets }: ApiRouteDeps): RouteDef[] {
   return [
     ...departmentRoutes({ departments: store.departments, events }),
     ...didRoutes({ dids: store.dids, events }),
@@ -51,5 +61,7 @@ export function apiRoutes({ store, events, realm }: ApiRouteDeps): RouteDef[] {
     ...mobileAllowListRoutes({ mobileAllowList: store.mobileAllowList, events }),
     ...registrationRoutes({ registrations: store.registrations }),
     ...callRoutes({ callLog: store.callLog }),
+    ...reportRoutes({ reports: store.reports, live }),
+    ...sessionRoutes({ tickets }),
   ];
 }

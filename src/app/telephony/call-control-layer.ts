@@ -304,6 +304,8 @@ export function callControlLayer(
 
     return {
       name: 'call-control',
+      // The wallboard's picture of the router, handed to the API by the composition root.
+      live: () => engine.liveState(),
       close() {
         closing ??= (async () => {
           unsubscribe();
