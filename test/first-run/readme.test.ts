@@ -16,7 +16,7 @@
  *   no comment                   the client commands: all of them, in order,
  *                                in one bash with `set -e`, which must exit 0
  * The clone is a temporary folder with links to the checkout's files (not
- * its `data/`), so `./data` and `md5.json` start empty. The only change made
+ * its `data/`), so `./data` starts empty. The only change made
  * to the commands: the fixed ports (8080, 5060, 9022 and sipp's local ports)
  * become free ones, so the test can run beside anything else.
  */
@@ -51,7 +51,7 @@ function shellBlocks(markdown: string): Block[] {
 async function freshClone(): Promise<string> {
   const dir = await tempDir('acd-readme-');
   for (const entry of readdirSync(ROOT)) {
-    if (entry === 'data' || entry === 'md5.json' || entry === '.git') continue;
+    if (entry === 'data' || entry === '.git') continue;
     symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
   }
   return dir;
