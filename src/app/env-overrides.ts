@@ -146,7 +146,8 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     env: 'ACD_LEADER_LEASE_MS',
     key: 'leadership.leaseMs',
     kind: 'int',
-    description: 'routing lease length: a standby takes over at most this long after the leader stops',
+    description:
+      'routing lease length: a standby takes over at most this long after the leader stops',
   },
   {
     env: 'ACD_LEADER_RENEW_MS',
