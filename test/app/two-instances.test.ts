@@ -15,6 +15,8 @@ import { createLogger } from '../../src/app/logger.ts';
 import { type AcdApp, startApp } from '../../src/app/start-app.ts';
 import type { CallControlRuntime } from '../../src/app/telephony/call-control-layer.ts';
 import { type EmbeddedSipServer, startSipServer } from '../../src/edge/index.ts';
+import { urlNamingInstance } from '../../src/app/database.ts';
+import { createStore, openPostgres } from '../../src/store/index.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 
 let pg: TestPostgres;
@@ -132,6 +134,25 @@ describe('two instances on one SIP server and one database', () => {
     expect(a.handled()).toBe(6);
     expect(b.handled()).toBe(0);
 
+    // A call live in the log, routed by an instance that is gone.
+    const ghostDb = openPostgres(urlNamingInstance(url, 'ghost'));
+    try {
+      await createStore(ghostDb).callLog.record([
+        {
+          type: 'call.arrived',
+          callId: 'ghost-1',
+          payload: { caller: '+491', dialledNumber: '+4930' },
+        },
+      ]);
+    } finally {
+      await ghostDb.close();
+    }
+    const fixed: unknown[] = [];
+    (b.app.events as unknown as { on(t: string, f: (e: { data: unknown }) => void): void }).on(
+      'reconcile.fixed',
+      (e) => fixed.push(e.data),
+    );
+
     await a.app.close();
     apps.splice(apps.indexOf(a.app), 1);
     // b takes the lease and adds its routes.
@@ -142,6 +163,19 @@ describe('two instances on one SIP server and one database', () => {
     const before = b.handled();
     await registers(4);
     expect(b.handled() - before).toBe(4);
+
+    // b closed the lost instance's call: failed, cause node-lost, and said so.
+    await until(
+      async () => (await b.app.store.callLog.getCall('ghost-1'))?.outcome === 'failed',
+      'the lost call to be closed',
+    );
+    const ended = await b.app.store.db.query<{ payload: { cause?: string }; routed_by: string }>(
+      `SELECT e.payload, c.routed_by FROM event_log e JOIN calls c ON c.id = e.call_id
+        WHERE e.call_id = 'ghost-1' AND e.type = 'call.ended'`,
+    );
+    expect(ended.rows[0]?.payload.cause).toBe('node-lost');
+    expect(ended.rows[0]?.routed_by).toBe('ghost');
+    expect(fixed).toEqual([expect.objectContaining({ what: 'call', callId: 'ghost-1' })]);
 
     // The lease says so too.
     const ready = await fetch(`${b.app.httpUrl}/readyz`);

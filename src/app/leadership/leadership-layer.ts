@@ -19,6 +19,8 @@ import { PostgresLease } from './lease-store.ts';
 import { RoutingGate } from './routing-gate.ts';
 
 export const NODE_LOST = 'node-lost';
+/** How often the leader looks for calls that a lost instance left live. */
+const RECONCILE_MS = 60_000;
 
 export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
   return async (ctx: LayerContext): Promise<RunningLayer> => {
@@ -41,31 +43,46 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
     }
 
     const { leaseMs, renewMs } = config.leadership;
-    let takeover: Promise<void> | null = null;
+    let sweeping: Promise<void> | null = null;
+    // Calls live in the log whose router is another instance: on taking the
+    // lease and every minute while leading (a lost instance's calls may still
+    // be committed by its last writes after the takeover).
     const closeOrphans = async () => {
       const orphans = await liveCallsNotRoutedBy(store.db, id);
-      const closed = await closeOrphanedCalls(
-        store.callLog,
-        orphans.map((c) => c.id),
-        NODE_LOST,
+      const closed = new Set(
+        await closeOrphanedCalls(
+          store.callLog,
+          orphans.map((c) => c.id),
+          NODE_LOST,
+        ),
       );
-      for (const c of orphans.filter((o) => closed.includes(o.id))) {
+      for (const c of orphans.filter((o) => closed.has(o.id))) {
+        const why = `routed by ${c.routedBy ?? 'an unknown instance'}, which no longer routes`;
         log.warn(
-          { callId: c.id, routedBy: c.routedBy },
-          'closed a call of a lost instance (node-lost)',
+          { callId: c.id, routedBy: c.routedBy, why },
+          'reconcile: closed a call as failed (node-lost)',
         );
+        ctx.events.publish('reconcile.fixed', {
+          what: 'call',
+          callId: c.id,
+          fix: 'closed as failed, cause node-lost',
+          why,
+        });
       }
+    };
+    const sweep = () => {
+      sweeping ??= closeOrphans()
+        .catch((err: unknown) => log.error({ err }, 'reconcile: closing lost calls failed'))
+        .finally(() => {
+          sweeping = null;
+        });
     };
     const onChange = ({ role, previousHolder }: RoleChange) => {
       switch (role.kind) {
         case 'leader':
           gate.open();
           log.info({ epoch: role.epoch, previousHolder }, 'this instance now routes (leader)');
-          takeover = closeOrphans()
-            .catch((err: unknown) => log.error({ err }, "closing the lost instance's calls failed"))
-            .finally(() => {
-              takeover = null;
-            });
+          sweep();
           return;
         case 'fenced':
           gate.shut();
@@ -99,6 +116,11 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
         log.warn({ err: err instanceof Error ? err.message : String(err) }, 'lease attempt failed'),
     });
     await leadership.start();
+    // Started last: a failed start above leaves no timer behind.
+    const reconcileTimer = setInterval(() => {
+      if (leadership.isLeader()) sweep();
+    }, RECONCILE_MS);
+    reconcileTimer.unref();
     if (leadership.role.kind === 'standby') onChange({ role: leadership.role });
 
     return {
@@ -108,8 +130,9 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
         return role.kind === 'fenced' ? `not routing: ${role.reason}` : null;
       },
       async close() {
+        clearInterval(reconcileTimer);
         await leadership.close();
-        await takeover;
+        await sweeping;
         wiring.routing = null;
       },
     };
