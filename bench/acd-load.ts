@@ -590,7 +590,7 @@ async function main(): Promise<void> {
         `${(mem.rss / 2 ** 20).toFixed(0)} MB / ${(mem.heapUsed / 2 ** 20).toFixed(0)} MB`,
       ],
       [
-        'outside the JS heap: external / of it array buffers (PGlite WASM memory, sockets)',
+        'main thread outside the JS heap: external / array buffers (PGlite runs on a worker thread: its WASM memory shows only in rss)',
         `${(mem.external / 2 ** 20).toFixed(0)} MB / ${(mem.arrayBuffers / 2 ** 20).toFixed(0)} MB`,
       ],
       [
