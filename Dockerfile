@@ -1,6 +1,6 @@
 # The ACD application.
 # Runs the TypeScript sources through tsx, as `npm start` does.
-FROM node:20-bookworm-slim
+FROM node:20.20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./

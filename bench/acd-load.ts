@@ -42,6 +42,8 @@
  *        --step-seconds 5 --max-rate 3000 --ladder 300,400 --no-ladder --no-kamailio
  *        --sip-in-app-thread    (the SIP server on the app's thread, for comparison)
  *        --realtime-priority 0  (the SIP thread's SCHED_RR priority; 0 = short slices only)
+ *        --database postgres    (a throwaway Postgres server instead of in-memory PGlite,
+ *                                opened as production does: pool, routing lease, change feed)
  *        --write-results]       (rewrites its section of bench/RESULTS.md)
  */
 import { spawn } from 'node:child_process';
@@ -58,6 +60,7 @@ import type { SipServerThread } from '../src/app/telephony/sip-edge-thread.ts';
 import type { TelephonyWiring } from '../src/app/telephony/wiring.ts';
 import { monotonicMs } from '../src/edge/index.ts';
 import { openPglite } from '../src/store/index.ts';
+import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
 import { freePort } from '../test/support/ports.ts';
 import { describeSipp, runSipp, startSipp } from '../test/support/sipp.ts';
 import { machineLine, resultsRequested, writeResults } from './results-file.ts';
@@ -66,6 +69,15 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const scenario = (name: string) => path.join(HERE, 'scenarios', `${name}.xml`);
 const PASSWORD = 'bench-agent-password';
 const DID = '+4930100';
+
+/** `--database postgres|pglite` (default pglite, in memory). */
+function databaseArg(): 'postgres' | 'pglite' {
+  const i = process.argv.indexOf('--database');
+  if (i < 0) return 'pglite';
+  const v = process.argv[i + 1];
+  if (v !== 'postgres' && v !== 'pglite') throw new Error('--database takes postgres or pglite');
+  return v;
+}
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -186,6 +198,9 @@ async function main(): Promise<void> {
   // Kamailio first, alone on the machine, so the two do not compete for the 2 cores.
   const kamailioCps = process.argv.includes('--no-kamailio') ? null : await kamailioAnchor();
   const sipPort = await freePort();
+  const database = databaseArg();
+  const pgServer: TestPostgres | null = database === 'postgres' ? await startPostgres() : null;
+  const pgUrl = pgServer ? await pgServer.createMigratedDatabase() : null;
   const config = loadConfig({
     env: {},
     overrides: {
@@ -199,12 +214,13 @@ async function main(): Promise<void> {
         ...realtimePriorityArg(),
       },
       drachtio: { port: 0 },
+      ...(pgUrl ? { database: { url: pgUrl } } : {}),
     },
   });
   let runtime: CallControlRuntime | null = null;
   let wiring: TelephonyWiring | null = null;
   const app = await startApp(config, {
-    db: await openPglite(),
+    ...(pgUrl ? {} : { db: await openPglite() }),
     logger: createLogger({ level: 'warn' }),
     defaultMetrics: false,
     layers: productionLayers(config, {
@@ -567,9 +583,14 @@ async function main(): Promise<void> {
           ? `${best.rate} / ${kamailioCps.offered} = ${(best.rate / kamailioCps.offered).toFixed(3)}`
           : 'n/a',
       ],
+      ['database', pgUrl ? 'Postgres server (throwaway, local)' : 'PGlite (in memory)'],
       [
         'rss / heap used after run',
         `${(mem.rss / 2 ** 20).toFixed(0)} MB / ${(mem.heapUsed / 2 ** 20).toFixed(0)} MB`,
+      ],
+      [
+        'main thread outside the JS heap: external / array buffers (PGlite runs on a worker thread: its WASM memory shows only in rss)',
+        `${(mem.external / 2 ** 20).toFixed(0)} MB / ${(mem.arrayBuffers / 2 ** 20).toFixed(0)} MB`,
       ],
       [
         'left: SIP dialogs / transactions / timers',
@@ -599,6 +620,7 @@ async function main(): Promise<void> {
   } finally {
     for (const stop of stopSipps) await stop();
     await app.close();
+    await pgServer?.stop();
   }
 }
 

@@ -116,6 +116,18 @@ export const configSchema = z
       minRoundIntervalMs: z.number().int().min(100).max(60_000),
     }),
     shutdown: z.strictObject({ graceMs: z.number().int().min(0).max(600_000) }),
+    /** Several instances on one Postgres server: which one routes (docs/scaling.md). */
+    leadership: z.strictObject({
+      /** Names this instance in logs, the call log and the lease; null = host name and pid. */
+      instanceId: z
+        .string()
+        .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 letters, digits or . _ : -')
+        .nullable(),
+      /** How long a lease lasts without renewal: a standby takes over at most this long after the leader stops. */
+      leaseMs: z.number().int().min(1000).max(60_000),
+      /** How often the leader renews and a standby tries to take the lease. */
+      renewMs: z.number().int().min(100).max(20_000),
+    }),
   })
   .superRefine((c, ctx) => {
     if (c.sip.registrar.minExpires > c.sip.registrar.maxExpires) {
@@ -130,6 +142,15 @@ export const configSchema = z
         code: 'custom',
         path: ['media', 'rtpPortMin'],
         message: 'must not be greater than media.rtpPortMax',
+      });
+    }
+    // The leader stops routing one renewal before its lease ends (fencing);
+    // at least two renewals must fit in a lease for that margin to exist.
+    if (c.leadership.renewMs * 3 > c.leadership.leaseMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['leadership', 'renewMs'],
+        message: 'must be at most a third of leadership.leaseMs',
       });
     }
     if (c.drachtio.host !== null && c.drachtio.secret === null) {

@@ -6,16 +6,30 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Db, migrate, migrationStatus, openPglite, openPostgres } from '../store/index.ts';
+import { instanceSessionOption, nameSession } from '../store/instances.ts';
 import type { Config } from './config.ts';
+import { instanceId } from './leadership/instance-id.ts';
 import type { Logger } from './logger.ts';
 
 export function pgliteDir(config: Config): string {
   return path.resolve(config.database.dataDir, 'pglite');
 }
 
+/**
+ * The URL with this instance's name as a session setting of every connection
+ * (`acd.instance`): the call log and change notifications name it.
+ */
+export function urlNamingInstance(url: string, id: string): string {
+  const u = new URL(url);
+  const options = [u.searchParams.get('options'), instanceSessionOption(id)].filter(Boolean);
+  u.searchParams.set('options', options.join(' '));
+  return u.toString();
+}
+
 export async function openDatabase(config: Config, logger: Logger): Promise<Db> {
+  const id = instanceId(config);
   if (config.database.url !== null) {
-    const db = openPostgres(config.database.url, {
+    const db = openPostgres(urlNamingInstance(config.database.url, id), {
       max: config.database.poolMax,
       applicationName: 'open-acd',
       onIdleError: (err) => logger.warn({ err }, 'idle database connection failed'),
@@ -26,7 +40,9 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Db> 
   const dir = pgliteDir(config);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   logger.info({ database: 'pglite', dir }, 'using embedded PGlite');
-  return openPglite(dir);
+  const db = await openPglite(dir);
+  await nameSession(db, id);
+  return db;
 }
 
 export async function migrateDatabase(db: Db, logger: Logger): Promise<void> {

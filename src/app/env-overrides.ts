@@ -196,4 +196,23 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     kind: 'int',
     description: 'how long shutdown waits for in-flight work',
   },
+  {
+    env: 'ACD_INSTANCE_ID',
+    key: 'leadership.instanceId',
+    kind: 'string',
+    description: 'name of this instance in logs and the call log (default: host name and pid)',
+  },
+  {
+    env: 'ACD_LEADER_LEASE_MS',
+    key: 'leadership.leaseMs',
+    kind: 'int',
+    description:
+      'routing lease length: a standby takes over at most this long after the leader stops',
+  },
+  {
+    env: 'ACD_LEADER_RENEW_MS',
+    key: 'leadership.renewMs',
+    kind: 'int',
+    description: 'how often the leader renews its lease and a standby tries to take it',
+  },
 ];

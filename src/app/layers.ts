@@ -4,7 +4,9 @@
  *
  *   sip-edge      embedded SIP server (or the address of a real drachtio-server)
  *   srf           drachtio-srf connected to it (reconnects by itself)
+ *   leadership    one router at a time: the routing lease and gate (leadership/)
  *   call-control  registrar, OPTIONS prober, ACD engine, call control, call log
+ *   change-feed   changes made elsewhere (another instance, SQL by hand) as events (LISTEN/NOTIFY)
  *   break-ender   ends timed breaks on time (store + agent.status event)
  *
  * Each is a `LayerStarter` receiving the config, logger, store, event bus and
@@ -13,6 +15,8 @@
  */
 import { breakEnder } from './break-ender.ts';
 import type { Config } from './config.ts';
+import { changeFeed } from './leadership/change-feed.ts';
+import { leadershipLayer } from './leadership/leadership-layer.ts';
 import type { LayerStarter } from './start-app.ts';
 import { type CallControlRuntime, callControlLayer } from './telephony/call-control-layer.ts';
 import { sipEdgeLayer } from './telephony/sip-edge-layer.ts';
@@ -38,7 +42,10 @@ export function productionLayers(
   return [
     sipEdgeLayer(wiring),
     srfLayer(wiring),
+    leadershipLayer(wiring),
     callControlLayer(wiring, options.onCallControl),
+    // After call control, which follows the events it publishes.
+    changeFeed(),
     // Last, so call control already follows 'agent.status' when the first
     // break ends; it persists the end (status, history) and announces it.
     breakEnder({ intervalMs: BREAK_CHECK_MS }),

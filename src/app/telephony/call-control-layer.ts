@@ -36,6 +36,7 @@ import {
   registrationStoreFrom,
 } from '../../calls/store-adapters.ts';
 import { type LogEventInput, loadAcdConfig } from '../../store/index.ts';
+import type { RoutableSrf } from '../leadership/routing-gate.ts';
 import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
 import { syncEngineWithApi } from './engine-sync.ts';
 import { RoutingDirectory } from './routing-directory.ts';
@@ -274,18 +275,29 @@ export function callControlLayer(
     });
 
     const srfEvents = asSrfEvents(srfInstance);
-    srfInstance.register((req, res) => registrar.handler(req as SrfRequest, res as SrfResponse));
+    // A standby answers what still reaches it while its routes are withdrawn: it never routes.
+    const gate = wiring.routing;
+    const routes = () => gate?.isOpen() ?? true;
+    srfInstance.register((req, res) => {
+      if (routes()) return registrar.handler(req as SrfRequest, res as SrfResponse);
+      (res as SrfResponse).send(503, 'Not the routing instance');
+    });
     let closing: Promise<void> | null = null;
     // Trunk providers' health checks: 200 while calls are taken, 503 once closing.
     const answerOptions = optionsAnswer(() => closing === null);
     srfInstance.options((req, res) => answerOptions(req as SrfRequest, res as SrfResponse));
     attachToSrf(srfEvents, {
-      handleInvite: (call) => callControl.handleInvite(call),
+      handleInvite: (call) => {
+        if (routes()) return callControl.handleInvite(call);
+        call.reject(503, 'Not the routing instance');
+        return Promise.resolve();
+      },
       // srf also says 'close' when the app itself disconnects at shutdown: not a loss then.
       connectionLost: () => {
         if (!closing) callControl.connectionLost();
       },
     });
+    gate?.attach(srfInstance as unknown as RoutableSrf, ['register', 'invite']);
     registrar.start();
     const runtime: CallControlRuntime = { callControl, registrar, prober, writer, sources };
     const unregisterMetrics = registerTelephonyMetrics(metrics.registry, {
@@ -308,6 +320,7 @@ export function callControlLayer(
       live: () => engine.liveState(),
       close() {
         closing ??= (async () => {
+          gate?.shut();
           unsubscribe();
           await directory.close();
           for (const off of offNames) off();

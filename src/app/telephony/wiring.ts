@@ -5,6 +5,7 @@
  * Layers start in order, so a later layer always finds what an earlier one set.
  */
 import type { EmbeddedSipServer } from '../../edge/index.ts';
+import type { RoutingGate } from '../leadership/routing-gate.ts';
 import type { ConnectedSrf } from './srf-layer.ts';
 
 export interface DrachtioAddress {
@@ -36,8 +37,10 @@ export interface TelephonyWiring {
   /** Set only in embedded mode. */
   edge: EmbeddedSipServer | null;
   srf: ConnectedSrf | null;
+  /** Whether this instance routes new requests (set by the leadership layer; null = always). */
+  routing: RoutingGate | null;
 }
 
 export function newWiring(options: TelephonyOptions = {}): TelephonyWiring {
-  return { options, drachtio: null, edge: null, srf: null };
+  return { options, drachtio: null, edge: null, srf: null, routing: null };
 }

@@ -1,0 +1,140 @@
+/**
+ * One router at a time (docs/scaling.md). With a Postgres server, instances
+ * compete for the routing lease (leadership.ts); the holder opens the routing
+ * gate (its SIP routes), the others stay connected and loaded with the gate
+ * shut. A leader that cannot renew shuts its gate by itself before the lease
+ * can pass on, says so in its log and in /readyz. A new leader closes the
+ * calls that its predecessor left live in the log (`failed`, cause
+ * `node-lost`): their router is gone, nobody will ever end them.
+ *
+ * Embedded mode (PGlite, one process) has no competitor: the gate is open
+ * from the start and nothing else runs.
+ */
+import { closeOrphanedCalls, liveCallsNotRoutedBy } from '../../store/instances.ts';
+import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
+import type { TelephonyWiring } from '../telephony/wiring.ts';
+import { instanceId } from './instance-id.ts';
+import { Leadership, type RoleChange } from './leadership.ts';
+import { PostgresLease } from './lease-store.ts';
+import { RoutingGate } from './routing-gate.ts';
+
+export const NODE_LOST = 'node-lost';
+/** How often the leader looks for calls that a lost instance left live. */
+const RECONCILE_MS = 60_000;
+
+export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
+  return async (ctx: LayerContext): Promise<RunningLayer> => {
+    const { config, store } = ctx;
+    const id = instanceId(config);
+    const log = ctx.logger.child({ component: 'leadership', instance: id });
+    const gate = new RoutingGate(log);
+    wiring.routing = gate;
+    const url = config.database.url;
+    if (url === null) {
+      gate.open();
+      log.info('embedded database: this instance routes');
+      return {
+        name: 'leadership',
+        async close() {
+          gate.shut();
+          wiring.routing = null;
+        },
+      };
+    }
+
+    const { leaseMs, renewMs } = config.leadership;
+    let sweeping: Promise<void> | null = null;
+    // Calls live in the log whose router is another instance: on taking the
+    // lease and every minute while leading (a lost instance's calls may still
+    // be committed by its last writes after the takeover).
+    const closeOrphans = async () => {
+      const orphans = await liveCallsNotRoutedBy(store.db, id);
+      const closed = new Set(
+        await closeOrphanedCalls(
+          store.callLog,
+          orphans.map((c) => c.id),
+          NODE_LOST,
+        ),
+      );
+      for (const c of orphans.filter((o) => closed.has(o.id))) {
+        const why = `routed by ${c.routedBy ?? 'an unknown instance'}, which no longer routes`;
+        log.warn(
+          { callId: c.id, routedBy: c.routedBy, why },
+          'reconcile: closed a call as failed (node-lost)',
+        );
+        ctx.events.publish('reconcile.fixed', {
+          what: 'call',
+          callId: c.id,
+          fix: 'closed as failed, cause node-lost',
+          why,
+        });
+      }
+    };
+    const sweep = () => {
+      sweeping ??= closeOrphans()
+        .catch((err: unknown) => log.error({ err }, 'reconcile: closing lost calls failed'))
+        .finally(() => {
+          sweeping = null;
+        });
+    };
+    const onChange = ({ role, previousHolder }: RoleChange) => {
+      switch (role.kind) {
+        case 'leader':
+          gate.open();
+          log.info({ epoch: role.epoch, previousHolder }, 'this instance now routes (leader)');
+          sweep();
+          return;
+        case 'fenced':
+          gate.shut();
+          log.error(
+            { reason: role.reason },
+            'stopped routing: this instance no longer holds the routing lease',
+          );
+          return;
+        case 'standby':
+          gate.shut();
+          log.info('standby: another instance routes');
+          return;
+        case 'closed':
+          gate.shut();
+          return;
+      }
+    };
+    const leadership = new Leadership({
+      instanceId: id,
+      lease: new PostgresLease({
+        url,
+        // A renewal that takes longer than a period counts as failed.
+        timeoutMs: renewMs,
+        instance: { id, host: process.env.HOSTNAME ?? '', pid: process.pid },
+        onError: (err) => log.warn({ err: err.message }, 'lease connection error'),
+      }),
+      leaseMs,
+      renewMs,
+      onChange,
+      onError: (err) =>
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'lease attempt failed'),
+    });
+    await leadership.start();
+    // Started last: a failed start above leaves no timer behind.
+    const reconcileTimer = setInterval(() => {
+      if (leadership.isLeader()) sweep();
+    }, RECONCILE_MS);
+    reconcileTimer.unref();
+    if (leadership.role.kind === 'standby') onChange({ role: leadership.role });
+
+    return {
+      name: 'leadership',
+      ready: async () => {
+        const role = leadership.role;
+        return role.kind === 'fenced' ? `not routing: ${role.reason}` : null;
+      },
+      async close() {
+        clearInterval(reconcileTimer);
+        await leadership.close();
+        await sweeping;
+        wiring.routing = null;
+      },
+    };
+  };
+}

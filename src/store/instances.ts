@@ -1,0 +1,52 @@
+/**
+ * Several app instances on one database (sql/0007_instances.sql): each names
+ * itself in its sessions' `acd.instance` setting, so the calls its events
+ * create carry its name (`calls.routed_by`) and its changes' notifications
+ * say who made them.
+ */
+import type { Db } from './db.ts';
+import type { CallLogRepo } from './call-log.ts';
+
+/** The settings value as a Postgres connection's `options` parameter gives it. */
+export function instanceSessionOption(instanceId: string): string {
+  return `-c acd.instance=${instanceId}`;
+}
+
+/** Names the instance on a single-session database (PGlite). */
+export async function nameSession(db: Db, instanceId: string): Promise<void> {
+  await db.query(`SELECT set_config('acd.instance', $1, false)`, [instanceId]);
+}
+
+/** Live calls in the log that another instance (or none known) routed. */
+export async function liveCallsNotRoutedBy(
+  db: Db,
+  instanceId: string,
+): Promise<{ id: string; routedBy: string | null }[]> {
+  const { rows } = await db.query<{ id: string; routed_by: string | null }>(
+    `SELECT id, routed_by FROM calls WHERE ended_at IS NULL AND routed_by IS DISTINCT FROM $1 ORDER BY arrived_at`,
+    [instanceId],
+  );
+  return rows.map((r) => ({ id: r.id, routedBy: r.routed_by }));
+}
+
+/**
+ * Closes calls whose router is gone: `failed`, the cause in the event's
+ * payload. One statement per call: a call that its own router closed
+ * meanwhile is refused by the log and left as it is. Returns the ids closed.
+ */
+export async function closeOrphanedCalls(
+  callLog: Pick<CallLogRepo, 'record'>,
+  callIds: readonly string[],
+  cause: string,
+): Promise<string[]> {
+  const closed: string[] = [];
+  for (const callId of callIds) {
+    try {
+      await callLog.record([{ type: 'call.ended', callId, payload: { outcome: 'failed', cause } }]);
+      closed.push(callId);
+    } catch {
+      // Ended meanwhile (the log refuses a second end): nothing to fix.
+    }
+  }
+  return closed;
+}
