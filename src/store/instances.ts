@@ -30,6 +30,23 @@ export async function liveCallsNotRoutedBy(
 }
 
 /**
+ * Live calls that an earlier run of this same instance (a configured
+ * `leadership.instanceId`, restarted after a crash) routed: they arrived
+ * before this process started, so no dialog of it carries them.
+ */
+export async function liveCallsOfEarlierRun(
+  db: Db,
+  instanceId: string,
+  startedAt: Date,
+): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM calls WHERE ended_at IS NULL AND routed_by = $1 AND arrived_at < $2 ORDER BY arrived_at`,
+    [instanceId, startedAt],
+  );
+  return rows.map((r) => r.id);
+}
+
+/**
  * Closes calls whose router is gone: `failed`, the cause in the event's
  * payload. One statement per call: a call that its own router closed
  * meanwhile is refused by the log and left as it is. Returns the ids closed.
@@ -42,7 +59,9 @@ export async function closeOrphanedCalls(
   const closed: string[] = [];
   for (const callId of callIds) {
     try {
-      await callLog.record([{ type: 'call.ended', callId, payload: { outcome: 'failed', cause } }]);
+      await callLog.record([
+        { type: 'call.ended', callId, payload: { outcome: 'failed', reason: cause } },
+      ]);
       closed.push(callId);
     } catch {
       // Ended meanwhile (the log refuses a second end): nothing to fix.

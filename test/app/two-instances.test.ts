@@ -164,16 +164,16 @@ describe('two instances on one SIP server and one database', () => {
     await registers(4);
     expect(b.handled() - before).toBe(4);
 
-    // b closed the lost instance's call: failed, cause node-lost, and said so.
+    // b closed the lost instance's call: failed, reason node-lost, and said so.
     await until(
       async () => (await b.app.store.callLog.getCall('ghost-1'))?.outcome === 'failed',
       'the lost call to be closed',
     );
-    const ended = await b.app.store.db.query<{ payload: { cause?: string }; routed_by: string }>(
+    const ended = await b.app.store.db.query<{ payload: { reason?: string }; routed_by: string }>(
       `SELECT e.payload, c.routed_by FROM event_log e JOIN calls c ON c.id = e.call_id
         WHERE e.call_id = 'ghost-1' AND e.type = 'call.ended'`,
     );
-    expect(ended.rows[0]?.payload.cause).toBe('node-lost');
+    expect(ended.rows[0]?.payload.reason).toBe('node-lost');
     expect(ended.rows[0]?.routed_by).toBe('ghost');
     expect(fixed).toEqual([expect.objectContaining({ what: 'call', callId: 'ghost-1' })]);
 
@@ -181,4 +181,38 @@ describe('two instances on one SIP server and one database', () => {
     const ready = await fetch(`${b.app.httpUrl}/readyz`);
     expect(ready.status).toBe(200);
   });
+
+  test("a starting standby leaves the leader's live calls alone; a restarted instance closes its own earlier run's", async () => {
+    const url = await pg.createMigratedDatabase();
+    // A call that an earlier run of 'a' left live when it crashed.
+    await logArrivalAs(url, 'a', 'crashed-1');
+    const a = await instance('a', url);
+    await until(
+      async () => (await a.app.store.callLog.getCall('crashed-1'))?.outcome === 'failed',
+      "the earlier run's call to be closed",
+    );
+    const ended = await a.app.store.db.query<{ payload: { reason?: string } }>(
+      `SELECT payload FROM event_log WHERE call_id = 'crashed-1' AND type = 'call.ended'`,
+    );
+    expect(ended.rows[0]?.payload.reason).toBe('restart');
+
+    // A call the leader routes now: a standby that starts must not end it.
+    await logArrivalAs(url, 'a', 'live-1');
+    const b = await instance('b', url);
+    expect(await registers(1)).not.toEqual([503]); // b is up and a still leads
+    expect(b.handled()).toBe(0);
+    expect((await a.app.store.callLog.getCall('live-1'))?.outcome).toBeNull();
+  });
 });
+
+/** Logs a call's arrival as the instance named `routedBy` would. */
+async function logArrivalAs(url: string, routedBy: string, callId: string): Promise<void> {
+  const db = openPostgres(urlNamingInstance(url, routedBy));
+  try {
+    await createStore(db).callLog.record([
+      { type: 'call.arrived', callId, payload: { caller: '+491', dialledNumber: '+4930' } },
+    ]);
+  } finally {
+    await db.close();
+  }
+}

@@ -4,13 +4,18 @@
  * gate (its SIP routes), the others stay connected and loaded with the gate
  * shut. A leader that cannot renew shuts its gate by itself before the lease
  * can pass on, says so in its log and in /readyz. A new leader closes the
- * calls that its predecessor left live in the log (`failed`, cause
- * `node-lost`): their router is gone, nobody will ever end them.
+ * calls that its predecessor left live in the log (`failed`, reason
+ * `node-lost`): their router is gone, nobody will ever end them; and the
+ * calls an earlier run of itself left when it crashed (reason `restart`).
  *
  * Embedded mode (PGlite, one process) has no competitor: the gate is open
  * from the start and nothing else runs.
  */
-import { closeOrphanedCalls, liveCallsNotRoutedBy } from '../../store/instances.ts';
+import {
+  closeOrphanedCalls,
+  liveCallsNotRoutedBy,
+  liveCallsOfEarlierRun,
+} from '../../store/instances.ts';
 import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
 import type { TelephonyWiring } from '../telephony/wiring.ts';
 import { instanceId } from './instance-id.ts';
@@ -19,6 +24,7 @@ import { PostgresLease } from './lease-store.ts';
 import { RoutingGate } from './routing-gate.ts';
 
 export const NODE_LOST = 'node-lost';
+export const RESTART = 'restart';
 /** How often the leader looks for calls that a lost instance left live. */
 const RECONCILE_MS = 60_000;
 
@@ -26,6 +32,8 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
   return async (ctx: LayerContext): Promise<RunningLayer> => {
     const { config, store } = ctx;
     const id = instanceId(config);
+    // Calls routed under this name that arrived before now are an earlier run's.
+    const startedAt = new Date();
     const log = ctx.logger.child({ component: 'leadership', instance: id });
     const gate = new RoutingGate(log);
     wiring.routing = gate;
@@ -48,6 +56,21 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
     // lease and every minute while leading (a lost instance's calls may still
     // be committed by its last writes after the takeover).
     const closeOrphans = async () => {
+      const mine = await closeOrphanedCalls(
+        store.callLog,
+        await liveCallsOfEarlierRun(store.db, id, startedAt),
+        RESTART,
+      );
+      for (const callId of mine) {
+        const why = `routed by ${id} before this process started (a crash)`;
+        log.warn({ callId, why }, 'reconcile: closed a call as failed (restart)');
+        ctx.events.publish('reconcile.fixed', {
+          what: 'call',
+          callId,
+          fix: 'closed as failed, reason restart',
+          why,
+        });
+      }
       const orphans = await liveCallsNotRoutedBy(store.db, id);
       const closed = new Set(
         await closeOrphanedCalls(
@@ -65,7 +88,7 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
         ctx.events.publish('reconcile.fixed', {
           what: 'call',
           callId: c.id,
-          fix: 'closed as failed, cause node-lost',
+          fix: 'closed as failed, reason node-lost',
           why,
         });
       }

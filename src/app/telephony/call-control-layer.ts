@@ -90,17 +90,22 @@ export function callControlLayer(
       storedBindings.set(agentId, await registrationStore.listForAgent(agentId));
     }
 
-    // Calls a crash cut off are still open in the log: end them before taking new ones.
-    await closeOrphanCalls({
-      ports: orphanCallPortsFrom(store),
-      // Nothing is carried yet: this process has not taken a call.
-      carried: () => false,
-      cause: 'restart',
-      logger: log,
-      publisher: { publish: (type, data) => void events.publish(type, data) },
-    }).catch((err: unknown) =>
-      log.error({ err }, 'could not close the calls left open by the previous run'),
-    );
+    // Calls a crash cut off are still open in the log: end them before taking
+    // new ones. Only in embedded mode, where this process is the only router
+    // (the data folder is locked); with a database server other instances may
+    // carry live calls, and the leader's reconcile closes what a dead
+    // instance, or an earlier run of this one, left (leadership-layer.ts).
+    if (config.database.url === null)
+      await closeOrphanCalls({
+        ports: orphanCallPortsFrom(store),
+        // Nothing is carried yet: this process has not taken a call.
+        carried: () => false,
+        cause: 'restart',
+        logger: log,
+        publisher: { publish: (type, data) => void events.publish(type, data) },
+      }).catch((err: unknown) =>
+        log.error({ err }, 'could not close the calls left open by the previous run'),
+      );
 
     let allowList = await loadAllowList(store, (e) =>
       log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
