@@ -30,3 +30,8 @@ export function callerIdFrom(caller: string, departmentName: string): string {
   const name = departmentName.trim() === '' ? shown : `${shown} ${departmentName.trim()}`;
   return `${quotedDisplayName(name)} <sip:${user}@localhost>`;
 }
+
+/** The Contact of an offered call's INVITE: the caller ID's URI, without the display name. */
+export function callerIdContact(caller: string): string {
+  return `<sip:${callerIdUser(caller)}@localhost>`;
+}

@@ -5,7 +5,7 @@
  * to the caller unchanged: a signalling-only B2BUA).
  */
 import type { ForwardingPlan, PlannedLeg } from '../forwarding-plan.ts';
-import { callerIdFrom } from './caller-id.ts';
+import { callerIdContact, callerIdFrom } from './caller-id.ts';
 import type { LegSpec } from './leg.ts';
 
 export interface OfferContext {
@@ -16,12 +16,19 @@ export interface OfferContext {
 }
 
 export function legSpecs(plan: ForwardingPlan, ctx: OfferContext): LegSpec[] {
-  const from = callerIdFrom(ctx.caller, ctx.departmentName);
-  return plan.legs.map((leg, i) => legSpec(leg, i, from, ctx.sdp));
+  const headers = {
+    From: callerIdFrom(ctx.caller, ctx.departmentName),
+    Contact: callerIdContact(ctx.caller),
+  };
+  return plan.legs.map((leg, i) => legSpec(leg, i, headers, ctx.sdp));
 }
 
-function legSpec(leg: PlannedLeg, index: number, from: string, sdp: string): LegSpec {
-  const headers = { From: from, Contact: from.replace(/^"[^"]*"\s*/, '') };
+function legSpec(
+  leg: PlannedLeg,
+  index: number,
+  headers: Record<string, string>,
+  sdp: string,
+): LegSpec {
   if (leg.kind === 'softphone') {
     return {
       id: `softphone:${index + 1}`,

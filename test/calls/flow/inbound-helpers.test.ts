@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { callerIdFrom, quotedDisplayName } from '../../../src/calls/dialer/caller-id.ts';
+import { legSpecs } from '../../../src/calls/dialer/leg-specs.ts';
 import {
   admit,
   dialledNumber,
@@ -98,6 +99,29 @@ describe('caller ID', () => {
     expect(quotedDisplayName('A "B" \\ C\r\nD\u0007')).toBe('"A \\"B\\" \\\\ C D"');
     expect(callerIdFrom('', 'Support')).toBe('"anonymous Support" <sip:anonymous@localhost>');
     expect(callerIdFrom('<evil>@x', 'S')).toBe('"<evil>@x S" <sip:evilx@localhost>');
+  });
+
+  it('keeps the Contact a plain URI when the department name holds quotes', () => {
+    const plan = {
+      legs: [
+        {
+          kind: 'softphone' as const,
+          contactUri: 'sip:1001@192.0.2.1:5062',
+          requestUri: 'sip:1001@192.0.2.1:5062',
+          nextHop: 'sip:192.0.2.1:5062',
+          delayMs: 0,
+        },
+      ],
+    };
+    const [spec] = legSpecs(plan as never, {
+      caller: '+4917012345',
+      departmentName: 'Sales "VIP" <b>',
+      sdp: 'v=0',
+    });
+    expect(spec?.request.headers).toEqual({
+      From: '"+4917012345 Sales \\"VIP\\" <b>" <sip:+4917012345@localhost>',
+      Contact: '<sip:+4917012345@localhost>',
+    });
   });
 });
 
