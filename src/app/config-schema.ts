@@ -77,6 +77,15 @@ export const configSchema = z
       }),
       rtpPortMin: port,
       rtpPortMax: port,
+      /** 'answer': queued callers are answered into media; 'ringback': they hear only a 180. */
+      callers: z.enum(['answer', 'ringback']),
+      /** No RTP from a queued caller for this long ends the call (0 = never). */
+      timeoutS: z.number().int().min(0).max(3600),
+      /** Shipped prompts and music (relative to the working folder, or absolute). */
+      promptsDir: nonEmpty,
+      mohDir: nonEmpty,
+      /** The embedded media server's event socket and SIP ports on 127.0.0.1 (0 = any free). */
+      embedded: z.strictObject({ eslPort: port, sipPort: port }),
     }),
     shutdown: z.strictObject({ graceMs: z.number().int().min(0).max(600_000) }),
   })

@@ -131,6 +131,42 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   },
   { env: 'ACD_RTP_PORT_MAX', key: 'media.rtpPortMax', kind: 'int', description: 'last RTP port' },
   {
+    env: 'ACD_MEDIA_CALLERS',
+    key: 'media.callers',
+    kind: 'string',
+    description: 'answer = queued callers hear prompts and music; ringback = only a 180',
+  },
+  {
+    env: 'ACD_MEDIA_TIMEOUT_S',
+    key: 'media.timeoutS',
+    kind: 'int',
+    description: 'no RTP from a queued caller for this long ends the call (0 = never)',
+  },
+  {
+    env: 'ACD_MEDIA_PROMPTS_DIR',
+    key: 'media.promptsDir',
+    kind: 'string',
+    description: 'folder of the default prompts',
+  },
+  {
+    env: 'ACD_MEDIA_MOH_DIR',
+    key: 'media.mohDir',
+    kind: 'string',
+    description: 'folder of the default music on hold',
+  },
+  {
+    env: 'ACD_MEDIA_ESL_PORT',
+    key: 'media.embedded.eslPort',
+    kind: 'int',
+    description: "embedded media server's event socket port (0 = any free)",
+  },
+  {
+    env: 'ACD_MEDIA_SIP_PORT',
+    key: 'media.embedded.sipPort',
+    kind: 'int',
+    description: "embedded media server's SIP port (0 = any free)",
+  },
+  {
     env: 'ACD_SHUTDOWN_GRACE_MS',
     key: 'shutdown.graceMs',
     kind: 'int',

@@ -4,6 +4,7 @@
  *
  *   sip-edge      embedded SIP server (or the address of a real drachtio-server)
  *   srf           drachtio-srf connected to it (reconnects by itself)
+ *   media         drachtio-fsmrf connected to the embedded media server (or FreeSWITCH)
  *   call-control  registrar, OPTIONS prober, ACD engine, call control, call log
  *   break-ender   ends timed breaks on time (store + agent.status event)
  *
@@ -15,6 +16,7 @@ import { breakEnder } from './break-ender.ts';
 import type { Config } from './config.ts';
 import type { LayerStarter } from './start-app.ts';
 import { type CallControlRuntime, callControlLayer } from './telephony/call-control-layer.ts';
+import { mediaLayer } from './telephony/media-layer.ts';
 import { sipEdgeLayer } from './telephony/sip-edge-layer.ts';
 import { srfLayer } from './telephony/srf-layer.ts';
 import { newWiring, type TelephonyOptions, type TelephonyWiring } from './telephony/wiring.ts';
@@ -38,6 +40,7 @@ export function productionLayers(
   return [
     sipEdgeLayer(wiring),
     srfLayer(wiring),
+    mediaLayer(wiring),
     callControlLayer(wiring, options.onCallControl),
     // Last, so call control already follows 'agent.status' when the first
     // break ends; it persists the end (status, history) and announces it.

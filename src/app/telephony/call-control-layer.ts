@@ -18,6 +18,8 @@ import { CallLogWriter } from '../../calls/call-log-writer.ts';
 import { DigestAuthenticator } from '../../calls/digest/index.ts';
 import { type ForwardingSource, forwardingSource } from '../../calls/dialer/forwarding-source.ts';
 import { RegisteredSources } from '../../calls/inbound/registered-sources.ts';
+import { CallerMedia } from '../../calls/media/caller-media.ts';
+import { trunkTarget } from '../../calls/forwarding-plan.ts';
 import { OptionsProber } from '../../calls/options-prober.ts';
 import type { RegistrationBinding } from '../../calls/ports.ts';
 import { Registrar } from '../../calls/registrar/index.ts';
@@ -34,6 +36,7 @@ import {
 import { type LogEventInput, loadAcdConfig } from '../../store/index.ts';
 import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
 import { syncEngineWithApi } from './engine-sync.ts';
+import { MediaDirectory } from './media-directory.ts';
 import { RoutingDirectory } from './routing-directory.ts';
 import { registerCallLogMetrics, registerTelephonyMetrics } from './telephony-metrics.ts';
 import type { TelephonyWiring } from './wiring.ts';
@@ -45,6 +48,8 @@ export interface CallControlRuntime {
   prober: OptionsProber | null;
   writer: CallLogWriter<LogEventInput>;
   sources: RegisteredSources;
+  /** Media for queued callers (null with `media.callers = 'ringback'`). */
+  media: CallerMedia | null;
 }
 
 /** How often routing re-reads numbers, agents and VIPs (catches changes made without the API). */
@@ -81,6 +86,7 @@ export function callControlLayer(
       log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
     );
     const memberships = await store.memberships.list();
+    const mediaRows = wiring.media ? await store.departments.list() : [];
     // Last: it starts a timer and follows events, which a failed start above would leak.
     const directory = await RoutingDirectory.open(store, events, log, DIRECTORY_REFRESH_MS);
     // Nothing below awaits until the layer is running, so a failed start leaves no timer or listener.
@@ -193,6 +199,23 @@ export function callControlLayer(
       },
     };
 
+    // --- media for queued callers (when the media layer connected a media server)
+    const mediaWiring = wiring.media ?? null;
+    const mediaDirectory = mediaWiring
+      ? new MediaDirectory(mediaRows, config.media, events, log)
+      : null;
+    const trunk = config.sip.trunk.outboundUri;
+    const callerMedia =
+      mediaWiring && mediaDirectory
+        ? new CallerMedia({
+            media: () => mediaWiring.server(),
+            department: (id) => mediaDirectory.get(id),
+            forwardTarget: (n) => (trunk ? trunkTarget(trunk, n) : null),
+            mediaTimeoutMs: config.media.timeoutS * 1000,
+            logger: log,
+          })
+        : null;
+
     const callControl = new CallControl({
       engine,
       uac: srfUac(asSrf(srfInstance)),
@@ -209,6 +232,7 @@ export function callControlLayer(
       departmentName: (id) => departmentNames.get(id),
       isVip: async (caller) => caller !== '' && directory.isVip(caller),
       trunkUri: config.sip.trunk.outboundUri,
+      ...(callerMedia ? { media: callerMedia } : {}),
       featureCodes: {
         agent: async (id) => {
           const a = await store.agents.get(id);
@@ -254,7 +278,14 @@ export function callControlLayer(
       },
     });
     registrar.start();
-    const runtime: CallControlRuntime = { callControl, registrar, prober, writer, sources };
+    const runtime: CallControlRuntime = {
+      callControl,
+      registrar,
+      prober,
+      writer,
+      sources,
+      media: callerMedia,
+    };
     const unregisterMetrics = registerTelephonyMetrics(metrics.registry, {
       runtime,
       edge: wiring.edge,
@@ -276,6 +307,7 @@ export function callControlLayer(
           unsubscribe();
           await directory.close();
           for (const off of offNames) off();
+          mediaDirectory?.close();
           await callControl.close();
           await prober?.close();
           await registrar.close();

@@ -47,6 +47,8 @@ export interface MediaCallerHost {
   endpointReleased(): void;
   /** Refer-To target for a forward exit after the answer (null = no trunk: hang up instead). */
   forwardTarget(number: string): string | null;
+  /** No RTP from the caller for this long: the media server ends the channel (MEDIA_TIMEOUT). */
+  mediaTimeoutMs: number;
 }
 
 export class MediaCaller implements InboundCall {
@@ -239,6 +241,14 @@ export class MediaCaller implements InboundCall {
     this.host.endpointOpened();
     ep.on('destroy', (e) => this.#mediaGone(e?.reason));
     ep.on('dtmf', (d) => this.#digit(d.dtmf));
+    // FreeSWITCH's variable (ms): with no RTP for that long the channel hangs up with MEDIA_TIMEOUT.
+    if (this.host.mediaTimeoutMs > 0) {
+      this.#track(
+        ep.set('media_timeout', String(this.host.mediaTimeoutMs)).catch((err: unknown) => {
+          this.host.logger.warn({ err, callId: this.acdCallId }, 'media: media_timeout not set');
+        }),
+      );
+    }
     if (this.#state === 'done') {
       this.#releaseEndpoint();
       return;

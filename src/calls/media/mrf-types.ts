@@ -16,6 +16,8 @@ export interface MrfEndpoint {
   readonly local: { sdp: string };
   /** `playback` of one file or a `!`-joined list; resolves when it ends or is broken off. */
   play(file: string | string[]): Promise<unknown>;
+  /** `set <name>=<value>` on the channel. */
+  set(name: string, value: string): Promise<unknown>;
   /** `api <command> <args>` on the media server (e.g. `uuid_break <uuid>`). */
   api(command: string, args: string | string[]): Promise<unknown>;
   on(event: 'dtmf', cb: (e: MrfDtmf) => void): unknown;

@@ -53,9 +53,9 @@ export interface SrfDialog {
     event: 'modify',
     cb: (req: SrfMessage & { body: string }, res: SrfInviteResponse) => void,
   ): unknown;
+  on(event: 'info', cb: (req: SrfMessage, res: SrfInviteResponse) => void): unknown;
   destroy(opts?: { headers?: Record<string, string> }): Promise<unknown>;
   modify(sdp: string): Promise<unknown>;
-  on(event: 'info', cb: (req: SrfMessage, res: SrfInviteResponse) => void): unknown;
   request(opts: { method: string; headers?: Record<string, string> }): Promise<{ status: number }>;
 }
 
