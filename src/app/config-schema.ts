@@ -84,8 +84,21 @@ export const configSchema = z
       /** Shipped prompts and music (relative to the working folder, or absolute). */
       promptsDir: nonEmpty,
       mohDir: nonEmpty,
-      /** The embedded media server's event socket and SIP ports on 127.0.0.1 (0 = any free). */
-      embedded: z.strictObject({ eslPort: port, sipPort: port }),
+      /** The embedded media server (src/media), used when media.freeswitch.host is null. */
+      embedded: z.strictObject({
+        /** Address its event socket, SIP UAS and RTP bind to (loopback unless the app is elsewhere). */
+        host: nonEmpty,
+        /** Inbound event socket port (FreeSWITCH's 8021). */
+        eslPort: port,
+        /** Event socket password; null = a random one made at each start. */
+        password: nonEmpty.nullable(),
+        /** SIP port for drachtio-fsmrf's INVITEs (FreeSWITCH's drachtio_mrf profile: 5080). */
+        sipPort: port,
+        /** Relative prompt paths are read from here. */
+        soundDir: nonEmpty,
+        /** Relative recording paths are written here. */
+        recordDir: nonEmpty,
+      }),
     }),
     shutdown: z.strictObject({ graceMs: z.number().int().min(0).max(600_000) }),
   })

@@ -100,6 +100,7 @@ const SECRET_KEYS = new Set([
   'database.url',
   'drachtio.secret',
   'media.freeswitch.secret',
+  'media.embedded.password',
 ]);
 
 function describeValue(key: string, v: unknown): string {

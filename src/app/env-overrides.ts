@@ -155,16 +155,40 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     description: 'folder of the default music on hold',
   },
   {
+    env: 'ACD_MEDIA_HOST',
+    key: 'media.embedded.host',
+    kind: 'string',
+    description: 'embedded media server: bind address (event socket, SIP, RTP)',
+  },
+  {
     env: 'ACD_MEDIA_ESL_PORT',
     key: 'media.embedded.eslPort',
     kind: 'int',
-    description: "embedded media server's event socket port (0 = any free)",
+    description: 'embedded media server: event socket port',
+  },
+  {
+    env: 'ACD_MEDIA_PASSWORD',
+    key: 'media.embedded.password',
+    kind: 'string',
+    description: 'embedded media server: event socket password (unset = random per start)',
   },
   {
     env: 'ACD_MEDIA_SIP_PORT',
     key: 'media.embedded.sipPort',
     kind: 'int',
-    description: "embedded media server's SIP port (0 = any free)",
+    description: 'embedded media server: SIP port for fsmrf INVITEs',
+  },
+  {
+    env: 'ACD_MEDIA_SOUND_DIR',
+    key: 'media.embedded.soundDir',
+    kind: 'string',
+    description: 'embedded media server: folder of prompts (relative playback paths)',
+  },
+  {
+    env: 'ACD_MEDIA_RECORD_DIR',
+    key: 'media.embedded.recordDir',
+    kind: 'string',
+    description: 'embedded media server: folder for relative recording paths',
   },
   {
     env: 'ACD_SHUTDOWN_GRACE_MS',

@@ -3,6 +3,7 @@
  * under drachtio-fsmrf, as src/edge stands in for drachtio-server under
  * drachtio-srf. See docs/media.md.
  */
+import os from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { MediaEngine } from './engine.ts';
@@ -42,6 +43,13 @@ export interface EmbeddedMediaServer {
   close(): Promise<void>;
 }
 
+function firstLanIpv4(): string | undefined {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
 export async function startMediaServer(
   opts: StartMediaServerOptions = {},
 ): Promise<EmbeddedMediaServer> {
@@ -54,7 +62,11 @@ export async function startMediaServer(
       ports: { min: rtp.min, max: rtp.max },
       log: log.child({ part: 'rtp' }),
     });
-  const sip = opts.sip ?? { host: '127.0.0.1', port: 5080 };
+  const sip = { ...(opts.sip ?? { host: '127.0.0.1', port: 5080 }) };
+  // A wildcard bind still needs an address fsmrf can send its INVITEs to.
+  if (!sip.advertisedHost && (sip.host === '0.0.0.0' || sip.host === '::')) {
+    sip.advertisedHost = firstLanIpv4() ?? '127.0.0.1';
+  }
   const rtpAddress =
     rtp.advertisedHost ?? (rtp.host === '0.0.0.0' ? (sip.advertisedHost ?? '127.0.0.1') : rtp.host);
   const server = new MediaServer({

@@ -122,8 +122,6 @@ export async function startRig(
     localStreams: opts.localStreams ?? {},
     sipTimers: { t1Ms: 50, t2Ms: 400 },
     logger,
-      ? { engine: new (await import('./dev-fake-engine.ts')).FakeEngine() }
-      : {}),
   });
   const srf = new (Srf as unknown as new () => SrfLike)();
   srf.on('error', () => undefined);

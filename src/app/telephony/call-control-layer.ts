@@ -201,9 +201,14 @@ export function callControlLayer(
 
     // --- media for queued callers (when the media layer connected a media server)
     const mediaWiring = wiring.media ?? null;
-    const mediaDirectory = mediaWiring
-      ? new MediaDirectory(mediaRows, config.media, events, log)
-      : null;
+    const mediaDirectory = mediaWiring ? new MediaDirectory(mediaRows, config.media, log) : null;
+    if (mediaDirectory) {
+      offNames.push(
+        events.on('department.created', (e) => mediaDirectory.put(e.data)),
+        events.on('department.updated', (e) => mediaDirectory.put(e.data)),
+        events.on('department.deleted', (e) => mediaDirectory.remove(e.data.id)),
+      );
+    }
     const trunk = config.sip.trunk.outboundUri;
     const callerMedia =
       mediaWiring && mediaDirectory
@@ -307,7 +312,6 @@ export function callControlLayer(
           unsubscribe();
           await directory.close();
           for (const off of offNames) off();
-          mediaDirectory?.close();
           await callControl.close();
           await prober?.close();
           await registrar.close();

@@ -14,13 +14,6 @@ import {
 } from '../../calls/media/department-media.ts';
 import type { Logger } from '../../calls/ports.ts';
 
-export interface DepartmentEvents {
-  on(
-    type: 'department.created' | 'department.updated' | 'department.deleted',
-    cb: (e: { data: DepartmentMediaRow & { id: string } }) => void,
-  ): () => void;
-}
-
 /** The .wav files of `dir`, absolute, in name order; [] when it cannot be read. */
 export function listWavs(dir: string, log: Logger): string[] {
   try {
@@ -37,12 +30,10 @@ export function listWavs(dir: string, log: Logger): string[] {
 export class MediaDirectory {
   readonly #byId = new Map<string, DepartmentMedia>();
   readonly #defaults: MediaDefaults;
-  readonly #offs: (() => void)[];
 
   constructor(
     rows: readonly (DepartmentMediaRow & { id: string })[],
     config: { promptsDir: string; mohDir: string },
-    events: DepartmentEvents,
     private readonly log: Logger,
   ) {
     const mohDir = path.resolve(config.mohDir);
@@ -50,23 +41,19 @@ export class MediaDirectory {
       promptsDir: path.resolve(config.promptsDir),
       music: listWavs(mohDir, log),
     };
-    for (const r of rows) this.#put(r);
-    this.#offs = [
-      events.on('department.created', (e) => this.#put(e.data)),
-      events.on('department.updated', (e) => this.#put(e.data)),
-      events.on('department.deleted', (e) => void this.#byId.delete(e.data.id)),
-    ];
+    for (const r of rows) this.put(r);
   }
 
   get(departmentId: string): DepartmentMedia | undefined {
     return this.#byId.get(departmentId);
   }
 
-  close(): void {
-    for (const off of this.#offs) off();
+  remove(departmentId: string): void {
+    this.#byId.delete(departmentId);
   }
 
-  #put(row: DepartmentMediaRow & { id: string }): void {
+  /** A department created or changed (the API's events). */
+  put(row: DepartmentMediaRow & { id: string }): void {
     const own = row.mohFolder === null ? null : listWavs(row.mohFolder, this.log);
     this.#byId.set(row.id, resolveDepartmentMedia(row, this.#defaults, own));
   }

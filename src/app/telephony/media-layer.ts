@@ -11,11 +11,22 @@
  * callers ringback instead (see src/calls/media/media-caller.ts).
  */
 import { randomBytes } from 'node:crypto';
-import Mrf from 'drachtio-fsmrf';
+import { createRequire } from 'node:module';
 import { asMediaServer, type MrfMediaServer } from '../../calls/media/mrf-types.ts';
 import { type EmbeddedMediaServer, startMediaServer } from '../../media/index.ts';
 import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
 import type { TelephonyWiring } from './wiring.ts';
+
+/** drachtio-fsmrf ships no typings: the constructor and `connect` as used here. */
+interface MrfLike {
+  connect(opts: {
+    address: string;
+    port: number;
+    secret: string;
+    listenAddress?: string;
+  }): Promise<unknown>;
+}
+const Mrf = createRequire(import.meta.url)('drachtio-fsmrf') as new (srf: unknown) => MrfLike;
 
 /** The parts of fsmrf's MediaServer the app uses beyond call control's. */
 interface ConnectedMediaServer {
@@ -38,29 +49,28 @@ export function mediaLayer(wiring: TelephonyWiring): LayerStarter {
     if (fs.host !== null) {
       address = { host: fs.host, port: fs.port, secret: fs.secret ?? 'ClueCon' };
     } else {
-      const secret = randomBytes(18).toString('base64url');
+      const e = config.media.embedded;
+      const secret = e.password ?? randomBytes(18).toString('base64url');
       embedded = await startMediaServer({
-        esl: { host: '127.0.0.1', port: config.media.embedded.eslPort },
+        esl: { host: e.host, port: e.eslPort },
         password: secret,
-        sip: { host: '127.0.0.1', port: config.media.embedded.sipPort },
-        rtp: {
-          host: config.sip.host === '0.0.0.0' ? '0.0.0.0' : config.sip.host,
-          min: config.media.rtpPortMin,
-          max: config.media.rtpPortMax,
-        },
+        sip: { host: e.host, port: e.sipPort },
+        rtp: { host: e.host, min: config.media.rtpPortMin, max: config.media.rtpPortMax },
+        soundDir: e.soundDir,
+        recordDir: e.recordDir,
         logger: log,
       });
       address = { ...embedded.eslAddress, secret };
     }
     let ms: (MrfMediaServer & ConnectedMediaServer) | null = null;
     try {
-      const mrf = new Mrf(wiring.srf as never);
+      const mrf = new Mrf(wiring.srf);
       const connected = (await mrf.connect({
         address: address.host,
         port: address.port,
         secret: address.secret,
         // fsmrf's own default is the host's first LAN address; the embedded server is on loopback.
-        ...(embedded ? { listenAddress: '127.0.0.1' } : {}),
+        ...(embedded ? { listenAddress: config.media.embedded.host } : {}),
       })) as unknown;
       ms = asMediaServer(connected) as MrfMediaServer & ConnectedMediaServer;
     } catch (err) {
