@@ -1,7 +1,9 @@
 /**
  * G.711 (ITU-T) mu-law and A-law, table-based. Encoding looks up a table
- * indexed by the sample at the codec's own resolution (14 bits for mu-law,
- * 13 for A-law), so a 160-sample frame costs 160 array reads.
+ * indexed by the 16-bit sample, which holds the code for the sample rounded
+ * to the codec's own resolution (14 bits for mu-law, 13 for A-law; rounding,
+ * as sox does, halves the error of plain truncation), so a 160-sample frame
+ * costs 160 array reads.
  */
 /** The two G.711 variants by their RTP encoding names. */
 export type G711 = 'PCMU' | 'PCMA';
@@ -63,16 +65,26 @@ function linear13ToAlaw(pcm13: number): number {
 
 const ULAW_DECODE = Int16Array.from({ length: 256 }, (_, i) => ulawToLinear(i));
 const ALAW_DECODE = Int16Array.from({ length: 256 }, (_, i) => alawToLinear(i));
-const ULAW_ENCODE = Uint8Array.from({ length: 1 << 14 }, (_, i) => linear14ToUlaw(i - 8192));
-const ALAW_ENCODE = Uint8Array.from({ length: 1 << 13 }, (_, i) => linear13ToAlaw(i - 4096));
+/** Rounds a 16-bit sample to `bits` (the codec's input resolution), staying in range. */
+function reduce(sample: number, bits: number): number {
+  const shift = 16 - bits;
+  return Math.min((sample + (1 << (shift - 1))) >> shift, (1 << (bits - 1)) - 1);
+}
+// Indexed by the 16-bit sample + 32768 (64 KiB each): one read per sample, rounding built in.
+const ULAW_ENCODE = Uint8Array.from({ length: 1 << 16 }, (_, i) =>
+  linear14ToUlaw(reduce(i - 32768, 14)),
+);
+const ALAW_ENCODE = Uint8Array.from({ length: 1 << 16 }, (_, i) =>
+  linear13ToAlaw(reduce(i - 32768, 13)),
+);
 
 /** Encodes `pcm` into `out` (same length) with the codec's table. */
 export function encodeG711(codec: G711, pcm: Int16Array, out: Uint8Array): void {
   const n = pcm.length;
   if (codec === 'PCMU') {
-    for (let i = 0; i < n; i++) out[i] = ULAW_ENCODE[(pcm[i]! >> 2) + 8192]!;
+    for (let i = 0; i < n; i++) out[i] = ULAW_ENCODE[pcm[i]! + 32768]!;
   } else {
-    for (let i = 0; i < n; i++) out[i] = ALAW_ENCODE[(pcm[i]! >> 3) + 4096]!;
+    for (let i = 0; i < n; i++) out[i] = ALAW_ENCODE[pcm[i]! + 32768]!;
   }
 }
 
@@ -85,7 +97,7 @@ export function decodeG711(codec: G711, bytes: Uint8Array, out: Int16Array, outO
 
 /** One sample each way, for tests and the occasional single value. */
 export function encodeSample(codec: G711, sample: number): number {
-  return codec === 'PCMU' ? ULAW_ENCODE[(sample >> 2) + 8192]! : ALAW_ENCODE[(sample >> 3) + 4096]!;
+  return (codec === 'PCMU' ? ULAW_ENCODE : ALAW_ENCODE)[(sample | 0) + 32768]!;
 }
 export function decodeSample(codec: G711, code: number): number {
   return (codec === 'PCMU' ? ULAW_DECODE : ALAW_DECODE)[code & 0xff]!;

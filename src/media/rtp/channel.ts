@@ -37,6 +37,8 @@ import type {
 } from './types.ts';
 
 export const FRAME_SAMPLES = 160;
+/** Frames a recording is caught up by after a stall (the rest of a longer stall is lost). */
+const MAX_CATCH_UP_FRAMES = 50;
 const COMFORT_NOISE_PT = 13; // RFC 3389: accepted, carries no audio we use
 
 export interface ChannelDeps {
@@ -248,11 +250,18 @@ export class Channel extends EventEmitter<RtpChannelEvents> implements RtpChanne
 
   // ------------------------------------------------------------------ ticks
 
-  /** Phase one of a tick: take this tick's received frame (for the recorder and the partner). */
-  takeInbound(): void {
+  /**
+   * Phase one of a tick: take this tick's received frame (for the recorder and
+   * the partner). After a stall the frames of the skipped ticks are waiting in
+   * the buffer: the recorder gets them all (a file has no pacing to keep), the
+   * partner only the newest.
+   */
+  takeInbound(skipped: number): void {
     if (this.#life !== 'open') return;
-    this.#inFrameValid = this.#inbound.take(this.#inFrame);
-    this.#recorder?.push(this.#inFrameValid ? this.#inFrame : this.#silence);
+    for (let k = Math.min(skipped, MAX_CATCH_UP_FRAMES); k >= 0; k--) {
+      this.#inFrameValid = this.#inbound.take(this.#inFrame);
+      this.#recorder?.push(this.#inFrameValid ? this.#inFrame : this.#silence);
+    }
   }
 
   /** This tick's frame from the peer, or undefined when its audio did not keep up (read by the bridged partner). */

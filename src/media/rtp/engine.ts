@@ -92,7 +92,7 @@ export class RtpEngine {
   readonly #tick = (tick: number, skipped: number): void => {
     // Two phases: every channel takes its received frame before any sends,
     // so a bridged partner relays this tick's audio whichever comes first.
-    for (const ch of this.#channels) ch.takeInbound();
+    for (const ch of this.#channels) ch.takeInbound(skipped);
     for (const ch of this.#channels) {
       try {
         ch.produce(tick, skipped);

@@ -41,6 +41,8 @@ export class Recorder {
   #samples = 0; // accepted so far
   #silentRun = 0;
   #writes: Promise<void> = Promise.resolve();
+  /** Where the next batch goes (every write is positioned: the header is rewritten at 0). */
+  #offset = HEADER_BYTES;
   #failure: string | undefined;
   #endReason: Reason | undefined;
 
@@ -124,10 +126,12 @@ export class Recorder {
     }
     this.#pending = [];
     this.#pendingSamples = 0;
+    const position = this.#offset;
+    this.#offset += bytes.length;
     this.#writes = this.#writes.then(async () => {
       if (this.#failure) return;
       try {
-        await file.write(bytes, 0, bytes.length, null);
+        await file.write(bytes, 0, bytes.length, position);
       } catch (err) {
         this.#failure = describe(err);
         if (this.active) this.finish('error');
