@@ -1,0 +1,226 @@
+/**
+ * What callers hear, end to end as `npm start` runs it: the app with the
+ * embedded SIP server and the embedded media server, drachtio-fsmrf between
+ * call control and media. Callers and agents are sipp (signalling) with a
+ * real RTP socket each (test/support/rtp-peer.ts) whose SDP they announce;
+ * what the caller's socket receives is decoded and analysed
+ * (test/support/audio.ts): prompts are recognised by correlation with their
+ * files, music and the agent's tone by level and frequency.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/app/config.ts';
+import { productionLayers } from '../../src/app/layers.ts';
+import { createLogger } from '../../src/app/logger.ts';
+import { type AcdApp, startApp } from '../../src/app/start-app.ts';
+import type { CallControlRuntime } from '../../src/app/telephony/call-control-layer.ts';
+import type { TelephonyWiring } from '../../src/app/telephony/wiring.ts';
+import { type Audio, findPrompt, readWav, tone, toneRatio } from '../support/audio.ts';
+import { openMigratedPglite } from '../support/pglite.ts';
+import { freePort } from '../support/ports.ts';
+import { RtpPeer } from '../support/rtp-peer.ts';
+import {
+  assertSippPassed,
+  countInTrace,
+  runSipp,
+  type SippProcess,
+  startSipp,
+} from '../support/sipp.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
+const PROMPTS = path.resolve(here, '../../media/prompts/en');
+const prompt = (name: string): Audio => readWav(path.join(PROMPTS, `${name}.wav`));
+const TOKEN = 'media-test-token-0123456789';
+const DID = '+4930200';
+
+interface Running {
+  app: AcdApp;
+  sipPort: number;
+  runtime: () => CallControlRuntime | null;
+  wiring: TelephonyWiring;
+}
+
+const apps = new Set<AcdApp>();
+const peers = new Set<RtpPeer>();
+const sipps = new Set<SippProcess>();
+afterEach(async () => {
+  await Promise.all([...sipps].map((s) => s.stop()));
+  sipps.clear();
+  await Promise.all([...peers].map((p) => p.close()));
+  peers.clear();
+  await Promise.all([...apps].map((a) => a.close()));
+  apps.clear();
+});
+
+async function startProduct(media: Record<string, unknown> = {}): Promise<Running> {
+  const sipPort = await freePort();
+  const rtpBase = 32000 + 2 * Math.floor(Math.random() * 2000);
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      http: { host: '127.0.0.1', port: 0 },
+      api: { token: TOKEN },
+      log: { level: 'warn' },
+      sip: {
+        host: '127.0.0.1',
+        port: sipPort,
+        registrar: { algorithms: ['MD5'] },
+        trunk: { addresses: ['127.0.0.1'] },
+      },
+      drachtio: { port: 0 },
+      media: {
+        callers: 'answer',
+        rtpPortMin: rtpBase,
+        rtpPortMax: rtpBase + 99,
+        embedded: { eslPort: 0, sipPort: 0 },
+        ...media,
+      },
+    },
+  });
+  let runtime: CallControlRuntime | null = null;
+  let wiring: TelephonyWiring | null = null;
+  const app = await startApp(config, {
+    db: await openMigratedPglite(),
+    logger: createLogger({ level: 'warn' }),
+    defaultMetrics: false,
+    layers: productionLayers(config, {
+      optionsProbe: false,
+      onCallControl: (rt) => {
+        runtime = rt;
+      },
+      onWiring: (w) => {
+        wiring = w;
+      },
+    }),
+  });
+  apps.add(app);
+  if (!wiring) throw new Error('no wiring');
+  return { app, sipPort, runtime: () => runtime, wiring };
+}
+
+async function api<T = Record<string, unknown>>(
+  r: Running,
+  method: string,
+  p: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${r.app.httpUrl}/api${p}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+async function department(r: Running, fields: Record<string, unknown>): Promise<string> {
+  const d = await api<{ id: string }>(r, 'POST', '/departments', { name: 'Support', ...fields });
+  await api(r, 'POST', '/dids', { number: DID, departmentId: d.id });
+  return d.id;
+}
+
+async function rtpPeer(): Promise<RtpPeer> {
+  const p = await RtpPeer.open();
+  peers.add(p);
+  return p;
+}
+
+/** The caller's audio so far (PCMU), as an Audio. */
+function heard(peer: RtpPeer): Audio {
+  return { sampleRate: 8000, samples: peer.audio('PCMU') };
+}
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Nothing of any call is left: sessions, endpoints, the media server's channels and ports. */
+async function expectIdle(r: Running): Promise<void> {
+  const rt = r.runtime();
+  if (!rt) throw new Error('call control is not running');
+  await rt.callControl.settled();
+  await until('media released', () => {
+    const c = r.wiring.media?.embedded?.counts();
+    return rt.media?.openEndpoints === 0 && c?.channels === 0 && c?.eslOutbound === 0;
+  });
+  const counts = r.wiring.media?.embedded?.counts();
+  expect(counts).toMatchObject({ channels: 0, eslOutbound: 0, rtpPorts: 0, sipDialogs: 0 });
+  expect(counts?.eslInbound).toBe(1); // fsmrf's one inbound connection stays
+  expect(rt.callControl.sessions.size).toBe(0);
+  const edge = r.wiring.edge;
+  await until('SIP dialogs gone', () => (edge?.stats().dialogs ?? 0) === 0, 5000);
+}
+
+async function endedCall(r: Running): Promise<{ outcome: string; id: string }> {
+  let found: { outcome: string; id: string } | undefined;
+  await until('the call logged as ended', async () => {
+    const page = await api<{ items: Array<{ id: string; outcome: string | null }> }>(
+      r,
+      'GET',
+      '/calls',
+    );
+    const c = page.items.find((x) => x.outcome !== null);
+    if (c) found = { id: c.id, outcome: c.outcome as string };
+    return c !== undefined;
+  });
+  return found!;
+}
+
+describe('caller media, end to end', () => {
+  it('out of hours: the caller is answered, hears the message with the next opening, then we hang up', async () => {
+    const r = await startProduct();
+    // Open only on a weekday that is not today (UTC), 09:00-17:00: the next opening is spoken.
+    const today = new Date().getUTCDay();
+    const openDay = (today + 2) % 7;
+    await department(r, {
+      businessHours: [{ day: openDay, open: '09:00', close: '17:00' }],
+      outOfHoursAction: { kind: 'hangup' },
+    });
+    const peer = await rtpPeer();
+    const res = await runSipp({
+      scenario: scenario('media-caller-wait-bye'),
+      localPort: await freePort(),
+      remote: { host: '127.0.0.1', port: r.sipPort },
+      service: DID.slice(1),
+      keys: { rtp_port: String(peer.port) },
+      timeoutSeconds: 30,
+    });
+    assertSippPassed(res, 'caller');
+    expect(countInTrace(res.messages, /^SIP\/2\.0 200/, 'received')).toBeGreaterThanOrEqual(1);
+    const audio = heard(peer);
+    const message = findPrompt(audio, prompt('out-of-hours'));
+    const openAgain = findPrompt(audio, prompt('open-again'));
+    const weekday = [
+      'sunday',
+      'monday',
+      'tuesday',
+      'wednesday',
+      'thursday',
+      'friday',
+      'saturday',
+    ][openDay]!;
+    const day = findPrompt(audio, prompt(weekday));
+    const goodbye = findPrompt(audio, prompt('goodbye'));
+    expect(message.score).toBeGreaterThan(0.8);
+    expect(openAgain.score).toBeGreaterThan(0.8);
+    expect(day.score).toBeGreaterThan(0.8);
+    expect(goodbye.score).toBeGreaterThan(0.8);
+    expect(openAgain.offsetMs).toBeGreaterThan(message.offsetMs);
+    expect(day.offsetMs).toBeGreaterThan(openAgain.offsetMs);
+    expect(goodbye.offsetMs).toBeGreaterThan(day.offsetMs);
+    expect((await endedCall(r)).outcome).toBe('out-of-hours');
+    await expectIdle(r);
+  });
+});
