@@ -83,7 +83,7 @@ async function startProduct(media: Record<string, unknown> = {}): Promise<Runnin
   let wiring: TelephonyWiring | null = null;
   const app = await startApp(config, {
     db: await openMigratedPglite(),
-    logger: createLogger({ level: 'warn' }),
+    logger: createLogger({ level: (process.env.MEDIA_TEST_LOG as 'info') ?? 'warn' }),
     defaultMetrics: false,
     layers: productionLayers(config, {
       optionsProbe: false,
@@ -222,5 +222,5 @@ describe('caller media, end to end', () => {
     expect(goodbye.offsetMs).toBeGreaterThan(day.offsetMs);
     expect((await endedCall(r)).outcome).toBe('out-of-hours');
     await expectIdle(r);
-  });
+  }, 90_000);
 });
