@@ -20,6 +20,7 @@ import { type Audio, findPrompt, readWav, tone, toneRatio } from '../support/aud
 import { openMigratedPglite } from '../support/pglite.ts';
 import { freePort } from '../support/ports.ts';
 import { RtpPeer } from '../support/rtp-peer.ts';
+import { encodeG711 } from '../../src/media/audio/g711.ts';
 import {
   assertSippPassed,
   countInTrace,
@@ -136,6 +137,12 @@ function heard(peer: RtpPeer): Audio {
   return { sampleRate: 8000, samples: peer.audio('PCMU') };
 }
 
+function encodeMu(pcm: Int16Array): Uint8Array {
+  const out = new Uint8Array(pcm.length);
+  encodeG711('PCMU', pcm, out);
+  return out;
+}
+
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
@@ -202,15 +209,9 @@ describe('caller media, end to end', () => {
     const audio = heard(peer);
     const message = findPrompt(audio, prompt('out-of-hours'));
     const openAgain = findPrompt(audio, prompt('open-again'));
-    const weekday = [
-      'sunday',
-      'monday',
-      'tuesday',
-      'wednesday',
-      'thursday',
-      'friday',
-      'saturday',
-    ][openDay]!;
+    const weekday = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][
+      openDay
+    ]!;
     const day = findPrompt(audio, prompt(weekday));
     const goodbye = findPrompt(audio, prompt('goodbye'));
     expect(message.score).toBeGreaterThan(0.8);
@@ -223,4 +224,101 @@ describe('caller media, end to end', () => {
     expect((await endedCall(r)).outcome).toBe('out-of-hours');
     await expectIdle(r);
   }, 90_000);
+
+  it('queued: welcome, position, music; the agent answers and the caller hears the agent', async () => {
+    const r = await startProduct();
+    const deptId = await department(r, {
+      ringTimeoutS: 20,
+      announceIntervalS: 0,
+      noAgentAction: { kind: 'hangup' },
+    });
+    const agent = await api<{ id: string }>(r, 'POST', '/agents', {
+      name: 'alice',
+      sipUsername: '2001',
+      password: 'pw-alice-secret',
+      status: 'away',
+    });
+    await api(r, 'POST', '/memberships', { agentId: agent.id, departmentId: deptId, priority: 1 });
+    const agentPort = await freePort();
+    assertSippPassed(
+      await runSipp({
+        scenario: scenario('agent-register'),
+        localPort: agentPort,
+        remote: { host: '127.0.0.1', port: r.sipPort },
+        service: '2001',
+        extraArgs: ['-au', '2001', '-ap', 'pw-alice-secret'],
+        timeoutSeconds: 15,
+      }),
+      'REGISTER',
+    );
+    const callerRtp = await rtpPeer();
+    const agentRtp = await rtpPeer();
+    const agentPhone = await startSipp({
+      scenario: scenario('media-agent-answer'),
+      localPort: agentPort,
+      keys: { agent_rtp_port: String(agentRtp.port) },
+      timeoutSeconds: 60,
+    });
+    sipps.add(agentPhone);
+    const caller = runSipp({
+      scenario: scenario('media-caller-reinvite'),
+      localPort: await freePort(),
+      remote: { host: '127.0.0.1', port: r.sipPort },
+      service: DID.slice(1),
+      keys: { rtp_port: String(callerRtp.port) },
+      timeoutSeconds: 60,
+    });
+    // The caller's end is checked below; a failure before that is reported there.
+    caller.catch(() => {});
+
+    // Welcome (~6 s), then "you are caller number one" (the agent is away: no estimate), then music.
+    const welcome = prompt('welcome');
+    await until(
+      'welcome, position and some music',
+      () => callerRtp.received.length > welcome.samples.length / 160 + 400,
+      40_000,
+    );
+    const beforeAgent = heard(callerRtp);
+    const w = findPrompt(beforeAgent, welcome);
+    const pos = findPrompt(beforeAgent, prompt('caller-number'));
+    const one = findPrompt(beforeAgent, prompt('n-1'));
+    expect(w.score).toBeGreaterThan(0.8);
+    expect(pos.score).toBeGreaterThan(0.8);
+    expect(one.score).toBeGreaterThan(0.8);
+    expect(pos.offsetMs).toBeGreaterThan(w.offsetMs);
+    const music = readWav(path.join(here, '../../media/moh/default/track-1.wav'));
+    const m = findPrompt(beforeAgent, {
+      sampleRate: 8000,
+      samples: music.samples.subarray(0, 8000 * 3),
+    });
+    expect(m.score).toBeGreaterThan(0.8);
+    expect(m.offsetMs).toBeGreaterThan(pos.offsetMs);
+
+    // The agent becomes available: rung, answers; the caller is re-INVITEd towards the agent.
+    const mark = callerRtp.received.length;
+    await api(r, 'PUT', `/agents/${agent.id}/status`, { status: 'available' });
+    // The agent speaks: a 1 kHz tone to where the caller's offer said its audio goes.
+    const agentVoice = tone([1000], 1500, 8000, 8000);
+    await until(
+      'the caller connected to the agent',
+      () =>
+        [...(r.runtime()?.callControl.sessions.values() ?? [])].some(
+          (x) => x.state === 'connected',
+        ),
+      30_000,
+    );
+    await agentRtp.sendAudio(
+      { address: '127.0.0.1', port: callerRtp.port },
+      0,
+      agentVoice,
+      encodeMu,
+    );
+    const res = await caller;
+    assertSippPassed(res, 'caller');
+    assertSippPassed(await agentPhone.finished, 'agent');
+    const afterAnswer = callerRtp.audio('PCMU', 0, mark);
+    expect(toneRatio(afterAnswer, 1000, 8000)).toBeGreaterThan(0.5);
+    expect((await endedCall(r)).outcome).toBe('answered');
+    await expectIdle(r);
+  }, 150_000);
 });
