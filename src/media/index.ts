@@ -38,7 +38,10 @@ export interface StartMediaServerOptions {
 export interface EmbeddedMediaServer {
   readonly eslAddress: { host: string; port: number };
   readonly sipAddress: { host: string; port: number };
-  /** Open channels, event-socket connections, RTP ports, SIP dialogs and timers (leak checks). */
+  /**
+   * Open channels, event-socket connections, RTP ports, SIP dialogs and live
+   * timers (leak checks; an idle server has two: HEARTBEAT and the media-timeout sweep).
+   */
   counts(): MediaCounts;
   close(): Promise<void>;
 }
@@ -81,6 +84,7 @@ export async function startMediaServer(
     log,
     sipTimers: opts.sipTimers ?? { t1Ms: 500, t2Ms: 4000 },
     heartbeatMs: opts.heartbeatMs ?? 20_000,
+    mediaTimeoutCheckMs: 250,
     maxSessions: opts.maxSessions ?? 1000,
     profile: 'drachtio_mrf',
     sdpUser: 'Jambonz-Mediaserver',

@@ -39,6 +39,8 @@ export interface MediaServerOptions {
   log: Logger;
   sipTimers: { t1Ms: number; t2Ms: number };
   heartbeatMs: number;
+  /** How often media timeouts are checked. */
+  mediaTimeoutCheckMs: number;
   maxSessions: number;
   profile: string;
   sdpUser: string;
@@ -81,6 +83,8 @@ export class MediaServer implements ChannelHost, ConnHost, ApiHost {
   private readonly uas: SipUas;
   private eslServer: net.Server | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** One sweep a while for every channel's media timeout. */
+  private mediaWatch: NodeJS.Timeout | undefined;
   private closing = false;
   eslPort = 0;
 
@@ -147,6 +151,10 @@ export class MediaServer implements ChannelHost, ConnHost, ApiHost {
     server.on('error', (err) => this.log.warn({ err }, 'event socket listener error'));
     this.eslPort = (server.address() as net.AddressInfo).port;
     this.heartbeat = setInterval(() => this.fireHeartbeat(), this.opts.heartbeatMs);
+    this.mediaWatch = setInterval(() => {
+      const now = performance.now();
+      for (const ch of this.channels.values()) ch.checkMediaTimeout(now);
+    }, this.opts.mediaTimeoutCheckMs);
   }
 
   counts(): MediaCounts {
@@ -165,7 +173,7 @@ export class MediaServer implements ChannelHost, ConnHost, ApiHost {
       rtpPorts: this.opts.engine.openChannels,
       sipDialogs: u.dialogs,
       pendingByes: u.pendingByes,
-      timers: u.timers + (this.heartbeat ? 1 : 0),
+      timers: u.timers + (this.heartbeat ? 1 : 0) + (this.mediaWatch ? 1 : 0),
     };
   }
 
@@ -174,6 +182,8 @@ export class MediaServer implements ChannelHost, ConnHost, ApiHost {
     this.closing = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
+    if (this.mediaWatch) clearInterval(this.mediaWatch);
+    this.mediaWatch = undefined;
     const byes: Promise<void>[] = [];
     for (const leg of this.legs.values()) {
       leg.channel.hangup('NORMAL_CLEARING');
@@ -346,7 +356,7 @@ export class MediaServer implements ChannelHost, ConnHost, ApiHost {
     const leg = this.byDialog.get(dialogId);
     if (!leg) return;
     if (why === 'bye') leg.channel.hangup('NORMAL_CLEARING', true);
-    else leg.channel.hangup('RECOVERY_ON_TIMER_EXPIRE', true);
+    else leg.channel.hangup('RECOVERY_ON_TIMER_EXPIRE');
   }
 
   // ---- outbound event socket -----------------------------------------------

@@ -115,6 +115,10 @@ describe('inbound event socket: bad input', () => {
     await c.waitFor(/\+OK accepted/);
     c.socket.write(Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x0a, 0x0a]));
     await c.waitFor(/-ERR command not found/);
+    c.socket.write('event json BACKGROUND_JOB\n\nbgapi uuid_exists nope\nJob-UUID: job-1\n\n');
+    await c.waitFor(/"Job-UUID":"job-1"/);
+    expect(c.text()).toContain('Reply-Text: +OK Job-UUID: job-1\nJob-UUID: job-1\n\n');
+    expect(c.text()).toMatch(/"Job-Command":"uuid_exists".*"Content-Length":"5","_body":"false"/);
     c.socket.write('api sofia status\n\n');
     await c.waitFor(/drachtio_mrf\tprofile\t {2}\s*sip:mod_sofia@127\.0\.0\.1:\d+\tRUNNING \(0\)/);
   });

@@ -20,6 +20,12 @@ describe('drachtio-fsmrf against the embedded media server', () => {
     const ms = await rig.connectMs();
     expect(ms.sip.ipv4.udp.address).toBe(`127.0.0.1:${rig.media.sipAddress.port}`);
     expect(rig.media.counts().eslInbound).toBe(1);
+    // FreeSWITCH's table, byte for byte (388 bytes for any address that fits its 40 columns).
+    const sofia = await ms.api('sofia status');
+    expect(Buffer.byteLength(sofia)).toBe(388);
+    expect(sofia.split('\n')[2]).toBe(
+      `             drachtio_mrf\tprofile\t${`sip:mod_sofia@127.0.0.1:${rig.media.sipAddress.port}`.padStart(42)}\tRUNNING (0)`,
+    );
     const status = await ms.api('status');
     expect(status).toMatch(/is ready/);
     const unknown = await ms.api('no_such_command x');

@@ -3,7 +3,7 @@
  * server: play (files, lists, tone and silence streams, break, nesting),
  * playCollect with RFC 4733 digits, record, bridge, and the hangup paths.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -111,11 +111,17 @@ describe('Endpoint media on the embedded media server', () => {
   it('a play started during another runs inside it: the inner one completes first', async () => {
     const { rig, ep } = await setup();
     const order: string[] = [];
-    const outer = ep.play('silence_stream://600').then(() => order.push('outer'));
+    const outer = ep.play('silence_stream://600').then(() => {
+      order.push('outer');
+      return performance.now();
+    });
     await new Promise((r) => setTimeout(r, 150));
     await ep.play('hello.wav').then(() => order.push('inner'));
-    await outer;
+    const innerAt = performance.now();
+    const outerAt = await outer;
     expect(order).toEqual(['inner', 'outer']);
+    // The outer play resumed after the inner one: its item plays again (at least 600 ms more).
+    expect(outerAt - innerAt).toBeGreaterThanOrEqual(550);
     await ep.destroy();
     await expectNoLeaks(rig.media);
   });
@@ -152,6 +158,17 @@ describe('Endpoint media on the embedded media server', () => {
     await expectNoLeaks(rig.media);
   });
 
+  it('variables with % and non-ASCII text read back exactly as set', async () => {
+    const { rig, ep } = await setup();
+    await ep.set('odd_value', '100%FF 50%25 é&=:');
+    const vars = await ep.getChannelVariables();
+    expect(vars.variable_odd_value).toBe('100%FF 50%25 é&=:');
+    const done = await ep.execute('set', 'other=a%zz');
+    expect(done.getHeader('variable_other')).toBe('a%zz');
+    await ep.destroy();
+    await expectNoLeaks(rig.media);
+  });
+
   it('playCollect times out without digits (read_result timeout) and retries the invalid input', async () => {
     const { rig, ep, peer } = await setup();
     const collecting = ep.playCollect({
@@ -183,6 +200,12 @@ describe('Endpoint media on the embedded media server', () => {
     expect(r.recordSeconds).toBe('1');
     expect(Number(r.recordMilliseconds)).toBeGreaterThanOrEqual(950);
     expect(existsSync(file) && statSync(file).size > 44).toBe(true);
+    // It holds what the peer sent (a loud square wave), not silence.
+    const wav = readFileSync(file);
+    const data = wav.subarray(wav.indexOf('data') + 8);
+    let sum = 0;
+    for (let i = 0; i + 1 < data.length; i += 2) sum += Math.abs(data.readInt16LE(i));
+    expect(sum / (data.length / 2)).toBeGreaterThan(1000);
     await ep.destroy();
     await expectNoLeaks(rig.media);
   });
@@ -203,7 +226,10 @@ describe('Endpoint media on the embedded media server', () => {
 
   it('bridge() relays RTP between two endpoints; unbridge() ends it', async () => {
     const { rig, ms, ep: a, peer: pa } = await setup();
-    const { ep: b, peer: pb } = await endpoint(ms);
+    // The other leg speaks PCMA: the relay transcodes.
+    const pb = await RtpPeer.open();
+    peers.push(pb);
+    const b = await ms.createEndpoint({ remoteSdp: pb.offer(['PCMA']) });
     await a.bridge(b);
     await new Promise((r) => setTimeout(r, 100));
     const before = pb.received.length;
@@ -236,5 +262,20 @@ describe('Endpoint media on the embedded media server', () => {
     expect((await destroyed)?.reason).toBe('DESTINATION_OUT_OF_ORDER');
     expect(rig.logs.some((l) => /unknown application/.test(l.msg))).toBe(true);
     await expectNoLeaks(rig.media);
+  });
+
+  it('forty endpoints, eight at a time, each playing then destroyed, leave nothing behind', async () => {
+    rig = await startRig();
+    const ms = await rig.connectMs();
+    const one = async (): Promise<void> => {
+      const { ep } = await endpoint(ms);
+      await ep.play('silence_stream://100');
+      await ep.destroy();
+    };
+    for (let batch = 0; batch < 5; batch++) {
+      await Promise.all(Array.from({ length: 8 }, one));
+    }
+    await expectNoLeaks(rig.media);
+    for (const p of peers.splice(0)) await p.close();
   });
 });

@@ -66,6 +66,8 @@ export class Channel {
   remote: RemoteMedia | undefined;
   hangupCause: HangupCause | undefined;
   bridgedTo: Channel | undefined;
+  /** Monotonic ms from which silence from the peer is counted (answer or new remote). */
+  private mediaSince = performance.now();
   private readonly frames: Frame[] = [];
   private readonly onDtmf = (digit: string, durationMs: number): void =>
     this.dtmf(digit, durationMs);
@@ -124,6 +126,7 @@ export class Channel {
       this.vars.set('rtp_2833_recv_payload', String(remote.telephoneEventPt));
     }
     this.media.setRemote(remote);
+    this.mediaSince = performance.now();
     if (this.state === 'offered') this.state = 'active';
   }
 
@@ -314,6 +317,23 @@ export class Channel {
     other.bridgedTo = undefined;
     this.media.unbridge();
     other.media.unbridge();
+  }
+
+  /**
+   * FreeSWITCH's media timeout: with `media_timeout` (ms) or `rtp_timeout_sec`
+   * set, a channel that has received no RTP for that long hangs up with
+   * MEDIA_TIMEOUT (the endpoint emits `destroy` with that reason).
+   */
+  checkMediaTimeout(now: number): void {
+    if (this.state !== 'active') return;
+    const ms =
+      Number(this.vars.get('media_timeout')) || Number(this.vars.get('rtp_timeout_sec')) * 1000;
+    if (!(ms > 0)) return;
+    const last = Math.max(this.media.lastPacketAt ?? 0, this.mediaSince);
+    if (now - last >= ms) {
+      this.log.info({ silentMs: Math.round(now - last) }, 'no RTP from the peer: media timeout');
+      this.hangup('MEDIA_TIMEOUT');
+    }
   }
 
   // ---- hangup -------------------------------------------------------------

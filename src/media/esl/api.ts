@@ -35,7 +35,7 @@ function sofiaStatus(host: ApiHost): string {
   const rule = '='.repeat(97);
   const calls = [...host.channels.values()].filter((c) => c.alive).length;
   return `${[
-    `${'Name'.padStart(25)}\t${'Type'.padStart(8)}\t${'Data'.padStart(40)}\tState`,
+    `${'Name'.padStart(25)}\t   Type\t  ${'Data'.padStart(40)}\tState`,
     rule,
     `${host.profile.padStart(25)}\tprofile\t  ${host.sipUrl.padStart(40)}\tRUNNING (${calls})`,
     rule,

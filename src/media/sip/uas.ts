@@ -50,7 +50,7 @@ export interface UasCallbacks {
   reinvite(dialogId: string, sdp: string | undefined): InviteAnswer;
   /** ACK for our 2xx; `sdp` when it carries one (3pcc answer). */
   ack(dialogId: string, sdp: string | undefined): void;
-  /** The peer ended the dialog (BYE), or our 2xx was never ACKed. */
+  /** The peer ended the dialog (BYE), or our 2xx was never ACKed (then call `bye()`). */
   ended(dialogId: string, why: 'bye' | 'no-ack'): void;
 }
 
@@ -303,8 +303,9 @@ export class SipUas {
     const tick = (): void => {
       elapsed += interval;
       if (elapsed >= deadline) {
+        // A failed INVITE's record goes with its pending response (clearPending);
+        // a 2xx never ACKed ends the dialog with a BYE (RFC 3261 §13.3.1.4).
         this.clearPending(d);
-        if (failed || d.state === 'answering') this.terminate(d);
         if (!failed) this.cb.ended(d.id, 'no-ack');
         return;
       }

@@ -41,21 +41,25 @@ export function recordApp(recordDir: string): App {
     ch.fire('RECORD_START', [['Record-File-Path', file]]);
     const started = performance.now();
     let error: string | undefined;
+    let recordedMs: number | undefined;
     try {
       const r = await frame.media((signal) => ch.media.record(file, opts, signal), {
         preemptible: false,
       });
-      if (r.value.reason === 'error') error = r.value.error ?? 'recording failed';
+      // No value: the channel hung up (or a break came) before the recording started.
+      if (r.value?.reason === 'error') error = r.value.error ?? 'recording failed';
+      recordedMs = r.value?.durationMs;
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }
     frame.digitSink = undefined;
-    const ms = Math.round(performance.now() - started);
+    // The audio in the file is what counts; the clock only when the engine reported none.
+    const ms = recordedMs ?? Math.round(performance.now() - started);
     ch.vars.set('record_ms', String(ms));
     ch.vars.set('record_seconds', String(Math.floor(ms / 1000)));
     ch.vars.set('record_samples', String(ms * 8));
     ch.fire('RECORD_STOP', [['Record-File-Path', file]]);
-    if (error !== undefined) {
+    if (error !== undefined && ch.alive) {
       ch.log.warn(
         { file, reason: error },
         'record: cannot record, hanging up (as FreeSWITCH does)',
