@@ -321,4 +321,80 @@ describe('caller media, end to end', () => {
     expect((await endedCall(r)).outcome).toBe('answered');
     await expectIdle(r);
   }, 150_000);
+
+  /** A department whose only agent is registered but away: callers wait in the queue. */
+  async function queueWithAwayAgent(r: Running, fields: Record<string, unknown>) {
+    const deptId = await department(r, { noAgentAction: { kind: 'hangup' }, ...fields });
+    const agent = await api<{ id: string }>(r, 'POST', '/agents', {
+      name: 'bob',
+      sipUsername: '2002',
+      password: 'pw-bob-secret',
+      status: 'away',
+    });
+    await api(r, 'POST', '/memberships', { agentId: agent.id, departmentId: deptId, priority: 1 });
+    assertSippPassed(
+      await runSipp({
+        scenario: scenario('agent-register'),
+        localPort: await freePort(),
+        remote: { host: '127.0.0.1', port: r.sipPort },
+        service: '2002',
+        extraArgs: ['-au', '2002', '-ap', 'pw-bob-secret'],
+        timeoutSeconds: 15,
+      }),
+      'REGISTER',
+    );
+  }
+
+  function waitingCaller(r: Running, peer: RtpPeer) {
+    return (async () =>
+      runSipp({
+        scenario: scenario('media-caller-wait-bye'),
+        localPort: await freePort(),
+        remote: { host: '127.0.0.1', port: r.sipPort },
+        service: DID.slice(1),
+        keys: { rtp_port: String(peer.port) },
+        timeoutSeconds: 60,
+      }))();
+  }
+
+  it('the exit key (RFC 4733) leaves the queue: goodbye, then our BYE; logged as abandoned', async () => {
+    const r = await startProduct();
+    await queueWithAwayAgent(r, { exitKey: '*', exitKeyAction: { kind: 'hangup' } });
+    const peer = await rtpPeer();
+    const caller = waitingCaller(r, peer);
+    caller.catch(() => {});
+    // Welcome and the hint "to leave the queue at any time, press star" come first.
+    const hint = prompt('exit-hint');
+    const welcome = prompt('welcome');
+    await until(
+      'welcome and the exit hint',
+      () => peer.received.length > (welcome.samples.length + hint.samples.length) / 160 + 100,
+      40_000,
+    );
+    const mediaServer = peer.received[0]!.from;
+    const mark = peer.received.length;
+    await peer.sendDtmf(mediaServer, 101, 10); // '*'
+    assertSippPassed(await caller, 'caller');
+    const audio = heard(peer);
+    expect(findPrompt(audio, hint).score).toBeGreaterThan(0.8);
+    expect(findPrompt(audio, prompt('key-star')).score).toBeGreaterThan(0.8);
+    const after = { sampleRate: 8000, samples: peer.audio('PCMU', 0, mark) };
+    expect(findPrompt(after, prompt('goodbye')).score).toBeGreaterThan(0.8);
+    expect((await endedCall(r)).outcome).toBe('abandoned');
+    await expectIdle(r);
+  }, 150_000);
+
+  it('a caller that sends no RTP is ended after media.timeoutS (media timeout), logged as abandoned', async () => {
+    const r = await startProduct({ timeoutS: 2 });
+    await queueWithAwayAgent(r, {});
+    const peer = await rtpPeer();
+    const started = Date.now();
+    const res = await waitingCaller(r, peer);
+    assertSippPassed(res, 'caller');
+    // Ended by the timeout, not by the welcome running out: the welcome alone is ~6 s.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(peer.received.length).toBeGreaterThan(0);
+    expect((await endedCall(r)).outcome).toBe('abandoned');
+    await expectIdle(r);
+  }, 150_000);
 });
