@@ -198,6 +198,8 @@ async function main(): Promise<void> {
         ...realtimePriorityArg(),
       },
       drachtio: { port: 0 },
+      // Media off: callers hear ringback (the signalling path alone is measured).
+      media: { callers: 'ringback' },
     },
   });
   let runtime: CallControlRuntime | null = null;
