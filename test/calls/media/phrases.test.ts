@@ -164,3 +164,17 @@ describe('the shipped prompt folder', () => {
     }
   });
 });
+
+describe('SIP INFO DTMF', () => {
+  it('reads application/dtmf-relay and application/dtmf bodies', async () => {
+    const { dtmfRelayDigit } = await import('../../../src/calls/media/media-caller.ts');
+    expect(dtmfRelayDigit('application/dtmf-relay', 'Signal=*\r\nDuration=160\r\n')).toBe('*');
+    expect(dtmfRelayDigit('Application/DTMF-Relay; x=1', 'Signal= 5\r\nDuration=100')).toBe('5');
+    expect(dtmfRelayDigit('application/dtmf-relay', 'Signal=11\r\n')).toBe('#');
+    expect(dtmfRelayDigit('application/dtmf', '#')).toBe('#');
+    expect(dtmfRelayDigit('application/dtmf-relay', 'Duration=160\r\n')).toBeNull();
+    expect(dtmfRelayDigit('text/plain', 'Signal=1')).toBeNull();
+    expect(dtmfRelayDigit(undefined, 'Signal=1')).toBeNull();
+    expect(dtmfRelayDigit('application/dtmf-relay', 'Signal=X')).toBeNull();
+  });
+});
