@@ -223,7 +223,7 @@ describe('caller media, end to end', () => {
     expect(goodbye.offsetMs).toBeGreaterThan(day.offsetMs);
     expect((await endedCall(r)).outcome).toBe('out-of-hours');
     await expectIdle(r);
-  }, 90_000);
+  }, 150_000);
 
   it('queued: welcome, position, music; the agent answers and the caller hears the agent', async () => {
     const r = await startProduct();
