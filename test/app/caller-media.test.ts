@@ -16,7 +16,7 @@ import { createLogger } from '../../src/app/logger.ts';
 import { type AcdApp, startApp } from '../../src/app/start-app.ts';
 import type { CallControlRuntime } from '../../src/app/telephony/call-control-layer.ts';
 import type { TelephonyWiring } from '../../src/app/telephony/wiring.ts';
-import { type Audio, findPrompt, readWav, tone, toneRatio } from '../support/audio.ts';
+import { type Audio, findPrompt, readWav, tone, toneRatio, windows } from '../support/audio.ts';
 import { openMigratedPglite } from '../support/pglite.ts';
 import { freePort } from '../support/ports.ts';
 import { RtpPeer } from '../support/rtp-peer.ts';
@@ -317,7 +317,9 @@ describe('caller media, end to end', () => {
     assertSippPassed(res, 'caller');
     assertSippPassed(await agentPhone.finished, 'agent');
     const afterAnswer = callerRtp.audio('PCMU', 0, mark);
-    expect(toneRatio(afterAnswer, 1000, 8000)).toBeGreaterThan(0.5);
+    // Somewhere after the answer the caller hears the agent's tone (music may come before it).
+    const best = Math.max(...windows(afterAnswer, 200).map((w) => toneRatio(w, 1000, 8000)));
+    expect(best).toBeGreaterThan(0.8);
     expect((await endedCall(r)).outcome).toBe('answered');
     await expectIdle(r);
   }, 150_000);
