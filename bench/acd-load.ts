@@ -44,7 +44,8 @@
  *        --realtime-priority 0  (the SIP thread's SCHED_RR priority; 0 = short slices only)
  *        --database postgres    (a throwaway Postgres server instead of in-memory PGlite,
  *                                opened as production does: pool, routing lease, change feed)
- *        --write-results]       (rewrites its section of bench/RESULTS.md)
+ *        --write-results        (rewrites its section of bench/RESULTS.md)
+ *        --media]               (callers answered into media, re-INVITEd to the agent)
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -195,6 +196,7 @@ async function main(): Promise<void> {
   const stepSeconds = arg('step-seconds', 5);
   const maxRate = arg('max-rate', 3000);
   const noLadder = process.argv.includes('--no-ladder');
+  const mediaOn = process.argv.includes('--media');
   // Kamailio first, alone on the machine, so the two do not compete for the 2 cores.
   const kamailioCps = process.argv.includes('--no-kamailio') ? null : await kamailioAnchor();
   const sipPort = await freePort();
@@ -215,6 +217,17 @@ async function main(): Promise<void> {
       },
       drachtio: { port: 0 },
       ...(pgUrl ? { database: { url: pgUrl } } : {}),
+      // Media off (default): callers hear ringback, the signalling path alone is measured.
+      // --media: callers are answered into the embedded media server (welcome, music) and
+      // re-INVITEd towards the agent who answers.
+      media: mediaOn
+        ? {
+            callers: 'answer',
+            rtpPortMin: 40000,
+            rtpPortMax: 49999,
+            embedded: { eslPort: 0, sipPort: 0 },
+          }
+        : { callers: 'ringback' },
     },
   });
   let runtime: CallControlRuntime | null = null;
@@ -344,7 +357,7 @@ async function main(): Promise<void> {
       stopSipps.add(stopUas);
       const started = performance.now();
       const caller = await runSipp({
-        scenario: scenario('acd-caller'),
+        scenario: scenario(mediaOn ? 'acd-caller-media' : 'acd-caller'),
         localPort: await freePort(),
         remote: { host: '127.0.0.1', port: sipPort },
         service: DID.slice(1),
@@ -601,6 +614,12 @@ async function main(): Promise<void> {
         `${rt.callControl.sessions.size} / ${rt.callControl.attempts.size} / ${rt.callControl.driver.wakeAt === null ? 'none' : `next wake-up in ${((rt.callControl.driver.wakeAt - Date.now()) / 1000).toFixed(0)} s`}`,
       ],
       ['left: call-log events unwritten', String(rt.writer.queued)],
+      [
+        'media (callers answered into media)',
+        mediaOn
+          ? `on; left: endpoints ${rt.media?.openEndpoints ?? 'n/a'}, media-server channels ${(wiring as TelephonyWiring | null)?.media?.embedded?.counts().channels ?? 'n/a'}`
+          : 'off (ringback)',
+      ],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     process.stdout.write(`\nACD load test (${new Date().toISOString()})\n`);

@@ -91,6 +91,13 @@ export const configSchema = z
       }),
       rtpPortMin: port,
       rtpPortMax: port,
+      /** 'answer': queued callers are answered into media; 'ringback': they hear only a 180. */
+      callers: z.enum(['answer', 'ringback']),
+      /** No RTP from a queued caller for this long ends the call (0 = never). */
+      timeoutS: z.number().int().min(0).max(3600),
+      /** Shipped prompts and music (relative to the working folder, or absolute). */
+      promptsDir: nonEmpty,
+      mohDir: nonEmpty,
       /** The embedded media server (src/media), used when media.freeswitch.host is null. */
       embedded: z.strictObject({
         /** Address its event socket, SIP UAS and RTP bind to (loopback unless the app is elsewhere). */

@@ -155,6 +155,30 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     description: 'least time between two rounds of rings for one call',
   },
   {
+    env: 'ACD_MEDIA_CALLERS',
+    key: 'media.callers',
+    kind: 'string',
+    description: 'answer = queued callers hear prompts and music; ringback = only a 180',
+  },
+  {
+    env: 'ACD_MEDIA_TIMEOUT_S',
+    key: 'media.timeoutS',
+    kind: 'int',
+    description: 'no RTP from a queued caller for this long ends the call (0 = never)',
+  },
+  {
+    env: 'ACD_MEDIA_PROMPTS_DIR',
+    key: 'media.promptsDir',
+    kind: 'string',
+    description: 'folder of the default prompts',
+  },
+  {
+    env: 'ACD_MEDIA_MOH_DIR',
+    key: 'media.mohDir',
+    kind: 'string',
+    description: 'folder of the default music on hold',
+  },
+  {
     env: 'ACD_MEDIA_HOST',
     key: 'media.embedded.host',
     kind: 'string',

@@ -5,6 +5,7 @@
  *   sip-edge      embedded SIP server (or the address of a real drachtio-server)
  *   srf           drachtio-srf connected to it (reconnects by itself)
  *   leadership    one router at a time: the routing lease and gate (leadership/)
+ *   media         drachtio-fsmrf connected to the embedded media server (or FreeSWITCH)
  *   call-control  registrar, OPTIONS prober, ACD engine, call control, call log
  *   change-feed   changes made elsewhere (another instance, SQL by hand) as events (LISTEN/NOTIFY)
  *   break-ender   ends timed breaks on time (store + agent.status event)
@@ -19,6 +20,7 @@ import { changeFeed } from './leadership/change-feed.ts';
 import { leadershipLayer } from './leadership/leadership-layer.ts';
 import type { LayerStarter } from './start-app.ts';
 import { type CallControlRuntime, callControlLayer } from './telephony/call-control-layer.ts';
+import { mediaLayer } from './telephony/media-layer.ts';
 import { sipEdgeLayer } from './telephony/sip-edge-layer.ts';
 import { srfLayer } from './telephony/srf-layer.ts';
 import { newWiring, type TelephonyOptions, type TelephonyWiring } from './telephony/wiring.ts';
@@ -43,6 +45,7 @@ export function productionLayers(
     sipEdgeLayer(wiring),
     srfLayer(wiring),
     leadershipLayer(wiring),
+    mediaLayer(wiring),
     callControlLayer(wiring, options.onCallControl),
     // After call control, which follows the events it publishes.
     changeFeed(),

@@ -50,6 +50,7 @@ import {
 import { type FeatureCodePort, handleFeatureCode } from './inbound/feature-code-call.ts';
 import { exitResponse, logOutcome } from './inbound/exit-response.ts';
 import { RefusalLog, type RefusalReason, refusalReasonOf } from './inbound/refusal-log.ts';
+import type { CallerMedia } from './media/caller-media.ts';
 import { type Logger, silentLogger } from './ports.ts';
 import {
   type CallEventPublisher,
@@ -102,6 +103,8 @@ export interface CallControlOptions {
    */
   callerAuth?: CallerAuthenticator;
   newCallId?: () => string;
+  /** Answers queued callers into media (welcome, music, announcements); absent = ringback only. */
+  media?: CallerMedia;
 }
 
 export class CallControl implements CallOperations {
@@ -254,6 +257,7 @@ export class CallControl implements CallOperations {
       return;
     }
     const callId = this.#o.newCallId?.() ?? crypto.randomUUID();
+    const inbound = this.#o.media?.wrap(call, callId, admission.route.departmentId) ?? call;
     const session = new CallSession(
       {
         callId,
@@ -263,7 +267,7 @@ export class CallControl implements CallOperations {
         dialled: admission.dialled,
         arrivedAt: this.#scheduler.now(),
       },
-      call,
+      inbound,
       this.#scheduler,
       { ended: (s, end) => this.#sessionEnded(s, end) },
     );
@@ -430,6 +434,7 @@ export class CallControl implements CallOperations {
     });
     if (!session) return;
     this.#refusedByEngine.add(a.callId);
+    this.#o.media?.exiting(a.callId, a.reason);
     session.reject(r.status, r.reason, r.headers);
   }
 
@@ -451,10 +456,12 @@ export class CallControl implements CallOperations {
       a.toDepartmentId,
       this.#o.departmentName?.(a.toDepartmentId) ?? a.toDepartmentId,
     );
+    this.#o.media?.moved(a.callId, a.toDepartmentId);
   }
 
   announce(a: Announce): void {
-    // Announcements need the media layer (a later issue): the caller hears ringback meanwhile.
+    // Without media the caller hears ringback and the announcement is only logged.
+    this.#o.media?.announce(a.callId, a.position, a.expectedWaitS);
     this.#logger.debug(
       { callId: a.callId, position: a.position, expectedWaitS: a.expectedWaitS },
       'announce',
@@ -476,6 +483,9 @@ export class CallControl implements CallOperations {
     this.#exitKinds.delete(a.callId);
     this.#refusedByEngine.delete(a.callId);
     const outcome = logOutcome(a.outcome, a.reason, exitKind);
+    // Why a queued caller left on its own: no RTP any more, or the exit key.
+    const cause = this.#o.media?.completed(a.callId) ?? null;
+    const reason = a.reason ?? cause;
     this.#append({
       type: 'call.ended',
       callId: a.callId,
@@ -485,7 +495,7 @@ export class CallControl implements CallOperations {
         outcome,
         waitMs: a.waitMs,
         talkMs: a.talkMs ?? null,
-        ...(a.reason ? { reason: a.reason } : {}),
+        ...(reason ? { reason } : {}),
       },
     });
     if (a.outcome === 'abandoned') {
@@ -502,7 +512,7 @@ export class CallControl implements CallOperations {
       agentId: a.agentId ?? null,
       waitMs: a.waitMs,
       talkMs: a.talkMs ?? null,
-      reason: a.reason ?? null,
+      reason: reason ?? null,
     });
   }
 
@@ -529,6 +539,7 @@ export class CallControl implements CallOperations {
     );
     for (const s of [...this.#sessions.values(), ...this.#ending]) s.lost();
     for (const a of [...this.#attempts.values()]) a.lost();
+    this.#o.media?.lost();
   }
 
   /** Resolves when no call is live and nothing of an ended call is left to release. */
@@ -539,6 +550,7 @@ export class CallControl implements CallOperations {
         ...[...this.#sessions.values()].map((s) => s.whenEnded),
       ]);
     }
+    await this.#o.media?.settled();
   }
 
   // ------------------------------------------------------------ internal

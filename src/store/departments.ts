@@ -44,6 +44,18 @@ export interface Department {
   businessHours: WeeklyHours[] | null;
   /** Local dates 'YYYY-MM-DD', closed all day. */
   holidays: string[];
+  /** Media paths as the media server sees them; null = the shipped default. */
+  promptsFolder: string | null;
+  mohFolder: string | null;
+  welcomeEnabled: boolean;
+  welcomePrompt: string | null;
+  outOfHoursPrompt: string | null;
+  queueFullPrompt: string | null;
+  noAgentPrompt: string | null;
+  maxWaitPrompt: string | null;
+  /** DTMF key that leaves the queue (null = none), and where to. */
+  exitKey: string | null;
+  exitKeyAction: QueueExit;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -53,12 +65,13 @@ type Settable = Omit<Department, 'id' | 'createdAt' | 'updatedAt'>;
 export type DepartmentInput = Pick<Settable, 'name'> & Partial<Omit<Settable, 'name'>>;
 export type DepartmentPatch = Partial<Settable>;
 
-const EXITS = ['maxWait', 'queueFull', 'noAgent', 'outOfHours'] as const;
+const EXITS = ['maxWait', 'queueFull', 'noAgent', 'outOfHours', 'exitKey'] as const;
 const EXIT_COLUMN: Record<(typeof EXITS)[number], string> = {
   maxWait: 'max_wait',
   queueFull: 'queue_full',
   noAgent: 'no_agent',
   outOfHours: 'out_of_hours',
+  exitKey: 'exit_key',
 };
 
 interface DepartmentRecord {
@@ -77,6 +90,15 @@ interface DepartmentRecord {
   time_zone: string;
   business_hours: WeeklyHours[] | null;
   holidays: string[];
+  prompts_folder: string | null;
+  moh_folder: string | null;
+  welcome_enabled: boolean;
+  welcome_prompt: string | null;
+  out_of_hours_prompt: string | null;
+  queue_full_prompt: string | null;
+  no_agent_prompt: string | null;
+  max_wait_prompt: string | null;
+  exit_key: string | null;
   created_at: Date;
   updated_at: Date;
   [exitColumn: string]: unknown;
@@ -117,6 +139,16 @@ function fromRecord(r: DepartmentRecord): Department {
     timeZone: r.time_zone,
     businessHours: r.business_hours,
     holidays: r.holidays,
+    promptsFolder: r.prompts_folder,
+    mohFolder: r.moh_folder,
+    welcomeEnabled: r.welcome_enabled,
+    welcomePrompt: r.welcome_prompt,
+    outOfHoursPrompt: r.out_of_hours_prompt,
+    queueFullPrompt: r.queue_full_prompt,
+    noAgentPrompt: r.no_agent_prompt,
+    maxWaitPrompt: r.max_wait_prompt,
+    exitKey: r.exit_key,
+    exitKeyAction: exitOf(r, 'exit_key'),
     createdAt: toDate(r.created_at),
     updatedAt: toDate(r.updated_at),
   };
@@ -137,6 +169,15 @@ const SCALARS: ColumnSpec = {
   timeZone: { column: 'time_zone' },
   businessHours: { column: 'business_hours', cast: '::text::jsonb', encode: json },
   holidays: { column: 'holidays', cast: '::text::jsonb', encode: json },
+  promptsFolder: { column: 'prompts_folder' },
+  mohFolder: { column: 'moh_folder' },
+  welcomeEnabled: { column: 'welcome_enabled' },
+  welcomePrompt: { column: 'welcome_prompt' },
+  outOfHoursPrompt: { column: 'out_of_hours_prompt' },
+  queueFullPrompt: { column: 'queue_full_prompt' },
+  noAgentPrompt: { column: 'no_agent_prompt' },
+  maxWaitPrompt: { column: 'max_wait_prompt' },
+  exitKey: { column: 'exit_key' },
 };
 
 /** `{ maxWaitAction: {kind:'forward', number} }` -> the three columns of that exit. */

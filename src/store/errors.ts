@@ -93,6 +93,8 @@ const FIELD_OF_CONSTRAINT: Record<string, string> = {
   departments_queue_full_target_check: 'queueFullAction',
   departments_no_agent_target_check: 'noAgentAction',
   departments_out_of_hours_target_check: 'outOfHoursAction',
+  departments_exit_key_target_check: 'exitKeyAction',
+  departments_exit_key_department_id_check: 'exitKeyAction',
   agents_mobile_number_required_check: 'mobileNumber',
   agents_sip_password_check: 'sipPassword',
   calls_ended_check: 'outcome',
@@ -108,6 +110,8 @@ const REASON_OF_CONSTRAINT: Record<string, string> = {
   departments_queue_full_target_check: 'overflow needs a department, forward needs a number',
   departments_no_agent_target_check: 'overflow needs a department, forward needs a number',
   departments_out_of_hours_target_check: 'overflow needs a department, forward needs a number',
+  departments_exit_key_target_check: 'forward needs a number',
+  departments_exit_key_department_id_check: 'the exit key cannot overflow',
   agents_mobile_number_required_check: 'required when the forwarding mode uses the mobile',
   agents_sip_password_check: 'both digest hashes or neither',
   event_log_append_only: 'the event log is append-only',
@@ -148,6 +152,15 @@ const REASON_OF_FIELD: Record<string, string> = {
   businessHours: 'must be a list of { day, open, close }, or null',
   holidays: "must be a list of dates 'YYYY-MM-DD'",
   contactUri: 'must be 1-2048 characters',
+  promptsFolder: 'must be an absolute path without blanks, "!" or ".." segments',
+  mohFolder: 'must be an absolute path without blanks, "!" or ".." segments',
+  welcomePrompt: 'must be an absolute path to a .wav file without blanks, "!" or ".." segments',
+  outOfHoursPrompt: 'must be an absolute path to a .wav file without blanks, "!" or ".." segments',
+  queueFullPrompt: 'must be an absolute path to a .wav file without blanks, "!" or ".." segments',
+  noAgentPrompt: 'must be an absolute path to a .wav file without blanks, "!" or ".." segments',
+  maxWaitPrompt: 'must be an absolute path to a .wav file without blanks, "!" or ".." segments',
+  exitKey: 'must be one DTMF key: 0-9, * or #',
+  exitKeyAction: 'must be forward (with a number), voicemail or hangup',
 };
 
 function reasonOf(constraint: string | undefined): string {

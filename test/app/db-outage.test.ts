@@ -111,6 +111,8 @@ async function startOutageApp() {
         trunk: { addresses: ['127.0.0.1'] },
       },
       drachtio: { port: 0 },
+      // About the database outage: callers hear ringback only (no media server needed).
+      media: { callers: 'ringback' },
     },
   });
   let runtime: CallControlRuntime | null = null;

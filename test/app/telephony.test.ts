@@ -121,6 +121,9 @@ async function startProduct(
         trunk: { addresses: ['127.0.0.1'] },
       },
       drachtio,
+      // These tests are about the queue's signalling: callers hear only ringback (a 180) here;
+      // what callers hear with media is test/app/caller-media.test.ts.
+      media: { callers: 'ringback' },
     },
   });
   let runtime: CallControlRuntime | null = null;

@@ -41,7 +41,8 @@ eachBackend(
         arrived('never-routed'),
       ]);
 
-      expect((await migrate(db)).applied).toEqual([
+      // 0004 and 0005 first (later files, e.g. department media, after them).
+      expect((await migrate(db)).applied.slice(0, 2)).toEqual([
         '0004_routing_stored_once.sql',
         '0005_project_by_statement.sql',
       ]);

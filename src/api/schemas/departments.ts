@@ -23,6 +23,27 @@ export const weeklyHours = z
 
 const int = () => z.number().int();
 
+/**
+ * A path as the media server sees it: absolute, no '..' segment, no blanks or
+ * '!' (the media server's list separator). Not checked for existence: in
+ * production the files live on the media server's host.
+ */
+const PATH_RULE = 'must be an absolute path without blanks, "!" or ".." segments';
+const mediaPath = z
+  .string()
+  .max(1024)
+  .regex(/^\/[^!\s]*$/, PATH_RULE)
+  .refine((p) => !/(^|\/)\.\.(\/|$)/.test(p), PATH_RULE);
+const folder = mediaPath.nullable();
+const wavFile = mediaPath.regex(/\.wav$/, 'must name a .wav file').nullable();
+
+/** Ways out by the exit key: no overflow (the engine has already let the call go). */
+export const keyExit = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('forward'), number: e164 }),
+  z.strictObject({ kind: z.literal('voicemail') }),
+  z.strictObject({ kind: z.literal('hangup') }),
+]);
+
 const departmentFields = {
   name: z.string().trim().min(1).max(200),
   strategy,
@@ -42,6 +63,19 @@ const departmentFields = {
   timeZone,
   businessHours: z.array(weeklyHours).max(100).nullable(),
   holidays: z.array(localDate).max(1000),
+  /** Folder with every prompt of media/prompts/en under the same names (null = shipped). */
+  promptsFolder: folder,
+  /** Music on hold: the .wav files of this folder in name order, looped (null = shipped). */
+  mohFolder: folder,
+  welcomeEnabled: z.boolean(),
+  welcomePrompt: wavFile,
+  outOfHoursPrompt: wavFile,
+  queueFullPrompt: wavFile,
+  noAgentPrompt: wavFile,
+  maxWaitPrompt: wavFile,
+  /** DTMF key that leaves the queue (null = none). */
+  exitKey: z.enum(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#']).nullable(),
+  exitKeyAction: keyExit,
 };
 
 const { name, ...optionalFields } = departmentFields;

@@ -20,6 +20,8 @@ import { DigestAuthenticator } from '../../calls/digest/index.ts';
 import { type ForwardingSource, forwardingSource } from '../../calls/dialer/forwarding-source.ts';
 import { optionsAnswer } from '../../calls/inbound/options-answer.ts';
 import { RegisteredSources } from '../../calls/inbound/registered-sources.ts';
+import { CallerMedia } from '../../calls/media/caller-media.ts';
+import { trunkTarget } from '../../calls/forwarding-plan.ts';
 import { OptionsProber } from '../../calls/options-prober.ts';
 import { closeOrphanCalls } from '../../calls/orphan-calls.ts';
 import type { RegistrationBinding } from '../../calls/ports.ts';
@@ -39,6 +41,7 @@ import { type LogEventInput, loadAcdConfig } from '../../store/index.ts';
 import type { RoutableSrf } from '../leadership/routing-gate.ts';
 import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
 import { syncEngineWithApi } from './engine-sync.ts';
+import { MediaDirectory } from './media-directory.ts';
 import { RoutingDirectory } from './routing-directory.ts';
 import {
   registerCallLogMetrics,
@@ -54,6 +57,8 @@ export interface CallControlRuntime {
   prober: OptionsProber | null;
   writer: CallLogWriter<LogEventInput>;
   sources: RegisteredSources;
+  /** Media for queued callers (null with `media.callers = 'ringback'`). */
+  media: CallerMedia | null;
 }
 
 /** How often routing re-reads numbers, agents and VIPs (catches changes made without the API). */
@@ -111,6 +116,7 @@ export function callControlLayer(
       log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
     );
     const memberships = await store.memberships.list();
+    const mediaRows = wiring.media ? await store.departments.list() : [];
     // Last: it starts a timer and follows events, which a failed start above would leak.
     const directory = await RoutingDirectory.open(store, events, log, DIRECTORY_REFRESH_MS);
     // Nothing below awaits until the layer is running, so a failed start leaves no timer or listener.
@@ -227,6 +233,28 @@ export function callControlLayer(
     };
 
     const refusedMetric = registerRefusedInviteMetric(metrics.registry);
+    // --- media for queued callers (when the media layer connected a media server)
+    const mediaWiring = wiring.media ?? null;
+    const mediaDirectory = mediaWiring ? new MediaDirectory(mediaRows, config.media, log) : null;
+    if (mediaDirectory) {
+      offNames.push(
+        events.on('department.created', (e) => mediaDirectory.put(e.data)),
+        events.on('department.updated', (e) => mediaDirectory.put(e.data)),
+        events.on('department.deleted', (e) => mediaDirectory.remove(e.data.id)),
+      );
+    }
+    const trunk = config.sip.trunk.outboundUri;
+    const callerMedia =
+      mediaWiring && mediaDirectory
+        ? new CallerMedia({
+            media: () => mediaWiring.server(),
+            department: (id) => mediaDirectory.get(id),
+            forwardTarget: (n) => (trunk ? trunkTarget(trunk, n) : null),
+            mediaTimeoutMs: config.media.timeoutS * 1000,
+            logger: log,
+          })
+        : null;
+
     const callControl = new CallControl({
       engine,
       refusedInvite: refusedMetric.count,
@@ -245,6 +273,7 @@ export function callControlLayer(
       isVip: async (caller) => caller !== '' && directory.isVip(caller),
       trunkUri: config.sip.trunk.outboundUri,
       callerAuth: authenticator,
+      ...(callerMedia ? { media: callerMedia } : {}),
       featureCodes: {
         agent: async (id) => {
           const a = await store.agents.get(id);
@@ -304,7 +333,14 @@ export function callControlLayer(
     });
     gate?.attach(srfInstance as unknown as RoutableSrf, ['register', 'invite']);
     registrar.start();
-    const runtime: CallControlRuntime = { callControl, registrar, prober, writer, sources };
+    const runtime: CallControlRuntime = {
+      callControl,
+      registrar,
+      prober,
+      writer,
+      sources,
+      media: callerMedia,
+    };
     const unregisterMetrics = registerTelephonyMetrics(metrics.registry, {
       runtime,
       edge: wiring.edge,

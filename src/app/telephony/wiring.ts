@@ -4,8 +4,10 @@
  * the srf layer the connected srf, and the call-control layer reads both.
  * Layers start in order, so a later layer always finds what an earlier one set.
  */
+import type { MrfMediaServer } from '../../calls/media/mrf-types.ts';
 import type { EmbeddedSipServer } from '../../edge/index.ts';
 import type { RoutingGate } from '../leadership/routing-gate.ts';
+import type { EmbeddedMediaServer } from '../../media/index.ts';
 import type { ConnectedSrf } from './srf-layer.ts';
 
 export interface DrachtioAddress {
@@ -39,6 +41,13 @@ export interface TelephonyWiring {
   srf: ConnectedSrf | null;
   /** Whether this instance routes new requests (set by the leadership layer; null = always). */
   routing: RoutingGate | null;
+  /** Set by the media layer when queued callers are answered into media. */
+  media?: {
+    /** The connected media server (null while its connection is down). */
+    server(): MrfMediaServer | null;
+    /** The embedded media server, when it runs in this process (leak checks). */
+    embedded: EmbeddedMediaServer | null;
+  } | null;
 }
 
 export function newWiring(options: TelephonyOptions = {}): TelephonyWiring {

@@ -17,6 +17,10 @@ export interface CallDialog {
   onModify(cb: (offer: string, reply: ModifyReply) => void): void;
   /** Sends a re-INVITE with `offer`; resolves with the peer's answer. */
   modify(offer: string): Promise<string>;
+  /** Blind transfer: REFER to `target` (a SIP URI); resolves on the peer's 2xx. */
+  refer?(target: string): Promise<void>;
+  /** SIP INFO inside the dialog (DTMF relay); answered 200 here. */
+  onInfo?(cb: (contentType: string | undefined, body: string) => void): void;
   /** Sends BYE unless the dialog already ended. Safe to call twice; never rejects. */
   end(reason: string): Promise<void>;
 }

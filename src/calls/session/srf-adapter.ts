@@ -53,8 +53,10 @@ export interface SrfDialog {
     event: 'modify',
     cb: (req: SrfMessage & { body: string }, res: SrfInviteResponse) => void,
   ): unknown;
+  on(event: 'info', cb: (req: SrfMessage, res: SrfInviteResponse) => void): unknown;
   destroy(opts?: { headers?: Record<string, string> }): Promise<unknown>;
   modify(sdp: string): Promise<unknown>;
+  request(opts: { method: string; headers?: Record<string, string> }): Promise<{ status: number }>;
 }
 
 export interface SrfLike {
@@ -116,6 +118,7 @@ export function wrapDialog(dialog: SrfDialog): CallDialog {
   let endInfo: { by: 'remote' | 'local'; reason: string } | null = null;
   let onEnded: ((by: 'remote' | 'local', reason: string) => void) | null = null;
   let onModify: ((offer: string, reply: ModifyReply) => void) | null = null;
+  let onInfo: ((contentType: string | undefined, body: string) => void) | null = null;
   let bye: Promise<void> | null = null;
 
   const finish = (by: 'remote' | 'local', reason: string) => {
@@ -149,6 +152,11 @@ export function wrapDialog(dialog: SrfDialog): CallDialog {
     });
   });
 
+  dialog.on('info', (req, res) => {
+    res.send(200);
+    onInfo?.(req.get('Content-Type'), req.body ?? '');
+  });
+
   return {
     id: dialog.id,
     get remoteSdp() {
@@ -165,6 +173,21 @@ export function wrapDialog(dialog: SrfDialog): CallDialog {
     },
     onModify(cb) {
       onModify = cb;
+    },
+    onInfo(cb) {
+      onInfo = cb;
+    },
+    async refer(target) {
+      const res = await dialog.request({
+        method: 'REFER',
+        headers: {
+          'Refer-To': `<${target}>`,
+          ...(dialog.local.contact ? { 'Referred-By': dialog.local.contact } : {}),
+        },
+      });
+      if (res.status < 200 || res.status >= 300) {
+        throw Object.assign(new Error(`REFER answered ${res.status}`), { status: res.status });
+      }
     },
     async modify(offer) {
       const answer = await dialog.modify(offer);

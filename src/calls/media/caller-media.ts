@@ -1,0 +1,118 @@
+/**
+ * Media for queued callers, as call control sees it: one `MediaCaller` per
+ * call in media mode, found by the engine's call id for announcements,
+ * spoken exits and the call log's abandon cause. Counts endpoints for leak
+ * checks, and `settled()` waits until every endpoint and caller dialog it
+ * owns is released.
+ */
+import type { ExitReason } from '../../acd/index.ts';
+import { type Logger, silentLogger } from '../ports.ts';
+import type { InboundCall } from '../session/sip.ts';
+import type { DepartmentMedia } from './department-media.ts';
+import { MediaCaller } from './media-caller.ts';
+import type { MrfMediaServer } from './mrf-types.ts';
+
+export interface CallerMediaOptions {
+  /** The connected media server, or null while there is none (callers then hear ringback). */
+  media(): MrfMediaServer | null;
+  /** A department's media, or undefined when unknown (ringback). */
+  department(departmentId: string): DepartmentMedia | undefined;
+  /** Refer-To URI for a forward exit after the answer (null = no trunk). */
+  forwardTarget(number: string): string | null;
+  /** No RTP from a queued caller for this long ends the call (asks the media server). */
+  mediaTimeoutMs: number;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export class CallerMedia {
+  readonly #o: CallerMediaOptions;
+  readonly #callers = new Map<string, MediaCaller>();
+  readonly #settling = new Set<Promise<void>>();
+  #endpoints = 0;
+
+  constructor(options: CallerMediaOptions) {
+    this.#o = options;
+  }
+
+  /** Endpoints created and not yet released. */
+  get openEndpoints(): number {
+    return this.#endpoints;
+  }
+
+  /** Callers still tracked (ended ones leave once the engine has completed them). */
+  get callers(): number {
+    return this.#callers.size;
+  }
+
+  /** The caller's INVITE as the session should see it: with media when there is a media server. */
+  wrap(call: InboundCall, callId: string, departmentId: string): InboundCall {
+    const media = this.#o.media();
+    const dept = this.#o.department(departmentId);
+    if (!media || !dept) return call;
+    const logger = this.#o.logger ?? silentLogger;
+    const caller = new MediaCaller(
+      call,
+      {
+        media,
+        logger,
+        now: this.#o.now ?? Date.now,
+        endpointOpened: () => {
+          this.#endpoints += 1;
+        },
+        endpointReleased: () => {
+          this.#endpoints -= 1;
+        },
+        forwardTarget: (n) => this.#o.forwardTarget(n),
+        mediaTimeoutMs: this.#o.mediaTimeoutMs,
+      },
+      dept,
+      callId,
+    );
+    this.#callers.set(callId, caller);
+    return caller;
+  }
+
+  announce(callId: string, position: number, expectedWaitS: number | null): void {
+    this.#callers.get(callId)?.announce(position, expectedWaitS);
+  }
+
+  exiting(callId: string, reason: ExitReason): void {
+    this.#callers.get(callId)?.exiting(reason);
+  }
+
+  moved(callId: string, departmentId: string): void {
+    const dept = this.#o.department(departmentId);
+    if (dept) this.#callers.get(callId)?.moveTo(dept);
+  }
+
+  /**
+   * The engine completed the call: returns why a queued caller left on its
+   * own ('media-timeout', 'exit-key'), and stops tracking it by id once its
+   * releases are done.
+   */
+  completed(callId: string): string | null {
+    const caller = this.#callers.get(callId);
+    if (!caller) return null;
+    this.#callers.delete(callId);
+    const settle = caller.settled().finally(() => this.#settling.delete(settle));
+    this.#settling.add(settle);
+    const cause = caller.abandonCause;
+    return cause === 'media-timeout' || cause === 'exit-key' ? cause : null;
+  }
+
+  /** The SIP server connection is gone: nothing can be sent, forget the endpoints. */
+  lost(): void {
+    for (const c of this.#callers.values()) c.lost();
+  }
+
+  async settled(): Promise<void> {
+    while (this.#settling.size > 0 || this.#callers.size > 0) {
+      await Promise.all([
+        ...this.#settling,
+        ...[...this.#callers.values()].map((c) => c.settled()),
+      ]);
+      if (this.#settling.size === 0) return;
+    }
+  }
+}

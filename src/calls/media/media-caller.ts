@@ -1,0 +1,451 @@
+/**
+ * A caller answered into a media endpoint while queued.
+ *
+ * It stands in for the caller's `InboundCall`, so the call session and the
+ * bridge are the same with and without media: where the session asks for
+ * ringback (`progress(180)`), the caller is answered into an endpoint of the
+ * media server (created through drachtio-fsmrf with the caller's offer; our
+ * 200 carries the endpoint's SDP); where the session answers the caller with
+ * the agent's SDP (`answer`), the caller's dialog is re-INVITEd towards the
+ * agent and the endpoint released; where it refuses the call (`reject`), the
+ * department's message is played first and the exit carried out after it.
+ *
+ * ```
+ *   idle ─180─▶ answering ─200 sent─▶ queued ─agent─▶ handover ─re-INVITE done─▶ handed-over
+ *     │            │                    │  └─reject / exit key─▶ exiting ─▶ done
+ *     └─reject─────┴── failure, CANCEL, BYE, media gone ─────────────────────▶ done
+ * ```
+ *
+ * One owner per resource: the endpoint is destroyed exactly once (`#releaseEndpoint`),
+ * the caller's dialog is ended here unless it was handed to the session's bridge.
+ */
+import type { ExitReason } from '../../acd/index.ts';
+import type { Logger } from '../ports.ts';
+import type { CallDialog, InboundCall } from '../session/sip.ts';
+import type { DepartmentMedia } from './department-media.ts';
+import { SPOKEN_EXITS } from './department-media.ts';
+import type { MrfEndpoint, MrfMediaServer } from './mrf-types.ts';
+
+export type MediaCallerState =
+  | 'idle'
+  | 'answering'
+  | 'queued'
+  | 'handover'
+  | 'handed-over'
+  | 'exiting'
+  | 'done';
+
+/** Why a queued caller left on its own (for the call log). */
+export type AbandonCause = 'media-timeout' | 'exit-key' | 'caller-hung-up' | 'media-lost';
+
+export interface MediaCallerHost {
+  media: MrfMediaServer;
+  logger: Logger;
+  now(): number;
+  /** Counts endpoints in use (leak checks). */
+  endpointOpened(): void;
+  endpointReleased(): void;
+  /** Refer-To target for a forward exit after the answer (null = no trunk: hang up instead). */
+  forwardTarget(number: string): string | null;
+  /** No RTP from the caller for this long: the media server ends the channel (MEDIA_TIMEOUT). */
+  mediaTimeoutMs: number;
+}
+
+export class MediaCaller implements InboundCall {
+  #state: MediaCallerState = 'idle';
+  #ep: MrfEndpoint | null = null;
+  #dialog: CallDialog | null = null;
+  #answering: Promise<void> | null = null;
+  #onCancel: (() => void) | null = null;
+  #cancelFired = false;
+  #abandonCause: AbandonCause | null = null;
+  #exitReason: ExitReason | null = null;
+  /** Prompts waiting to interrupt the music (at most one announcement). */
+  #queue: string[][] = [];
+  #playing: 'music' | 'prompt' | null = null;
+  #musicIndex = 0;
+  #loop: Promise<void> | null = null;
+  readonly #work = new Set<Promise<unknown>>();
+  #endpointReleased: Promise<void> | null = null;
+
+  constructor(
+    private readonly inner: InboundCall,
+    private readonly host: MediaCallerHost,
+    private dept: DepartmentMedia,
+    private readonly acdCallId: string,
+  ) {
+    inner.onCancel(() => this.#left('caller-hung-up'));
+  }
+
+  // ------------------------------------------------ InboundCall (as the session sees it)
+  get uri() {
+    return this.inner.uri;
+  }
+  get callId() {
+    return this.inner.callId;
+  }
+  get sdp() {
+    return this.inner.sdp;
+  }
+  get sourceAddress() {
+    return this.inner.sourceAddress;
+  }
+  get sourcePort() {
+    return this.inner.sourcePort;
+  }
+  header(name: string) {
+    return this.inner.header(name);
+  }
+
+  get state(): MediaCallerState {
+    return this.#state;
+  }
+
+  get abandonCause(): AbandonCause | null {
+    return this.#abandonCause;
+  }
+
+  onCancel(cb: () => void): void {
+    this.#onCancel = cb;
+    if (this.#cancelFired) queueMicrotask(cb);
+  }
+
+  /** The session's ringback: answer into media instead. */
+  progress(status: number, reason: string): void {
+    if (this.#state !== 'idle') return;
+    if (status !== 180) {
+      this.inner.progress(status, reason);
+      return;
+    }
+    this.#startAnswer();
+  }
+
+  /** The caller moves to another department (overflow): its media from now on. */
+  moveTo(dept: DepartmentMedia): void {
+    this.dept = dept;
+  }
+
+  /** The engine's position announcement. */
+  announce(position: number, expectedWaitS: number | null): void {
+    const files = this.dept.position(position, expectedWaitS);
+    // A newer announcement replaces one still waiting its turn.
+    this.#queue = this.#queue.filter((q) => q !== this.#pendingAnnouncement);
+    this.#pendingAnnouncement = files;
+    this.#queue.push(files);
+    this.#interruptMusic();
+  }
+  #pendingAnnouncement: string[] | null = null;
+
+  /** The engine is about to refuse the call for `reason`: `reject` will speak it. */
+  exiting(reason: ExitReason): void {
+    this.#exitReason = reason;
+  }
+
+  reject(status: number, reason: string, headers?: Record<string, string>): void {
+    const spoken = this.#exitReason !== null && SPOKEN_EXITS.has(this.#exitReason);
+    if (this.#state === 'idle') {
+      if (!spoken) {
+        this.#state = 'done';
+        this.inner.reject(status, reason, headers);
+        return;
+      }
+      this.#startAnswer();
+    }
+    if (this.#state === 'done' || this.#state === 'exiting') return;
+    const message = spoken ? this.dept.exitMessage(this.#exitReason!, this.host.now()) : [];
+    this.#exit(message, headers?.Contact ?? null, `${status} ${reason}`);
+  }
+
+  /** The agent answered: move the caller's media to the agent and give up the endpoint. */
+  async answer(agentSdp: string): Promise<CallDialog> {
+    if (this.#state === 'idle') {
+      // Media never started (e.g. the media server was down): answer directly as without media.
+      this.#state = 'handed-over';
+      return this.inner.answer(agentSdp);
+    }
+    await this.#answering;
+    const dialog = this.#dialog;
+    if (this.#state !== 'queued' || !dialog) {
+      throw Object.assign(new Error('caller gone before the agent was connected'), {
+        status: 487,
+      });
+    }
+    this.#state = 'handover';
+    this.#queue = [];
+    this.#interruptAll();
+    try {
+      await dialog.modify(agentSdp);
+    } catch (err) {
+      this.#state = 'done';
+      void this.#track(dialog.end('re-INVITE towards the agent failed'));
+      this.#releaseEndpoint();
+      throw err;
+    }
+    this.#releaseEndpoint();
+    if (dialog.ended) {
+      this.#state = 'done';
+      throw Object.assign(new Error('caller hung up during the handover'), { status: 487 });
+    }
+    this.#state = 'handed-over';
+    return dialog;
+  }
+
+  /** Resolves once the endpoint and, unless handed over, the caller's dialog are released. */
+  async settled(): Promise<void> {
+    while (this.#work.size > 0) await Promise.all([...this.#work]);
+  }
+
+  /** The SIP or media connection is gone: forget everything without sending. */
+  lost(): void {
+    this.#state = 'done';
+    this.#queue = [];
+    if (this.#ep && !this.#endpointReleased) {
+      this.#endpointReleased = Promise.resolve();
+      this.#ep = null;
+      this.host.endpointReleased();
+    }
+  }
+
+  // ------------------------------------------------------------ internals
+
+  /** The state re-read after an await (another path may have changed it meanwhile). */
+  #stateNow(): MediaCallerState {
+    return this.#state;
+  }
+
+  #startAnswer(): void {
+    this.#state = 'answering';
+    this.#answering = this.#track(this.#answer());
+  }
+
+  async #answer(): Promise<void> {
+    let ep: MrfEndpoint;
+    try {
+      ep = await this.host.media.createEndpoint({ remoteSdp: this.inner.sdp });
+    } catch (err) {
+      this.host.logger.warn(
+        { err, callId: this.acdCallId },
+        'media: no endpoint for the caller; ringback instead',
+      );
+      if (this.#state === 'answering') {
+        this.#state = 'idle';
+        this.inner.progress(180, 'Ringing');
+      }
+      if (this.#state === 'exiting') {
+        this.#state = 'done';
+        this.inner.reject(480, 'Temporarily Unavailable');
+      }
+      return;
+    }
+    this.#ep = ep;
+    this.host.endpointOpened();
+    ep.on('destroy', (e) => this.#mediaGone(e?.reason));
+    ep.on('dtmf', (d) => this.#digit(d.dtmf));
+    // FreeSWITCH's variable (ms): with no RTP for that long the channel hangs up with MEDIA_TIMEOUT.
+    if (this.host.mediaTimeoutMs > 0) {
+      this.#track(
+        ep.set('media_timeout', String(this.host.mediaTimeoutMs)).catch((err: unknown) => {
+          this.host.logger.warn({ err, callId: this.acdCallId }, 'media: media_timeout not set');
+        }),
+      );
+    }
+    if (this.#state === 'done') {
+      this.#releaseEndpoint();
+      return;
+    }
+    let dialog: CallDialog;
+    try {
+      dialog = await this.inner.answer(ep.local.sdp);
+    } catch (err) {
+      this.#releaseEndpoint();
+      const cancelled = (err as { status?: number }).status === 487;
+      if (!cancelled) {
+        this.host.logger.warn(
+          { err, callId: this.acdCallId },
+          'media: answering the caller failed',
+        );
+      }
+      this.#left(cancelled ? 'caller-hung-up' : 'media-lost');
+      this.#state = 'done';
+      return;
+    }
+    this.#dialog = dialog;
+    dialog.onEnded((by) => {
+      if (by === 'remote') this.#left('caller-hung-up');
+    });
+    dialog.onInfo?.((contentType, body) => {
+      const digit = dtmfRelayDigit(contentType, body);
+      if (digit !== null) this.#digit(digit);
+    });
+    if (this.#state === 'answering') {
+      this.#state = 'queued';
+      if (this.dept.greeting.length > 0) this.#queue.unshift(this.dept.greeting);
+      this.#loop = this.#track(this.#playLoop());
+    } else if (this.#stateNow() === 'done') {
+      void this.#track(dialog.end('call ended while answering'));
+      this.#releaseEndpoint();
+    }
+    // 'exiting': #exit() waits for this answer and continues.
+  }
+
+  /** Prompts first, music in between, until the caller leaves the queue. */
+  async #playLoop(): Promise<void> {
+    while (this.#state === 'queued' && this.#ep) {
+      const ep = this.#ep;
+      const next = this.#queue.shift();
+      if (next === this.#pendingAnnouncement) this.#pendingAnnouncement = null;
+      const files = next ?? this.#nextTrack();
+      if (files.length === 0) {
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      this.#playing = next ? 'prompt' : 'music';
+      try {
+        await ep.play(files);
+      } catch (err) {
+        this.host.logger.warn({ err, callId: this.acdCallId, files }, 'media: playback failed');
+        // A missing file must not spin: wait a moment before the next item.
+        await new Promise((r) => setTimeout(r, 200));
+      } finally {
+        this.#playing = null;
+      }
+    }
+  }
+
+  #nextTrack(): string[] {
+    const music = this.dept.music;
+    if (music.length === 0) return [];
+    const track = music[this.#musicIndex % music.length]!;
+    this.#musicIndex += 1;
+    return [track];
+  }
+
+  #interruptMusic(): void {
+    if (this.#playing === 'music') this.#break();
+  }
+
+  #interruptAll(): void {
+    if (this.#playing !== null) this.#break();
+  }
+
+  #break(): void {
+    const ep = this.#ep;
+    if (!ep) return;
+    this.#track(
+      ep.api('uuid_break', ep.uuid).catch((err: unknown) => {
+        this.host.logger.debug({ err, callId: this.acdCallId }, 'media: uuid_break failed');
+      }),
+    );
+  }
+
+  #digit(digit: string): void {
+    if (this.#state !== 'queued' || digit !== this.dept.exitKey) return;
+    const exit = this.dept.exitKeyAction;
+    this.#left('exit-key');
+    const target = exit.kind === 'forward' ? this.host.forwardTarget(exit.number) : null;
+    this.#exit([], target === null ? null : `<${target}>`, 'exit key');
+  }
+
+  /** The caller left the queue on its own (or its media did): the session hears a CANCEL. */
+  #left(cause: AbandonCause): void {
+    if (this.#cancelFired) return;
+    if (this.#state === 'handover' || this.#state === 'handed-over' || this.#state === 'exiting') {
+      return;
+    }
+    this.#abandonCause = cause;
+    this.#cancelFired = true;
+    if (cause !== 'exit-key') {
+      this.#state = 'done';
+      this.#queue = [];
+      if (this.#dialog && !this.#dialog.ended) void this.#track(this.#dialog.end(cause));
+      this.#releaseEndpoint();
+    }
+    this.#onCancel?.();
+  }
+
+  #mediaGone(reason: string | undefined): void {
+    this.#ep = null;
+    if (!this.#endpointReleased) {
+      this.#endpointReleased = Promise.resolve();
+      this.host.endpointReleased();
+    }
+    if (this.#state === 'queued' || this.#state === 'answering') {
+      const timeout = (reason ?? '').includes('MEDIA_TIMEOUT');
+      this.host.logger.info(
+        { callId: this.acdCallId, reason },
+        timeout ? 'media: no RTP from the caller; ending the call' : 'media: endpoint ended',
+      );
+      this.#left(timeout ? 'media-timeout' : 'media-lost');
+    }
+  }
+
+  /** Plays `message`, then transfers to `referTo` (a Contact value) or hangs up. */
+  #exit(message: string[], referTo: string | null, why: string): void {
+    this.#state = 'exiting';
+    this.#queue = [];
+    this.#interruptAll();
+    this.#track(
+      (async () => {
+        await this.#answering;
+        await this.#loop;
+        const ep = this.#ep;
+        const dialog = this.#dialog;
+        if (!dialog || dialog.ended) {
+          this.#releaseEndpoint();
+          this.#state = 'done';
+          return;
+        }
+        const files = referTo === null ? [...message, ...this.dept.goodbye] : message;
+        if (ep && files.length > 0) {
+          await ep.play(files).catch((err: unknown) => {
+            this.host.logger.warn({ err, callId: this.acdCallId }, 'media: exit message failed');
+          });
+        }
+        if (referTo !== null && !dialog.ended && dialog.refer) {
+          await dialog.refer(referTo.replace(/^<|>$/g, '')).catch((err: unknown) => {
+            this.host.logger.warn({ err, callId: this.acdCallId }, 'media: REFER refused');
+          });
+        }
+        this.#state = 'done';
+        await dialog.end(why);
+        this.#releaseEndpoint();
+      })(),
+    );
+  }
+
+  #releaseEndpoint(): void {
+    const ep = this.#ep;
+    if (!ep || this.#endpointReleased) return;
+    this.#ep = null;
+    this.#endpointReleased = this.#track(
+      ep.destroy().then(
+        () => this.host.endpointReleased(),
+        (err: unknown) => {
+          this.host.logger.warn({ err, callId: this.acdCallId }, 'media: endpoint destroy failed');
+          this.host.endpointReleased();
+        },
+      ),
+    );
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    const tracked = p.finally(() => this.#work.delete(tracked));
+    this.#work.add(tracked);
+    return tracked;
+  }
+}
+
+/** The digit of a SIP INFO `application/dtmf-relay` body (`Signal=5`), or of `application/dtmf`. */
+export function dtmfRelayDigit(contentType: string | undefined, body: string): string | null {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  let value: string | undefined;
+  if (type === 'application/dtmf-relay') {
+    value = /^\s*Signal\s*=\s*(\S+)\s*$/im.exec(body)?.[1];
+  } else if (type === 'application/dtmf') {
+    value = body.trim();
+  }
+  if (value === undefined) return null;
+  if (value === '10') return '*';
+  if (value === '11') return '#';
+  return /^[0-9*#A-D]$/i.test(value) ? value.toUpperCase() : null;
+}
