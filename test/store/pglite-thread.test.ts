@@ -83,6 +83,8 @@ async function populate(db: Db): Promise<void> {
     source: 'admin',
     at: at(100),
   });
+  // Written by the routing lease on a database server (src/app/leadership/).
+  await db.query(`INSERT INTO instances (id, host, pid) VALUES ('acd-a', 'host-a', 4242)`);
 }
 
 let inThread: Db;
