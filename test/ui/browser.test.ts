@@ -149,6 +149,8 @@ describe('the web UI in chromium', () => {
           trunk: { addresses: ['127.0.0.1'] },
         },
         drachtio: { port: 0 },
+        // The sipp callers expect ringback while they wait (no media answer).
+        media: { callers: 'ringback' },
       },
     });
     app = await startApp(config, {

@@ -55,6 +55,9 @@ export async function startChildProduct(o: {
       ACD_API_TOKEN: CHILD_TOKEN,
       ACD_TRUNK_ADDRESSES: '127.0.0.1',
       ACD_LOG_LEVEL: 'info',
+      // Signalling tests: queued callers hear ringback, as sipp's scenarios
+      // expect; test/app/caller-media.test.ts covers answering into media.
+      ACD_MEDIA_CALLERS: 'ringback',
       ...o.env,
     }),
     stdio: ['ignore', 'pipe', 'pipe'],

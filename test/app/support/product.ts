@@ -71,6 +71,9 @@ export async function startProduct(o: ProductOptions): Promise<Product> {
         trunk: { addresses: ['127.0.0.1'] },
       },
       drachtio: { port: 0 },
+      // Signalling tests: queued callers hear ringback, as sipp's scenarios
+      // expect; test/app/caller-media.test.ts covers answering into media.
+      media: { callers: 'ringback' },
     },
     o.overrides ?? {},
   );
