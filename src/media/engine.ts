@@ -4,35 +4,16 @@
  * engine class satisfies them structurally.
  */
 
-export type G711 = 'PCMU' | 'PCMA';
+import type { PlayEnd, PlaySource, RecordOptions, RecordResult, RemoteMedia } from './rtp/types.ts';
 
-export interface RemoteMedia {
-  address: string;
-  port: number;
-  codec: G711;
-  payloadType: number;
-  telephoneEventPt?: number;
-}
-
-export type PlaySource =
-  | { kind: 'file'; path: string }
-  | { kind: 'files'; paths: string[]; loop: boolean }
-  | { kind: 'tone'; frequencies: number[]; onMs: number; offMs: number; repeat: number }
-  | { kind: 'silence'; durationMs: number };
-
-export type PlayEnd = 'done' | 'stopped';
-
-export interface RecordOptions {
-  maxMs: number;
-  terminators?: string;
-  silenceStopMs?: number;
-}
-
-export interface RecordResult {
-  reason: 'max' | 'terminator' | 'silence' | 'stopped' | 'error';
-  durationMs: number;
-  error?: string;
-}
+export type {
+  G711,
+  PlayEnd,
+  PlaySource,
+  RecordOptions,
+  RecordResult,
+  RemoteMedia,
+} from './rtp/types.ts';
 
 export interface MediaChannel {
   readonly localPort: number;
