@@ -126,10 +126,13 @@ export class Leadership {
   private trust(sent: number): void {
     this.trustedUntil = sent + this.o.leaseMs - this.o.renewMs;
     if (this.watchdog) clearTimeout(this.watchdog);
+    // Every renewal re-arms this timer, so when it fires the trust has run
+    // out. (Node rounds the delay down to whole milliseconds and may fire a
+    // little early: a time check here would skip the fence and never re-arm.)
     this.watchdog = setTimeout(
       () => {
         this.watchdog = null;
-        if (this.current.kind === 'leader' && this.now() >= this.trustedUntil - 1) {
+        if (this.current.kind === 'leader') {
           this.fence(
             `could not renew the routing lease for ${Math.round(this.now() - sent)} ms (database unreachable?)`,
           );
