@@ -95,15 +95,7 @@ export function buildSnapshot(
     })),
     stats: structuredClone(a.stats),
   }));
-  const connected = [...calls]
-    .filter((c) => c.agent)
-    .map((c) => ({
-      callId: c.id,
-      departmentId: c.dept.id,
-      agentId: c.agent?.id ?? '',
-      answeredAt: c.answeredAt,
-    }));
-  return { now, departments, agents, connected };
+  return { now, departments, agents, connected: connectedCalls(calls) };
 }
 
 /** Live figures for the wallboard: cheap enough to poll (no copies of queues or statistics). */
@@ -226,16 +218,19 @@ export function buildLiveState(
       ringingCallId: a.offer?.call.id ?? null,
     });
   }
+  return { now, departments, agents, connected: connectedCalls(calls) };
+}
+
+function connectedCalls(calls: Iterable<CallRec>): AcdLiveState['connected'] {
   const connected: AcdLiveState['connected'] = [];
   for (const c of calls) {
-    if (c.agent) {
-      connected.push({
-        callId: c.id,
-        departmentId: c.dept.id,
-        agentId: c.agent.id,
-        answeredAt: c.answeredAt,
-      });
-    }
+    if (c.state.name !== 'connected') continue;
+    connected.push({
+      callId: c.id,
+      departmentId: c.dept.id,
+      agentId: c.state.agent.id,
+      answeredAt: c.state.answeredAt,
+    });
   }
-  return { now, departments, agents, connected };
+  return connected;
 }
