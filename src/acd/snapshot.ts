@@ -3,6 +3,16 @@ import { type AgentRec, type CallRec, type DeptRec, reachable } from './records.
 import type { AgentStats, DepartmentStats } from './stats.ts';
 import type { DepartmentConfig, Presence } from './types.ts';
 
+/** A waiting call as the views show it; `ringing` lists the agents being rung for it. */
+export interface WaitingCallView {
+  callId: string;
+  caller: string;
+  position: number;
+  vip: boolean;
+  arrivedAt: number;
+  ringing: string[];
+}
+
 export interface AcdSnapshot {
   now: number;
   departments: {
@@ -11,17 +21,7 @@ export interface AcdSnapshot {
     loggedIn: number;
     serving: number;
     freeAgents: string[];
-    waiting: {
-      callId: string;
-      caller: string;
-      position: number;
-      vip: boolean;
-      arrivedAt: number;
-      enqueuedAt: number;
-      ringing: string[];
-      tried: string[];
-      ready: boolean;
-    }[];
+    waiting: (WaitingCallView & { enqueuedAt: number; tried: string[]; ready: boolean })[];
     stats: DepartmentStats;
     averageHandleS: number;
   }[];
@@ -158,14 +158,7 @@ export interface AcdLiveState {
     id: string;
     serving: number;
     averageHandleS: number;
-    waiting: {
-      callId: string;
-      caller: string;
-      position: number;
-      vip: boolean;
-      arrivedAt: number;
-      ringing: string[];
-    }[];
+    waiting: WaitingCallView[];
   }[];
   agents: {
     id: string;
