@@ -14,8 +14,8 @@ export interface EngineSettings {
 
 /**
  * Everything the engine knows between events. The functions in this folder
- * take it as their first argument; only `AcdEngine.handle` (through them)
- * changes it.
+ * take it as their first argument; it changes only while `AcdEngine` builds
+ * it and inside `AcdEngine.handle`.
  */
 export interface EngineState {
   readonly settings: EngineSettings;
