@@ -45,6 +45,7 @@ export { type AgentState, canTransition, IllegalAgentTransition } from './agent-
 export { isOpen, localTime, nextLocalMidnight } from './business-hours.ts';
 export { AcdConfigError } from './config-check.ts';
 export type { Decision, Skipped, SkipReason } from './decision.ts';
+export { IllegalCallTransition } from './engine/call-state.ts';
 export {
   AcdEngine,
   AcdInputError,
