@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Agenda } from '../../src/acd/timers.ts';
+import { Agenda } from '../../src/acd/collections/timers.ts';
 
 /** Pops and returns every task due by `until`, in order. */
 function drain<T>(agenda: Agenda<T>, until: number): T[] {

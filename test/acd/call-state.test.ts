@@ -7,7 +7,7 @@ import {
   IllegalCallTransition,
   QUEUED,
 } from '../../src/acd/engine/call-state.ts';
-import type { AgentRec, AttemptRec, CallRec } from '../../src/acd/records.ts';
+import type { AgentRec, AttemptRec, CallRec } from '../../src/acd/routing/records.ts';
 
 /** Only the fields the call's state machine reads. */
 function call(): CallRec {

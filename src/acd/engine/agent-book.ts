@@ -1,7 +1,7 @@
-import { type AgentState, checkAgentTransition } from '../agent-state.ts';
-import { type AgentRec, type MembershipRec, rankFacts, reachable } from '../records.ts';
-import { strategyKey } from '../strategies.ts';
-import type { Presence } from '../types.ts';
+import { type AgentState, checkAgentTransition } from '../model/agent-state.ts';
+import { type AgentRec, type MembershipRec, rankFacts, reachable } from '../routing/records.ts';
+import { strategyKey } from '../routing/strategies.ts';
+import type { Presence } from '../model/types.ts';
 import type { EngineState, Step } from './state.ts';
 
 /**

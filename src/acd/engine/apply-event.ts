@@ -1,4 +1,4 @@
-import type { AcdEvent } from '../events.ts';
+import type { AcdEvent } from '../model/events.ts';
 import { endWrapUp, refreshAgent, statusChanged } from './agent-book.ts';
 import { agentAnswered, callArrived, callEnded, callerHungUp } from './calls.ts';
 import { applyConfig, validateConfig } from './config-apply.ts';

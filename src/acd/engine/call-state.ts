@@ -1,4 +1,4 @@
-import type { AgentRec, CallRec, CallState, CallStateName } from '../records.ts';
+import type { AgentRec, CallRec, CallState, CallStateName } from '../routing/records.ts';
 
 /** The only moves a call makes (diagram at `CallState`); anything else is a bug and throws. */
 const ALLOWED: Readonly<Record<CallStateName, readonly CallStateName[]>> = {

@@ -1,7 +1,7 @@
-import type { ExitReason } from '../actions.ts';
-import { isOpen } from '../business-hours.ts';
-import type { CallRec, DeptRec } from '../records.ts';
-import type { QueueExit } from '../types.ts';
+import type { ExitReason } from '../model/actions.ts';
+import { isOpen } from '../model/business-hours.ts';
+import type { CallRec, DeptRec } from '../routing/records.ts';
+import type { QueueExit } from '../model/types.ts';
 import { dropIfRemoved, settleAgent, startWrapUp, stopWrapUp } from './agent-book.ts';
 import { callConnected, callFinished, QUEUED } from './call-state.ts';
 import { unqueue } from './queue.ts';

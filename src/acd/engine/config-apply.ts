@@ -3,13 +3,13 @@ import {
   validateAgent,
   validateDepartment,
   validateMembership,
-} from '../config-check.ts';
-import { RecentHandleTimes } from '../estimates.ts';
-import { OrderedSet } from '../ordered-set.ts';
-import { type AgentRec, callBefore } from '../records.ts';
-import { emptyAgentStats, emptyDepartmentStats } from '../stats.ts';
-import { compareEntries } from '../strategies.ts';
-import type { AgentConfig, ConfigChanges, DepartmentConfig, MembershipConfig } from '../types.ts';
+} from '../model/config-check.ts';
+import { RecentHandleTimes } from '../model/estimates.ts';
+import { OrderedSet } from '../collections/ordered-set.ts';
+import { type AgentRec, callBefore } from '../routing/records.ts';
+import { emptyAgentStats, emptyDepartmentStats } from '../model/stats.ts';
+import { compareEntries } from '../routing/strategies.ts';
+import type { AgentConfig, ConfigChanges, DepartmentConfig, MembershipConfig } from '../model/types.ts';
 import { dropIfRemoved, refreshAgent, setPresence, settleAgent, stopWrapUp } from './agent-book.ts';
 import { reject } from './calls.ts';
 import { requeue, unqueue } from './queue.ts';

@@ -1,4 +1,4 @@
-import { type CallRec, isWaiting } from '../records.ts';
+import { type CallRec, isWaiting } from '../routing/records.ts';
 import type { EngineState, Step } from './state.ts';
 
 /** Takes the call out of its department's queue and stops the timers of waiting. */

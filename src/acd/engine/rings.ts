@@ -1,7 +1,7 @@
-import type { CancelReason, CancelRing } from '../actions.ts';
-import type { Decision } from '../decision.ts';
-import type { RingFailure } from '../events.ts';
-import type { AgentRec, AttemptRec, CallRec } from '../records.ts';
+import type { CancelReason, CancelRing } from '../model/actions.ts';
+import type { Decision } from '../model/decision.ts';
+import type { RingFailure } from '../model/events.ts';
+import type { AgentRec, AttemptRec, CallRec } from '../routing/records.ts';
 import { dropIfRemoved, setPresence, settleAgent } from './agent-book.ts';
 import { callRinging, callRingsEnded } from './call-state.ts';
 import { requeue } from './queue.ts';

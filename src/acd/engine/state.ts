@@ -1,6 +1,6 @@
-import type { AcdAction } from '../actions.ts';
-import type { AgentRec, AttemptRec, CallRec, DeptRec, EngineTask } from '../records.ts';
-import { Agenda } from '../timers.ts';
+import type { AcdAction } from '../model/actions.ts';
+import type { AgentRec, AttemptRec, CallRec, DeptRec, EngineTask } from '../routing/records.ts';
+import { Agenda } from '../collections/timers.ts';
 
 /** Options of the engine, fixed for its life (see `AcdOptions`). */
 export interface EngineSettings {

@@ -1,5 +1,5 @@
-import { nextLocalMidnight } from '../business-hours.ts';
-import type { EngineTask } from '../records.ts';
+import { nextLocalMidnight } from '../model/business-hours.ts';
+import type { EngineTask } from '../routing/records.ts';
 import { breakOver, endWrapUp, resetDay } from './agent-book.ts';
 import { maxWaitOver } from './calls.ts';
 import { newRound, reminderDue, settle } from './dispatch.ts';

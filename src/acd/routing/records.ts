@@ -1,10 +1,10 @@
-import type { AgentState } from './agent-state.ts';
-import type { RecentHandleTimes } from './estimates.ts';
-import type { OrderedSet } from './ordered-set.ts';
-import type { AgentStats, DepartmentStats } from './stats.ts';
+import type { AgentState } from '../model/agent-state.ts';
+import type { RecentHandleTimes } from '../model/estimates.ts';
+import type { OrderedSet } from '../collections/ordered-set.ts';
+import type { AgentStats, DepartmentStats } from '../model/stats.ts';
 import type { FreeEntry, RankFacts } from './strategies.ts';
-import type { Timer } from './timers.ts';
-import type { AgentConfig, DepartmentConfig, Presence } from './types.ts';
+import type { Timer } from '../collections/timers.ts';
+import type { AgentConfig, DepartmentConfig, Presence } from '../model/types.ts';
 
 /** The engine's records of agents, memberships, departments, calls and ring attempts. */
 export interface AgentRec {

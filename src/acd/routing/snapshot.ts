@@ -1,7 +1,7 @@
-import type { AgentState } from './agent-state.ts';
+import type { AgentState } from '../model/agent-state.ts';
 import { type AgentRec, type CallRec, type DeptRec, reachable } from './records.ts';
-import type { AgentStats, DepartmentStats } from './stats.ts';
-import type { DepartmentConfig, Presence } from './types.ts';
+import type { AgentStats, DepartmentStats } from '../model/stats.ts';
+import type { DepartmentConfig, Presence } from '../model/types.ts';
 
 /** A waiting call as the views show it; `ringing` lists the agents being rung for it. */
 export interface WaitingCallView {

@@ -1,11 +1,11 @@
-import type { AcdAction } from './actions.ts';
-import { applyConfig, validateConfig } from './engine/config-apply.ts';
-import { applyEvent, validateEvent } from './engine/apply-event.ts';
-import { estimateFor, settle } from './engine/dispatch.ts';
-import { createState, type EngineState, newStep } from './engine/state.ts';
-import { runDueTasks, scheduleDayReset } from './engine/tasks.ts';
-import type { AcdEvent } from './events.ts';
-import { isWaiting } from './records.ts';
+import type { AcdAction } from '../model/actions.ts';
+import { applyConfig, validateConfig } from './config-apply.ts';
+import { applyEvent, validateEvent } from './apply-event.ts';
+import { estimateFor, settle } from './dispatch.ts';
+import { createState, type EngineState, newStep } from './state.ts';
+import { runDueTasks, scheduleDayReset } from './tasks.ts';
+import type { AcdEvent } from '../model/events.ts';
+import { isWaiting } from '../routing/records.ts';
 import {
   type AcdLive,
   type AcdLiveState,
@@ -13,11 +13,11 @@ import {
   buildLive,
   buildLiveState,
   buildSnapshot,
-} from './snapshot.ts';
-import type { AcdConfig } from './types.ts';
+} from '../routing/snapshot.ts';
+import type { AcdConfig } from '../model/types.ts';
 
-export { AcdInputError } from './engine/apply-event.ts';
-export type { AcdLive, AcdLiveState, AcdSnapshot } from './snapshot.ts';
+export { AcdInputError } from './apply-event.ts';
+export type { AcdLive, AcdLiveState, AcdSnapshot } from '../routing/snapshot.ts';
 
 export interface AcdOptions {
   /** Uniform in [0, 1): the only source of randomness (random strategy). */
