@@ -25,7 +25,11 @@ CREATE TABLE departments (
     CONSTRAINT departments_service_level_s_check CHECK (service_level_s BETWEEN 1 AND 3600),
   announce_interval_s integer NOT NULL DEFAULT 0
     CONSTRAINT departments_announce_interval_s_check CHECK (announce_interval_s BETWEEN 0 AND 3600),
-  -- NULL = no limit.
+  -- NULL = no limit. A connected call is hung up after max_call_duration_s,
+  -- so a lost BYE cannot hold an agent for ever.
+  max_call_duration_s integer DEFAULT 14400
+    CONSTRAINT departments_max_call_duration_s_check
+      CHECK (max_call_duration_s BETWEEN 60 AND 604800),
   max_wait_s integer
     CONSTRAINT departments_max_wait_s_check CHECK (max_wait_s BETWEEN 1 AND 86400),
   max_queue_length integer

@@ -34,6 +34,7 @@ export type {
   CancelReason,
   CancelRing,
   DropLateAnswer,
+  HangUp,
   ExitReason,
   Overflow,
   PauseAgent,

@@ -18,6 +18,7 @@ import type {
   Bridge as BridgeAction,
   CallCompleted,
   CancelRing,
+  HangUp,
   DropLateAnswer,
   Overflow,
   PauseAgent,
@@ -385,6 +386,14 @@ export class CallControl implements CallOperations {
         }),
       ),
     );
+  }
+
+  /** The call reached its department's maximum duration: both legs are hung up. */
+  hangUp(a: HangUp): void {
+    const session = this.#sessions.get(a.callId);
+    if (!session) return;
+    this.#logger.warn({ callId: a.callId, reason: a.reason }, 'hanging up a call at its maximum duration');
+    session.hangUp(a.reason);
   }
 
   cancelRing(a: CancelRing): void {

@@ -19,6 +19,7 @@ import type {
   Bridge,
   CallCompleted,
   CancelRing,
+  HangUp,
   DropLateAnswer,
   Overflow,
   PauseAgent,
@@ -40,6 +41,7 @@ export interface CallOperations {
   ring(action: Ring): void;
   cancelRing(action: CancelRing): void;
   bridge(action: Bridge): void;
+  hangUp(action: HangUp): void;
   dropLateAnswer(action: DropLateAnswer): void;
   reject(action: Reject): void;
   overflow(action: Overflow): void;
@@ -156,6 +158,9 @@ export class EngineDriver {
           attemptId: a.attemptId,
           waitMs: a.waitMs,
         });
+        return;
+      case 'hangUp':
+        ops.hangUp(a);
         return;
       case 'dropLateAnswer':
         ops.dropLateAnswer(a);

@@ -30,6 +30,8 @@ export interface Department {
   stickyWindowS: number;
   serviceLevelS: number;
   announceIntervalS: number;
+  /** A connected call is hung up after this long (null = no limit). */
+  maxCallDurationS: number | null;
   /** null = no limit. */
   maxWaitS: number | null;
   maxWaitAction: QueueExit;
@@ -85,6 +87,7 @@ interface DepartmentRecord {
   sticky_window_s: number;
   service_level_s: number;
   announce_interval_s: number;
+  max_call_duration_s: number | null;
   max_wait_s: number | null;
   max_queue_length: number | null;
   time_zone: string;
@@ -130,6 +133,7 @@ function fromRecord(r: DepartmentRecord): Department {
     stickyWindowS: r.sticky_window_s,
     serviceLevelS: r.service_level_s,
     announceIntervalS: r.announce_interval_s,
+    maxCallDurationS: r.max_call_duration_s,
     maxWaitS: r.max_wait_s,
     maxWaitAction: exitOf(r, 'max_wait'),
     maxQueueLength: r.max_queue_length,
@@ -164,6 +168,7 @@ const SCALARS: ColumnSpec = {
   stickyWindowS: { column: 'sticky_window_s' },
   serviceLevelS: { column: 'service_level_s' },
   announceIntervalS: { column: 'announce_interval_s' },
+  maxCallDurationS: { column: 'max_call_duration_s' },
   maxWaitS: { column: 'max_wait_s' },
   maxQueueLength: { column: 'max_queue_length' },
   timeZone: { column: 'time_zone' },

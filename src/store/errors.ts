@@ -144,6 +144,7 @@ const REASON_OF_FIELD: Record<string, string> = {
   serviceLevelS: 'must be 1-3600 seconds',
   announceIntervalS: 'must be 0-3600 seconds',
   maxWaitS: 'must be 1-86400 seconds, or null for no limit',
+  maxCallDurationS: 'must be 60-604800 seconds, or null for no limit',
   maxQueueLength: 'must be 0-100000, or null for no limit',
   mobileDelayS: 'must be 0-600 seconds',
   sourcePort: 'must be 1-65535',

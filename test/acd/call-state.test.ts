@@ -27,8 +27,8 @@ describe('call state', () => {
     expect(c.state.name).toBe('queued');
     c.attempts.set('c1/2', attempt);
     callRinging(c);
-    callConnected(c, agent, 5);
-    expect(c.state).toEqual({ name: 'connected', agent, answeredAt: 5 });
+    callConnected(c, agent, 5, null);
+    expect(c.state).toEqual({ name: 'connected', agent, answeredAt: 5, durationLimit: null });
     callFinished(c);
     expect(c.state.name).toBe('ended');
   });
@@ -52,14 +52,14 @@ describe('call state', () => {
 
   it('rejects moves not in the table with an error naming them', () => {
     const c = call();
-    expect(() => callConnected(c, agent, 1)).toThrow(IllegalCallTransition);
-    expect(() => callConnected(c, agent, 1)).toThrow(
+    expect(() => callConnected(c, agent, 1, null)).toThrow(IllegalCallTransition);
+    expect(() => callConnected(c, agent, 1, null)).toThrow(
       'call c1: illegal transition queued -> connected',
     );
     c.attempts.set('c1/1', attempt);
     callRinging(c);
     expect(() => callFinished(c)).toThrow('call c1: illegal transition ringing -> ended');
-    callConnected(c, agent, 1);
+    callConnected(c, agent, 1, null);
     expect(() => callRinging(c)).toThrow('call c1: illegal transition connected -> ringing');
     callFinished(c);
     expect(() => callFinished(c)).toThrow('call c1: illegal transition ended -> ended');

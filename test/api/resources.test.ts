@@ -42,6 +42,7 @@ describe.each(BACKENDS)('admin API resources on %s', (backend) => {
         name,
         strategy: 'priority',
         ringTimeoutS: 20,
+        maxCallDurationS: 14_400,
         maxWaitAction: { kind: 'voicemail' },
         businessHours: null,
         holidays: [],
@@ -74,6 +75,24 @@ describe.each(BACKENDS)('admin API resources on %s', (backend) => {
       expect((await h.call('GET', `/api/departments/${id}`)).status).toBe(404);
       expect((await h.call('DELETE', `/api/departments/${id}`)).status).toBe(404);
       expect((await h.call('PATCH', `/api/departments/${id}`, { wrapUpS: 5 })).status).toBe(404);
+    });
+
+    it('takes a maximum call duration of 60 s to 7 days, or null for none', async () => {
+      const d = await createDepartment();
+      const short = await h.call<ErrorReply>('PATCH', `/api/departments/${d.id}`, {
+        maxCallDurationS: 59,
+      });
+      expect(short.status).toBe(400);
+      expect(short.body.error.field).toBe('maxCallDurationS');
+      const none = await h.call<Row>('PATCH', `/api/departments/${d.id}`, {
+        maxCallDurationS: null,
+      });
+      expect(none.status).toBe(200);
+      expect(none.body.maxCallDurationS).toBeNull();
+      const hour = await h.call<Row>('PATCH', `/api/departments/${d.id}`, {
+        maxCallDurationS: 3600,
+      });
+      expect(hour.body.maxCallDurationS).toBe(3600);
     });
 
     it('answers 404 for an id that is not a uuid', async () => {

@@ -1,4 +1,10 @@
-import type { AgentRec, CallRec, CallState, CallStateName } from '../routing/records.ts';
+import type {
+  AgentRec,
+  CallRec,
+  CallState,
+  CallStateName,
+  EngineTimer,
+} from '../routing/records.ts';
 
 /** The only moves a call makes (diagram at `CallState`); anything else is a bug and throws. */
 const ALLOWED: Readonly<Record<CallStateName, readonly CallStateName[]>> = {
@@ -40,8 +46,13 @@ export function callRingsEnded(call: CallRec): void {
   if (call.state.name === 'ringing' && call.attempts.size === 0) move(call, QUEUED);
 }
 
-export function callConnected(call: CallRec, agent: AgentRec, answeredAt: number): void {
-  move(call, { name: 'connected', agent, answeredAt });
+export function callConnected(
+  call: CallRec,
+  agent: AgentRec,
+  answeredAt: number,
+  durationLimit: EngineTimer | null,
+): void {
+  move(call, { name: 'connected', agent, answeredAt, durationLimit });
 }
 
 export function callFinished(call: CallRec): void {

@@ -178,7 +178,13 @@ export function agentAnswered(s: EngineState, step: Step, attemptId: string): vo
   }
   const { call, agent: a } = att;
   const d = call.dept;
-  callConnected(call, a, s.now);
+  const limitS = d.cfg.maxCallDurationS;
+  callConnected(
+    call,
+    a,
+    s.now,
+    limitS === null ? null : s.agenda.schedule(s.now + limitS * 1000, { kind: 'maxDuration', call }),
+  );
   endAttempt(s, att);
   cancelAttempts(s, step, call, 'answered-elsewhere');
   unqueue(s, call);
@@ -205,7 +211,8 @@ export function callEnded(s: EngineState, step: Step, callId: string): void {
     callerHungUp(s, step, callId);
     return;
   }
-  const { agent: a, answeredAt } = call.state;
+  const { agent: a, answeredAt, durationLimit } = call.state;
+  s.agenda.cancel(durationLimit);
   const d = call.dept;
   const talk = s.now - answeredAt;
   a.activeCalls--;
@@ -245,4 +252,10 @@ function remember(s: EngineState, caller: string, agentId: string): void {
     if (s.now - v.at <= window) break;
     s.sticky.delete(k);
   }
+}
+
+/** A connected call reached its department's maximum duration: call control hangs it up. */
+export function maxDurationOver(_s: EngineState, step: Step, call: CallRec): void {
+  if (call.state.name !== 'connected') return;
+  step.actions.push({ type: 'hangUp', callId: call.id, reason: 'max-duration' });
 }

@@ -1,7 +1,7 @@
 import { nextLocalMidnight } from '../model/business-hours.ts';
 import type { EngineTask } from '../routing/records.ts';
 import { breakOver, endWrapUp, resetDay } from './agent-book.ts';
-import { maxWaitOver } from './calls.ts';
+import { maxDurationOver, maxWaitOver } from './calls.ts';
 import { newRound, reminderDue, settle } from './dispatch.ts';
 import { ringTimeout } from './rings.ts';
 import type { EngineState, Step } from './state.ts';
@@ -26,6 +26,9 @@ function runTask(s: EngineState, step: Step, task: EngineTask): void {
       return;
     case 'maxWait':
       maxWaitOver(s, step, task.call);
+      return;
+    case 'maxDuration':
+      maxDurationOver(s, step, task.call);
       return;
     case 'newRound':
       newRound(s, step, task.call);

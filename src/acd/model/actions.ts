@@ -8,6 +8,7 @@ export type AcdAction =
   | Ring
   | CancelRing
   | Bridge
+  | HangUp
   | DropLateAnswer
   | Announce
   | Overflow
@@ -113,6 +114,16 @@ export interface AgentStateChanged {
   from: AgentState;
   to: AgentState;
   cause: string;
+}
+
+/**
+ * End a connected call (both legs): it reached its department's maximum
+ * duration. Call control reports the end as usual (`callEnded`).
+ */
+export interface HangUp {
+  type: 'hangUp';
+  callId: string;
+  reason: 'max-duration';
 }
 
 export type CallOutcome = 'answered' | 'abandoned' | 'rejected';

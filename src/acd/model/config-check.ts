@@ -33,6 +33,9 @@ export function validateDepartment(d: DepartmentConfig): void {
   nonNegative(o, 'serviceLevelS', d.serviceLevelS);
   nonNegative(o, 'announceIntervalS', d.announceIntervalS);
   nonNegative(o, 'maxWaitS', d.maxWaitS);
+  if (d.maxCallDurationS !== null && !(d.maxCallDurationS > 0)) {
+    throw new AcdConfigError(`${o}: maxCallDurationS must be > 0 or null`);
+  }
   nonNegative(o, 'maxQueueLength', d.maxQueueLength);
   if (d.ringTimeoutS <= 0) throw new AcdConfigError(`${o}: ringTimeoutS must be > 0`);
   try {

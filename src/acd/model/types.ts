@@ -69,6 +69,11 @@ export interface DepartmentConfig {
   stickyWindowS: number;
   /** Service-level threshold: share of calls answered within this many seconds. */
   serviceLevelS: number;
+  /**
+   * Longest a connected call may last before it is hung up (null = no
+   * limit): a lost BYE must not hold an agent for ever.
+   */
+  maxCallDurationS: number | null;
   /** Longest wait before `maxWaitAction` (null = no limit). */
   maxWaitS: number | null;
   maxWaitAction: QueueExit;
@@ -148,6 +153,7 @@ export function defaultDepartment(id: string, overrides: Partial<DepartmentConfi
     maxMissedRings: 3,
     stickyWindowS: 0,
     serviceLevelS: 20,
+    maxCallDurationS: 4 * 3600,
     maxWaitS: null,
     maxWaitAction: { kind: 'voicemail' },
     maxQueueLength: null,

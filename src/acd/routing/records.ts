@@ -72,7 +72,13 @@ export interface DeptRec {
 export type CallState =
   | { readonly name: 'queued' }
   | { readonly name: 'ringing' }
-  | { readonly name: 'connected'; readonly agent: AgentRec; readonly answeredAt: number }
+  | {
+      readonly name: 'connected';
+      readonly agent: AgentRec;
+      readonly answeredAt: number;
+      /** The department's maximum duration (null = none). */
+      readonly durationLimit: EngineTimer | null;
+    }
   | { readonly name: 'ended' };
 
 export type CallStateName = CallState['name'];
@@ -110,6 +116,7 @@ export interface AttemptRec {
 export type EngineTask =
   | { readonly kind: 'ringTimeout'; readonly attempt: AttemptRec }
   | { readonly kind: 'maxWait'; readonly call: CallRec }
+  | { readonly kind: 'maxDuration'; readonly call: CallRec }
   | { readonly kind: 'newRound'; readonly call: CallRec }
   | { readonly kind: 'reminder'; readonly call: CallRec }
   | { readonly kind: 'wrapUpOver'; readonly agent: AgentRec }

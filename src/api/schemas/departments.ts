@@ -54,6 +54,7 @@ const departmentFields = {
   stickyWindowS: int().min(0).max(31_536_000),
   serviceLevelS: int().min(1).max(3600),
   announceIntervalS: int().min(0).max(3600),
+  maxCallDurationS: int().min(60).max(604_800).nullable(),
   maxWaitS: int().min(1).max(86_400).nullable(),
   maxWaitAction: queueExit,
   maxQueueLength: int().min(0).max(100_000).nullable(),

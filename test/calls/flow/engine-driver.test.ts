@@ -35,6 +35,7 @@ function ops(log: string[], onRing?: () => void): CallOperations {
     },
     cancelRing: rec('cancelRing'),
     bridge: rec('bridge'),
+    hangUp: rec('hangUp'),
     dropLateAnswer: rec('dropLateAnswer'),
     reject: rec('reject'),
     overflow: rec('overflow'),

@@ -69,6 +69,12 @@ export const RESOURCES: ResourceDef[] = [
       { name: 'stickyWindowS', label: 'Sticky agent window (s, 0 = off)', kind: 'number' },
       { name: 'serviceLevelS', label: 'Service level target (s)', kind: 'number' },
       { name: 'announceIntervalS', label: 'Announce interval (s)', kind: 'number' },
+      {
+        name: 'maxCallDurationS',
+        label: 'Maximum call duration (s, empty = none)',
+        kind: 'number',
+        nullable: true,
+      },
       { name: 'maxWaitS', label: 'Maximum wait (s, empty = none)', kind: 'number', nullable: true },
       {
         name: 'maxQueueLength',
