@@ -46,10 +46,7 @@ export function toMembershipConfig(m: Membership): MembershipConfig {
 }
 
 /** The whole engine configuration as stored, with device counts as of `now`. */
-export async function loadAcdConfig(
-  store: AcdConfigSource,
-  now: Date,
-): Promise<AcdConfig> {
+export async function loadAcdConfig(store: AcdConfigSource, now: Date): Promise<AcdConfig> {
   const [departments, agents, memberships, registrations] = await Promise.all([
     store.departments.list(),
     store.agents.list(),
