@@ -6,6 +6,7 @@
  */
 import { expect, test } from 'vitest';
 import {
+  type Call,
   ConstraintError,
   type LogEventInput,
   NotFoundError,
@@ -100,27 +101,28 @@ eachBackend('projection by statement: one statement or one per event', (ctx) => 
     const one = await read('one-');
     expect(one.map((c) => c?.routing)).toEqual([{ n: 2 }, null, null, null]);
     // The batch's events follow the single ones: same calls, ids shifted by the history's length.
-    const renamed = (c: (typeof one)[number]) =>
-      c && {
-        ...c,
-        id: c.id.replace('one-', 'batch-'),
-        lastEventId: c.lastEventId + singly.length,
-        attempts: c.attempts.map((a) => ({
-          ...a,
-          id: a.id.replace('one-', 'batch-'),
-          callId: a.callId.replace('one-', 'batch-'),
-        })),
-      };
-    expect(await read('batch-')).toEqual(one.map(renamed));
+    const toBatch = (id: string) => id.replace('one-', 'batch-');
+    const asBatch = (c: Call): Call => ({
+      ...c,
+      id: toBatch(c.id),
+      lastEventId: c.lastEventId + singly.length,
+    });
+    expect(await read('batch-')).toEqual(
+      one.map(
+        (c) =>
+          c && {
+            ...asBatch(c),
+            attempts: c.attempts.map((a) => ({
+              ...a,
+              id: toBatch(a.id),
+              callId: toBatch(a.callId),
+            })),
+          },
+      ),
+    );
     const live = await store.callLog.liveCalls();
     expect(live.filter((c) => c.id.startsWith('batch-'))).toEqual(
-      live
-        .filter((c) => c.id.startsWith('one-'))
-        .map((c) => ({
-          ...c,
-          id: c.id.replace('one-', 'batch-'),
-          lastEventId: c.lastEventId + singly.length,
-        })),
+      live.filter((c) => c.id.startsWith('one-')).map(asBatch),
     );
     const page = await store.callLog.listCalls({});
     expect(page.items.find((c) => c.id === 'one-done')).toEqual({ ...one[0], attempts: undefined });
