@@ -1,13 +1,21 @@
 /**
- * Maps stored rows onto the routing engine's configuration (src/acd/types.ts),
+ * Maps stored rows onto the routing engine's configuration (src/acd/model/types.ts),
  * so the composition root can start the engine from the database and feed it
  * changes without knowing column names.
  */
 import type { AcdConfig, AgentConfig, DepartmentConfig, MembershipConfig } from '../acd/model/types.ts';
-import type { Agent } from './agents.ts';
-import type { Department } from './departments.ts';
-import type { Membership } from './memberships.ts';
-import type { Store } from './index.ts';
+import type { Agent, AgentsRepo } from './agents.ts';
+import type { Department, DepartmentsRepo } from './departments.ts';
+import type { Membership, MembershipsRepo } from './memberships.ts';
+import type { RegistrationsRepo } from './registrations.ts';
+
+/** The repositories the engine's configuration is read from. */
+export interface AcdConfigSource {
+  departments: DepartmentsRepo;
+  agents: AgentsRepo;
+  memberships: MembershipsRepo;
+  registrations: RegistrationsRepo;
+}
 
 export function toDepartmentConfig(d: Department): DepartmentConfig {
   const { createdAt: _c, updatedAt: _u, ...config } = d;
@@ -38,10 +46,7 @@ export function toMembershipConfig(m: Membership): MembershipConfig {
 }
 
 /** The whole engine configuration as stored, with device counts as of `now`. */
-export async function loadAcdConfig(
-  store: Pick<Store, 'departments' | 'agents' | 'memberships' | 'registrations'>,
-  now: Date,
-): Promise<AcdConfig> {
+export async function loadAcdConfig(store: AcdConfigSource, now: Date): Promise<AcdConfig> {
   const [departments, agents, memberships, registrations] = await Promise.all([
     store.departments.list(),
     store.agents.list(),

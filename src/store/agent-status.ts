@@ -10,12 +10,11 @@ import {
   type AgentStatus,
   agentFromRecord,
 } from './agents.ts';
-import { appendEventIn, type StatusSource } from './call-log.ts';
+import { appendEventIn } from './call-log-append.ts';
+import type { StatusSource } from './call-vocabulary.ts';
 import type { Db, SqlParam } from './db.ts';
 import { ConstraintError, NotFoundError } from './errors.ts';
 import { isUuid, toDate, toDateOrNull } from './sql-helpers.ts';
-
-export type { StatusSource };
 
 export interface StatusChange {
   /** The id of the 'agent.status' event. */

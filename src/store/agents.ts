@@ -7,7 +7,7 @@ import type { ForwardingMode, Presence } from '../acd/model/types.ts';
 import type { Db, SqlParam } from './db.ts';
 import { NotFoundError } from './errors.ts';
 import {
-  type ColumnSpec,
+  columnsOf,
   insertParts,
   isUuid,
   orNotFound,
@@ -97,20 +97,20 @@ export const AGENT_COLUMNS = `id, name, sip_username, (ha1_md5 IS NOT NULL) AS h
   mobile_number, forwarding_mode, mobile_delay_s, max_concurrent_calls, status, status_until,
   status_reason, may_change_own_status, created_at, updated_at`;
 
-const COLUMNS: ColumnSpec = {
-  name: { column: 'name' },
-  sipUsername: { column: 'sip_username' },
-  ha1Md5: { column: 'ha1_md5' },
-  ha1Sha256: { column: 'ha1_sha256' },
-  mobileNumber: { column: 'mobile_number' },
-  forwardingMode: { column: 'forwarding_mode' },
-  mobileDelayS: { column: 'mobile_delay_s' },
-  maxConcurrentCalls: { column: 'max_concurrent_calls' },
-  status: { column: 'status' },
-  statusUntil: { column: 'status_until' },
-  statusReason: { column: 'status_reason' },
-  mayChangeOwnStatus: { column: 'may_change_own_status' },
-};
+const COLUMNS = columnsOf(
+  'name',
+  'sipUsername',
+  'ha1Md5',
+  'ha1Sha256',
+  'mobileNumber',
+  'forwardingMode',
+  'mobileDelayS',
+  'maxConcurrentCalls',
+  'status',
+  'statusUntil',
+  'statusReason',
+  'mayChangeOwnStatus',
+);
 
 export function agentFromRecord(r: AgentRecord): Agent {
   return {

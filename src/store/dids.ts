@@ -1,6 +1,5 @@
 /** Dialled numbers (DIDs): which department answers an E.164 number. */
-import type { Db, SqlParam } from './db.ts';
-import { type ColumnSpec, isUuid, toDate } from './sql-helpers.ts';
+import type { Db } from './db.ts';
 import { tableCrud } from './table-crud.ts';
 
 export interface Did {
@@ -20,32 +19,6 @@ export interface DidInput {
 }
 export type DidPatch = Partial<DidInput>;
 
-interface DidRecord {
-  id: string;
-  number: string;
-  department_id: string;
-  description: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const COLUMNS: ColumnSpec = {
-  number: { column: 'number' },
-  departmentId: { column: 'department_id' },
-  description: { column: 'description' },
-};
-
-function fromRecord(r: DidRecord): Did {
-  return {
-    id: r.id,
-    number: r.number,
-    departmentId: r.department_id,
-    description: r.description,
-    createdAt: toDate(r.created_at),
-    updatedAt: toDate(r.updated_at),
-  };
-}
-
 export interface DidsRepo {
   list(filter?: { departmentId?: string }): Promise<Did[]>;
   get(id: string): Promise<Did | null>;
@@ -58,33 +31,13 @@ export interface DidsRepo {
 }
 
 export function didsRepo(db: Db): DidsRepo {
-  const crud = tableCrud<DidRecord, Did, DidInput, DidPatch>(db, {
+  const crud = tableCrud<Did, DidInput, DidPatch, { departmentId?: string }>(db, {
     table: 'dids',
     entity: 'did',
-    insertColumns: COLUMNS,
-    patchColumns: COLUMNS,
-    fromRecord,
+    fields: ['number', 'departmentId', 'description'],
+    orderBy: 'number',
+    filters: ['departmentId'],
     label: (input) => input.number,
   });
-  return {
-    ...crud,
-    async list(filter = {}) {
-      const params: SqlParam[] = [];
-      let where = '';
-      if (filter.departmentId !== undefined) {
-        if (!isUuid(filter.departmentId)) return [];
-        params.push(filter.departmentId);
-        where = 'WHERE department_id = $1';
-      }
-      const { rows } = await db.query<DidRecord>(
-        `SELECT * FROM dids ${where} ORDER BY number`,
-        params,
-      );
-      return rows.map(fromRecord);
-    },
-    async getByNumber(number) {
-      const { rows } = await db.query<DidRecord>('SELECT * FROM dids WHERE number = $1', [number]);
-      return rows[0] ? fromRecord(rows[0]) : null;
-    },
-  };
+  return { ...crud, getByNumber: (number) => crud.findBy({ number }) };
 }

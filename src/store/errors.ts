@@ -229,7 +229,7 @@ export function toStoreError(err: unknown): unknown {
       options,
     );
   }
-  // Raised by the event projection trigger (sql/0003, sql/0005): the message is ours.
+  // Raised by the call-log projection (sql/0004, sql/0005): the message is ours.
   if (code === PgCode.checkViolation && constraint === 'event_log_projection') {
     return new ConstraintError(str(e.column) ?? null, str(e.message) ?? 'invalid event', options);
   }

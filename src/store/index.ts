@@ -46,33 +46,40 @@ export type {
   ForwardingMode,
   Presence,
 } from './agents.ts';
+export type {
+  AgentStatusEvent,
+  AttemptEndedEvent,
+  CallAnsweredEvent,
+  CallArrivedEvent,
+  CallEndedEvent,
+  CallQueuedEvent,
+  CallRingingEvent,
+  CallRoutedEvent,
+  JsonObject,
+  JsonValue,
+  LogEventInput,
+  LoggedEvent,
+} from './call-log-events.ts';
+export type {
+  AttemptFilter,
+  Call,
+  CallAttempt,
+  CallFilter,
+  CallWithAttempts,
+  EventFilter,
+} from './call-log-rows.ts';
+export type { CallLogRepo } from './call-log.ts';
 export {
   ATTEMPT_RESULTS,
-  type AgentStatusEvent,
-  type AttemptEndedEvent,
-  type AttemptFilter,
-  type AttemptResult,
   CALL_OUTCOMES,
-  type Call,
-  type CallAnsweredEvent,
-  type CallArrivedEvent,
-  type CallAttempt,
-  type CallEndedEvent,
-  type CallFilter,
-  type CallLogRepo,
-  type CallOutcome,
-  type CallQueuedEvent,
-  type CallRingingEvent,
-  type CallRoutedEvent,
-  type CallWithAttempts,
-  type EventFilter,
-  type JsonObject,
-  type JsonValue,
-  type LogEventInput,
-  type LoggedEvent,
-  type Page,
+  type CallLogAttemptResult,
+  type CallLogOutcome,
+  MISSED_RING_RESULTS,
+  STATUS_SOURCES,
   type StatusSource,
-} from './call-log.ts';
+  UNQUEUED_OUTCOMES,
+} from './call-vocabulary.ts';
+export type { Page } from './keyset-page.ts';
 export {
   type Db,
   openPostgres,

@@ -1,6 +1,6 @@
 /** Which agents take calls for which department, with a priority (1 best ... 100) and an on/off toggle. */
-import type { Db, SqlParam } from './db.ts';
-import { type ColumnSpec, isUuid, toDate } from './sql-helpers.ts';
+import type { Db } from './db.ts';
+import { isUuid } from './sql-helpers.ts';
 import { tableCrud } from './table-crud.ts';
 
 export interface Membership {
@@ -24,39 +24,6 @@ export interface MembershipInput {
 }
 export type MembershipPatch = Partial<Pick<MembershipInput, 'priority' | 'callsEnabled'>>;
 
-interface MembershipRecord {
-  id: string;
-  agent_id: string;
-  department_id: string;
-  priority: number;
-  calls_enabled: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const COLUMNS: ColumnSpec = {
-  agentId: { column: 'agent_id' },
-  departmentId: { column: 'department_id' },
-  priority: { column: 'priority' },
-  callsEnabled: { column: 'calls_enabled' },
-};
-const PATCHABLE: ColumnSpec = {
-  priority: { column: 'priority' },
-  callsEnabled: { column: 'calls_enabled' },
-};
-
-function fromRecord(r: MembershipRecord): Membership {
-  return {
-    id: r.id,
-    agentId: r.agent_id,
-    departmentId: r.department_id,
-    priority: r.priority,
-    callsEnabled: r.calls_enabled,
-    createdAt: toDate(r.created_at),
-    updatedAt: toDate(r.updated_at),
-  };
-}
-
 export interface MembershipsRepo {
   list(filter?: { agentId?: string; departmentId?: string }): Promise<Membership[]>;
   get(id: string): Promise<Membership | null>;
@@ -71,43 +38,25 @@ export interface MembershipsRepo {
 }
 
 export function membershipsRepo(db: Db): MembershipsRepo {
-  const crud = tableCrud<MembershipRecord, Membership, MembershipInput, MembershipPatch>(db, {
+  const crud = tableCrud<
+    Membership,
+    MembershipInput,
+    MembershipPatch,
+    { agentId?: string; departmentId?: string }
+  >(db, {
     table: 'memberships',
     entity: 'membership',
-    insertColumns: COLUMNS,
-    patchColumns: PATCHABLE,
-    fromRecord,
+    fields: ['agentId', 'departmentId', 'priority', 'callsEnabled'],
+    patchable: ['priority', 'callsEnabled'],
+    orderBy: 'department_id, priority, agent_id',
+    filters: ['agentId', 'departmentId'],
     label: (input) => input.agentId,
   });
   return {
     ...crud,
-    async list(filter = {}) {
-      const params: SqlParam[] = [];
-      const where: string[] = [];
-      for (const [field, column] of [
-        ['agentId', 'agent_id'],
-        ['departmentId', 'department_id'],
-      ] as const) {
-        const value = filter[field];
-        if (value === undefined) continue;
-        if (!isUuid(value)) return [];
-        params.push(value);
-        where.push(`${column} = $${params.length}`);
-      }
-      const { rows } = await db.query<MembershipRecord>(
-        `SELECT * FROM memberships ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY department_id, priority, agent_id`,
-        params,
-      );
-      return rows.map(fromRecord);
-    },
     async getByPair(agentId, departmentId) {
       if (!isUuid(agentId) || !isUuid(departmentId)) return null;
-      const { rows } = await db.query<MembershipRecord>(
-        'SELECT * FROM memberships WHERE agent_id = $1 AND department_id = $2',
-        [agentId, departmentId],
-      );
-      return rows[0] ? fromRecord(rows[0]) : null;
+      return crud.findBy({ agentId, departmentId });
     },
   };
 }

@@ -5,7 +5,6 @@
  * pattern can be slow or surprising.
  */
 import type { Db } from './db.ts';
-import { type ColumnSpec, toDate } from './sql-helpers.ts';
 import { tableCrud } from './table-crud.ts';
 
 export interface AllowListEntry {
@@ -21,29 +20,6 @@ export interface AllowListInput {
   description?: string | null;
 }
 export type AllowListPatch = Partial<AllowListInput>;
-
-interface AllowListRecord {
-  id: string;
-  pattern: string;
-  description: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const COLUMNS: ColumnSpec = {
-  pattern: { column: 'pattern' },
-  description: { column: 'description' },
-};
-
-function fromRecord(r: AllowListRecord): AllowListEntry {
-  return {
-    id: r.id,
-    pattern: r.pattern,
-    description: r.description,
-    createdAt: toDate(r.created_at),
-    updatedAt: toDate(r.updated_at),
-  };
-}
 
 /** Whether `number` matches `pattern` ('+4930*' is a prefix, anything else must be equal). */
 export function matchesPattern(pattern: string, number: string): boolean {
@@ -62,20 +38,14 @@ export interface MobileAllowListRepo {
 }
 
 export function mobileAllowListRepo(db: Db): MobileAllowListRepo {
-  const list = async () => {
-    const { rows } = await db.query<AllowListRecord>(
-      'SELECT * FROM mobile_allow_list ORDER BY pattern',
-    );
-    return rows.map(fromRecord);
-  };
-  const crud = tableCrud<AllowListRecord, AllowListEntry, AllowListInput, AllowListPatch>(db, {
+  const crud = tableCrud<AllowListEntry, AllowListInput>(db, {
     table: 'mobile_allow_list',
     entity: 'allow-list entry',
-    insertColumns: COLUMNS,
-    patchColumns: COLUMNS,
-    fromRecord,
+    fields: ['pattern', 'description'],
+    orderBy: 'pattern',
     label: (input) => input.pattern,
   });
+  const list = () => crud.list();
   return {
     ...crud,
     list,

@@ -1,12 +1,13 @@
 /**
  * PGlite on a worker thread, behind the same `Db` as `wrapPglite`. PGlite
- * runs Postgres as WASM on the thread that calls it, so in-process every query
- * blocked the event loop (and with it SIP timing). Here only messages cross
- * (pglite-worker.mjs): SQL and parameters in; rows already parsed by PGlite
- * out, which structured clone keeps as they were (Date, bigint, Uint8Array,
- * JSON values); errors as their Postgres fields, rebuilt here so `mapped()`
- * sees what it would see in-thread. `transaction(fn)` runs `fn` on this thread
- * while the worker holds PGlite's transaction (and its lock) open.
+ * runs Postgres as WASM on the thread that calls it, so on the main thread
+ * every query would block the event loop (and with it SIP timing). Here only
+ * messages cross (pglite-worker.mjs): SQL and parameters in; rows already
+ * parsed by PGlite out, which structured clone keeps as they were (Date,
+ * bigint, Uint8Array, JSON values); errors as their Postgres fields, rebuilt
+ * here so `mapped()` sees what it would see in-thread. `transaction(fn)` runs
+ * `fn` on this thread while the worker holds PGlite's transaction (and its
+ * lock) open.
  */
 import { inspect } from 'node:util';
 import { Worker } from 'node:worker_threads';

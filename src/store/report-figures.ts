@@ -20,7 +20,12 @@
  * - talkS: total talk time; longestWaitS: the longest wait of any ended or
  *   answered call.
  */
-import { CALL_OUTCOMES, type CallOutcome } from './call-log.ts';
+import {
+  CALL_OUTCOMES,
+  type CallLogOutcome,
+  sqlList,
+  UNQUEUED_OUTCOMES,
+} from './call-vocabulary.ts';
 import { ConstraintError } from './errors.ts';
 
 export interface ReportRange {
@@ -45,7 +50,7 @@ export interface CallFigures {
   talkS: number;
   talkMinutes: number;
   longestWaitS: number | null;
-  outcomes: Record<CallOutcome, number>;
+  outcomes: Record<CallLogOutcome, number>;
 }
 
 /** Seconds: an abandon after less than this is a short abandon (default). */
@@ -62,9 +67,9 @@ export function figuresSelect(short: string): string {
   return `count(c.id)::int AS calls,
   count(c.id) FILTER (WHERE c.ended_at IS NULL)::int AS live,
   count(c.id) FILTER (WHERE c.outcome IS NULL
-    OR c.outcome NOT IN ('out-of-hours', 'rejected'))::int AS offered,
+    OR c.outcome NOT IN (${sqlList(UNQUEUED_OUTCOMES)}))::int AS offered,
   count(*) FILTER (WHERE c.answered_at IS NULL
-    AND c.outcome NOT IN ('answered', 'out-of-hours', 'rejected'))::int AS missed,
+    AND c.outcome NOT IN (${sqlList(['answered', ...UNQUEUED_OUTCOMES])}))::int AS missed,
   count(*) FILTER (WHERE c.outcome = 'abandoned' AND c.wait_s < ${short})::int AS short_abandoned,
   count(*) FILTER (WHERE c.answered_at IS NOT NULL AND c.wait_s <= d.service_level_s)::int
     AS within_sl,
@@ -85,7 +90,7 @@ export const numOrNull = (v: unknown): number | null =>
 
 export function figuresFrom(r: Record<string, unknown>): CallFigures {
   const outcomes = Object.fromEntries(CALL_OUTCOMES.map((o, i) => [o, num(r[`o${i}`])])) as Record<
-    CallOutcome,
+    CallLogOutcome,
     number
   >;
   const answered = num(r.answered_any);

@@ -29,6 +29,7 @@ import {
   shortAbandonOf,
 } from './report-figures.ts';
 import { type IntervalReport, type IntervalQuery, intervalReport } from './report-intervals.ts';
+import { MISSED_RING_RESULTS, sqlList } from './call-vocabulary.ts';
 import { isUuid } from './sql-helpers.ts';
 
 export interface DepartmentReport extends CallFigures {
@@ -90,8 +91,8 @@ export type {
 
 const num = (v: unknown): number => Number(v ?? 0);
 
-/** Result kinds that count as a missed ring. */
-export const MISSED_RING_SQL = `result IN ('no-answer', 'busy', 'declined', 'unreachable', 'failed')`;
+/** The condition on `call_attempts` (as `a`) of a missed ring. */
+const MISSED_RING = `a.result IN (${sqlList(MISSED_RING_RESULTS)})`;
 
 export function reportsRepo(db: Db): ReportsRepo {
   return {
@@ -113,7 +114,7 @@ export function reportsRepo(db: Db): ReportsRepo {
          rings AS (
            SELECT c.department_id, count(*)::int AS missed_rings
            FROM calls c JOIN call_attempts a ON a.call_id = c.id
-           WHERE ${where} AND a.${MISSED_RING_SQL}
+           WHERE ${where} AND ${MISSED_RING}
            GROUP BY c.department_id)
          SELECT f.*, d.name, d.service_level_s, coalesce(r.missed_rings, 0) AS missed_rings
          FROM figures f
@@ -155,7 +156,7 @@ export function reportsRepo(db: Db): ReportsRepo {
            SELECT a.agent_id,
              count(*)::int AS rings,
              count(*) FILTER (WHERE a.result = 'answered')::int AS rings_answered,
-             count(*) FILTER (WHERE a.${MISSED_RING_SQL})::int AS missed_rings,
+             count(*) FILTER (WHERE ${MISSED_RING})::int AS missed_rings,
              avg(a.ring_s) FILTER (WHERE a.result = 'answered') AS avg_ring_s
            FROM call_attempts a JOIN calls c ON c.id = a.call_id
            WHERE a.started_at >= $1 AND a.started_at < $2 ${ringFilter}

@@ -56,6 +56,16 @@ export type ColumnSpec = Record<
   { column: string; cast?: string; encode?: (v: unknown) => SqlParam }
 >;
 
+/** 'ringTimeoutS' -> 'ring_timeout_s': the columns are named after the fields. */
+export function columnName(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** A ColumnSpec of plain columns (no cast), each named after its field. */
+export function columnsOf(...fields: string[]): ColumnSpec {
+  return Object.fromEntries(fields.map((f) => [f, { column: columnName(f) }]));
+}
+
 /** `(col, ...) VALUES ($n, ...)` parts for the fields present in `input`. */
 export function insertParts(
   input: Record<string, unknown>,

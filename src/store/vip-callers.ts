@@ -1,6 +1,5 @@
 /** VIP callers: jump ahead in the queue, optionally to a dedicated agent. */
 import type { Db } from './db.ts';
-import { type ColumnSpec, toDate } from './sql-helpers.ts';
 import { tableCrud } from './table-crud.ts';
 
 export interface VipCaller {
@@ -20,32 +19,6 @@ export interface VipCallerInput {
 }
 export type VipCallerPatch = Partial<VipCallerInput>;
 
-interface VipCallerRecord {
-  id: string;
-  caller_number: string;
-  dedicated_agent_id: string | null;
-  note: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const COLUMNS: ColumnSpec = {
-  callerNumber: { column: 'caller_number' },
-  dedicatedAgentId: { column: 'dedicated_agent_id' },
-  note: { column: 'note' },
-};
-
-function fromRecord(r: VipCallerRecord): VipCaller {
-  return {
-    id: r.id,
-    callerNumber: r.caller_number,
-    dedicatedAgentId: r.dedicated_agent_id,
-    note: r.note,
-    createdAt: toDate(r.created_at),
-    updatedAt: toDate(r.updated_at),
-  };
-}
-
 export interface VipCallersRepo {
   list(): Promise<VipCaller[]>;
   get(id: string): Promise<VipCaller | null>;
@@ -58,28 +31,16 @@ export interface VipCallersRepo {
 }
 
 export function vipCallersRepo(db: Db): VipCallersRepo {
-  const crud = tableCrud<VipCallerRecord, VipCaller, VipCallerInput, VipCallerPatch>(db, {
+  const crud = tableCrud<VipCaller, VipCallerInput>(db, {
     table: 'vip_callers',
     entity: 'vip caller',
-    insertColumns: COLUMNS,
-    patchColumns: COLUMNS,
-    fromRecord,
+    fields: ['callerNumber', 'dedicatedAgentId', 'note'],
+    orderBy: 'caller_number',
     label: (input) => input.callerNumber,
   });
   return {
     ...crud,
-    async list() {
-      const { rows } = await db.query<VipCallerRecord>(
-        'SELECT * FROM vip_callers ORDER BY caller_number',
-      );
-      return rows.map(fromRecord);
-    },
-    async getByNumber(callerNumber) {
-      const { rows } = await db.query<VipCallerRecord>(
-        'SELECT * FROM vip_callers WHERE caller_number = $1',
-        [callerNumber],
-      );
-      return rows[0] ? fromRecord(rows[0]) : null;
-    },
+    list: () => crud.list(),
+    getByNumber: (callerNumber) => crud.findBy({ callerNumber }),
   };
 }

@@ -5,7 +5,7 @@
 import { expect, test } from 'vitest';
 import {
   type Call,
-  type CallOutcome,
+  type CallLogOutcome,
   ConflictError,
   ConstraintError,
   type LogEventInput,
@@ -50,7 +50,7 @@ async function logCall(
     departmentId: string;
     caller?: string;
     agentId?: string;
-    outcome: CallOutcome;
+    outcome: CallLogOutcome;
   },
 ): Promise<void> {
   const events: LogEventInput[] = [arrived(o.id, o.s, o.departmentId, o.caller)];
@@ -578,7 +578,7 @@ eachBackend('reports', (ctx) => {
       at: at(s),
       payload: { attemptId, device: 'sip:x@h' },
     });
-    const end = (callId: string, s: number, outcome: CallOutcome): LogEventInput => ({
+    const end = (callId: string, s: number, outcome: CallLogOutcome): LogEventInput => ({
       type: 'call.ended',
       callId,
       at: at(s),

@@ -19,6 +19,7 @@ import {
   type PgliteThreadDb,
   wrapPglite,
 } from '../../src/store/index.ts';
+import { OpenLegsRepo } from '../../src/store/open-legs.ts';
 import { migratedTemplate } from '../support/pglite.ts';
 
 const T0 = Date.parse('2026-01-05T10:00:00Z');
@@ -85,6 +86,7 @@ async function populate(db: Db): Promise<void> {
   });
   // Written by the routing lease on a database server (src/app/leadership/).
   await db.query(`INSERT INTO instances (id, host, pid) VALUES ('acd-a', 'host-a', 4242)`);
+  await new OpenLegsRepo(db).opened('leg-1@host', 'acd-a', 'sip:ann@10.0.0.1');
 }
 
 let inThread: Db;

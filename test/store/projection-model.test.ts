@@ -6,9 +6,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
-  type AttemptResult,
+  type CallLogAttemptResult,
   type CallAttempt,
-  type CallOutcome,
+  type CallLogOutcome,
   createStore,
   type LogEventInput,
   type Store,
@@ -16,13 +16,19 @@ import {
 import { type BackendName, openBackend } from './backends.ts';
 
 const T0 = Date.parse('2026-03-01T08:00:00Z');
-const MISSED: CallOutcome[] = ['abandoned', 'overflowed', 'no-agent', 'failed', 'rejected'];
-const RING_FAILURES: AttemptResult[] = ['no-answer', 'busy', 'declined', 'unreachable', 'failed'];
+const MISSED: CallLogOutcome[] = ['abandoned', 'overflowed', 'no-agent', 'failed', 'rejected'];
+const RING_FAILURES: CallLogAttemptResult[] = [
+  'no-answer',
+  'busy',
+  'declined',
+  'unreachable',
+  'failed',
+];
 
 interface RingPlan {
   afterMs: number;
   durationMs: number;
-  result: AttemptResult;
+  result: CallLogAttemptResult;
 }
 
 interface CallPlan {
@@ -33,7 +39,7 @@ interface CallPlan {
   /** A ring still open when the caller leaves (unanswered calls only). */
   openRingAtEnd: boolean;
   endAfterMs: number;
-  missedOutcome: CallOutcome;
+  missedOutcome: CallLogOutcome;
 }
 
 const ringArb = fc.record({
@@ -153,7 +159,7 @@ function plan(id: string, p: CallPlan) {
     });
   }
   const endedAt = t + p.endAfterMs;
-  const outcome: CallOutcome = answeredAt === null ? p.missedOutcome : 'answered';
+  const outcome: CallLogOutcome = answeredAt === null ? p.missedOutcome : 'answered';
   events.push({ type: 'call.ended', callId: id, at: new Date(endedAt), payload: { outcome } });
   const call = {
     id,

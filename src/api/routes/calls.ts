@@ -1,7 +1,8 @@
 /** /api/calls and /api/call-attempts: the call log, read-only, keyset-paginated. */
 import { once } from 'node:events';
 import { z } from 'zod';
-import type { Call, CallLogRepo } from '../../store/call-log.ts';
+import type { CallLogRepo } from '../../store/call-log.ts';
+import type { Call } from '../../store/call-log-rows.ts';
 import { type Cell, csvRow } from '../csv.ts';
 import { defineRoute, found, type RouteDef } from '../http/route.ts';
 import {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ATTEMPT_RESULTS, CALL_OUTCOMES } from '../../store/call-log.ts';
+import { ATTEMPT_RESULTS, CALL_OUTCOMES } from '../../store/call-vocabulary.ts';
 import { isoDateTime } from './common.ts';
 
 const toDate = (s: string) => new Date(s);

@@ -22,6 +22,7 @@
  * - In `answered` the attempt holds the winning dialog until the engine says
  *   `bridge` (the session takes it: `takeAnswer`) or `dropLateAnswer`.
  */
+import type { CallLogAttemptResult } from '../../store/index.ts';
 import type { Scheduler } from '../session/scheduler.ts';
 import type { CallDialog, SipUac } from '../session/sip.ts';
 import { type RingFailureCause, ringFailureOf } from '../session/sip-failure.ts';
@@ -47,14 +48,8 @@ export const ATTEMPT_TRANSITIONS: TransitionTable<AttemptState> = {
   dropped: [],
 };
 
-/** What the call log keeps of an attempt (store `AttemptResult` values). */
-export type AttemptResult =
-  | 'answered'
-  | 'no-answer'
-  | 'busy'
-  | 'declined'
-  | 'unreachable'
-  | 'cancelled';
+/** How a ring attempt ends: the call log's results, except 'failed' (a dialer error is a leg's). */
+export type AttemptResult = Exclude<CallLogAttemptResult, 'failed'>;
 
 export interface LegRecord {
   id: string;

@@ -1,33 +1,26 @@
--- Softphone registrations, and the call log: an append-only event log plus
--- the projections (calls, call_attempts, agent_status_history) written from
--- those same events in the same transaction, so reports, the live view and CSV
--- exports read one truth.
+-- The call log: an append-only event log, and the projections (calls,
+-- call_attempts, agent_status_history) that sql/0005 writes from those same
+-- events inside their INSERT, so reports, the live view and CSV exports read
+-- one truth. Ids of agents and departments are kept without foreign keys:
+-- history outlives configuration.
 
-CREATE TABLE registrations (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  agent_id uuid NOT NULL CONSTRAINT registrations_agent_id_fkey
-    REFERENCES agents (id) ON DELETE CASCADE,
-  contact_uri text NOT NULL
-    CONSTRAINT registrations_contact_uri_check CHECK (length(contact_uri) BETWEEN 1 AND 2048),
-  expires_at timestamptz NOT NULL,
-  source_address text NOT NULL,
-  source_port integer NOT NULL
-    CONSTRAINT registrations_source_port_check CHECK (source_port BETWEEN 1 AND 65535),
-  transport text NOT NULL
-    CONSTRAINT registrations_transport_check CHECK (transport IN ('udp', 'tcp', 'tls', 'ws', 'wss')),
-  user_agent text,
-  -- Call-ID and CSeq of the REGISTER that wrote the binding (RFC 3261 10.3:
-  -- a request with the same Call-ID and a lower CSeq is stale).
-  sip_call_id text,
-  cseq integer,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now(),
-  CONSTRAINT registrations_agent_contact_key UNIQUE (agent_id, contact_uri)
-);
-CREATE INDEX registrations_expires_at_idx ON registrations (expires_at);
+-- The words the log stores, per field: the same lists as
+-- src/store/call-vocabulary.ts (a test keeps them equal). NULL for a field
+-- without a fixed set.
+CREATE FUNCTION call_log_values(field text) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE field
+    WHEN 'outcome' THEN
+      ARRAY['answered', 'abandoned', 'overflowed', 'out-of-hours', 'no-agent', 'rejected', 'failed']
+    WHEN 'result' THEN
+      ARRAY['answered', 'no-answer', 'busy', 'declined', 'unreachable', 'cancelled', 'failed']
+    WHEN 'source' THEN ARRAY['agent', 'admin', 'system']
+  END
+$$;
 
--- Every call and agent state change, with its time. Ids of agents and
--- departments are kept without foreign keys: history outlives configuration.
+-- Every call and agent state change, with its time. A payload up to a page
+-- (8 KB: a routing explanation for ~100 agents) stays uncompressed in the
+-- row: compressing it costs more CPU than the space is worth for a log.
 CREATE TABLE event_log (
   id bigserial PRIMARY KEY,
   at timestamptz NOT NULL DEFAULT now(),
@@ -38,7 +31,7 @@ CREATE TABLE event_log (
   department_id uuid,
   payload jsonb NOT NULL DEFAULT '{}'
     CONSTRAINT event_log_payload_check CHECK (jsonb_typeof(payload) = 'object')
-);
+) WITH (toast_tuple_target = 8160);
 CREATE INDEX event_log_at_idx ON event_log (at);
 CREATE INDEX event_log_call_id_idx ON event_log (call_id) WHERE call_id IS NOT NULL;
 CREATE INDEX event_log_agent_id_idx ON event_log (agent_id) WHERE agent_id IS NOT NULL;
@@ -55,6 +48,9 @@ CREATE TRIGGER event_log_no_update_delete BEFORE UPDATE OR DELETE ON event_log
 CREATE TRIGGER event_log_no_truncate BEFORE TRUNCATE ON event_log
   FOR EACH STATEMENT EXECUTE FUNCTION event_log_refuse_change();
 
+-- One row per call. Its routing explanation and the id of its latest event
+-- are not copied here: readers take them from the call's events
+-- (src/store/call-log-queries.ts), so each update of the row stays small.
 CREATE TABLE calls (
   id text PRIMARY KEY CONSTRAINT calls_id_check CHECK (length(id) BETWEEN 1 AND 200),
   caller text NOT NULL,
@@ -66,13 +62,9 @@ CREATE TABLE calls (
   -- The agent who answered.
   agent_id uuid,
   -- NULL while the call is live.
-  outcome text CONSTRAINT calls_outcome_check CHECK (outcome IN ('answered', 'abandoned',
-    'overflowed', 'out-of-hours', 'no-agent', 'rejected', 'failed')),
+  outcome text CONSTRAINT calls_outcome_check CHECK (outcome = ANY (call_log_values('outcome'))),
   wait_s double precision,
   talk_s double precision,
-  -- Why the router did what it did (strategy, candidates, skips), as the engine explained it.
-  routing jsonb,
-  last_event_id bigint NOT NULL,
   CONSTRAINT calls_ended_check CHECK ((ended_at IS NULL) = (outcome IS NULL)),
   CONSTRAINT calls_answered_check CHECK (outcome <> 'answered' OR answered_at IS NOT NULL)
 );
@@ -82,6 +74,7 @@ CREATE INDEX calls_agent_id_idx ON calls (agent_id, arrived_at);
 CREATE INDEX calls_caller_idx ON calls (caller, arrived_at);
 CREATE INDEX calls_live_idx ON calls (arrived_at) WHERE ended_at IS NULL;
 
+-- One row per ring of an agent (all of the agent's devices at once).
 CREATE TABLE call_attempts (
   id text PRIMARY KEY CONSTRAINT call_attempts_id_check CHECK (length(id) BETWEEN 1 AND 200),
   call_id text NOT NULL CONSTRAINT call_attempts_call_id_fkey REFERENCES calls (id),
@@ -90,8 +83,8 @@ CREATE TABLE call_attempts (
   device text NOT NULL,
   started_at timestamptz NOT NULL,
   ended_at timestamptz,
-  result text CONSTRAINT call_attempts_result_check CHECK (result IN ('answered', 'no-answer',
-    'busy', 'declined', 'unreachable', 'cancelled', 'failed')),
+  result text
+    CONSTRAINT call_attempts_result_check CHECK (result = ANY (call_log_values('result'))),
   ring_s double precision,
   CONSTRAINT call_attempts_ended_check CHECK ((ended_at IS NULL) = (result IS NULL))
 );
@@ -99,6 +92,7 @@ CREATE INDEX call_attempts_call_id_idx ON call_attempts (call_id);
 CREATE INDEX call_attempts_agent_id_idx ON call_attempts (agent_id, started_at);
 CREATE INDEX call_attempts_started_at_idx ON call_attempts (started_at, id);
 
+-- One row per agent.status event (same id).
 CREATE TABLE agent_status_history (
   id bigint PRIMARY KEY CONSTRAINT agent_status_history_id_fkey REFERENCES event_log (id),
   agent_id uuid NOT NULL,
@@ -109,7 +103,7 @@ CREATE TABLE agent_status_history (
   reason text,
   -- Who changed it: the agent, an admin (API) or the system (auto-pause, break end).
   source text NOT NULL CONSTRAINT agent_status_history_source_check
-    CHECK (source IN ('agent', 'admin', 'system')),
+    CHECK (source = ANY (call_log_values('source'))),
   at timestamptz NOT NULL
 );
 CREATE INDEX agent_status_history_agent_id_idx ON agent_status_history (agent_id, at);

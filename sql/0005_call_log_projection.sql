@@ -1,104 +1,22 @@
--- The projections are written once per INSERT statement instead of once per
--- event: the call-log writer inserts a batch of events (several calls'
--- moments) in one statement, and each projection step below is one set-based
--- statement over the whole batch. Per event, the old trigger started its own
--- statements and wrote its call's row again (a new row version each time,
--- only to move last_event_id); the database is PGlite's WASM Postgres in
--- embedded mode, the process's heaviest CPU user under load. In a measured
--- batch of 8 calls its work per call fell by about a quarter.
+-- The projections of the call log (sql/0003), written by one trigger per
+-- INSERT statement on event_log: the call-log writer inserts a batch of
+-- events (several calls' moments) in one statement, and each step below is
+-- one set-based statement over the whole batch, so a call's row is written
+-- once per step, not once per event. One statement is atomic without an
+-- explicit transaction, and the same for every client that writes events.
 --
--- What changes besides the speed:
--- - calls.last_event_id and calls.routing_event_id are no longer kept in the
---   row (each kept one more row version per event); readers take both from
---   event_log (src/store/call-log.ts), where they always were.
--- - Within one statement the events are applied kind by kind in a call's
---   lifecycle order (arrive, queue, ring, ring ends, answer, end). Checks
---   keep the refusals of the per-event trigger: an event of a call that is
---   not known (or arrives later in the same statement), a second answer or
---   end, an attempt ended twice, and missing or invalid fields, each with
---   the same error fields as before (see sql/0003's header).
--- - A row's payload up to a page (8 KB: a routing explanation for ~100
---   agents) stays uncompressed in the row: compressing it cost more CPU than
---   the space it saved is worth for a call log.
-
-ALTER TABLE event_log SET (toast_tuple_target = 8160);
-
-DROP TRIGGER event_log_project ON event_log;
-DROP FUNCTION event_log_project();
-DROP FUNCTION event_log_end_attempt(event_log, text, text);
-DROP FUNCTION event_log_close_attempt(event_log, text, text);
-DROP FUNCTION event_log_require(text, text, text);
-DROP FUNCTION event_log_one_of(text, text, text[], text);
-ALTER TABLE calls DROP COLUMN last_event_id, DROP COLUMN routing_event_id;
-
--- The values a field must take, for the fields that have a fixed set.
-CREATE FUNCTION event_log_allowed(field text) RETURNS text[]
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE field
-    WHEN 'payload.result' THEN
-      ARRAY['answered', 'no-answer', 'busy', 'declined', 'unreachable', 'cancelled', 'failed']
-    WHEN 'payload.outcome' THEN
-      ARRAY['answered', 'abandoned', 'overflowed', 'out-of-hours', 'no-agent', 'rejected', 'failed']
-    WHEN 'payload.source' THEN ARRAY['agent', 'admin', 'system']
-  END
-$$;
-
--- The first field an event of a projected type lacks or gets wrong, or NULL.
-CREATE FUNCTION event_log_invalid_field(kind text, call_id text, agent_id uuid, p jsonb)
-RETURNS text LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE
-    WHEN kind IN ('call.arrived', 'call.queued', 'call.routed', 'call.ringing', 'call.answered',
-                  'call.ended') AND coalesce(call_id, '') = '' THEN 'callId'
-    WHEN kind = 'call.arrived' AND coalesce(p ->> 'caller', '') = '' THEN 'payload.caller'
-    WHEN kind = 'call.arrived' AND coalesce(p ->> 'dialledNumber', '') = ''
-      THEN 'payload.dialledNumber'
-    WHEN kind IN ('call.ringing', 'attempt.ended') AND coalesce(p ->> 'attemptId', '') = ''
-      THEN 'payload.attemptId'
-    WHEN kind IN ('call.ringing', 'call.answered', 'agent.status') AND agent_id IS NULL
-      THEN 'agentId'
-    WHEN kind = 'call.ringing' AND coalesce(p ->> 'device', '') = '' THEN 'payload.device'
-    WHEN kind = 'attempt.ended'
-         AND NOT coalesce(p ->> 'result' = ANY (event_log_allowed('payload.result')), false)
-      THEN 'payload.result'
-    WHEN kind = 'call.ended'
-         AND NOT coalesce(p ->> 'outcome' = ANY (event_log_allowed('payload.outcome')), false)
-      THEN 'payload.outcome'
-    WHEN kind = 'agent.status' AND coalesce(p ->> 'to', '') = '' THEN 'payload.to'
-    WHEN kind = 'agent.status'
-         AND NOT coalesce(p ->> 'source' = ANY (event_log_allowed('payload.source')), false)
-      THEN 'payload.source'
-  END
-$$;
-
--- Refuses an attempt event that found no open attempt: ended before, or unknown.
-CREATE FUNCTION event_log_refuse_attempt(attempt_id text) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM call_attempts WHERE id = attempt_id) THEN
-    PERFORM event_log_refuse('attemptId', 'attempt ' || attempt_id || ' already ended');
-  END IF;
-  PERFORM event_log_missing('call_attempts', attempt_id);
-END
-$$;
-
--- Refuses a call event that changed nothing: the call is past that point, or unknown.
-CREATE FUNCTION event_log_refuse_call(cid text, why text) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM calls WHERE id = cid) THEN
-    PERFORM event_log_refuse('callId', 'call ' || cid || ' ' || why);
-  END IF;
-  PERFORM event_log_missing('calls', cid);
-END
-$$;
-
--- The statements below are planned once per connection and the plan is kept
--- (they take no parameters), for whatever batch came first: a plan made for
--- a large first batch (hash joins over whole tables) would then scan every
--- call and attempt for each small batch after it (measured: ~7 ms instead of
--- ~1 ms per call with 200,000 calls logged). Nested loops from the batch's
--- events into the tables' indexes are right for every batch size the writer
--- sends, so the function forbids the other plans.
+-- Within a statement the events are applied kind by kind in a call's
+-- lifecycle order (arrive, queue, ring, ring ends, answer, end). The checks
+-- (sql/0004) refuse an event of a call that is not known (or arrives later
+-- in the same statement), a second answer or end, an attempt ended twice,
+-- and missing or invalid fields; a refusal undoes the whole statement.
+--
+-- The statements below take no parameters, so each connection plans them
+-- once and keeps the plan, whatever the size of the batch it first saw. A
+-- plan made for a large batch (hash joins over whole tables) would scan
+-- every call and attempt for each small batch after it; nested loops from
+-- the batch's events into the tables' indexes are right for every batch size
+-- the writer sends, so the function forbids the other plans.
 CREATE FUNCTION event_log_project_statement() RETURNS trigger LANGUAGE plpgsql
 SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 DECLARE
@@ -113,11 +31,7 @@ BEGIN
    WHERE f.field IS NOT NULL
    ORDER BY e.id LIMIT 1;
   IF FOUND THEN
-    IF event_log_allowed(bad.field) IS NULL THEN
-      PERFORM event_log_refuse(bad.field, bad.field || ' is required for ' || bad.type);
-    END IF;
-    PERFORM event_log_refuse(bad.field, bad.field || ' must be one of '
-      || array_to_string(event_log_allowed(bad.field), ', ') || ' for ' || bad.type);
+    PERFORM event_log_refuse_field(bad.field, bad.type);
   END IF;
 
   -- 2. Every call event needs its call: logged before, or arrived earlier in
@@ -220,7 +134,7 @@ BEGIN
 
   -- One statement per ended call: found through call_attempts' call_id index,
   -- whose selectivity the planner cannot know without statistics (PGlite has
-  -- no autovacuum to gather them), so a join here came out as a full scan.
+  -- no autovacuum to gather them), so a join here would be planned as a full scan.
   FOR ending IN SELECT call_id, at FROM new_events WHERE type = 'call.ended' ORDER BY id LOOP
     UPDATE call_attempts
        SET ended_at = ending.at, result = 'cancelled',

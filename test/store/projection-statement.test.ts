@@ -1,16 +1,14 @@
 /**
- * Migration 0005 on Postgres and PGlite: the projections are written once
- * per INSERT statement, kind by kind. A database written before it reads the
- * same afterwards, and one statement holding several moments of a call is
- * checked as strictly as the same events one by one.
+ * On Postgres and PGlite: the projections are written once per INSERT
+ * statement, kind by kind. Events recorded in one statement project as the
+ * same events appended one by one, and one statement holding several moments
+ * of a call is checked as strictly as the same events one by one.
  */
 import { expect, test } from 'vitest';
 import {
+  type Call,
   ConstraintError,
-  createStore,
   type LogEventInput,
-  loadMigrations,
-  migrate,
   NotFoundError,
   type Store,
 } from '../../src/store/index.ts';
@@ -47,84 +45,101 @@ async function fixtures(store: Store) {
   return { support, sales, ann };
 }
 
-/** Calls in every state: ended after a rollover, answered and live, ringing, just arrived. */
-function history(ids: { support: string; sales: string; ann: string }): LogEventInput[] {
+/** Calls in every state, their ids prefixed with `p`: ended after a rollover, answered and live, ringing, just arrived. */
+function history(ids: { support: string; sales: string; ann: string }, p: string): LogEventInput[] {
   return [
-    { ...arrived('done', 0), departmentId: ids.support },
-    { type: 'call.routed', callId: 'done', at: at(1), payload: { explanation: { n: 1 } } },
-    ringing('done', 'done-1', ids.ann, 1),
+    { ...arrived(`${p}done`, 0), departmentId: ids.support },
+    { type: 'call.routed', callId: `${p}done`, at: at(1), payload: { explanation: { n: 1 } } },
+    ringing(`${p}done`, `${p}done-1`, ids.ann, 1),
     {
       type: 'attempt.ended',
-      callId: 'done',
+      callId: `${p}done`,
       at: at(6),
-      payload: { attemptId: 'done-1', result: 'no-answer' },
+      payload: { attemptId: `${p}done-1`, result: 'no-answer' },
     },
-    { type: 'call.queued', callId: 'done', departmentId: ids.sales, at: at(7), payload: {} },
-    { type: 'call.routed', callId: 'done', at: at(7), payload: { explanation: { n: 2 } } },
-    ringing('done', 'done-2', ids.ann, 7),
-    { type: 'call.answered', callId: 'done', agentId: ids.ann, at: at(9), payload: {} },
-    { type: 'attempt.ended', at: at(9), payload: { attemptId: 'done-2', result: 'answered' } },
-    ended('done', 70),
-    arrived('talking', 10),
-    ringing('talking', 'talking-1', ids.ann, 11),
+    { type: 'call.queued', callId: `${p}done`, departmentId: ids.sales, at: at(7), payload: {} },
+    { type: 'call.routed', callId: `${p}done`, at: at(7), payload: { explanation: { n: 2 } } },
+    ringing(`${p}done`, `${p}done-2`, ids.ann, 7),
+    { type: 'call.answered', callId: `${p}done`, agentId: ids.ann, at: at(9), payload: {} },
+    { type: 'attempt.ended', at: at(9), payload: { attemptId: `${p}done-2`, result: 'answered' } },
+    ended(`${p}done`, 70),
+    arrived(`${p}talking`, 10),
+    ringing(`${p}talking`, `${p}talking-1`, ids.ann, 11),
     {
       type: 'call.answered',
-      callId: 'talking',
+      callId: `${p}talking`,
       agentId: ids.ann,
       at: at(12),
-      payload: { attemptId: 'talking-1' },
+      payload: { attemptId: `${p}talking-1` },
     },
-    arrived('ringing', 20),
-    { type: 'call.queued', callId: 'ringing', departmentId: ids.support, at: at(20), payload: {} },
-    ringing('ringing', 'ringing-1', ids.ann, 21),
-    arrived('new', 30),
-    { type: 'call.announced', callId: 'new', at: at(31), payload: { prompt: 'welcome' } },
+    arrived(`${p}ringing`, 20),
+    {
+      type: 'call.queued',
+      callId: `${p}ringing`,
+      departmentId: ids.support,
+      at: at(20),
+      payload: {},
+    },
+    ringing(`${p}ringing`, `${p}ringing-1`, ids.ann, 21),
+    arrived(`${p}new`, 30),
+    { type: 'call.announced', callId: `${p}new`, at: at(31), payload: { prompt: 'welcome' } },
   ];
 }
 
-eachBackend(
-  'projection by statement: upgrade',
-  (ctx) => {
-    test('every call reads the same after the upgrade, and keeps projecting', async () => {
-      const { db } = ctx();
-      await migrate(db, { migrations: loadMigrations().filter((m) => m.number < 5) });
-      const store = createStore(db);
-      const ids = await fixtures(store);
-      const ann = ids.ann.id;
-      // One event per statement, as the old trigger was used.
-      for (const e of history({ support: ids.support.id, sales: ids.sales.id, ann })) {
-        await store.callLog.append(e);
-      }
-      const callIds = ['done', 'talking', 'ringing', 'new'];
-      const before = await Promise.all(callIds.map((id) => store.callLog.getCall(id)));
-      const liveBefore = await store.callLog.liveCalls();
-      expect(before.map((c) => c?.routing)).toEqual([{ n: 2 }, null, null, null]);
+eachBackend('projection by statement: one statement or one per event', (ctx) => {
+  test('events recorded in one statement project as the same events appended one by one, and keep projecting', async () => {
+    const { store } = ctx();
+    const ids = await fixtures(store);
+    const ann = ids.ann.id;
+    const plain = { support: ids.support.id, sales: ids.sales.id, ann };
+    const singly = history(plain, 'one-');
+    for (const e of singly) await store.callLog.append(e);
+    await store.callLog.record(history(plain, 'batch-'));
 
-      // The upgrade applies 0005 first (later files, e.g. department media, after it).
-      expect((await migrate(db)).applied[0]).toBe('0005_project_by_statement.sql');
-      expect(await Promise.all(callIds.map((id) => store.callLog.getCall(id)))).toEqual(before);
-      expect(await store.callLog.liveCalls()).toEqual(liveBefore);
-      const page = await store.callLog.listCalls({});
-      expect(page.items.find((c) => c.id === 'done')).toEqual({
-        ...before[0],
-        attempts: undefined,
-      });
-
-      await store.callLog.record([
-        { type: 'call.answered', callId: 'ringing', agentId: ann, at: at(25), payload: {} },
-        ended('talking', 80),
-      ]);
-      const [lastOfTalking] = (await store.callLog.listEvents({ callId: 'talking' })).slice(-1);
-      expect(await store.callLog.getCall('talking')).toMatchObject({
-        outcome: 'answered',
-        talkS: 68,
-        lastEventId: lastOfTalking?.id,
-      });
-      expect(await store.callLog.getCall('ringing')).toMatchObject({ agentId: ann, waitS: 5 });
+    const names = ['done', 'talking', 'ringing', 'new'];
+    const read = (p: string) => Promise.all(names.map((n) => store.callLog.getCall(`${p}${n}`)));
+    const one = await read('one-');
+    expect(one.map((c) => c?.routing)).toEqual([{ n: 2 }, null, null, null]);
+    // The batch's events follow the single ones: same calls, ids shifted by the history's length.
+    const toBatch = (id: string) => id.replace('one-', 'batch-');
+    const asBatch = (c: Call): Call => ({
+      ...c,
+      id: toBatch(c.id),
+      lastEventId: c.lastEventId + singly.length,
     });
-  },
-  { migrate: false },
-);
+    expect(await read('batch-')).toEqual(
+      one.map(
+        (c) =>
+          c && {
+            ...asBatch(c),
+            attempts: c.attempts.map((a) => ({
+              ...a,
+              id: toBatch(a.id),
+              callId: toBatch(a.callId),
+            })),
+          },
+      ),
+    );
+    const live = await store.callLog.liveCalls();
+    expect(live.filter((c) => c.id.startsWith('batch-'))).toEqual(
+      live.filter((c) => c.id.startsWith('one-')).map(asBatch),
+    );
+    const page = await store.callLog.listCalls({});
+    expect(page.items.find((c) => c.id === 'one-done')).toEqual({ ...one[0], attempts: undefined });
+
+    await store.callLog.record([
+      { type: 'call.answered', callId: 'one-ringing', agentId: ann, at: at(25), payload: {} },
+      ended('one-talking', 80),
+    ]);
+    const [lastOfTalking] = (await store.callLog.listEvents({ callId: 'one-talking' })).slice(-1);
+    expect(await store.callLog.getCall('one-talking')).toMatchObject({
+      outcome: 'answered',
+      talkS: 68,
+      lastEventId: lastOfTalking?.id,
+    });
+    expect(await store.callLog.getCall('one-ringing')).toMatchObject({ agentId: ann, waitS: 5 });
+  });
+});
 
 eachBackend('projection by statement: one statement, several moments', (ctx) => {
   test('a whole call in one statement projects as its events one by one would', async () => {
