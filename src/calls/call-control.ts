@@ -86,11 +86,6 @@ export interface CallControlOptions {
   isVip?: (caller: string, departmentId: string) => Promise<boolean>;
   /** Outbound trunk, for `forward` exits (302 to the number through the trunk). */
   trunkUri?: string | null;
-  /**
-   * Arm a ring timer per attempt as well as the engine's (default true): the
-   * attempt then ends on time even if the engine's tick is late.
-   */
-  attemptRingTimer?: boolean;
   /** Counts every refused INVITE (metrics); the log lines about them are rate-limited per address. */
   refusedInvite?: (reason: RefusalReason) => void;
   /** Agent feature codes (*51 / *52) from registered softphones; absent = routed like numbers. */
@@ -364,7 +359,6 @@ export class CallControl implements CallOperations {
         ? timedUac(this.#o.uac, startedAt, session.info.caller, this.#ringLatency)
         : this.#o.uac,
       scheduler: this.#scheduler,
-      timeoutMs: this.#o.attemptRingTimer === false ? null : a.timeoutMs,
       listener: this.#attemptListener,
       onTransition: (what, t) =>
         this.#logger.debug(
@@ -558,7 +552,6 @@ export class CallControl implements CallOperations {
   readonly #attemptListener: AttemptListener = {
     answered: (att) => this.driver.send({ type: 'agentAnswered', attemptId: att.id }),
     failed: (att, cause) => this.driver.send({ type: 'ringFailed', attemptId: att.id, cause }),
-    timedOut: (att) => this.driver.send({ type: 'ringTimedOut', attemptId: att.id }),
     ended: (att, record) => this.#attemptEnded(att, record),
     legsStarted: (att) => this.#logRinging(att.record()),
   };

@@ -12,8 +12,8 @@
  *     └──────────────▶ cancelled ◀┘
  * ```
  *
- * - `planning` and `ringing` share the ring deadline: each arms a timer for
- *   what is left of it; leaving the state clears it.
+ * - The ring deadline belongs to the engine alone: when it passes, the
+ *   engine's `cancelRing` (reason `timeout`) ends the attempt as `no-answer`.
  * - Leaving `ringing` cancels every leg that is not final; late 2xx on those
  *   legs are dropped by the legs themselves.
  * - `ended` is reported once, when the attempt reaches a final state, with
@@ -86,8 +86,6 @@ export interface AttemptListener {
   answered(attempt: RingAttempt): void;
   /** Every leg failed: tell the engine `ringFailed`. */
   failed(attempt: RingAttempt, cause: RingFailureCause): void;
-  /** Our ring deadline passed: tell the engine `ringTimedOut`. */
-  timedOut(attempt: RingAttempt): void;
   /** The attempt reached a final state (exactly once): write the call log. */
   ended(attempt: RingAttempt, record: AttemptRecord): void;
 }
@@ -99,8 +97,6 @@ export interface AttemptOptions {
   uac: SipUac;
   scheduler: Scheduler;
   listener: AttemptListener;
-  /** Ring deadline from now; null = only the engine times the ring out. */
-  timeoutMs: number | null;
   onTransition?: (what: string, t: Transition<string>) => void;
 }
 
@@ -109,7 +105,6 @@ export class RingAttempt implements LegOwner {
   readonly #o: AttemptOptions;
   readonly #legs: Leg[] = [];
   readonly #startedAt: number;
-  readonly #deadline: number | null;
   #winner: Leg | null = null;
   #dialog: CallDialog | null = null;
   #endedAt: number | null = null;
@@ -122,7 +117,6 @@ export class RingAttempt implements LegOwner {
   constructor(options: AttemptOptions) {
     this.#o = options;
     this.#startedAt = options.scheduler.now();
-    this.#deadline = options.timeoutMs === null ? null : this.#startedAt + options.timeoutMs;
     this.#fsm = new StateMachine(
       `attempt ${options.attemptId}`,
       'planning',
@@ -133,7 +127,6 @@ export class RingAttempt implements LegOwner {
     this.settled = new Promise((resolve) => {
       this.#resolveSettled = resolve;
     });
-    this.#armDeadline();
   }
 
   get id(): string {
@@ -278,14 +271,6 @@ export class RingAttempt implements LegOwner {
 
   // ------------------------------------------------------------ internal
 
-  #armDeadline(): void {
-    if (this.#deadline === null) return;
-    this.#fsm.after(this.#deadline - this.#o.scheduler.now(), () => {
-      this.#end('cancelled', 'no-answer', 'ring timeout');
-      this.#o.listener.timedOut(this);
-    });
-  }
-
   #ring(specs: LegSpec[]): void {
     if (!this.#fsm.is('planning')) return; // cancelled while the plan was being built
     if (specs.length === 0) {
@@ -294,7 +279,6 @@ export class RingAttempt implements LegOwner {
       return;
     }
     this.#fsm.to('ringing', `${specs.length} legs`);
-    this.#armDeadline();
     for (const spec of specs) {
       this.#legs.push(
         new Leg(spec, this.#o.uac, this.#o.scheduler, this, (leg, t) =>
