@@ -33,8 +33,8 @@ import {
   type DriverEvent,
   EngineDriver,
   type RoutingEngine,
-} from './engine-driver.ts';
-import { featureCodeOf } from './feature-codes.ts';
+} from './engine/engine-driver.ts';
+import { featureCodeOf } from './inbound/feature-codes.ts';
 import {
   admit,
   type CallerSources,
@@ -51,7 +51,7 @@ import { type FeatureCodePort, handleFeatureCode } from './inbound/feature-code-
 import { exitResponse, logOutcome } from './inbound/exit-response.ts';
 import { RefusalLog, type RefusalReason, refusalReasonOf } from './inbound/refusal-log.ts';
 import type { CallerMedia } from './media/caller-media.ts';
-import { type Logger, silentLogger } from './ports.ts';
+import { type Logger, silentLogger } from './ports/index.ts';
 import {
   type CallEventPublisher,
   type CallLogEvent,
@@ -59,10 +59,10 @@ import {
   decisionJson,
   nullCallLog,
   nullPublisher,
-} from './session/call-events.ts';
+} from './recorder/call-events.ts';
 import { type CallEnd, CallSession } from './session/call-session.ts';
-import { realScheduler, type Scheduler } from './session/scheduler.ts';
-import type { InboundCall, SipUac } from './session/sip.ts';
+import { realScheduler, type Scheduler } from './mechanisms/scheduler.ts';
+import type { InboundCall, SipUac } from './sip/sip.ts';
 
 /** Persists the engine's automatic pause (status away, reason missed-rings). */
 export interface AgentStatusWriter {

@@ -22,10 +22,14 @@
  * - In `answered` the attempt holds the winning dialog until the engine says
  *   `bridge` (the session takes it: `takeAnswer`) or `dropLateAnswer`.
  */
-import type { Scheduler } from '../session/scheduler.ts';
-import type { CallDialog, SipUac } from '../session/sip.ts';
-import { type RingFailureCause, ringFailureOf } from '../session/sip-failure.ts';
-import { StateMachine, type Transition, type TransitionTable } from '../session/state-machine.ts';
+import type { Scheduler } from '../mechanisms/scheduler.ts';
+import type { CallDialog, SipUac } from '../sip/sip.ts';
+import { type RingFailureCause, ringFailureOf } from '../sip/sip-failure.ts';
+import {
+  StateMachine,
+  type Transition,
+  type TransitionTable,
+} from '../mechanisms/state-machine.ts';
 import { Leg, type LegOwner, type LegSpec, type LegState } from './leg.ts';
 
 export type AttemptState =

@@ -8,7 +8,7 @@
  * (not the call-control scheduler, which tests may fake), only while someone
  * observes it (the load benchmark), so normal calls pay nothing.
  */
-import type { SipUac } from '../session/sip.ts';
+import type { SipUac } from '../sip/sip.ts';
 
 /** One ring attempt's latency, in milliseconds from the engine's `ring`. */
 export interface RingLatency {

@@ -5,7 +5,7 @@
  * layer; until then voicemail is answered like a hang-up, with its own phrase.
  */
 import type { Reject } from '../../acd/index.ts';
-import { trunkTarget } from '../forwarding-plan.ts';
+import { trunkTarget } from '../dialer/forwarding-plan.ts';
 
 export interface ExitResponse {
   status: number;

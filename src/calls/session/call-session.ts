@@ -16,10 +16,14 @@
  */
 import { Bridge, type BridgeEnd } from '../bridge/bridge.ts';
 import type { RingAttempt } from '../dialer/ring-attempt.ts';
-import type { Scheduler } from './scheduler.ts';
-import type { CallDialog, InboundCall } from './sip.ts';
-import { sipStatusOf } from './sip-failure.ts';
-import { StateMachine, type Transition, type TransitionTable } from './state-machine.ts';
+import type { Scheduler } from '../mechanisms/scheduler.ts';
+import type { CallDialog, InboundCall } from '../sip/sip.ts';
+import { sipStatusOf } from '../sip/sip-failure.ts';
+import {
+  StateMachine,
+  type Transition,
+  type TransitionTable,
+} from '../mechanisms/state-machine.ts';
 
 export type CallState = 'queued' | 'answering' | 'connected' | 'ended';
 

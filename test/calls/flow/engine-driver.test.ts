@@ -4,7 +4,7 @@ import {
   type CallOperations,
   EngineDriver,
   type RoutingEngine,
-} from '../../../src/calls/engine-driver.ts';
+} from '../../../src/calls/engine/engine-driver.ts';
 import { ManualScheduler } from './support/manual-scheduler.ts';
 
 /**

@@ -6,7 +6,7 @@ import {
   type AttemptRecord,
   RingAttempt,
 } from '../../../src/calls/dialer/ring-attempt.ts';
-import type { RingFailureCause } from '../../../src/calls/session/sip-failure.ts';
+import type { RingFailureCause } from '../../../src/calls/sip/sip-failure.ts';
 import { flush, ManualScheduler } from './support/manual-scheduler.ts';
 import { type StandInDialog, StandInUac } from './support/sip-standins.ts';
 

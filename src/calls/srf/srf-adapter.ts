@@ -14,7 +14,7 @@
  * `proxy` option on createUAC), so the shapes used are declared here and the
  * real objects are checked against them at run time (`asSrf`).
  */
-import type { CallDialog, InboundCall, ModifyReply, SipUac } from './sip.ts';
+import type { CallDialog, InboundCall, ModifyReply, SipUac } from '../sip/sip.ts';
 
 interface SrfMessage {
   get(name: string): string | undefined;

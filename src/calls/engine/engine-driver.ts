@@ -24,10 +24,10 @@ import type {
   PauseAgent,
   Reject,
   Ring,
-} from '../acd/index.ts';
-import { type Logger, silentLogger } from './ports.ts';
-import { type CallEventPublisher, nullPublisher } from './session/call-events.ts';
-import type { Scheduler } from './session/scheduler.ts';
+} from '../../acd/index.ts';
+import { type Logger, silentLogger } from '../ports/index.ts';
+import { type CallEventPublisher, nullPublisher } from '../recorder/call-events.ts';
+import type { Scheduler } from '../mechanisms/scheduler.ts';
 
 /** The engine as the driver uses it (AcdEngine satisfies it). */
 export interface RoutingEngine {
