@@ -257,6 +257,7 @@ export function callControlLayer(
 
     const callControl = new CallControl({
       engine,
+      newCallId: () => crypto.randomUUID(),
       refusedInvite: refusedMetric.count,
       uac: srfUac(asSrf(srfInstance)),
       numbers: { route: async (dialled) => directory.route(dialled) },

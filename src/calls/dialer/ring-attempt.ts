@@ -161,6 +161,11 @@ export class RingAttempt implements LegOwner {
     return this.#fsm.history;
   }
 
+  /** True once the legs were built and sent (the attempt reached `ringing`). */
+  get rang(): boolean {
+    return this.#fsm.history.some((t) => t.to === 'ringing');
+  }
+
   get winner(): Leg | null {
     return this.#winner;
   }

@@ -41,6 +41,7 @@ function ops(log: string[], onRing?: () => void): CallOperations {
     announce: rec('announce'),
     pauseAgent: rec('pauseAgent'),
     callCompleted: rec('callCompleted'),
+    agentStateChanged: rec('agentStateChanged'),
   };
 }
 

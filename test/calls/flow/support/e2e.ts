@@ -174,6 +174,7 @@ export async function startFlow(addr: DrachtioAddress, sipPort: number, o: FlowO
   const trunkUri = `sip:127.0.0.1:${mobilePort}`;
   const cc = new CallControl({
     engine,
+    newCallId: () => crypto.randomUUID(),
     uac: srfUac(asSrf(srf)),
     scheduler: realScheduler,
     numbers: {

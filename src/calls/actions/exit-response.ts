@@ -42,16 +42,3 @@ export function exitResponse(action: Reject, trunkUri: string | null): ExitRespo
       return base;
   }
 }
-
-/** Store call-log outcome for a completed call (see src/store/call-log.ts). */
-export function logOutcome(
-  outcome: 'answered' | 'abandoned' | 'rejected',
-  reason: string | undefined,
-  exitKind: string | undefined,
-): string {
-  if (outcome !== 'rejected') return outcome;
-  if (reason === 'out-of-hours') return 'out-of-hours';
-  if (reason === 'no-agent') return 'no-agent';
-  if (exitKind === 'forward') return 'overflowed';
-  return 'rejected';
-}
