@@ -113,7 +113,6 @@ export class RingAttempt implements LegOwner {
   #dialog: CallDialog | null = null;
   #endedAt: number | null = null;
   #result: AttemptResult | null = null;
-  #lost = false;
   #resolveSettled!: () => void;
   /** Resolves once the attempt and every leg are final. */
   readonly settled: Promise<void>;
@@ -214,14 +213,13 @@ export class RingAttempt implements LegOwner {
 
   /** The connection to the SIP server is gone: end at once, every leg final, nothing sent. */
   lost(): void {
-    this.#lost = true;
     if (this.#fsm.is('planning', 'ringing')) {
-      this.#end('cancelled', 'cancelled', 'connection lost');
+      this.#end('cancelled', 'cancelled', 'connection lost', 'lose');
     } else if (this.#fsm.is('answered')) {
       this.#dialog = null;
-      this.#end('dropped', 'cancelled', 'connection lost');
+      this.#end('dropped', 'cancelled', 'connection lost', 'lose');
     } else {
-      this.#cancelLegs('connection lost');
+      this.#releaseLegs('connection lost', 'lose');
       this.#checkSettled();
     }
   }
@@ -256,7 +254,7 @@ export class RingAttempt implements LegOwner {
     this.#dialog = dialog;
     this.#endedAt = this.#o.scheduler.now(); // ring time ends at the answer
     this.#fsm.to('answered', `2xx on ${leg.id}`);
-    this.#cancelLegs('answered elsewhere');
+    this.#releaseLegs('answered elsewhere', 'cancel');
     this.#o.listener.answered(this);
     return true;
   }
@@ -309,9 +307,14 @@ export class RingAttempt implements LegOwner {
     this.#o.listener.failed(this, 'unreachable');
   }
 
-  #cancelLegs(cause: string): void {
+  /**
+   * `cancel`: every leg but the winner is cancelled (CANCEL or BYE as its
+   * state needs). `lose`: the connection is gone, every leg is forced final
+   * and nothing is sent.
+   */
+  #releaseLegs(cause: string, how: 'cancel' | 'lose'): void {
     for (const leg of [...this.#legs]) {
-      if (this.#lost) leg.lost();
+      if (how === 'lose') leg.lost();
       else if (leg !== this.#winner) leg.cancel(cause);
     }
   }
@@ -320,11 +323,12 @@ export class RingAttempt implements LegOwner {
     state: Exclude<AttemptState, 'planning' | 'ringing' | 'answered'>,
     result: AttemptResult,
     cause: string,
+    legs: 'cancel' | 'lose' = 'cancel',
   ): void {
     this.#fsm.to(state, cause);
     this.#endedAt ??= this.#o.scheduler.now();
     this.#result = result;
-    this.#cancelLegs(cause);
+    this.#releaseLegs(cause, legs);
     this.#o.listener.ended(this, this.record());
     this.#checkSettled();
   }
