@@ -113,7 +113,7 @@ export function srfUac(srf: SrfLike): SipUac {
   };
 }
 
-export function wrapDialog(dialog: SrfDialog): CallDialog {
+function wrapDialog(dialog: SrfDialog): CallDialog {
   let ended = false;
   let endInfo: { by: 'remote' | 'local'; reason: string } | null = null;
   let onEnded: ((by: 'remote' | 'local', reason: string) => void) | null = null;
@@ -211,7 +211,7 @@ export function wrapDialog(dialog: SrfDialog): CallDialog {
 }
 
 /** The caller's INVITE. Listens for CANCEL at once, so one arriving before `onCancel` is not lost. */
-export function inboundCall(
+function inboundCall(
   srf: SrfLike,
   req: SrfInviteRequest,
   res: SrfInviteResponse,
