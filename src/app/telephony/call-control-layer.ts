@@ -18,7 +18,7 @@ import { type AgentStatusWriter, CallControl } from '../../calls/call-control.ts
 import { CallLogWriter } from '../../calls/recorder/call-log-writer.ts';
 import { DigestAuthenticator } from '../../calls/digest/index.ts';
 import { type ForwardingSource, forwardingSource } from '../../calls/dialer/forwarding-source.ts';
-import { optionsAnswer } from '../../calls/inbound/options-answer.ts';
+import { optionsAnswer } from '../../calls/srf/options-answer.ts';
 import { RegisteredSources } from '../../calls/inbound/registered-sources.ts';
 import { CallerMedia } from '../../calls/media/caller-media.ts';
 import { trunkTarget } from '../../calls/dialer/forwarding-plan.ts';
