@@ -92,7 +92,7 @@ export class CallRecorder {
     });
   }
 
-  /** The ring action was carried out: the agent's phones are being rung. */
+  /** Call control starts the engine's ring: the agent's phones are about to be rung. */
   agentRinging(a: Ring): void {
     this.#publish('agent.ringing', {
       callId: a.callId,
