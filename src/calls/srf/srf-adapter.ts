@@ -211,11 +211,7 @@ function wrapDialog(dialog: SrfDialog): CallDialog {
 }
 
 /** The caller's INVITE. Listens for CANCEL at once, so one arriving before `onCancel` is not lost. */
-function inboundCall(
-  srf: SrfLike,
-  req: SrfInviteRequest,
-  res: SrfInviteResponse,
-): InboundCall {
+function inboundCall(srf: SrfLike, req: SrfInviteRequest, res: SrfInviteResponse): InboundCall {
   let cancelled = false;
   let onCancel: (() => void) | null = null;
   req.on('cancel', () => {
