@@ -28,10 +28,10 @@
  *    step, then the measured step (twice as long). If only the call log fell
  *    behind, the ladder then goes on until the calls do: the burst capacity.
  *
- * Latency, two ways: inside the app, from call control receiving the engine's
- * `ring` (a call and a free eligible agent met) to srf reporting the agent's
- * INVITE sent (`CallControl.observeRingLatency`; also the part until the
- * INVITE is handed to srf); and sipp-to-sipp, from the caller's INVITE
+ * Latency, two ways: inside the app, from call control starting the engine's
+ * `ring` (a call and a free eligible agent met; its `agent.ringing` event) to
+ * srf reporting the agent's INVITE sent (`ring-latency.ts`; also the part
+ * until the INVITE is handed to srf); and sipp-to-sipp, from the caller's INVITE
  * leaving sipp to the agent's INVITE arriving at sipp (both sipp message
  * traces, matched by a per-call caller number). Also reported: failed calls
  * (sipp exit codes, answered calls in the call log), memory after the run,
@@ -65,6 +65,7 @@ import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
 import { freePort } from '../test/support/ports.ts';
 import { describeSipp, runSipp, startSipp } from '../test/support/sipp.ts';
 import { machineLine, resultsRequested, writeResults } from './results-file.ts';
+import { observeRingLatency } from './ring-latency.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const scenario = (name: string) => path.join(HERE, 'scenarios', `${name}.xml`);
@@ -316,7 +317,7 @@ async function main(): Promise<void> {
       ['INVITE'],
     );
     let rings: Array<{ caller: string; at: number }> = [];
-    const stopObserving = rt.callControl.observeRingLatency((l) => {
+    const stopObserving = observeRingLatency(app.events, wiring as TelephonyWiring | null, (l) => {
       ringLat.push(l.sentMs);
       toSrf.push(l.toSrfMs);
       rings.push({ caller: l.caller, at: l.startedAt + (monotonicMs() - performance.now()) });

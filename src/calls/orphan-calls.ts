@@ -13,8 +13,8 @@
  * carried yet; `carried` lets a running instance use it too (the calls of
  * another instance that died), leaving the calls it carries itself alone.
  */
-import type { Logger } from './ports.ts';
-import type { CallEventPublisher, CallLogEvent } from './session/call-events.ts';
+import type { Logger } from './ports/index.ts';
+import type { CallEventPublisher, CallLogEvent } from './recorder/call-events.ts';
 
 /** A call the log shows as live. */
 export interface OpenCall {

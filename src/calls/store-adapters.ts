@@ -3,10 +3,10 @@
  * The composition root builds these once: `registrationStoreFrom(store)` etc.
  */
 import type { LogEventInput, Registration, Store } from '../store/index.ts';
-import type { CallLogSink } from './call-log-writer.ts';
-import { type AllowListSyntaxError, MobileAllowList } from './mobile-allow-list.ts';
+import type { CallLogSink } from './recorder/call-log-writer.ts';
+import { type AllowListSyntaxError, MobileAllowList } from './dialer/mobile-allow-list.ts';
 import type { OrphanCallPorts } from './orphan-calls.ts';
-import type { CredentialsLookup, RegistrationBinding, RegistrationStore } from './ports.ts';
+import type { CredentialsLookup, RegistrationBinding, RegistrationStore } from './ports/index.ts';
 
 export function credentialsFrom(store: Pick<Store, 'agents'>): CredentialsLookup {
   return {

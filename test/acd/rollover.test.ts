@@ -217,13 +217,4 @@ describe('ring outcomes and races', () => {
     const out = acd.handle({ type: 'tick', at: at(30) });
     expect(ofType(out, 'cancelRing').map((c) => c.reason)).toEqual(['timeout']);
   });
-
-  it('accepts call control timing a ring out itself', () => {
-    const acd = oneDepartment('longest-idle', 2, { ringTimeoutS: 30 });
-    const r = ringsOf(arrive(acd, 'c1'))[0];
-    const out = acd.handle({ type: 'ringTimedOut', at: at(25), attemptId: r?.attemptId ?? '' });
-    expect(ofType(out, 'cancelRing')).toHaveLength(0); // call control already cancelled its legs
-    expect(ringsOf(out)[0]?.agentId).toBe('a2');
-    expect(agentOf(acd, 'a1').stats.missed).toBe(1);
-  });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createEventBus } from '../../src/api/events/api-events.ts';
-import type { CallEventPublisher } from '../../src/calls/session/call-events.ts';
+import type { CallEventPublisher } from '../../src/calls/recorder/call-events.ts';
 
 describe('event bus as call control’s publisher', () => {
   it('accepts call-flow events typed by call control and delivers them to listeners', () => {

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CallLogWriter, isPermanentDbError } from '../../src/calls/call-log-writer.ts';
-import type { Logger } from '../../src/calls/ports.ts';
+import { CallLogWriter, isPermanentDbError } from '../../src/calls/recorder/call-log-writer.ts';
+import type { Logger } from '../../src/calls/ports/index.ts';
 import {
   ConflictError,
   createStore,

@@ -10,7 +10,7 @@ import {
   parseAuthHeaderList,
   sameRequestUri,
 } from '../../src/calls/digest/index.ts';
-import type { DigestCredentials, Logger } from '../../src/calls/ports.ts';
+import type { DigestCredentials, Logger } from '../../src/calls/ports/index.ts';
 import { type Algo, authorization, challengeParam, h, ha1 } from './digest-client.ts';
 
 describe('digest computation: known-answer vectors', () => {

@@ -3,7 +3,7 @@ import {
   decideFeatureCode,
   type FeatureCodeAgent,
   featureCodeOf,
-} from '../../src/calls/feature-codes.ts';
+} from '../../src/calls/inbound/feature-codes.ts';
 
 const agent = (overrides: Partial<FeatureCodeAgent> = {}): FeatureCodeAgent => ({
   id: 'a1',

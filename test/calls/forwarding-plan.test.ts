@@ -8,9 +8,9 @@ import {
   type ForwardingPlan,
   planForwarding,
   trunkTarget,
-} from '../../src/calls/forwarding-plan.ts';
-import { MobileAllowList } from '../../src/calls/mobile-allow-list.ts';
-import type { RegistrationBinding } from '../../src/calls/ports.ts';
+} from '../../src/calls/dialer/forwarding-plan.ts';
+import { MobileAllowList } from '../../src/calls/dialer/mobile-allow-list.ts';
+import type { RegistrationBinding } from '../../src/calls/ports/index.ts';
 
 const now = 1_000_000;
 

@@ -6,7 +6,7 @@ import {
   isE164,
   MobileAllowList,
   parseAllowPattern,
-} from '../../src/calls/mobile-allow-list.ts';
+} from '../../src/calls/dialer/mobile-allow-list.ts';
 
 describe('allow-list patterns', () => {
   it.each([

@@ -6,8 +6,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { OptionsProber, type ProbeTarget } from '../../src/calls/options-prober.ts';
-import { type SrfRequester, srfSendOptions } from '../../src/calls/srf-options.ts';
+import { OptionsProber, type ProbeTarget } from '../../src/calls/reachability/options-prober.ts';
+import { type SrfRequester, srfSendOptions } from '../../src/calls/srf/srf-options.ts';
 import { useCleanup, useSipTarget, waitFor } from '../edge/e2e/helpers/harness.ts';
 import { SrfApp } from '../edge/e2e/helpers/srf.ts';
 import { freePort, udpPortInUse } from '../support/ports.ts';

@@ -10,7 +10,7 @@ import {
   type ProbeAnswer,
   type ProbeTarget,
   type TimerFunctions,
-} from '../../src/calls/options-prober.ts';
+} from '../../src/calls/reachability/options-prober.ts';
 
 /** A status from the device, a 503 made by the SIP server (port closed), or no answer. */
 type Answer = number | 'local-503' | 'error' | 'silence';

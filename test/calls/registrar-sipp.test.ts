@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DigestAuthenticator } from '../../src/calls/digest/index.ts';
 import { Registrar } from '../../src/calls/registrar/index.ts';
-import type { SrfRequest, SrfResponse } from '../../src/calls/srf-types.ts';
+import type { SrfRequest, SrfResponse } from '../../src/calls/srf/srf-types.ts';
 import { credentialsFrom, registrationStoreFrom } from '../../src/calls/store-adapters.ts';
 import { createStore, migrate, openPglite, type Store } from '../../src/store/index.ts';
 import { useCleanup, useSipTarget } from '../edge/e2e/helpers/harness.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DigestAuthenticator } from '../../src/calls/digest/index.ts';
-import type { DigestCredentials, RegistrationBinding } from '../../src/calls/ports.ts';
+import type { DigestCredentials, RegistrationBinding } from '../../src/calls/ports/index.ts';
 import {
   parseContactList,
   Registrar,

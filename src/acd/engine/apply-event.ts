@@ -35,9 +35,6 @@ export function applyEvent(s: EngineState, step: Step, e: AcdEvent): void {
     case 'ringFailed':
       ringFailed(s, step, e.attemptId, e.cause);
       return;
-    case 'ringTimedOut':
-      ringFailed(s, step, e.attemptId, 'no-answer');
-      return;
     case 'callEnded':
       callEnded(s, step, e.callId);
       return;

@@ -10,7 +10,6 @@ export type AcdEvent =
   | CallerHungUp
   | AgentAnswered
   | RingFailed
-  | RingTimedOut
   | CallEnded
   | WrapUpEnded
   | AgentStatusChanged
@@ -51,17 +50,6 @@ export interface RingFailed {
   at: number;
   attemptId: string;
   cause: RingFailure;
-}
-
-/**
- * Call control saw the ring time out. Not needed: the engine owns the ring
- * timeout and cancels the ring on the tick at `timeoutAt`. When sent, the ring
- * counts as missed (`no-answer`) and no `cancelRing` follows.
- */
-export interface RingTimedOut {
-  type: 'ringTimedOut';
-  at: number;
-  attemptId: string;
 }
 
 /** A connected call ended (either side hung up). */

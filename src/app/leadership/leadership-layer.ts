@@ -12,7 +12,7 @@
  * from the start and nothing else runs.
  */
 import { hangUpLeg, hangUpOrphanLegs, type OrphanLeg } from '../../calls/takeover/orphan-legs.ts';
-import type { SrfRequester } from '../../calls/srf-options.ts';
+import type { SrfRequester } from '../../calls/srf/srf-options.ts';
 import {
   closeOrphanedCalls,
   callerLegsOfCalls,

@@ -15,24 +15,24 @@
  */
 import { createAcd } from '../../acd/index.ts';
 import { type AgentStatusWriter, CallControl } from '../../calls/call-control.ts';
-import { CallLogWriter } from '../../calls/call-log-writer.ts';
+import { CallLogWriter } from '../../calls/recorder/call-log-writer.ts';
 import { DigestAuthenticator } from '../../calls/digest/index.ts';
 import { type ForwardingSource, forwardingSource } from '../../calls/dialer/forwarding-source.ts';
-import { optionsAnswer } from '../../calls/inbound/options-answer.ts';
+import { optionsAnswer } from '../../calls/srf/options-answer.ts';
 import { RegisteredSources } from '../../calls/inbound/registered-sources.ts';
 import { CallerMedia } from '../../calls/media/caller-media.ts';
-import { trunkTarget } from '../../calls/forwarding-plan.ts';
-import { OptionsProber } from '../../calls/options-prober.ts';
+import { trunkTarget } from '../../calls/dialer/forwarding-plan.ts';
+import { OptionsProber } from '../../calls/reachability/options-prober.ts';
 import { closeOrphanCalls } from '../../calls/orphan-calls.ts';
 import { journaledUac } from '../../calls/takeover/journaled-uac.ts';
 import { openLegsJournal } from '../leadership/open-legs-journal.ts';
 import { instanceId } from '../leadership/instance-id.ts';
-import type { RegistrationBinding } from '../../calls/ports.ts';
+import type { RegistrationBinding } from '../../calls/ports/index.ts';
 import { Registrar } from '../../calls/registrar/index.ts';
-import type { CallEventPublisher, CallLogEvent } from '../../calls/session/call-events.ts';
-import { asSrf, asSrfEvents, attachToSrf, srfUac } from '../../calls/session/srf-adapter.ts';
-import { type SrfRequester, srfSendOptions } from '../../calls/srf-options.ts';
-import type { SrfRequest, SrfResponse } from '../../calls/srf-types.ts';
+import type { CallEventPublisher, CallLogEvent } from '../../calls/recorder/call-events.ts';
+import { asSrf, asSrfEvents, attachToSrf, srfUac } from '../../calls/srf/srf-adapter.ts';
+import { type SrfRequester, srfSendOptions } from '../../calls/srf/srf-options.ts';
+import type { SrfRequest, SrfResponse } from '../../calls/srf/srf-types.ts';
 import {
   callLogSinkFrom,
   credentialsFrom,
@@ -260,6 +260,7 @@ export function callControlLayer(
 
     const callControl = new CallControl({
       engine,
+      newCallId: () => crypto.randomUUID(),
       refusedInvite: refusedMetric.count,
       uac:
         // Several instances share this database: journal each agent leg, so

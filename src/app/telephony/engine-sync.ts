@@ -4,7 +4,7 @@
  * event, so the next decision uses it without a restart.
  */
 import type { ApiEvents } from '../../api/events/api-events.ts';
-import type { DriverEvent } from '../../calls/engine-driver.ts';
+import type { DriverEvent } from '../../calls/engine/engine-driver.ts';
 import type { Membership, StatusChange } from '../../store/index.ts';
 import { toAgentConfig, toDepartmentConfig, toMembershipConfig } from '../../store/index.ts';
 

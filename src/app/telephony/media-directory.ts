@@ -12,7 +12,7 @@ import {
   type MediaDefaults,
   resolveDepartmentMedia,
 } from '../../calls/media/department-media.ts';
-import type { Logger } from '../../calls/ports.ts';
+import type { Logger } from '../../calls/ports/index.ts';
 
 /** The .wav files of `dir`, absolute, in name order; [] when it cannot be read. */
 export function listWavs(dir: string, log: Logger): string[] {

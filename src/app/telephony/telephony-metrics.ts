@@ -5,7 +5,7 @@
  * which is what the load test and leak checks look at.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { CallLogWriterMetrics } from '../../calls/call-log-writer.ts';
+import type { CallLogWriterMetrics } from '../../calls/recorder/call-log-writer.ts';
 import type { RefusalReason } from '../../calls/inbound/refusal-log.ts';
 import type { EmbeddedSipServer } from '../../edge/index.ts';
 import type { CallControlRuntime } from './call-control-layer.ts';

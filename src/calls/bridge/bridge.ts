@@ -16,10 +16,10 @@
  * - `onEnded` reports once who hung up first; `closed` resolves when both
  *   dialogs are gone.
  */
-import type { Scheduler } from '../session/scheduler.ts';
-import type { CallDialog } from '../session/sip.ts';
-import { sipStatusOf } from '../session/sip-failure.ts';
-import { StateMachine, type TransitionTable } from '../session/state-machine.ts';
+import type { Scheduler } from '../mechanisms/scheduler.ts';
+import type { CallDialog } from '../sip/sip.ts';
+import { sipStatusOf } from '../sip/sip-failure.ts';
+import { StateMachine, type TransitionTable } from '../mechanisms/state-machine.ts';
 
 export type BridgeState = 'connected' | 'ending' | 'ended';
 

@@ -7,7 +7,7 @@
 /** Characters allowed unescaped in a SIP URI user part that a phone number could contain. */
 const USER_SAFE = /[^0-9A-Za-z+\-_.!~*'()&=$,;?/]/g;
 
-export function callerIdUser(caller: string): string {
+function callerIdUser(caller: string): string {
   const user = caller.replace(USER_SAFE, '');
   return user === '' ? 'anonymous' : user;
 }

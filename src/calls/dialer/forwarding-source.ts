@@ -5,9 +5,9 @@
  * pass their own.
  */
 import type { ForwardingMode } from '../../acd/index.ts';
-import { type ForwardingPlan, planForwarding } from '../forwarding-plan.ts';
-import type { MobileAllowList } from '../mobile-allow-list.ts';
-import type { RegistrationBinding } from '../ports.ts';
+import { type ForwardingPlan, planForwarding } from './forwarding-plan.ts';
+import type { MobileAllowList } from './mobile-allow-list.ts';
+import type { RegistrationBinding } from '../ports/index.ts';
 
 /**
  * An agent's forwarding plan, at once when everything it needs is in memory

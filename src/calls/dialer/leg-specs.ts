@@ -4,7 +4,7 @@
  * the caller's offer as our offer to the agent (the agent's answer goes back
  * to the caller unchanged: a signalling-only B2BUA).
  */
-import type { ForwardingPlan, PlannedLeg } from '../forwarding-plan.ts';
+import type { ForwardingPlan, PlannedLeg } from './forwarding-plan.ts';
 import { callerIdContact, callerIdFrom } from './caller-id.ts';
 import type { LegSpec } from './leg.ts';
 

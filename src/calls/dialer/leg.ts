@@ -28,10 +28,14 @@
  *   own resources (timers, pending INVITE, a dropped dialog); the answered
  *   dialog belongs to whoever took it.
  */
-import type { Scheduler } from '../session/scheduler.ts';
-import type { CallDialog, SentInvite, SipUac, UacRequest } from '../session/sip.ts';
-import { classifyUacFailure, type LegFailure } from '../session/sip-failure.ts';
-import { StateMachine, type Transition, type TransitionTable } from '../session/state-machine.ts';
+import type { Scheduler } from '../mechanisms/scheduler.ts';
+import type { CallDialog, SentInvite, SipUac, UacRequest } from '../sip/sip.ts';
+import { classifyUacFailure, type LegFailure } from '../sip/sip-failure.ts';
+import {
+  StateMachine,
+  type Transition,
+  type TransitionTable,
+} from '../mechanisms/state-machine.ts';
 
 export type LegState =
   | 'waiting'

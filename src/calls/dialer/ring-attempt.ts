@@ -12,8 +12,8 @@
  *     └──────────────▶ cancelled ◀┘
  * ```
  *
- * - `planning` and `ringing` share the ring deadline: each arms a timer for
- *   what is left of it; leaving the state clears it.
+ * - The ring deadline belongs to the engine alone: when it passes, the
+ *   engine's `cancelRing` (reason `timeout`) ends the attempt as `no-answer`.
  * - Leaving `ringing` cancels every leg that is not final; late 2xx on those
  *   legs are dropped by the legs themselves.
  * - `ended` is reported once, when the attempt reaches a final state, with
@@ -23,10 +23,14 @@
  *   `bridge` (the session takes it: `takeAnswer`) or `dropLateAnswer`.
  */
 import type { CallLogAttemptResult } from '../../store/index.ts';
-import type { Scheduler } from '../session/scheduler.ts';
-import type { CallDialog, SipUac } from '../session/sip.ts';
-import { type RingFailureCause, ringFailureOf } from '../session/sip-failure.ts';
-import { StateMachine, type Transition, type TransitionTable } from '../session/state-machine.ts';
+import type { Scheduler } from '../mechanisms/scheduler.ts';
+import type { CallDialog, SipUac } from '../sip/sip.ts';
+import { type RingFailureCause, ringFailureOf } from '../sip/sip-failure.ts';
+import {
+  StateMachine,
+  type Transition,
+  type TransitionTable,
+} from '../mechanisms/state-machine.ts';
 import { Leg, type LegOwner, type LegSpec, type LegState } from './leg.ts';
 
 export type AttemptState =
@@ -83,8 +87,6 @@ export interface AttemptListener {
   answered(attempt: RingAttempt): void;
   /** Every leg failed: tell the engine `ringFailed`. */
   failed(attempt: RingAttempt, cause: RingFailureCause): void;
-  /** Our ring deadline passed: tell the engine `ringTimedOut`. */
-  timedOut(attempt: RingAttempt): void;
   /** The attempt reached a final state (exactly once): write the call log. */
   ended(attempt: RingAttempt, record: AttemptRecord): void;
 }
@@ -96,8 +98,6 @@ export interface AttemptOptions {
   uac: SipUac;
   scheduler: Scheduler;
   listener: AttemptListener;
-  /** Ring deadline from now; null = only the engine times the ring out. */
-  timeoutMs: number | null;
   onTransition?: (what: string, t: Transition<string>) => void;
 }
 
@@ -106,13 +106,11 @@ export class RingAttempt implements LegOwner {
   readonly #o: AttemptOptions;
   readonly #legs: Leg[] = [];
   readonly #startedAt: number;
-  readonly #deadline: number | null;
   #winner: Leg | null = null;
   #winnerSipCallId: string | null = null;
   #dialog: CallDialog | null = null;
   #endedAt: number | null = null;
   #result: AttemptResult | null = null;
-  #lost = false;
   #resolveSettled!: () => void;
   /** Resolves once the attempt and every leg are final. */
   readonly settled: Promise<void>;
@@ -120,7 +118,6 @@ export class RingAttempt implements LegOwner {
   constructor(options: AttemptOptions) {
     this.#o = options;
     this.#startedAt = options.scheduler.now();
-    this.#deadline = options.timeoutMs === null ? null : this.#startedAt + options.timeoutMs;
     this.#fsm = new StateMachine(
       `attempt ${options.attemptId}`,
       'planning',
@@ -131,7 +128,6 @@ export class RingAttempt implements LegOwner {
     this.settled = new Promise((resolve) => {
       this.#resolveSettled = resolve;
     });
-    this.#armDeadline();
   }
 
   get id(): string {
@@ -160,6 +156,11 @@ export class RingAttempt implements LegOwner {
 
   get history(): readonly Transition<AttemptState>[] {
     return this.#fsm.history;
+  }
+
+  /** True once the legs were built and sent (the attempt reached `ringing`). */
+  get rang(): boolean {
+    return this.#fsm.history.some((t) => t.to === 'ringing');
   }
 
   get winner(): Leg | null {
@@ -210,14 +211,13 @@ export class RingAttempt implements LegOwner {
 
   /** The connection to the SIP server is gone: end at once, every leg final, nothing sent. */
   lost(): void {
-    this.#lost = true;
     if (this.#fsm.is('planning', 'ringing')) {
-      this.#end('cancelled', 'cancelled', 'connection lost');
+      this.#end('cancelled', 'cancelled', 'connection lost', 'lose');
     } else if (this.#fsm.is('answered')) {
       this.#dialog = null;
-      this.#end('dropped', 'cancelled', 'connection lost');
+      this.#end('dropped', 'cancelled', 'connection lost', 'lose');
     } else {
-      this.#cancelLegs('connection lost');
+      this.#releaseLegs('connection lost', 'lose');
       this.#checkSettled();
     }
   }
@@ -253,7 +253,7 @@ export class RingAttempt implements LegOwner {
     this.#dialog = dialog;
     this.#endedAt = this.#o.scheduler.now(); // ring time ends at the answer
     this.#fsm.to('answered', `2xx on ${leg.id}`);
-    this.#cancelLegs('answered elsewhere');
+    this.#releaseLegs('answered elsewhere', 'cancel');
     this.#o.listener.answered(this);
     return true;
   }
@@ -277,14 +277,6 @@ export class RingAttempt implements LegOwner {
 
   // ------------------------------------------------------------ internal
 
-  #armDeadline(): void {
-    if (this.#deadline === null) return;
-    this.#fsm.after(this.#deadline - this.#o.scheduler.now(), () => {
-      this.#end('cancelled', 'no-answer', 'ring timeout');
-      this.#o.listener.timedOut(this);
-    });
-  }
-
   #ring(specs: LegSpec[]): void {
     if (!this.#fsm.is('planning')) return; // cancelled while the plan was being built
     if (specs.length === 0) {
@@ -293,7 +285,6 @@ export class RingAttempt implements LegOwner {
       return;
     }
     this.#fsm.to('ringing', `${specs.length} legs`);
-    this.#armDeadline();
     for (const spec of specs) {
       this.#legs.push(
         new Leg(spec, this.#o.uac, this.#o.scheduler, this, (leg, t) =>
@@ -315,9 +306,14 @@ export class RingAttempt implements LegOwner {
     this.#o.listener.failed(this, 'unreachable');
   }
 
-  #cancelLegs(cause: string): void {
+  /**
+   * `cancel`: every leg but the winner is cancelled (CANCEL or BYE as its
+   * state needs). `lose`: the connection is gone, every leg is forced final
+   * and nothing is sent.
+   */
+  #releaseLegs(cause: string, how: 'cancel' | 'lose'): void {
     for (const leg of [...this.#legs]) {
-      if (this.#lost) leg.lost();
+      if (how === 'lose') leg.lost();
       else if (leg !== this.#winner) leg.cancel(cause);
     }
   }
@@ -326,11 +322,12 @@ export class RingAttempt implements LegOwner {
     state: Exclude<AttemptState, 'planning' | 'ringing' | 'answered'>,
     result: AttemptResult,
     cause: string,
+    legs: 'cancel' | 'lose' = 'cancel',
   ): void {
     this.#fsm.to(state, cause);
     this.#endedAt ??= this.#o.scheduler.now();
     this.#result = result;
-    this.#cancelLegs(cause);
+    this.#releaseLegs(cause, legs);
     this.#o.listener.ended(this, this.record());
     this.#checkSettled();
   }

@@ -16,7 +16,7 @@
  * source addresses are easy to fake) cannot lock out the phones behind an
  * address: the forger never sees the nonces issued to it.
  */
-import type { Clock, CredentialsLookup, DigestCredentials, Logger } from '../ports.ts';
+import type { Clock, CredentialsLookup, DigestCredentials, Logger } from '../ports/index.ts';
 import { challengeValues } from './challenge.ts';
 import {
   type DigestAlgorithm,

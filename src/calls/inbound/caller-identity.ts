@@ -13,9 +13,9 @@
  *   locked out after repeated failures   -> 503 + Retry-After
  */
 import type { AuthOutcome, DigestRequest } from '../digest/index.ts';
-import type { Logger } from '../ports.ts';
-import type { InboundCall } from '../session/sip.ts';
-import { repeatedHeaderValue } from '../srf-types.ts';
+import type { Logger } from '../ports/index.ts';
+import type { InboundCall } from '../sip/sip.ts';
+import { repeatedHeaderValue } from '../srf/srf-types.ts';
 import { isTrunkSource } from './admission.ts';
 
 /** The digest check (the registrar's DigestAuthenticator, so failures count together). */

@@ -5,9 +5,9 @@
  * offered stream refused (port 0, RFC 3264 §6), then BYE at once; a refusal
  * is a 403 / 404 final response.
  */
-import { decideFeatureCode, type FeatureCodeAgent } from '../feature-codes.ts';
-import type { Logger } from '../ports.ts';
-import type { InboundCall } from '../session/sip.ts';
+import { decideFeatureCode, type FeatureCodeAgent } from './feature-codes.ts';
+import type { Logger } from '../ports/index.ts';
+import type { InboundCall } from '../sip/sip.ts';
 
 export interface FeatureCodePort {
   /** The agent as the feature-code rules need it, or null. */

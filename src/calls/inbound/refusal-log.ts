@@ -15,8 +15,8 @@
  * or not it is logged. One timer, armed while anything is remembered, owned
  * here and cleared by `close()`.
  */
-import type { Logger } from '../ports.ts';
-import type { Scheduler } from '../session/scheduler.ts';
+import type { Logger } from '../ports/index.ts';
+import type { Scheduler } from '../mechanisms/scheduler.ts';
 
 /** Why an INVITE was refused, as counted in the metric's `reason` label. */
 export type RefusalReason =

@@ -10,7 +10,7 @@
  *
  * Expired bindings are ignored at lookup time (the registrar purges them).
  */
-import type { RegistrationBinding } from '../ports.ts';
+import type { RegistrationBinding } from '../ports/index.ts';
 
 export class RegisteredSources {
   readonly #byAgent = new Map<string, RegistrationBinding[]>();

@@ -6,8 +6,8 @@
  * owns is released.
  */
 import type { ExitReason } from '../../acd/index.ts';
-import { type Logger, silentLogger } from '../ports.ts';
-import type { InboundCall } from '../session/sip.ts';
+import { type Logger, silentLogger } from '../ports/index.ts';
+import type { InboundCall } from '../sip/sip.ts';
 import type { DepartmentMedia } from './department-media.ts';
 import { MediaCaller } from './media-caller.ts';
 import type { MrfMediaServer } from './mrf-types.ts';

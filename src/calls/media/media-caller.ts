@@ -20,8 +20,8 @@
  * the caller's dialog is ended here unless it was handed to the session's bridge.
  */
 import type { ExitReason } from '../../acd/index.ts';
-import type { Logger } from '../ports.ts';
-import type { CallDialog, InboundCall } from '../session/sip.ts';
+import type { Logger } from '../ports/index.ts';
+import type { CallDialog, InboundCall } from '../sip/sip.ts';
 import type { DepartmentMedia } from './department-media.ts';
 import { SPOKEN_EXITS } from './department-media.ts';
 import type { MrfEndpoint, MrfMediaServer } from './mrf-types.ts';

@@ -24,9 +24,9 @@ import type {
   RegistrationBinding,
   RegistrationStore,
   SipTransport,
-} from '../ports.ts';
-import { silentLogger } from '../ports.ts';
-import { repeatedHeaderValue, type SrfRequest, type SrfResponse } from '../srf-types.ts';
+} from '../ports/index.ts';
+import { silentLogger } from '../ports/index.ts';
+import { repeatedHeaderValue, type SrfRequest, type SrfResponse } from '../srf/srf-types.ts';
 import {
   ContactSyntaxError,
   type ParsedContact,

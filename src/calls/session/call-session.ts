@@ -9,17 +9,41 @@
  *     └─────────────────────────────┴──────────────▶ ended ◀───────┘
  * ```
  *
- * The session owns everything the call holds: the unanswered INVITE (a final
- * response is sent exactly once), the ring attempts (cancelled when the call
- * leaves `queued`), and the bridge. `ended` is reported once; `settled`
- * resolves when every attempt, leg and dialog of the call is released.
+ * The session owns everything the call holds: the caller's INVITE, the ring
+ * attempts (cancelled when the call leaves `queued`), and the bridge. `ended`
+ * is reported once; `settled` resolves when every attempt, leg and dialog of
+ * the call is released.
+ *
+ * The caller's INVITE gets exactly one final response, from `pending` only:
+ *
+ * ```
+ *   pending ──200 sent (bridge)──────────────▶ answered
+ *   pending ──non-2xx sent (reject, failure)─▶ refused
+ *   pending ──caller CANCEL (487 from the SIP server)──▶ cancelled
+ *   pending ──connection lost (nothing can be sent)───▶ abandoned
+ * ```
+ *
+ * How the session lets go of what it holds:
+ *
+ * ```
+ *   orderly ──hangUp() while answering──▶ hang-up-when-answered
+ *      │                                        │
+ *      └────────── connection lost ──────▶ lost ◀┘
+ * ```
+ *
+ * `lost`: nothing is sent and only the attempts are waited for (srf never
+ * settles what was pending on the dead connection).
  */
 import { Bridge, type BridgeEnd } from '../bridge/bridge.ts';
 import type { RingAttempt } from '../dialer/ring-attempt.ts';
-import type { Scheduler } from './scheduler.ts';
-import type { CallDialog, InboundCall } from './sip.ts';
-import { sipStatusOf } from './sip-failure.ts';
-import { StateMachine, type Transition, type TransitionTable } from './state-machine.ts';
+import type { Scheduler } from '../mechanisms/scheduler.ts';
+import type { CallDialog, InboundCall } from '../sip/sip.ts';
+import { sipStatusOf } from '../sip/sip-failure.ts';
+import {
+  StateMachine,
+  type Transition,
+  type TransitionTable,
+} from '../mechanisms/state-machine.ts';
 
 export type CallState = 'queued' | 'answering' | 'connected' | 'ended';
 
@@ -28,6 +52,27 @@ export const CALL_TRANSITIONS: TransitionTable<CallState> = {
   answering: ['connected', 'ended'],
   connected: ['ended'],
   ended: [],
+};
+
+export type InviteState = 'pending' | 'answered' | 'refused' | 'cancelled' | 'abandoned';
+
+export const INVITE_TRANSITIONS: TransitionTable<InviteState> = {
+  pending: ['answered', 'refused', 'cancelled', 'abandoned'],
+  answered: [],
+  refused: [],
+  cancelled: [],
+  abandoned: [],
+};
+
+export type Release =
+  | { kind: 'orderly' }
+  | { kind: 'hang-up-when-answered'; reason: string }
+  | { kind: 'lost' };
+
+export const RELEASE_TRANSITIONS: TransitionTable<Release['kind']> = {
+  orderly: ['hang-up-when-answered', 'lost'],
+  'hang-up-when-answered': ['lost'],
+  lost: [],
 };
 
 export interface CallInfo {
@@ -59,12 +104,11 @@ export class CallSession {
   readonly #attempts = new Map<string, RingAttempt>();
   readonly #pending = new Set<Promise<void>>();
   #bridge: Bridge | null = null;
+  readonly #invite: StateMachine<InviteState>;
+  #release: Release = { kind: 'orderly' };
   #end: CallEnd | null = null;
-  #finalSent = false;
   #answeredAt: number | null = null;
   #agentId: string | null = null;
-  #hangUpRequested: string | null = null;
-  #lost = false;
   #resolveEnded!: (end: CallEnd) => void;
   /** Resolves with the end once the call has ended (its releases may still be under way). */
   readonly whenEnded: Promise<CallEnd>;
@@ -87,6 +131,12 @@ export class CallSession {
       scheduler,
       onTransition,
     );
+    this.#invite = new StateMachine(
+      `invite ${info.callId}`,
+      'pending',
+      INVITE_TRANSITIONS,
+      scheduler,
+    );
     this.whenEnded = new Promise((resolve) => {
       this.#resolveEnded = resolve;
     });
@@ -103,6 +153,11 @@ export class CallSession {
 
   get history(): readonly Transition<CallState>[] {
     return this.#fsm.history;
+  }
+
+  /** Where the caller's INVITE stands (its one final response). */
+  get invite(): InviteState {
+    return this.#invite.state;
   }
 
   get end(): CallEnd | null {
@@ -133,7 +188,7 @@ export class CallSession {
 
   /** Ringback while waiting (announcements come later). */
   ring(): void {
-    if (this.#fsm.is('queued') && !this.#finalSent) this.inbound.progress(180, 'Ringing');
+    if (this.#fsm.is('queued') && this.#invite.is('pending')) this.inbound.progress(180, 'Ringing');
   }
 
   /** Tracks an attempt until it is settled; it is cancelled if the call leaves the queue. */
@@ -162,7 +217,7 @@ export class CallSession {
     this.#agentId = attempt.agentId;
     this.#fsm.to('answering', `agent ${attempt.agentId} answered`);
     this.#cancelAttempts('answered elsewhere');
-    this.#finalSent = true;
+    this.#invite.to('answered', `agent ${attempt.agentId} answered`);
     this.#track(
       this.inbound.answer(agentDialog.remoteSdp).then(
         (callerDialog) => this.#callerAnswered(callerDialog, agentDialog),
@@ -201,7 +256,7 @@ export class CallSession {
         return;
       case 'answering':
         // The answer is on its way: hang up as soon as it is settled.
-        this.#hangUpRequested = reason;
+        this.#releaseAs({ kind: 'hang-up-when-answered', reason });
         return;
       default:
         return;
@@ -214,9 +269,9 @@ export class CallSession {
    * what was pending on the dead connection).
    */
   lost(): void {
-    this.#lost = true;
+    this.#releaseAs({ kind: 'lost' });
     this.#signalLost();
-    this.#finalSent = true;
+    if (this.#invite.is('pending')) this.#invite.to('abandoned', 'connection lost');
     for (const a of [...this.#attempts.values()]) a.lost();
     this.#bridge?.lost();
     if (!this.#fsm.is('ended')) {
@@ -231,7 +286,7 @@ export class CallSession {
   /** Resolves when every attempt, leg and dialog of the call has been released. */
   async settled(): Promise<void> {
     while (this.#pending.size > 0) {
-      if (this.#lost) {
+      if (this.#release.kind === 'lost') {
         // Only the attempts matter now (they are forced final); an answer in flight never settles.
         await Promise.all([...this.#attempts.values()].map((a) => a.settled));
         return;
@@ -255,14 +310,14 @@ export class CallSession {
       if (this.#fsm.is('connected'))
         this.#finish({ phase: 'connected', by: end.by, reason: end.reason });
     });
-    if (this.#hangUpRequested !== null) bridge.hangUp(this.#hangUpRequested);
+    if (this.#release.kind === 'hang-up-when-answered') bridge.hangUp(this.#release.reason);
   }
 
   #callerCancelled(): void {
     // CANCEL after our 200 is answered 481 by the SIP server and never reaches us (wire §7.5).
     if (this.#fsm.is('queued')) {
       // The SIP server has already answered the INVITE with 487.
-      this.#finalSent = true;
+      if (this.#invite.is('pending')) this.#invite.to('cancelled', 'caller cancelled');
       this.#finish({ phase: 'queued', by: 'caller', reason: 'caller cancelled' });
     }
     // In `answering` srf rejects the pending answer with 487: handled in connect().
@@ -278,13 +333,17 @@ export class CallSession {
     if (phase === 'ended') return;
     this.#fsm.to('ended', end.reason);
     this.#cancelAttempts(end.reason);
-    if (!this.#finalSent) {
-      this.#finalSent = true;
+    if (this.#invite.is('pending')) {
+      this.#invite.to('refused', end.reason);
       this.inbound.reject(status ?? 480, reason ?? 'Temporarily Unavailable', headers);
     }
     this.#end = { ...end, at: this.scheduler.now(), ...(status ? { status } : {}) };
     this.listener.ended(this, this.#end);
     this.#resolveEnded(this.#end);
+  }
+
+  #releaseAs(next: Release): void {
+    if (RELEASE_TRANSITIONS[this.#release.kind].includes(next.kind)) this.#release = next;
   }
 
   #cancelAttempts(reason: string): void {

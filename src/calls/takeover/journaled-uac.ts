@@ -10,8 +10,8 @@
  * whose journal write fails is not sent (the attempt fails like a leg the
  * network refused, and the engine rolls over).
  */
-import type { Logger } from '../ports.ts';
-import type { CallDialog, SipUac } from '../session/sip.ts';
+import type { Logger } from '../ports/index.ts';
+import type { CallDialog, SipUac } from '../sip/sip.ts';
 
 export interface LegJournal {
   /** Resolves once the leg is durable. */

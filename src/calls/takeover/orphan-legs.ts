@@ -12,8 +12,8 @@
  * dialog's remote target. A leg that is already gone gets no BYE on the wire:
  * the request fails at the SIP server (no such host), which is fine.
  */
-import type { Logger } from '../ports.ts';
-import type { SrfRequester } from '../srf-options.ts';
+import type { Logger } from '../ports/index.ts';
+import type { SrfRequester } from '../srf/srf-options.ts';
 
 /** One leg of a lost call, as the call log names it. */
 export interface OrphanLeg {

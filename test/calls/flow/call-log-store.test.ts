@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CallLogWriter } from '../../../src/calls/call-log-writer.ts';
-import type { CallLogEvent } from '../../../src/calls/session/call-events.ts';
+import { CallLogWriter } from '../../../src/calls/recorder/call-log-writer.ts';
+import type { CallLogEvent } from '../../../src/calls/recorder/call-events.ts';
 import { callLogSinkFrom } from '../../../src/calls/store-adapters.ts';
 import {
   createStore,

@@ -4,7 +4,7 @@ import {
   type CallOperations,
   EngineDriver,
   type RoutingEngine,
-} from '../../../src/calls/engine-driver.ts';
+} from '../../../src/calls/engine/engine-driver.ts';
 import { ManualScheduler } from './support/manual-scheduler.ts';
 
 /**
@@ -42,6 +42,7 @@ function ops(log: string[], onRing?: () => void): CallOperations {
     announce: rec('announce'),
     pauseAgent: rec('pauseAgent'),
     callCompleted: rec('callCompleted'),
+    agentStateChanged: rec('agentStateChanged'),
   };
 }
 

@@ -7,9 +7,10 @@ import {
   headerUser,
   isTrunkSource,
 } from '../../../src/calls/inbound/admission.ts';
-import { exitResponse, logOutcome } from '../../../src/calls/inbound/exit-response.ts';
+import { exitResponse } from '../../../src/calls/actions/exit-response.ts';
+import { logOutcome } from '../../../src/calls/recorder/call-recorder.ts';
 import { refusedMediaAnswer } from '../../../src/calls/inbound/feature-code-call.ts';
-import { classifyUacFailure, ringFailureOf } from '../../../src/calls/session/sip-failure.ts';
+import { classifyUacFailure, ringFailureOf } from '../../../src/calls/sip/sip-failure.ts';
 
 describe('admission helpers', () => {
   it('takes the dialled number from the Request-URI, else from To', () => {

@@ -5,7 +5,7 @@ import {
   type LegOwner,
   type LegSpec,
 } from '../../../src/calls/dialer/leg.ts';
-import type { CallDialog } from '../../../src/calls/session/sip.ts';
+import type { CallDialog } from '../../../src/calls/sip/sip.ts';
 import { flush, ManualScheduler } from './support/manual-scheduler.ts';
 import { StandInDialog, StandInUac } from './support/sip-standins.ts';
 

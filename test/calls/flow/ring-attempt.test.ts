@@ -6,7 +6,7 @@ import {
   type AttemptRecord,
   RingAttempt,
 } from '../../../src/calls/dialer/ring-attempt.ts';
-import type { RingFailureCause } from '../../../src/calls/session/sip-failure.ts';
+import type { RingFailureCause } from '../../../src/calls/sip/sip-failure.ts';
 import { flush, ManualScheduler } from './support/manual-scheduler.ts';
 import { type StandInDialog, StandInUac } from './support/sip-standins.ts';
 
@@ -30,9 +30,6 @@ class Recorder implements AttemptListener {
   failed(_a: RingAttempt, cause: RingFailureCause): void {
     this.events.push(`failed:${cause}`);
   }
-  timedOut(): void {
-    this.events.push('timedOut');
-  }
   ended(_a: RingAttempt, r: AttemptRecord): void {
     this.events.push(`ended:${r.result}`);
     this.records.push(r);
@@ -40,7 +37,7 @@ class Recorder implements AttemptListener {
 }
 
 /** An attempt whose legs are not planned yet (`start` not called). */
-function unstarted(timeoutMs: number | null = 20_000) {
+function unstarted() {
   const clock = new ManualScheduler();
   const uac = new StandInUac();
   const rec = new Recorder();
@@ -51,13 +48,12 @@ function unstarted(timeoutMs: number | null = 20_000) {
     uac,
     scheduler: clock,
     listener: rec,
-    timeoutMs,
   });
   return { clock, uac, rec, attempt };
 }
 
-function setup(specs: LegSpec[], timeoutMs: number | null = 20_000) {
-  const started = unstarted(timeoutMs);
+function setup(specs: LegSpec[]) {
+  const started = unstarted();
   started.attempt.start(async () => specs);
   return started;
 }
@@ -115,20 +111,23 @@ describe('RingAttempt', () => {
     expect(rec.events).toContain('failed:declined');
   });
 
-  it('the ring timeout cancels every leg and reports no-answer once', async () => {
-    const { clock, uac, rec, attempt } = setup([legSpec(1), legSpec(2)], 15_000);
+  it("the engine's ring timeout cancels every leg and reports no-answer once", async () => {
+    const { clock, uac, rec, attempt } = setup([legSpec(1), legSpec(2)]);
     await flush();
     uac.invites[0]?.ringing();
-    clock.advance(15_000);
+    // The attempt arms no deadline of its own: the engine owns it.
+    clock.advance(60_000);
+    expect(attempt.state).toBe('ringing');
+    attempt.cancel('timeout');
     expect(attempt.state).toBe('cancelled');
-    expect(rec.events).toEqual(['ended:no-answer', 'timedOut']);
+    expect(rec.events).toEqual(['ended:no-answer']);
     expect(uac.invites.map((i) => i.cancels)).toEqual([1, 1]);
-    // The engine's own cancelRing for the same timeout is a no-op now.
+    // A second cancelRing for the same attempt is a no-op.
     attempt.cancel('timeout');
     uac.invites[0]?.fail(487);
     uac.invites[1]?.fail(487);
     await attempt.settled;
-    expect(rec.events).toHaveLength(2);
+    expect(rec.events).toHaveLength(1);
     expect(clock.pending).toBe(0);
   });
 
@@ -217,8 +216,8 @@ describe('RingAttempt', () => {
 
 /**
  * Release exactly once, on every path: random interleavings of provisional
- * responses, answers, failures, transport errors, cancels, timeouts, and the
- * engine's bridge / drop decision. Whatever happens, the attempt reports its
+ * responses, answers, failures, transport errors, cancels, the engine's ring
+ * timeouts, and the engine's bridge / drop decision. Whatever happens, the attempt reports its
  * end exactly once, every dialog but the one handed over gets exactly one
  * BYE, the handed-over one none, and no timer is left.
  */
@@ -229,6 +228,7 @@ describe('RingAttempt releases everything exactly once', () => {
     | { kind: 'fail'; leg: number; status: number }
     | { kind: 'transport'; leg: number }
     | { kind: 'cancel' }
+    | { kind: 'timeout' }
     | { kind: 'advance'; ms: number }
     | { kind: 'take' }
     | { kind: 'drop' }
@@ -244,6 +244,7 @@ describe('RingAttempt releases everything exactly once', () => {
     }),
     fc.record({ kind: fc.constant('transport' as const), leg: fc.nat(2) }),
     fc.record({ kind: fc.constant('cancel' as const) }),
+    fc.record({ kind: fc.constant('timeout' as const) }),
     fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 40_000 }) }),
     fc.record({ kind: fc.constant('take' as const) }),
     fc.record({ kind: fc.constant('drop' as const) }),
@@ -262,7 +263,7 @@ describe('RingAttempt releases everything exactly once', () => {
               ? legSpec(i + 1, 'mobile', 5000)
               : legSpec(i + 1),
           );
-          const { clock, uac, rec, attempt } = setup(specs, 20_000);
+          const { clock, uac, rec, attempt } = setup(specs);
           await flush(2);
           const dialogs: StandInDialog[] = [];
           let taken: unknown = null;
@@ -284,6 +285,10 @@ describe('RingAttempt releases everything exactly once', () => {
                 break;
               case 'cancel':
                 attempt.cancel('caller-hung-up');
+                break;
+              case 'timeout':
+                // The engine's ring deadline passed.
+                attempt.cancel('timeout');
                 break;
               case 'advance':
                 clock.advance(s.ms);

@@ -3,7 +3,7 @@ import {
   IllegalTransition,
   StateMachine,
   type TransitionTable,
-} from '../../../src/calls/session/state-machine.ts';
+} from '../../../src/calls/mechanisms/state-machine.ts';
 import { ManualScheduler } from './support/manual-scheduler.ts';
 
 type S = 'a' | 'b' | 'c';

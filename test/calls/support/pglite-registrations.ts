@@ -8,7 +8,7 @@ import type {
   RegistrationBinding,
   RegistrationStore,
   SipTransport,
-} from '../../../src/calls/ports.ts';
+} from '../../../src/calls/ports/index.ts';
 
 const SCHEMA = `
 create table if not exists test_registrations (

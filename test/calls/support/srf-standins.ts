@@ -5,7 +5,7 @@
  * src/calls/srf-types.ts); an end-to-end test with sipp through the real
  * server and srf will drive the same handler later.
  */
-import type { SrfRequest, SrfResponse, SrfSendOptions } from '../../../src/calls/srf-types.ts';
+import type { SrfRequest, SrfResponse, SrfSendOptions } from '../../../src/calls/srf/srf-types.ts';
 
 export interface RequestInit {
   method?: string;

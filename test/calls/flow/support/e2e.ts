@@ -23,16 +23,11 @@ import {
 } from '../../../../src/acd/index.ts';
 import { CallControl } from '../../../../src/calls/call-control.ts';
 import { forwardingSource } from '../../../../src/calls/dialer/forwarding-source.ts';
-import { MobileAllowList } from '../../../../src/calls/mobile-allow-list.ts';
-import type { RegistrationBinding } from '../../../../src/calls/ports.ts';
-import type { CallLogEvent } from '../../../../src/calls/session/call-events.ts';
-import { realScheduler } from '../../../../src/calls/session/scheduler.ts';
-import {
-  asSrf,
-  attachToSrf,
-  asSrfEvents,
-  srfUac,
-} from '../../../../src/calls/session/srf-adapter.ts';
+import { MobileAllowList } from '../../../../src/calls/dialer/mobile-allow-list.ts';
+import type { RegistrationBinding } from '../../../../src/calls/ports/index.ts';
+import type { CallLogEvent } from '../../../../src/calls/recorder/call-events.ts';
+import { realScheduler } from '../../../../src/calls/mechanisms/scheduler.ts';
+import { asSrf, attachToSrf, asSrfEvents, srfUac } from '../../../../src/calls/srf/srf-adapter.ts';
 import { freePort } from '../../../support/ports.ts';
 import type { DrachtioAddress } from '../../../support/sip-target.ts';
 import { type SippProcess, type SippResult, runSipp, startSipp } from '../../../support/sipp.ts';
@@ -179,6 +174,7 @@ export async function startFlow(addr: DrachtioAddress, sipPort: number, o: FlowO
   const trunkUri = `sip:127.0.0.1:${mobilePort}`;
   const cc = new CallControl({
     engine,
+    newCallId: () => crypto.randomUUID(),
     uac: srfUac(asSrf(srf)),
     scheduler: realScheduler,
     numbers: {

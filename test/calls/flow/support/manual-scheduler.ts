@@ -3,7 +3,7 @@
  * test says so, timers fire in deadline order, and `pending` shows what is
  * still armed (a released machine holds none).
  */
-import type { Scheduler } from '../../../../src/calls/session/scheduler.ts';
+import type { Scheduler } from '../../../../src/calls/mechanisms/scheduler.ts';
 
 interface Timer {
   at: number;

@@ -12,7 +12,7 @@ import type {
   SipUac,
   UacProgress,
   UacRequest,
-} from '../../../../src/calls/session/sip.ts';
+} from '../../../../src/calls/sip/sip.ts';
 
 let dialogSeq = 0;
 

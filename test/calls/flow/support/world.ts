@@ -13,9 +13,9 @@ import {
 } from '../../../../src/acd/index.ts';
 import { CallControl } from '../../../../src/calls/call-control.ts';
 import { forwardingSource } from '../../../../src/calls/dialer/forwarding-source.ts';
-import { MobileAllowList } from '../../../../src/calls/mobile-allow-list.ts';
-import type { RegistrationBinding } from '../../../../src/calls/ports.ts';
-import type { CallLogEvent, CallLogSink } from '../../../../src/calls/session/call-events.ts';
+import { MobileAllowList } from '../../../../src/calls/dialer/mobile-allow-list.ts';
+import type { RegistrationBinding } from '../../../../src/calls/ports/index.ts';
+import type { CallLogEvent, CallLogSink } from '../../../../src/calls/recorder/call-events.ts';
 import { ManualScheduler } from './manual-scheduler.ts';
 import { StandInInbound, StandInUac } from './sip-standins.ts';
 

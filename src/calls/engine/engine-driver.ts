@@ -7,14 +7,14 @@
  * a hang-up noticed on the way) are queued and handled after the current
  * batch, so the engine is never re-entered and actions run in order.
  *
- * The driver also publishes the events of the live stream. Routing
- * explanations are not kept here: each goes into the call log with its ring
- * (`call.routed`), where the API reads it.
+ * The driver only dispatches: what each action means for SIP, the call log
+ * and the live stream is for the `CallOperations` it is given.
  */
 import type {
   AcdAction,
   AcdEvent,
   AcdOutput,
+  AgentStateChanged,
   Announce,
   Bridge,
   CallCompleted,
@@ -25,10 +25,9 @@ import type {
   PauseAgent,
   Reject,
   Ring,
-} from '../acd/index.ts';
-import { type Logger, silentLogger } from './ports.ts';
-import { type CallEventPublisher, nullPublisher } from './session/call-events.ts';
-import type { Scheduler } from './session/scheduler.ts';
+} from '../../acd/index.ts';
+import { type Logger, silentLogger } from '../ports/index.ts';
+import type { Scheduler } from '../mechanisms/scheduler.ts';
 
 /** The engine as the driver uses it (AcdEngine satisfies it). */
 export interface RoutingEngine {
@@ -36,7 +35,7 @@ export interface RoutingEngine {
   nextWakeUp(): number | null;
 }
 
-/** What call control does for each action (everything but the agent-state events). */
+/** What call control does for each action. */
 export interface CallOperations {
   ring(action: Ring): void;
   cancelRing(action: CancelRing): void;
@@ -48,6 +47,7 @@ export interface CallOperations {
   announce(action: Announce): void;
   pauseAgent(action: PauseAgent): void;
   callCompleted(action: CallCompleted): void;
+  agentStateChanged(action: AgentStateChanged): void;
 }
 
 type WithoutAt<E> = E extends AcdEvent ? Omit<E, 'at'> : never;
@@ -57,18 +57,16 @@ export interface EngineDriverOptions {
   engine: RoutingEngine;
   scheduler: Scheduler;
   operations: CallOperations;
-  publisher?: CallEventPublisher;
   logger?: Logger;
   /** Told when the engine refuses an event (AcdInputError) or an operation throws. */
   onError?: (err: unknown, event: DriverEvent | null, action: AcdAction | null) => void;
-  /** Sees each event's actions before they are carried out (call control logs `call.queued` here). */
+  /** Sees each event's actions before they are carried out (call control records `call.queued` here). */
   beforeActions?: (event: DriverEvent, actions: readonly AcdAction[]) => void;
 }
 
 export class EngineDriver {
   readonly #o: EngineDriverOptions;
   readonly #logger: Logger;
-  readonly #publisher: CallEventPublisher;
   readonly #queue: DriverEvent[] = [];
   #draining = false;
   #closed = false;
@@ -78,7 +76,6 @@ export class EngineDriver {
   constructor(options: EngineDriverOptions) {
     this.#o = options;
     this.#logger = options.logger ?? silentLogger;
-    this.#publisher = options.publisher ?? nullPublisher;
   }
 
   /** Feeds one event; handled at once, or after the batch in progress. */
@@ -140,24 +137,12 @@ export class EngineDriver {
     switch (a.type) {
       case 'ring':
         ops.ring(a);
-        this.#publisher.publish('agent.ringing', {
-          callId: a.callId,
-          agentId: a.agentId,
-          attemptId: a.attemptId,
-          departmentId: a.departmentId,
-        });
         return;
       case 'cancelRing':
         ops.cancelRing(a);
         return;
       case 'bridge':
         ops.bridge(a);
-        this.#publisher.publish('call.answered', {
-          callId: a.callId,
-          agentId: a.agentId,
-          attemptId: a.attemptId,
-          waitMs: a.waitMs,
-        });
         return;
       case 'hangUp':
         ops.hangUp(a);
@@ -170,12 +155,6 @@ export class EngineDriver {
         return;
       case 'overflow':
         ops.overflow(a);
-        this.#publisher.publish('call.overflowed', {
-          callId: a.callId,
-          fromDepartmentId: a.fromDepartmentId,
-          toDepartmentId: a.toDepartmentId,
-          reason: a.reason,
-        });
         return;
       case 'reject':
         ops.reject(a);
@@ -184,12 +163,7 @@ export class EngineDriver {
         ops.pauseAgent(a);
         return;
       case 'agentStateChanged':
-        this.#publisher.publish('agent.state', {
-          agentId: a.agentId,
-          from: a.from,
-          to: a.to,
-          cause: a.cause,
-        });
+        ops.agentStateChanged(a);
         return;
       case 'callCompleted':
         ops.callCompleted(a);

@@ -29,7 +29,7 @@ export function classifyUacFailure(err: unknown): ClassifiedFailure {
   return { status, failure: failureForStatus(status) };
 }
 
-export function failureForStatus(status: number): LegFailure {
+function failureForStatus(status: number): LegFailure {
   switch (status) {
     case 486:
     case 600:

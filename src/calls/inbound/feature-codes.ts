@@ -7,7 +7,7 @@
  * hears a short answer: the call is answered and hung up at once on success,
  * refused with 403 otherwise.
  */
-import type { Presence } from '../acd/index.ts';
+import type { Presence } from '../../acd/index.ts';
 
 export const FEATURE_CODES: Readonly<Record<string, 'available' | 'away'>> = {
   '*51': 'available',

@@ -4,7 +4,7 @@
  * to the address the device registered from (srf's `proxy` option), so a
  * device behind NAT is reached through the mapping it opened.
  */
-import type { ProbeAnswer, ProbeTarget, SendOptions } from './options-prober.ts';
+import type { ProbeAnswer, ProbeTarget, SendOptions } from '../reachability/options-prober.ts';
 
 /** The part of srf's `request()` this uses (srf's typings lag its code). */
 export interface SrfRequester {

@@ -12,9 +12,9 @@
  * allow-list; otherwise it is left out and the reason is reported in `skipped`
  * (for the routing explanation and the call log).
  */
-import type { ForwardingMode } from '../acd/index.ts';
+import type { ForwardingMode } from '../../acd/index.ts';
 import type { MobileAllowList } from './mobile-allow-list.ts';
-import type { RegistrationBinding } from './ports.ts';
+import type { RegistrationBinding } from '../ports/index.ts';
 
 export interface ForwardingInput {
   mode: ForwardingMode;

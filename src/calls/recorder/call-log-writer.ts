@@ -26,10 +26,10 @@
  * COMMIT) is retried and may be written twice; a sink that dedupes by an
  * event id makes that exactly-once.
  */
-import type { CallLogSink, Logger } from './ports.ts';
-import { silentLogger } from './ports.ts';
+import type { CallLogSink, Logger } from '../ports/index.ts';
+import { silentLogger } from '../ports/index.ts';
 
-export type { CallLogSink } from './ports.ts';
+export type { CallLogSink } from '../ports/index.ts';
 
 export interface CallLogWriterMetrics {
   /** Current queue length (events waiting, including the batch being written). */

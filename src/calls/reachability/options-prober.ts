@@ -17,9 +17,9 @@
  * needed; `close()` clears every next-probe timer and waits for probes in
  * flight (each bounded by its own timeout), so every timer is released once.
  */
-import { bindingNextHop } from './forwarding-plan.ts';
-import type { Logger, RegistrationBinding } from './ports.ts';
-import { silentLogger } from './ports.ts';
+import { bindingNextHop } from '../dialer/forwarding-plan.ts';
+import type { Logger, RegistrationBinding } from '../ports/index.ts';
+import { silentLogger } from '../ports/index.ts';
 
 export interface ProbeTarget {
   agentId: string;

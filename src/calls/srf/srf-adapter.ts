@@ -14,7 +14,7 @@
  * `proxy` option on createUAC), so the shapes used are declared here and the
  * real objects are checked against them at run time (`asSrf`).
  */
-import type { CallDialog, InboundCall, ModifyReply, SipUac } from './sip.ts';
+import type { CallDialog, InboundCall, ModifyReply, SipUac } from '../sip/sip.ts';
 
 interface SrfMessage {
   get(name: string): string | undefined;
@@ -114,7 +114,7 @@ export function srfUac(srf: SrfLike): SipUac {
   };
 }
 
-export function wrapDialog(dialog: SrfDialog): CallDialog {
+function wrapDialog(dialog: SrfDialog): CallDialog {
   let ended = false;
   let endInfo: { by: 'remote' | 'local'; reason: string } | null = null;
   let onEnded: ((by: 'remote' | 'local', reason: string) => void) | null = null;
@@ -213,11 +213,7 @@ export function wrapDialog(dialog: SrfDialog): CallDialog {
 }
 
 /** The caller's INVITE. Listens for CANCEL at once, so one arriving before `onCancel` is not lost. */
-export function inboundCall(
-  srf: SrfLike,
-  req: SrfInviteRequest,
-  res: SrfInviteResponse,
-): InboundCall {
+function inboundCall(srf: SrfLike, req: SrfInviteRequest, res: SrfInviteResponse): InboundCall {
   let cancelled = false;
   let onCancel: (() => void) | null = null;
   req.on('cancel', () => {

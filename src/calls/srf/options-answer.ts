@@ -7,7 +7,7 @@
  * would answer every one 503. OPTIONS inside a dialog never come here (srf
  * answers them).
  */
-import type { SrfRequest, SrfResponse } from '../srf-types.ts';
+import type { SrfRequest, SrfResponse } from './srf-types.ts';
 
 /** The methods call control handles (srf answers in-dialog INFO, UPDATE etc. itself). */
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER'] as const;

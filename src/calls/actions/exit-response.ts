@@ -5,7 +5,7 @@
  * layer; until then voicemail is answered like a hang-up, with its own phrase.
  */
 import type { Reject } from '../../acd/index.ts';
-import { trunkTarget } from '../forwarding-plan.ts';
+import { trunkTarget } from '../dialer/forwarding-plan.ts';
 
 export interface ExitResponse {
   status: number;
@@ -41,17 +41,4 @@ export function exitResponse(action: Reject, trunkUri: string | null): ExitRespo
     default:
       return base;
   }
-}
-
-/** Store call-log outcome for a completed call (see src/store/call-log.ts). */
-export function logOutcome(
-  outcome: 'answered' | 'abandoned' | 'rejected',
-  reason: string | undefined,
-  exitKind: string | undefined,
-): string {
-  if (outcome !== 'rejected') return outcome;
-  if (reason === 'out-of-hours') return 'out-of-hours';
-  if (reason === 'no-agent') return 'no-agent';
-  if (exitKind === 'forward') return 'overflowed';
-  return 'rejected';
 }
