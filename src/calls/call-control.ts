@@ -48,6 +48,16 @@ export interface CallControlOptions extends InviteIntakeOptions {
   departmentName?: (departmentId: string) => string | undefined;
   /** Outbound trunk, for `forward` exits (302 to the number through the trunk). */
   trunkUri?: string | null;
+  /** Runs `reconcile()` this often (default: never; the app runs it every minute). */
+  reconcileEveryMs?: number;
+}
+
+/** One disagreement found and corrected by `reconcile()`. */
+export interface ReconcileFix {
+  what: 'call';
+  callId: string;
+  fix: string;
+  why: string;
 }
 
 export class CallControl {
@@ -56,12 +66,17 @@ export class CallControl {
   readonly #intake: InviteIntake;
   readonly #logger: Logger;
   readonly #media: CallControlOptions['media'];
+  readonly #engine: RoutingEngine;
+  readonly #publisher: CallEventPublisher;
+  #stopReconcile: (() => void) | null = null;
 
   constructor(o: CallControlOptions) {
     const scheduler = o.scheduler ?? realScheduler;
     const logger = o.logger ?? silentLogger;
     this.#logger = logger;
     this.#media = o.media;
+    this.#engine = o.engine;
+    this.#publisher = o.publisher ?? nullPublisher;
     const recorder = new CallRecorder(
       o.callLog ?? nullCallLog,
       o.publisher ?? nullPublisher,
@@ -98,6 +113,16 @@ export class CallControl {
       onError: (err, event) => this.#intake.engineRefused(err, event),
       beforeActions: (event, actions) => this.#intake.beforeActions(event, actions),
     });
+    const every = o.reconcileEveryMs;
+    if (every !== undefined && every > 0) {
+      const again = () => {
+        this.#stopReconcile = scheduler.schedule(every, () => {
+          this.reconcile();
+          again();
+        });
+      };
+      again();
+    }
   }
 
   /** Live calls (tests, wallboard, shutdown). */
@@ -115,6 +140,30 @@ export class CallControl {
     return this.#book.attempts;
   }
 
+  /**
+   * Compares the engine's calls with the calls this process carries. A call
+   * the engine still holds (its agent busy) with no session behind it can
+   * only come from a fault; it is ended in the engine, which frees the
+   * agent, and reported with what was fixed and why. Returns the fixes.
+   */
+  reconcile(): ReconcileFix[] {
+    const fixes: ReconcileFix[] = [];
+    for (const callId of this.#engine.heldCallIds()) {
+      if (this.#book.carries(callId)) continue;
+      const fix: ReconcileFix = {
+        what: 'call',
+        callId,
+        fix: 'ended in the routing engine (its agent is free again)',
+        why: 'the engine held the call but no live call of this process carries it',
+      };
+      this.#logger.warn(fix, 'reconcile: fixed a call');
+      this.#publisher.publish('reconcile.fixed', fix);
+      this.driver.send({ type: 'callEnded', callId });
+      fixes.push(fix);
+    }
+    return fixes;
+  }
+
   /** Feeds a non-SIP event (status change, registrations, config change) to the engine. */
   send(event: DriverEvent): void {
     this.driver.send(event);
@@ -127,6 +176,8 @@ export class CallControl {
 
   /** Ends every call (503 to waiting callers, BYE to connected ones) and waits until all is released. */
   async close(): Promise<void> {
+    this.#stopReconcile?.();
+    this.#stopReconcile = null;
     this.#intake.close();
     for (const s of [...this.#book.sessions.values()]) s.hangUp('shutting down');
     await this.settled();

@@ -121,6 +121,11 @@ export class AcdEngine {
     return buildLiveState(s.now, s.depts.values(), s.agents.values(), s.calls.values());
   }
 
+  /** Ids of the calls the engine holds, waiting or connected. */
+  heldCallIds(): string[] {
+    return [...this.#s.calls.keys()];
+  }
+
   /** A read-only picture of the whole engine, for the wallboard, tests and debugging. */
   snapshot(): AcdSnapshot {
     const s = this.#s;

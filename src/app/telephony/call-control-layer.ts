@@ -67,6 +67,9 @@ export interface CallControlRuntime {
 /** How often routing re-reads numbers, agents and VIPs (catches changes made without the API). */
 const DIRECTORY_REFRESH_MS = 30_000;
 
+/** How often call control compares the engine's calls with its own (reconcile). */
+const RECONCILE_EVERY_MS = 60_000;
+
 export function callControlLayer(
   wiring: TelephonyWiring,
   onRuntime?: (rt: CallControlRuntime | null) => void,
@@ -261,6 +264,7 @@ export function callControlLayer(
     const callControl = new CallControl({
       engine,
       newCallId: () => crypto.randomUUID(),
+      reconcileEveryMs: RECONCILE_EVERY_MS,
       refusedInvite: refusedMetric.count,
       uac:
         // Several instances share this database: journal each agent leg, so

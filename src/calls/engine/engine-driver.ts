@@ -33,6 +33,8 @@ import type { Scheduler } from '../mechanisms/scheduler.ts';
 export interface RoutingEngine {
   handle(event: AcdEvent): AcdOutput;
   nextWakeUp(): number | null;
+  /** The calls the engine holds (waiting or connected). */
+  heldCallIds(): string[];
 }
 
 /** What call control does for each action. */

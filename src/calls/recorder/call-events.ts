@@ -27,6 +27,8 @@ export interface CallFlowEventMap {
   'call.rejected': { callId: string; reason: string; exit: string; status: number };
   /** The agent's life-cycle state (available, ringing, onCall, wrapUp, away, ...). */
   'agent.state': { agentId: string; from: string; to: string; cause: string };
+  /** Two views disagreed and one was corrected (see the reconcile in call-control.ts). */
+  'reconcile.fixed': { what: string; callId?: string; fix: string; why: string };
 }
 
 /** Matches the admin API's event bus `publish(type, data)`. */

@@ -260,6 +260,51 @@ describe('a call through call control', () => {
   });
 });
 
+describe('reconcile', () => {
+  it('ends a call the engine holds without a live call behind it, freeing its agent, and reports it', async () => {
+    const w = make({ agents: [{ id: 'alice' }] });
+    const talking = await w.call();
+    await flush();
+    w.uac.invites[0]?.answer();
+    await flush();
+    expect(talking.answered).not.toBeNull();
+    expect(w.cc.reconcile()).toEqual([]);
+    // A fault stand-in: the engine learns of a call that call control never held.
+    w.engine.handle({
+      type: 'callArrived',
+      at: w.clock.now(),
+      callId: 'ghost',
+      departmentId: 'sales',
+      caller: '+4930999',
+    });
+    expect(w.engine.heldCallIds().sort()).toEqual(['call-1', 'ghost']);
+    const fixes = w.cc.reconcile();
+    expect(fixes.map((f) => f.callId)).toEqual(['ghost']);
+    expect(w.engine.heldCallIds()).toEqual(['call-1']);
+    expect(w.types().filter((t) => t === 'reconcile.fixed')).toHaveLength(1);
+    // The live call is left alone.
+    expect(w.cc.sessions.get('call-1')?.state).toBe('connected');
+  });
+
+  it('runs every reconcileEveryMs until close', async () => {
+    const w = make({ agents: [{ id: 'alice' }], reconcileEveryMs: 60_000 });
+    w.engine.handle({
+      type: 'callArrived',
+      at: w.clock.now(),
+      callId: 'ghost',
+      departmentId: 'sales',
+      caller: '+4930999',
+    });
+    w.clock.advance(59_000);
+    expect(w.engine.heldCallIds()).toEqual(['ghost']);
+    w.clock.advance(1_000);
+    await flush();
+    expect(w.engine.heldCallIds()).toEqual([]);
+    expect(w.types().filter((t) => t === 'reconcile.fixed')).toHaveLength(1);
+    // close() (afterEach) cancels the next run: no timer is left.
+  });
+});
+
 describe('losing the SIP server connection', () => {
   it('ends every call at once, logs it and frees the agents', async () => {
     const w = make({ agents: [{ id: 'alice' }, { id: 'bob' }, { id: 'carol' }] });

@@ -20,6 +20,9 @@ class ScriptedEngine implements RoutingEngine {
     if (e.type === 'wrapUpEnded' && e.agentId === 'bad') throw new Error('refused');
     return { actions: this.script(e), nextWakeUp: this.wake };
   }
+  heldCallIds(): string[] {
+    return [];
+  }
   nextWakeUp(): number | null {
     return this.wake;
   }

@@ -32,6 +32,8 @@ export interface WorldOptions {
   callIdPrefix?: string;
   /** Where call-log events go (default: the in-memory `log`). */
   callLog?: CallLogSink;
+  /** Periodic reconcile (default: off). */
+  reconcileEveryMs?: number;
 }
 
 export function binding(agentId: string, i: number, now: number): RegistrationBinding {
@@ -115,6 +117,7 @@ export function world(o: WorldOptions) {
     agentStatus: { pause: async (id) => void paused.push(id) },
     trunkUri: o.trunkUri === undefined ? 'sip:trunk.example:5060' : o.trunkUri,
     newCallId: () => `${o.callIdPrefix ?? 'call'}-${++seq}`,
+    ...(o.reconcileEveryMs !== undefined ? { reconcileEveryMs: o.reconcileEveryMs } : {}),
   });
   return {
     clock,
