@@ -15,10 +15,21 @@ export interface OfferContext {
   sdp: string;
 }
 
+/**
+ * RFC 4028 session timer offered to agents (the recommended 30 minutes).
+ * Where the agent's phone agrees, its 2xx names a refresher: the SIP server
+ * refreshes the session itself (or watches the phone's refreshes), and a
+ * refresh that fails ends the call, so an agent whose line is gone without
+ * a BYE does not stay "on a call" until the department's maximum duration.
+ */
+const SESSION_EXPIRES_S = 1800;
+
 export function legSpecs(plan: ForwardingPlan, ctx: OfferContext): LegSpec[] {
   const headers = {
     From: callerIdFrom(ctx.caller, ctx.departmentName),
     Contact: callerIdContact(ctx.caller),
+    Supported: 'timer',
+    'Session-Expires': String(SESSION_EXPIRES_S),
   };
   return plan.legs.map((leg, i) => legSpec(leg, i, headers, ctx.sdp));
 }

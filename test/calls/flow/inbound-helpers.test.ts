@@ -122,6 +122,8 @@ describe('caller ID', () => {
     expect(spec?.request.headers).toEqual({
       From: '"+4917012345 Sales \\"VIP\\" <b>" <sip:+4917012345@localhost>',
       Contact: '<sip:+4917012345@localhost>',
+      Supported: 'timer',
+      'Session-Expires': '1800',
     });
   });
 });
