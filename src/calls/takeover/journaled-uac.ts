@@ -6,9 +6,11 @@
  * leg ends. If the leader is killed, the legs it had up stay up at the SIP
  * server; the instance that takes over reads the journal and ends each one
  * (`orphan-legs.ts`), so no agent is offered a call while a lost one still
- * holds the line. Writing first costs one database round trip per leg; a leg
- * whose journal write fails is not sent (the attempt fails like a leg the
- * network refused, and the engine rolls over).
+ * holds the line. Writing first costs one database round trip per leg. The
+ * journal must not stop service: when the database does not answer within
+ * `JOURNAL_WAIT_MS` or refuses the write (an outage the call path rides
+ * through), the INVITE leaves anyway and a warning says that this leg could
+ * not be ended by another instance.
  */
 import type { Logger } from '../ports/index.ts';
 import type { CallDialog, SipUac } from '../sip/sip.ts';
@@ -19,6 +21,9 @@ export interface LegJournal {
   /** The legs ended (best effort: a leftover row only costs a BYE to nobody). */
   closed(sipCallIds: readonly string[]): Promise<void>;
 }
+
+/** Longest an INVITE waits for its journal row. */
+export const JOURNAL_WAIT_MS = 500;
 
 export function journaledUac(
   inner: SipUac,
@@ -34,7 +39,7 @@ export function journaledUac(
   return {
     async invite(request, progress) {
       const sipCallId = newCallId();
-      await journal.opened(sipCallId, request.uri);
+      await journalled(journal, sipCallId, request.uri, logger);
       let dialog: CallDialog;
       try {
         dialog = await inner.invite(
@@ -48,6 +53,39 @@ export function journaledUac(
       return endsForgotten(dialog, () => forget(sipCallId));
     },
   };
+}
+
+/** Resolves when the row is written, or when it is clear it cannot be written in time. */
+function journalled(
+  journal: LegJournal,
+  sipCallId: string,
+  target: string,
+  logger: Logger,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const unjournalled = (why: string, err?: unknown) => {
+      logger.warn(
+        { err, sipCallId, target },
+        `open-legs journal: ${why}; the leg goes out unjournalled (a takeover could not end it)`,
+      );
+      resolve();
+    };
+    const timer = setTimeout(
+      () => unjournalled('the database did not answer in time'),
+      JOURNAL_WAIT_MS,
+    );
+    timer.unref?.();
+    journal.opened(sipCallId, target).then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        unjournalled('the write failed', err);
+      },
+    );
+  });
 }
 
 /** The dialog, with `onForget` run once when it ends, before the owner hears of the end. */

@@ -5,7 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/calls/ports/index.ts';
-import { type LegJournal, journaledUac } from '../../../src/calls/takeover/journaled-uac.ts';
+import {
+  JOURNAL_WAIT_MS,
+  type LegJournal,
+  journaledUac,
+} from '../../../src/calls/takeover/journaled-uac.ts';
 import { flush } from '../flow/support/manual-scheduler.ts';
 import { StandInDialog, StandInUac } from '../flow/support/sip-standins.ts';
 
@@ -78,12 +82,34 @@ describe('journaled agent legs', () => {
     expect(journal.open.size).toBe(0);
   });
 
-  it('sends no INVITE when the journal cannot be written', async () => {
+  it('sends the INVITE anyway, with a warning, when the journal cannot be written (a database outage)', async () => {
     const inner = new StandInUac();
     const journal = new MemoryJournal();
     journal.refuse = true;
-    const uac = journaledUac(inner, journal, silentLogger, ids);
-    await expect(uac.invite(request, progress)).rejects.toThrow('database down');
-    expect(inner.invites).toHaveLength(0);
+    const warnings: string[] = [];
+    const logger = {
+      ...silentLogger,
+      warn: (_o: unknown, msg?: string) => void warnings.push(msg ?? ''),
+    };
+    const uac = journaledUac(inner, journal, logger, ids);
+    const pending = uac.invite(request, progress);
+    await flush();
+    expect(inner.invites).toHaveLength(1);
+    expect(warnings.join()).toMatch(/unjournalled/);
+    inner.invites[0]?.answer(new StandInDialog());
+    await pending;
+  });
+
+  it('does not wait more than JOURNAL_WAIT_MS for a database that does not answer', async () => {
+    const inner = new StandInUac();
+    const hanging: LegJournal = { opened: () => new Promise(() => {}), closed: async () => {} };
+    const uac = journaledUac(inner, hanging, silentLogger, ids);
+    const started = Date.now();
+    const pending = uac.invite(request, progress);
+    await new Promise((r) => setTimeout(r, JOURNAL_WAIT_MS + 50));
+    expect(inner.invites).toHaveLength(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(JOURNAL_WAIT_MS);
+    inner.invites[0]?.fail(480);
+    await expect(pending).rejects.toMatchObject({ status: 480 });
   });
 });
