@@ -251,9 +251,8 @@ describe('UAC memory', () => {
     await peer.waitFor(isRequest('ACK'));
     // No public counter tells what a lingering transaction holds: this reads
     // the server's table of requests sent for the app.
-    const outgoing = (
-      server as unknown as { core: { outgoing: Map<string, { method: string; dialog: unknown }> } }
-    ).core.outgoing;
+    type Sent = Map<string, { method: string; dialog: unknown }>;
+    const outgoing = (server as unknown as { core: { sent: { byTxnId: Sent } } }).core.sent.byTxnId;
     const held = () =>
       [...outgoing.values()].filter((o) => o.dialog !== undefined).map((o) => o.method);
     expect(held()).toEqual(['INVITE']);
