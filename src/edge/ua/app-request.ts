@@ -5,7 +5,14 @@
  * `response` frame, written after the message went to the transport and
  * therefore before any relayed response (§4.6).
  */
-import { getTag, parseCSeq, parseUri, type SipHeader, type SipRequest } from '../sip/index.ts';
+import {
+  getHeader,
+  getTag,
+  parseCSeq,
+  parseUri,
+  type SipHeader,
+  type SipRequest,
+} from '../sip/index.ts';
 import type { Remote } from '../transport/transport.ts';
 import type { AppConnection } from '../wire/control.ts';
 import { nokFrame } from '../wire/frames.ts';
@@ -13,7 +20,7 @@ import { appCancel } from './cancel.ts';
 import { cleanAppHeaders, stripTag, takeContentType, taker, toFromRequestUri } from './compose.ts';
 import type { UaContext } from './context.ts';
 import { Dialog, dialogId } from './dialog.ts';
-import { appAck, appInDialog } from './in-dialog.ts';
+import { appAck, appInDialog, sendInDialog } from './in-dialog.ts';
 import { defaultContact, hopOf, NO_TRANSPORT, resolveHop, viaFor } from './request-builder.ts';
 import { startSending } from './send-request.ts';
 import { rememberLocalSdp } from './session-timer.ts';
@@ -41,7 +48,23 @@ export function handleAppRequest(
     conn.send(nokFrame(ctx.sid(), msgId, `${req.method} requires a dialog or transaction id`));
     return;
   }
+  const dialog = dialogNamedByCallId(ctx, req);
+  if (dialog) {
+    const uri = req.uri.includes('placeholder') ? dialog.remoteTarget : req.uri;
+    sendInDialog(ctx, conn, msgId, dialog, { ...req, uri });
+    return;
+  }
   appNewRequest(ctx, conn, msgId, routeUri, req);
+}
+
+/**
+ * As drachtio-server does: a request without a dialog id whose Call-ID is
+ * that of an established dialog goes inside that dialog, whichever app owns
+ * it (a surviving app ends the calls of one that died this way).
+ */
+function dialogNamedByCallId(ctx: UaContext, req: SipRequest): Dialog | undefined {
+  const callId = getHeader(req, 'call-id')?.trim();
+  return callId ? ctx.dialogs.confirmedWithCallId(callId) : undefined;
 }
 
 function appNewRequest(

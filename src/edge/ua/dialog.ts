@@ -147,11 +147,15 @@ export class DialogTable {
     return this.byMatch.get(matchKey(callId, localTag, remoteTag));
   }
 
-  /** A dialog with this Call-ID, one where we are the UAS first (as drachtio-server looks). */
-  withCallId(callId: string): Dialog | undefined {
+  /**
+   * A confirmed dialog with this Call-ID, one where we are the UAS first,
+   * as drachtio-server looks among its established dialogs.
+   */
+  confirmedWithCallId(callId: string): Dialog | undefined {
     const same = this.byCallId.get(callId);
     if (!same) return undefined;
-    return same.find((d) => d.role === 'uas') ?? same[0];
+    const confirmed = same.filter((d) => d.state === 'confirmed');
+    return confirmed.find((d) => d.role === 'uas') ?? confirmed[0];
   }
 
   /**
