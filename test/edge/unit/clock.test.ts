@@ -10,7 +10,7 @@ import { EdgeServer } from '../../../src/edge/server.ts';
 import { getHeader, topVia } from '../../../src/edge/sip/index.ts';
 import { newCounters } from '../../../src/edge/stats.ts';
 import type { Clock } from '../../../src/edge/timers.ts';
-import { cleanup, connectSrf, eventually, openPeer, sipPort } from './harness.ts';
+import { cleanup, connectSrf, eventually, openPeer } from './harness.ts';
 import { isRequest } from './peer.ts';
 
 afterEach(cleanup);
