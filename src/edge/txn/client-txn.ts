@@ -22,14 +22,13 @@ import {
 } from '../sip/index.ts';
 import type { Timer } from '../timers.ts';
 import type { Inbound, Remote } from '../transport/transport.ts';
+import { checkMove, type Moves } from './moves.ts';
 import type { TxnServices } from './services.ts';
 
 export type ClientState = 'calling' | 'proceeding' | 'accepted' | 'completed' | 'terminated';
 
-type Moves = Readonly<Record<ClientState, readonly ClientState[]>>;
-
 /** RFC 3261 figure 5 with RFC 6026's Accepted (§17.1.1). */
-const INVITE_MOVES: Moves = {
+const INVITE_MOVES: Moves<ClientState> = {
   calling: ['proceeding', 'accepted', 'completed', 'terminated'],
   proceeding: ['accepted', 'completed', 'terminated'],
   accepted: ['terminated'],
@@ -38,7 +37,7 @@ const INVITE_MOVES: Moves = {
 };
 
 /** RFC 3261 figure 6 (§17.1.2); `calling` is the figure's Trying. */
-const NON_INVITE_MOVES: Moves = {
+const NON_INVITE_MOVES: Moves<ClientState> = {
   calling: ['proceeding', 'completed', 'terminated'],
   proceeding: ['completed', 'terminated'],
   accepted: [],
@@ -102,8 +101,7 @@ export class ClientTxn {
    */
   private moveTo(next: ClientState): void {
     const moves = this.isInvite ? INVITE_MOVES : NON_INVITE_MOVES;
-    if (!moves[this.state].includes(next))
-      throw new Error(`client transaction ${this.key}: no move ${this.state} -> ${next}`);
+    checkMove(moves, this.state, next, `client transaction ${this.key}`);
     if (this.isInvite || next !== 'proceeding') this.clearTimers();
     this.state = next;
   }

@@ -16,6 +16,7 @@
 import type { SipRequest } from '../sip/index.ts';
 import type { Timer } from '../timers.ts';
 import type { Remote } from '../transport/transport.ts';
+import { checkMove, type Moves } from './moves.ts';
 import type { TxnServices } from './services.ts';
 
 export type ServerState =
@@ -26,10 +27,8 @@ export type ServerState =
   | 'confirmed'
   | 'terminated';
 
-type Moves = Readonly<Record<ServerState, readonly ServerState[]>>;
-
 /** RFC 3261 figure 7 with RFC 6026's Accepted (§17.2.1). */
-const INVITE_MOVES: Moves = {
+const INVITE_MOVES: Moves<ServerState> = {
   trying: [],
   proceeding: ['accepted', 'completed', 'terminated'],
   accepted: ['terminated'],
@@ -39,7 +38,7 @@ const INVITE_MOVES: Moves = {
 };
 
 /** RFC 3261 figure 8 (§17.2.2). */
-const NON_INVITE_MOVES: Moves = {
+const NON_INVITE_MOVES: Moves<ServerState> = {
   trying: ['proceeding', 'completed', 'terminated'],
   proceeding: ['completed', 'terminated'],
   accepted: [],
@@ -92,8 +91,7 @@ export class ServerTxn {
    */
   private moveTo(next: ServerState): void {
     const moves = this.isInvite ? INVITE_MOVES : NON_INVITE_MOVES;
-    if (!moves[this.state].includes(next))
-      throw new Error(`server transaction ${this.key}: no move ${this.state} -> ${next}`);
+    checkMove(moves, this.state, next, `server transaction ${this.key}`);
     this.clearTimers();
     this.state = next;
   }
