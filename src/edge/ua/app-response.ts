@@ -138,7 +138,7 @@ export function handleAppResponse(
       if (d && reliable1xx) ctx.pending.sendReliably(inc, d, rseq, bytes);
       rememberLocalSdp(d, res);
       if (d && status >= 200 && status < 300) {
-        d.state = 'confirmed';
+        d.moveTo('confirmed');
         armSessionTimer(ctx, d, res, 'uas');
         d.awaitedAck = { cseq, txn: inc.txn, txnId: inc.txnId };
         inc.txn.user = { onAckTimeout: () => ackTimeout(ctx, d) };
@@ -199,7 +199,7 @@ function createUasDialog(
   d.routeSet = getHeaders(req, 'record-route');
   d.localContact = localContact;
   d.tcp = inb.src.conn;
-  d.state = 'early';
+  d.moveTo('early');
   ctx.dialogs.add(d);
   return d;
 }

@@ -8,6 +8,7 @@
  */
 import { getHeader, getTag, type SipRequest } from '../sip/index.ts';
 import type { Counters } from '../stats.ts';
+import { checkMove, type Moves } from '../txn/moves.ts';
 import type { Timer } from '../timers.ts';
 import type { SipProtocol } from '../types.ts';
 import type { ServerTxn } from '../txn/server-txn.ts';
@@ -19,7 +20,19 @@ export interface DialogHolder {
   dialog: Dialog | undefined;
 }
 
-export type DialogState = 'pending' | 'early' | 'confirmed' | 'failed' | 'terminated';
+/**
+ * pending: a UAC dialog before any response with a To tag; early: a 1xx with
+ * a tag (UAC) or the app's first answer above 100 (UAS); confirmed: a 2xx;
+ * terminated: ended, out of the table (§12.1, §12.3).
+ */
+export type DialogState = 'pending' | 'early' | 'confirmed' | 'terminated';
+
+const DIALOG_MOVES: Moves<DialogState> = {
+  pending: ['early', 'confirmed', 'terminated'],
+  early: ['early', 'confirmed', 'terminated'],
+  confirmed: ['terminated'],
+  terminated: [],
+};
 
 /** A 2xx we sent to an INVITE and whose ACK we wait for. */
 export interface AwaitedAck {
@@ -37,7 +50,7 @@ export interface Ackable {
 }
 
 export class Dialog {
-  state: DialogState = 'pending';
+  private current: DialogState = 'pending';
   remoteTag: string | undefined;
   /** From value for requests we send (our side, with our tag). */
   localAor = '';
@@ -75,6 +88,16 @@ export class Dialog {
     readonly conn: AppConnection,
     readonly protocol: SipProtocol,
   ) {}
+
+  get state(): DialogState {
+    return this.current;
+  }
+
+  /** The one place the state changes (ending goes through `DialogTable.end`). */
+  moveTo(next: DialogState): void {
+    checkMove(DIALOG_MOVES, this.current, next, `dialog ${this.id}`);
+    this.current = next;
+  }
 
   get matchKey(): string | undefined {
     return this.remoteTag === undefined
@@ -210,6 +233,6 @@ export class DialogTable {
       if (rest.length > 0) this.byCallId.set(d.callId, rest);
       else this.byCallId.delete(d.callId);
     }
-    d.state = 'terminated';
+    d.moveTo('terminated');
   }
 }

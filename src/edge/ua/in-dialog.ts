@@ -28,7 +28,7 @@ export function appInDialog(
   appReq: SipRequest,
 ): void {
   const d = ctx.dialogs.get(dlgId);
-  if (!d || d.state === 'failed' || d.state === 'terminated') {
+  if (!d || d.state === 'terminated') {
     conn.send(nokFrame(ctx.sid(), msgId, NO_DIALOG));
     return;
   }

@@ -142,7 +142,7 @@ function onInDialogRequest(ctx: UaContext, req: SipRequest, inb: Inbound, toTag:
   const callId = getHeader(req, 'call-id') ?? '';
   const fromTag = getTag(getHeader(req, 'from')) ?? '';
   const dialog = ctx.dialogs.match(callId, toTag, fromTag);
-  if (!dialog || dialog.state === 'failed') {
+  if (!dialog) {
     replyWithTxn(ctx, req, inb.src, 481, 'Call/Transaction Does Not Exist');
     return;
   }

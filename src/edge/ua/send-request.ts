@@ -104,13 +104,13 @@ function onCreatingResponse(
   if (status < 200) {
     if (toTag !== undefined && (d.state === 'pending' || d.state === 'early')) {
       if (d.remoteTag === undefined) ctx.dialogs.setRemoteTag(d, toTag);
-      d.state = 'early';
+      d.moveTo('early');
       const c = firstContactUri(res);
       if (c) d.remoteTarget = c;
     }
   } else if (status < 300) {
     if (toTag !== undefined && toTag !== d.remoteTag) ctx.dialogs.setRemoteTag(d, toTag);
-    d.state = 'confirmed';
+    d.moveTo('confirmed');
     d.routeSet = getHeaders(res, 'record-route').reverse();
     d.remoteTarget = firstContactUri(res) ?? d.remoteTarget;
     d.ackable = { cseq: d.localCseq };
