@@ -13,7 +13,7 @@ import {
 } from '../sip/index.ts';
 import type { AppConnection } from '../wire/control.ts';
 import { nokFrame, requestEchoFrame } from '../wire/frames.ts';
-import type { SentRequest } from './client-requests.ts';
+import { CANCEL_SENT, type SentRequest } from './client-requests.ts';
 import { cleanAppHeaders, taker } from './compose.ts';
 import type { UaContext } from './context.ts';
 
@@ -96,10 +96,13 @@ export function sendCancel(
     body: Buffer.alloc(0),
   };
   const bytes = serializeSipMessage(req);
-  s.cancelled = true;
   const held = !s.txn?.provisional;
-  if (held) s.heldCancel = { req, bytes };
-  else startCancelTxn(ctx, s, req, bytes);
+  if (held) {
+    s.cancel = { state: 'held', req, bytes };
+  } else {
+    s.cancel = CANCEL_SENT;
+    startCancelTxn(ctx, s, req, bytes);
+  }
   ctx.sent.guardCancel(s);
   return { req, bytes, held };
 }

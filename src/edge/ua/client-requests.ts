@@ -13,6 +13,15 @@ import type { ClientTxn } from '../txn/client-txn.ts';
 import type { AppConnection } from '../wire/control.ts';
 import type { Dialog, DialogHolder } from './dialog.ts';
 
+export type CancelState =
+  | { readonly state: 'none' }
+  | { readonly state: 'held'; readonly req: SipRequest; readonly bytes: Buffer }
+  | { readonly state: 'sent' };
+
+// Shared: every request starts uncancelled, and most never carry more.
+const NOT_CANCELLED: CancelState = { state: 'none' };
+export const CANCEL_SENT: CancelState = { state: 'sent' };
+
 /** A request the app sent, until its client transaction ends. */
 export class SentRequest implements DialogHolder {
   txn: ClientTxn | undefined;
@@ -34,9 +43,17 @@ export class SentRequest implements DialogHolder {
   /** Id of the dialog an initial INVITE created, kept for the failure record after `dialog` is let go. */
   readonly dialogId: string | undefined;
   readonly method: string;
-  cancelled = false;
-  /** CANCEL built but held until a provisional arrives (§7.7). */
-  heldCancel: { req: SipRequest; bytes: Buffer } | undefined;
+  /**
+   * none: not cancelled; held: a CANCEL built and held until a provisional
+   * arrives (§7.7); sent: a CANCEL went out, or was dropped as the final
+   * response came first.
+   */
+  cancel: CancelState = NOT_CANCELLED;
+
+  get cancelled(): boolean {
+    return this.cancel.state !== 'none';
+  }
+
   /** After a CANCEL: give up on the INVITE if no final response comes (owned by `ClientRequests`). */
   cancelGuard: Timer | undefined;
 
@@ -98,7 +115,7 @@ export class ClientRequests {
   /** The final response is in: the request, a held CANCEL and the guard are no longer needed. */
   answered(s: SentRequest): void {
     this.releaseRequest(s);
-    s.heldCancel = undefined;
+    if (s.cancel.state === 'held') s.cancel = CANCEL_SENT;
     s.cancelGuard?.clear();
     s.cancelGuard = undefined;
   }

@@ -19,7 +19,7 @@ import type { ClientTxn, ClientTxnUser } from '../txn/client-txn.ts';
 import type { AppConnection } from '../wire/control.ts';
 import { requestEchoFrame } from '../wire/frames.ts';
 import { sendCancel, startCancelTxn } from './cancel.ts';
-import type { SentRequest } from './client-requests.ts';
+import { CANCEL_SENT, type SentRequest } from './client-requests.ts';
 import { firstContactUri } from './compose.ts';
 import type { UaContext } from './context.ts';
 import type { Dialog } from './dialog.ts';
@@ -152,9 +152,9 @@ function onSentResponse(
   }
   if (s.creates && d && d.state !== 'terminated') onCreatingResponse(ctx, s, d, res, inb);
   else if (d && s.method === 'INVITE' && status >= 200) onReinviteFinal(ctx, s, d, res);
-  if (status < 200 && s.heldCancel) {
-    const held = s.heldCancel;
-    s.heldCancel = undefined;
+  if (status < 200 && s.cancel.state === 'held') {
+    const held = s.cancel;
+    s.cancel = CANCEL_SENT;
     startCancelTxn(ctx, s, held.req, held.bytes);
   }
   if (status >= 200) ctx.sent.answered(s);
