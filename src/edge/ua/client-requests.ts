@@ -120,9 +120,10 @@ export class ClientRequests {
     s.cancelGuard = undefined;
   }
 
-  /** The client transaction ended. */
+  /** The client transaction ended: the entry and its dialog let go of each other. */
   terminated(s: SentRequest): void {
     if (this.byTxnId.get(s.txnId) === s) this.byTxnId.delete(s.txnId);
+    if (s.dialog?.creator === s) s.dialog.creator = undefined;
     this.releaseRequest(s);
     s.cancelGuard?.clear();
     s.cancelGuard = undefined;
