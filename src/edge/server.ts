@@ -4,7 +4,8 @@
  */
 import type { Logger } from 'pino';
 import { type Counters, newCounters } from './stats.ts';
-import { monotonicMs, Timer, type TimerValues } from './timers.ts';
+import { RandomIds, type SipIds } from './ids.ts';
+import { type Clock, monotonicMs, systemClock, TimerSource, type TimerValues } from './timers.ts';
 import { Transport } from './transport/transport.ts';
 import { TxnLayer } from './txn/layer.ts';
 import type {
@@ -36,16 +37,24 @@ export class EdgeServer implements EmbeddedSipServer {
   private readonly log: Logger | undefined;
   private closed = false;
 
-  /** `counters`: where to count (a worker thread passes counters over shared memory). */
+  /**
+   * `counters`: where to count (a worker thread passes counters over shared
+   * memory); `sources`: where time and identifiers come from (the system
+   * clock and random ids unless a test passes its own).
+   */
   constructor(
     private readonly options: EmbeddedSipServerOptions,
     private readonly counters: Counters = newCounters(),
+    sources: { clock?: Clock; ids?: SipIds } = {},
   ) {
     if (!options.secret) throw new TypeError('startSipServer: options.secret is required');
     this.log = options.logger;
+    const clock = sources.clock ?? systemClock;
+    const ids = sources.ids ?? new RandomIds(clock);
+    const timerSource = new TimerSource(this.counters, clock);
     if (this.log) {
       const log = this.log;
-      Timer.onError = (err) => log.error({ err }, 'error in SIP timer');
+      timerSource.onError = (err) => log.error({ err }, 'error in SIP timer');
     }
     const timers = resolveTimers(options.timers);
     const listen = options.listen ?? DEFAULT_LISTEN;
@@ -63,13 +72,15 @@ export class EdgeServer implements EmbeddedSipServer {
       },
       this.log,
     );
-    this.layer = new TxnLayer(this.transport, timers, this.counters);
+    this.layer = new TxnLayer(this.transport, timers, this.counters, timerSource, ids);
     let control: ControlServer | undefined;
     this.core = new SipCore(
       this.transport,
       this.layer,
       this.counters,
       timers,
+      timerSource,
+      ids,
       () => control as ControlServer,
       this.log,
     );
@@ -80,6 +91,7 @@ export class EdgeServer implements EmbeddedSipServer {
       this.core,
       () => this.hostports(),
       this.log,
+      ids.wireIds(),
     );
     control = this.control;
   }

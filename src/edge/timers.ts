@@ -1,9 +1,34 @@
 /**
- * Counted one-shot timers. Every timer the server arms goes through a
- * `Timer`, so `stats().timers` proves that none is left behind: the count
- * drops exactly once, when the timer fires or is cleared, whichever comes first.
+ * Time for the whole server comes from one `Clock`, passed in (the real one
+ * by default), so that nothing in edge calls `setTimeout` or `Date.now` on
+ * its own. Every timer the server arms is a `Timer` from one `TimerSource`,
+ * so `stats().timers` proves that none is left behind: the count drops
+ * exactly once, when the timer fires or is cleared, whichever comes first.
  */
 import type { Counters } from './stats.ts';
+
+/** Where time comes from: one-shot callbacks and the wall clock. */
+export interface Clock {
+  /** Calls `fn` once after `ms`; the pending call never keeps the process alive. */
+  schedule(ms: number, fn: () => void): unknown;
+  /** Cancels a call `schedule` returned (once, before it ran). */
+  cancel(handle: unknown): void;
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = {
+  schedule(ms, fn) {
+    const handle = setTimeout(fn, ms);
+    // Timers never keep the process alive on their own; sockets do.
+    handle.unref();
+    return handle;
+  },
+  cancel(handle) {
+    clearTimeout(handle as NodeJS.Timeout);
+  },
+  now: () => Date.now(),
+};
 
 /**
  * Milliseconds on the process's monotonic clock. Unlike `performance.now()`,
@@ -13,29 +38,41 @@ export function monotonicMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-export class Timer {
-  /** Where an exception thrown by a timer callback goes (the server sets its logger here). */
-  static onError: (err: unknown) => void = () => undefined;
-  private handle: NodeJS.Timeout | undefined;
+/** Arms counted timers on a clock; the owner of each timer clears it. */
+export class TimerSource {
+  /** Where an exception thrown by a timer callback goes (the server's logger). */
+  onError: (err: unknown) => void = () => undefined;
 
   constructor(
-    private readonly counters: Counters,
+    readonly counters: Counters,
+    readonly clock: Clock = systemClock,
+  ) {}
+
+  /** A timer that calls `fn` after `ms` unless cleared first. */
+  start(ms: number, fn: () => void): Timer {
+    return new Timer(this, ms, fn);
+  }
+}
+
+export class Timer {
+  private handle: unknown;
+
+  constructor(
+    private readonly source: TimerSource,
     ms: number,
     fn: () => void,
   ) {
-    counters.timers++;
-    this.handle = setTimeout(() => {
+    source.counters.timers++;
+    this.handle = source.clock.schedule(ms, () => {
       this.handle = undefined;
-      counters.timers--;
+      source.counters.timers--;
       try {
         fn();
       } catch (err) {
         // A bug in one timer's work must not take the whole server down.
-        Timer.onError(err);
+        source.onError(err);
       }
-    }, ms);
-    // Timers never keep the process alive on their own; sockets do.
-    this.handle.unref();
+    });
   }
 
   get active(): boolean {
@@ -44,9 +81,9 @@ export class Timer {
 
   clear(): void {
     if (this.handle === undefined) return;
-    clearTimeout(this.handle);
+    this.source.clock.cancel(this.handle);
     this.handle = undefined;
-    this.counters.timers--;
+    this.source.counters.timers--;
   }
 }
 

@@ -1,88 +1,32 @@
 /**
- * SIP transports (RFC 3261 §18): UDP sockets, TCP listeners and TCP
- * connections (inbound and outbound, reused per remote address), parsing and
- * triage of every received message. Malformed requests are answered 400 (or
+ * SIP transports (RFC 3261 §18): UDP sockets, TCP listeners and the TCP
+ * connections (tcp-conns.ts), parsing and triage of every received message. Malformed requests are answered 400 (or
  * whatever the triage says) when answerable, everything else unreadable is
  * dropped; nothing received can throw out of here.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
-import os from 'node:os';
 import type { Logger } from 'pino';
-import {
-  buildResponse,
-  parseSipMessage,
-  type SipMessage,
-  SipStreamFramer,
-  serializeSipMessage,
-  stampTopVia,
-  triage,
-} from '../sip/index.ts';
-import type { HasHeaders } from '../sip/headers.ts';
+import { buildResponse, parseSipMessage, serializeSipMessage, triage } from '../sip/index.ts';
 import type { Counters } from '../stats.ts';
 import type { BoundAddress, SipListen, SipProtocol } from '../types.ts';
+import {
+  exclusiveUdpPort,
+  firstExternalIPv4,
+  isOwnInterfaceAddress,
+  stampedRequest,
+} from './addresses.ts';
+import type { LocalEndpoint, Remote, TransportEvents } from './endpoints.ts';
+import { TcpConnections } from './tcp-conns.ts';
 import { UdpFlows } from './udp-flows.ts';
 
-/** A local SIP endpoint: what we bound and what we write into Via/Contact. */
-export interface LocalEndpoint {
-  protocol: SipProtocol;
-  /** Bound address (may be 0.0.0.0). */
-  host: string;
-  port: number;
-  /** Address written into Via/Contact and reported to apps. */
-  advertised: string;
-}
-
-/** The peer of a message: where it came from, or where to send. */
-export interface Remote {
-  protocol: SipProtocol;
-  address: string;
-  port: number;
-  /** For TCP: the connection the message arrived on (responses go back on it). */
-  conn?: TcpConn;
-  /** For UDP: the local endpoint the message arrived on (answers leave from it). */
-  local?: LocalEndpoint;
-}
-
-export interface Inbound {
-  msg: SipMessage;
-  /** Size in bytes as received. */
-  bytes: number;
-  /** The message exactly as received (relayed to apps nearly verbatim). */
-  raw: Buffer;
-  src: Remote;
-  local: LocalEndpoint;
-}
-
-export interface TransportEvents {
-  onMessage(inb: Inbound): void;
-  /**
-   * `remote` cannot be reached: a TCP connection to it failed or closed
-   * before its messages could go out, or over UDP it answered with ICMP port
-   * unreachable (udp-flows.ts).
-   */
-  onConnectFailed(remote: Remote): void;
-}
-
-/** Idle TCP connections are closed after this long (RFC 5626-style keep-alives reset it). */
-const TCP_IDLE_MS = 10 * 60 * 1000;
-
-export class TcpConn {
-  readonly framer = new SipStreamFramer();
-  closed = false;
-  constructor(
-    readonly socket: net.Socket,
-    readonly key: string,
-    readonly local: LocalEndpoint,
-    readonly remoteAddress: string,
-    readonly remotePort: number,
-  ) {}
-}
+export type { Inbound, LocalEndpoint, Remote, TransportEvents } from './endpoints.ts';
+export { TcpConn } from './endpoints.ts';
 
 export class Transport {
   private readonly udp: Array<{ sock: dgram.Socket; local: LocalEndpoint; flows: UdpFlows }> = [];
   private readonly tcpServers: Array<{ server: net.Server; local: LocalEndpoint }> = [];
-  private readonly tcpConns = new Map<string, TcpConn>();
+  private readonly tcp: TcpConnections;
   /** Told about every message handed to a socket (load measurements); null costs nothing. */
   sentObserver: ((message: Buffer) => void) | null = null;
   readonly locals: LocalEndpoint[] = [];
@@ -93,7 +37,14 @@ export class Transport {
     private readonly counters: Counters,
     private readonly events: TransportEvents,
     private readonly log: Logger | undefined,
-  ) {}
+  ) {
+    this.tcp = new TcpConnections(
+      counters,
+      (result, data, src, local) => this.handle(result, data, src, local),
+      (remote) => events.onConnectFailed(remote),
+      log,
+    );
+  }
 
   async start(): Promise<void> {
     const udp = this.listen.filter((x) => x.protocol === 'udp');
@@ -169,12 +120,12 @@ export class Transport {
       if (!u.flows.send(buf, dest.address, dest.port)) this.sendUnconnected(u.sock, buf, dest);
       return u.local;
     }
-    let conn =
-      dest.conn && !dest.conn.closed
-        ? dest.conn
-        : this.tcpConns.get(`${dest.address}:${dest.port}`);
-    if (!conn || conn.closed) conn = this.connect(dest);
-    if (!conn) return undefined;
+    let conn = dest.conn && !dest.conn.closed ? dest.conn : this.tcp.find(dest.address, dest.port);
+    if (!conn) {
+      const local = this.localFor('tcp');
+      if (!local) return undefined;
+      conn = this.tcp.connect(dest, local);
+    }
     conn.socket.write(buf);
     return conn.local;
   }
@@ -205,8 +156,7 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    for (const c of this.tcpConns.values()) c.socket.destroy();
-    this.tcpConns.clear();
+    this.tcp.closeAll();
     await Promise.all(this.udp.map((u) => u.flows.closeAll()));
     await Promise.all([
       ...this.udp.map((u) => new Promise<void>((r) => u.sock.close(() => r()))),
@@ -270,7 +220,7 @@ export class Transport {
 
   private bindTcp(l: SipListen): Promise<LocalEndpoint> {
     return new Promise((resolve, reject) => {
-      const server = net.createServer((socket) => this.adopt(socket, local));
+      const server = net.createServer((socket) => this.tcp.adopt(socket, local));
       let local: LocalEndpoint;
       server.once('error', reject);
       server.listen(l.port, l.host, () => {
@@ -326,117 +276,4 @@ export class Transport {
       this.log?.error({ err }, 'error handling SIP message');
     }
   }
-
-  private adopt(socket: net.Socket, local: LocalEndpoint): TcpConn {
-    const address = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-    const port = socket.remotePort ?? 0;
-    const key = `${address}:${port}`;
-    const conn = new TcpConn(socket, key, local, address, port);
-    this.register(conn);
-    return conn;
-  }
-
-  private register(conn: TcpConn): void {
-    const { socket } = conn;
-    this.tcpConns.set(conn.key, conn);
-    this.counters.tcpConnections++;
-    socket.setNoDelay(true);
-    socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
-    const src: Remote = {
-      protocol: 'tcp',
-      address: conn.remoteAddress,
-      port: conn.remotePort,
-      conn,
-    };
-    socket.on('data', (chunk: Buffer) => {
-      for (const item of conn.framer.push(chunk)) {
-        if (item.kind === 'ping') {
-          socket.write('\r\n');
-        } else if (item.kind === 'message') {
-          this.counters.messagesIn++;
-          this.handle(item.result, item.bytes, src, conn.local);
-        } else {
-          this.counters.messagesIn++;
-          this.counters.badMessages++;
-          if (item.request && item.request.method !== 'ACK') {
-            const res = buildResponse(
-              stampedRequest(item.request, src),
-              item.status,
-              'Bad Request',
-            );
-            socket.write(serializeSipMessage(res));
-          }
-          socket.end();
-        }
-      }
-    });
-    socket.on('error', (err) => this.log?.debug({ err, key: conn.key }, 'tcp connection error'));
-    socket.on('close', () => {
-      if (conn.closed) return;
-      conn.closed = true;
-      this.counters.tcpConnections--;
-      if (this.tcpConns.get(conn.key) === conn) this.tcpConns.delete(conn.key);
-    });
-  }
-
-  private connect(dest: Remote): TcpConn | undefined {
-    const local = this.localFor('tcp');
-    if (!local) return undefined;
-    const socket = net.connect({ host: dest.address, port: dest.port });
-    const conn = new TcpConn(
-      socket,
-      `${dest.address}:${dest.port}`,
-      local,
-      dest.address,
-      dest.port,
-    );
-    let connected = false;
-    socket.once('connect', () => {
-      connected = true;
-    });
-    socket.once('close', () => {
-      if (!connected)
-        this.events.onConnectFailed({ protocol: 'tcp', address: dest.address, port: dest.port });
-    });
-    this.register(conn);
-    return conn;
-  }
-}
-
-/**
- * A refused request with its top Via stamped (received/rport) when that Via
- * could be read, so that even a 400 reaches a sender behind NAT (§18.2.1).
- */
-function stampedRequest<T extends HasHeaders>(request: T, src: Remote): T {
-  const headers = stampTopVia(request.headers, src.address, src.port);
-  return headers ? { ...request, headers } : request;
-}
-
-/** Binds `host:port` without SO_REUSEADDR and lets go: fails when anything holds the port. */
-function exclusiveUdpPort(host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
-    probe.once('error', (err) => {
-      probe.close();
-      reject(err);
-    });
-    probe.bind(port, host, () => {
-      const bound = probe.address().port;
-      probe.close(() => resolve(bound));
-    });
-  });
-}
-
-function firstExternalIPv4(): string | undefined {
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return undefined;
-}
-
-function isOwnInterfaceAddress(host: string): boolean {
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const a of list ?? []) if (a.address === host) return true;
-  }
-  return false;
 }

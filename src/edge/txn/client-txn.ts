@@ -20,11 +20,30 @@ import {
   type SipResponse,
   serializeSipMessage,
 } from '../sip/index.ts';
-import { Timer } from '../timers.ts';
+import type { Timer } from '../timers.ts';
 import type { Inbound, Remote } from '../transport/transport.ts';
-import type { TxnLayer } from './layer.ts';
+import { checkMove, type Moves } from './moves.ts';
+import type { TxnServices } from './services.ts';
 
 export type ClientState = 'calling' | 'proceeding' | 'accepted' | 'completed' | 'terminated';
+
+/** RFC 3261 figure 5 with RFC 6026's Accepted (§17.1.1). */
+const INVITE_MOVES: Moves<ClientState> = {
+  calling: ['proceeding', 'accepted', 'completed', 'terminated'],
+  proceeding: ['accepted', 'completed', 'terminated'],
+  accepted: ['terminated'],
+  completed: ['terminated'],
+  terminated: [],
+};
+
+/** RFC 3261 figure 6 (§17.1.2); `calling` is the figure's Trying. */
+const NON_INVITE_MOVES: Moves<ClientState> = {
+  calling: ['proceeding', 'completed', 'terminated'],
+  proceeding: ['completed', 'terminated'],
+  accepted: [],
+  completed: ['terminated'],
+  terminated: [],
+};
 
 export interface ClientTxnUser {
   /** A response for the TU: every 1xx except 100, the first final, and (INVITE) 2xx retransmissions. */
@@ -58,7 +77,7 @@ export class ClientTxn {
   private releaseFlow: (() => void) | undefined;
 
   constructor(
-    private readonly layer: TxnLayer,
+    private readonly layer: TxnServices,
     readonly key: string,
     readonly branch: string,
     request: SipRequest,
@@ -75,6 +94,22 @@ export class ClientTxn {
     return this.dest.protocol !== 'udp';
   }
 
+  /**
+   * The one place the state changes. Timers belong to states: leaving one
+   * clears its timers, except that a non-INVITE's Timers E and F run on from
+   * Trying into Proceeding (§17.1.2.2). A move the table does not list is a bug.
+   */
+  private moveTo(next: ClientState): void {
+    const moves = this.isInvite ? INVITE_MOVES : NON_INVITE_MOVES;
+    checkMove(moves, this.state, next, `client transaction ${this.key}`);
+    if (this.isInvite || next !== 'proceeding') this.clearTimers();
+    this.state = next;
+  }
+
+  private startTimer(ms: number, fn: () => void): Timer {
+    return this.layer.timerSource.start(ms, fn);
+  }
+
   /** Sends the request and arms Timers A/E and B/F. */
   start(): void {
     const t = this.layer.timers;
@@ -88,9 +123,8 @@ export class ClientTxn {
       this.layer.queueMicrotask(() => this.failLocally(503, 'Service Unavailable'));
       return;
     }
-    if (!this.reliable)
-      this.retrans = new Timer(this.layer.counters, this.interval, () => this.retransmit());
-    this.timeout = new Timer(this.layer.counters, t.t64, () => {
+    if (!this.reliable) this.retrans = this.startTimer(this.interval, () => this.retransmit());
+    this.timeout = this.startTimer(t.t64, () => {
       this.timeout = undefined;
       this.failLocally(408, 'Request Timeout');
     });
@@ -105,7 +139,7 @@ export class ClientTxn {
     // Timer A doubles without cap; Timer E is capped at T2 and runs at T2 once proceeding.
     if (this.isInvite) this.interval *= 2;
     else this.interval = this.state === 'proceeding' ? t.t2 : Math.min(this.interval * 2, t.t2);
-    this.retrans = new Timer(this.layer.counters, this.interval, () => this.retransmit());
+    this.retrans = this.startTimer(this.interval, () => this.retransmit());
   }
 
   /** A response whose branch and CSeq method match. */
@@ -115,20 +149,13 @@ export class ClientTxn {
       if (this.state !== 'calling' && this.state !== 'proceeding') return;
       this.provisional = true;
       if (this.state === 'calling') {
-        this.state = 'proceeding';
-        if (this.isInvite) {
-          this.retrans?.clear();
-          this.retrans = undefined;
-          this.timeout?.clear();
-          this.timeout = undefined;
-        } else if (this.retrans) {
-          // Timer E continues, at T2 from now on (§17.1.2.2).
-          this.interval = this.layer.timers.t2;
-        }
+        this.moveTo('proceeding');
+        // Timer E continues, at T2 from now on (§17.1.2.2); Timers A and B are over.
+        if (!this.isInvite && this.retrans) this.interval = this.layer.timers.t2;
       }
       if (this.isInvite) {
         this.timerC?.clear();
-        this.timerC = new Timer(this.layer.counters, this.layer.timers.timerC, () => {
+        this.timerC = this.startTimer(this.layer.timers.timerC, () => {
           this.timerC = undefined;
           this.user.onTimerC?.(this);
         });
@@ -138,27 +165,22 @@ export class ClientTxn {
     }
     if (this.state === 'calling' || this.state === 'proceeding') {
       this.final = status;
-      this.clearTimers();
       const request = this.outgoing?.request;
       this.outgoing = undefined;
       const t = this.layer.timers;
       if (!this.isInvite) {
-        this.state = 'completed';
-        this.timeout = new Timer(this.layer.counters, this.reliable ? 0 : t.t4, () =>
-          this.terminate(),
-        );
+        this.moveTo('completed');
+        this.timeout = this.startTimer(this.reliable ? 0 : t.t4, () => this.terminate());
       } else if (status < 300) {
-        this.state = 'accepted';
-        this.timeout = new Timer(this.layer.counters, t.t64, () => this.terminate());
+        this.moveTo('accepted');
+        this.timeout = this.startTimer(t.t64, () => this.terminate());
       } else {
-        this.state = 'completed';
+        this.moveTo('completed');
         if (request) {
           this.ack = serializeSipMessage(buildNon2xxAck(request, res));
           this.layer.transport.send(this.dest, this.ack, 'ACK');
         }
-        this.timeout = new Timer(this.layer.counters, this.reliable ? 0 : t.t64, () =>
-          this.terminate(),
-        );
+        this.timeout = this.startTimer(this.reliable ? 0 : t.t64, () => this.terminate());
       }
       this.user.onResponse(this, res, inb, false);
       return;
@@ -178,7 +200,7 @@ export class ClientTxn {
     this.final = status;
     this.clearTimers();
     this.outgoing = undefined;
-    const res = localResponse(request, status, reason);
+    const res = localResponse(request, status, reason, this.layer.ids.tag());
     this.user.onResponse(this, res, undefined, false);
     this.terminate();
   }
@@ -194,8 +216,7 @@ export class ClientTxn {
 
   terminate(): void {
     if (this.state === 'terminated') return;
-    this.state = 'terminated';
-    this.clearTimers();
+    this.moveTo('terminated');
     this.releaseFlow?.();
     this.releaseFlow = undefined;
     this.layer.removeClient(this);
@@ -226,14 +247,19 @@ function buildNon2xxAck(req: SipRequest, res: SipResponse): SipRequest {
 }
 
 /** A response generated by us for our own request (408, 503). */
-export function localResponse(req: SipRequest, status: number, reason: string): SipResponse {
+export function localResponse(
+  req: SipRequest,
+  status: number,
+  reason: string,
+  tag: string,
+): SipResponse {
   const headers: SipHeader[] = [];
   for (const v of getHeaders(req, 'via')) headers.push({ name: 'Via', value: v });
   headers.push({ name: 'From', value: getHeader(req, 'from') ?? '' });
   const to = getHeader(req, 'to') ?? '';
   headers.push({
     name: 'To',
-    value: /;\s*tag=/i.test(to) ? to : `${to};tag=${Math.random().toString(36).slice(2, 12)}`,
+    value: /;\s*tag=/i.test(to) ? to : `${to};tag=${tag}`,
   });
   headers.push({ name: 'Call-ID', value: getHeader(req, 'call-id') ?? '' });
   headers.push({ name: 'CSeq', value: getHeader(req, 'cseq') ?? '' });

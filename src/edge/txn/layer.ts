@@ -1,18 +1,20 @@
 /**
  * The transaction layer: tables of server and client transactions keyed by
  * branch (keys.ts), matching of received messages, and the shared services
- * the machines need (transport, timers, counters).
+ * the machines need (transport, timers, ids, counters).
  */
 import type { SipRequest, SipResponse } from '../sip/index.ts';
 import { getHeader, parseCSeq, topVia } from '../sip/index.ts';
 import type { Counters } from '../stats.ts';
-import type { TimerValues } from '../timers.ts';
+import type { SipIds } from '../ids.ts';
+import type { TimerSource, TimerValues } from '../timers.ts';
 import type { Inbound, Remote, Transport } from '../transport/transport.ts';
 import { ClientTxn, type ClientTxnUser } from './client-txn.ts';
 import { clientKey, serverKey } from './keys.ts';
 import { ServerTxn } from './server-txn.ts';
+import type { TxnServices } from './services.ts';
 
-export class TxnLayer {
+export class TxnLayer implements TxnServices {
   private readonly servers = new Map<string, ServerTxn>();
   private readonly clients = new Map<string, ClientTxn>();
 
@@ -20,6 +22,8 @@ export class TxnLayer {
     readonly transport: Transport,
     readonly timers: TimerValues,
     readonly counters: Counters,
+    readonly timerSource: TimerSource,
+    readonly ids: Pick<SipIds, 'tag'>,
   ) {}
 
   queueMicrotask(fn: () => void): void {
@@ -47,7 +51,7 @@ export class TxnLayer {
     return txn;
   }
 
-  removeServer(txn: ServerTxn): void {
+  removeServer(txn: { readonly key: string }): void {
     if (this.servers.get(txn.key) === txn) {
       this.servers.delete(txn.key);
       this.counters.serverTransactions--;
@@ -71,7 +75,7 @@ export class TxnLayer {
     return txn;
   }
 
-  removeClient(txn: ClientTxn): void {
+  removeClient(txn: { readonly key: string }): void {
     if (this.clients.get(txn.key) === txn) {
       this.clients.delete(txn.key);
       this.counters.clientTransactions--;

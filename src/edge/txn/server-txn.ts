@@ -14,9 +14,10 @@
  * state is left.
  */
 import type { SipRequest } from '../sip/index.ts';
-import { Timer } from '../timers.ts';
+import type { Timer } from '../timers.ts';
 import type { Remote } from '../transport/transport.ts';
-import type { TxnLayer } from './layer.ts';
+import { checkMove, type Moves } from './moves.ts';
+import type { TxnServices } from './services.ts';
 
 export type ServerState =
   | 'trying'
@@ -25,6 +26,26 @@ export type ServerState =
   | 'completed'
   | 'confirmed'
   | 'terminated';
+
+/** RFC 3261 figure 7 with RFC 6026's Accepted (§17.2.1). */
+const INVITE_MOVES: Moves<ServerState> = {
+  trying: [],
+  proceeding: ['accepted', 'completed', 'terminated'],
+  accepted: ['terminated'],
+  completed: ['confirmed', 'terminated'],
+  confirmed: ['terminated'],
+  terminated: [],
+};
+
+/** RFC 3261 figure 8 (§17.2.2). */
+const NON_INVITE_MOVES: Moves<ServerState> = {
+  trying: ['proceeding', 'completed', 'terminated'],
+  proceeding: ['completed', 'terminated'],
+  accepted: [],
+  completed: ['terminated'],
+  confirmed: [],
+  terminated: [],
+};
 
 export interface ServerTxnUser {
   /** 2xx to INVITE never acknowledged within 64*T1. */
@@ -50,7 +71,7 @@ export class ServerTxn {
   // holding every parsed request (and its dialog) that long kept thousands
   // of calls' objects in the heap under load.
   constructor(
-    private readonly layer: TxnLayer,
+    private readonly layer: TxnServices,
     readonly key: string,
     request: SipRequest,
     readonly remote: Remote,
@@ -62,6 +83,21 @@ export class ServerTxn {
 
   get reliable(): boolean {
     return this.remote.protocol !== 'udp';
+  }
+
+  /**
+   * The one place the state changes; leaving a state clears its timers. A
+   * move the table does not list is a bug.
+   */
+  private moveTo(next: ServerState): void {
+    const moves = this.isInvite ? INVITE_MOVES : NON_INVITE_MOVES;
+    checkMove(moves, this.state, next, `server transaction ${this.key}`);
+    this.clearTimers();
+    this.state = next;
+  }
+
+  private startTimer(ms: number, fn: () => void): Timer {
+    return this.layer.timerSource.start(ms, fn);
   }
 
   /** A retransmission of the request arrived. */
@@ -80,10 +116,9 @@ export class ServerTxn {
   /** ACK with this transaction's branch (non-2xx final). */
   onAck(): void {
     if (this.state !== 'completed') return;
-    this.state = 'confirmed';
-    this.clearTimers();
+    this.moveTo('confirmed');
     const t4 = this.reliable ? 0 : this.layer.timers.t4;
-    this.timeout = new Timer(this.layer.counters, t4, () => this.terminate());
+    this.timeout = this.startTimer(t4, () => this.terminate());
   }
 
   /**
@@ -118,17 +153,17 @@ export class ServerTxn {
     this.lastStatus = status;
     this.layer.transport.send(this.remote, bytes, `response ${status}`);
     if (status < 200) {
-      if (this.state === 'trying') this.state = 'proceeding';
+      if (this.state === 'trying') this.moveTo('proceeding');
       return true;
     }
     const t = this.layer.timers;
     if (this.isInvite) {
-      this.state = status < 300 ? 'accepted' : 'completed';
+      this.moveTo(status < 300 ? 'accepted' : 'completed');
       if (!this.reliable) {
         this.interval = t.t1;
-        this.retrans = new Timer(this.layer.counters, this.interval, () => this.retransmit());
+        this.retrans = this.startTimer(this.interval, () => this.retransmit());
       }
-      this.timeout = new Timer(this.layer.counters, t.t64, () => {
+      this.timeout = this.startTimer(t.t64, () => {
         this.timeout = undefined;
         const unacked = this.state === 'accepted' && !this.acked;
         this.terminate();
@@ -136,10 +171,8 @@ export class ServerTxn {
         else this.user?.onTerminated?.(this);
       });
     } else {
-      this.state = 'completed';
-      this.timeout = new Timer(this.layer.counters, this.reliable ? 0 : t.t64, () =>
-        this.terminate(),
-      );
+      this.moveTo('completed');
+      this.timeout = this.startTimer(this.reliable ? 0 : t.t64, () => this.terminate());
     }
     return true;
   }
@@ -150,7 +183,7 @@ export class ServerTxn {
     if ((this.state !== 'completed' && this.state !== 'accepted') || !this.lastResponse) return;
     this.layer.resend(this.remote, this.lastResponse);
     this.interval = Math.min(this.interval * 2, this.layer.timers.t2);
-    this.retrans = new Timer(this.layer.counters, this.interval, () => this.retransmit());
+    this.retrans = this.startTimer(this.interval, () => this.retransmit());
   }
 
   private clearTimers(): void {
@@ -162,8 +195,7 @@ export class ServerTxn {
 
   terminate(): void {
     if (this.state === 'terminated') return;
-    this.state = 'terminated';
-    this.clearTimers();
+    this.moveTo('terminated');
     this.layer.removeServer(this);
   }
 }

@@ -3,7 +3,14 @@
  * (drachtio-wire.md §4.4, §4.5): immutable and malformed headers dropped,
  * canonical capitalisation, `@localhost` rewrite, Content-Type detection.
  */
-import { parseNameAddr, type SipHeader, splitList } from '../sip/index.ts';
+import {
+  getHeaders,
+  parseNameAddr,
+  type SipHeader,
+  type SipRequest,
+  type SipResponse,
+  splitList,
+} from '../sip/index.ts';
 import { isToken } from '../sip/syntax.ts';
 
 /** Headers the app may not set. */
@@ -232,4 +239,49 @@ function isGoodLine(line: string): boolean {
   if (c === 32 || c === 9) return true; // folded continuation
   const colon = line.indexOf(':');
   return colon > 0 && isToken(line.slice(0, colon).trim());
+}
+
+/** Takes a header out of the app's headers: its first value; further lines of it are dropped too. */
+export type Take = (key: string) => string | undefined;
+
+export function taker(app: SipHeader[]): Take {
+  return (key) => {
+    const i = findAppHeader(app, key);
+    if (i < 0) return undefined;
+    const v = (app[i] as SipHeader).value;
+    app.splice(i, 1);
+    for (let j = findAppHeader(app, key); j >= 0; j = findAppHeader(app, key)) app.splice(j, 1);
+    return v;
+  };
+}
+
+/** A From/To value without its tag parameter. */
+export function stripTag(value: string): string {
+  const gt = value.lastIndexOf('>');
+  const head = gt >= 0 ? value.slice(0, gt + 1) : '';
+  const tail = gt >= 0 ? value.slice(gt + 1) : value;
+  return head + tail.replace(/;\s*tag\s*=\s*[^;]*/i, '');
+}
+
+/** The URI of the first Contact of a message, if any. */
+export function firstContactUri(msg: SipRequest | SipResponse): string | undefined {
+  const c = getHeaders(msg, 'contact')[0];
+  if (c === undefined) return undefined;
+  const lt = c.indexOf('<');
+  if (lt >= 0) {
+    const gt = c.indexOf('>', lt);
+    return gt > lt ? c.slice(lt + 1, gt) : undefined;
+  }
+  const semi = c.indexOf(';');
+  return (semi >= 0 ? c.slice(0, semi) : c).trim();
+}
+
+/**
+ * The request's Content-Type: the app's, else `application/sdp` for an SDP
+ * body, else none; `null` for a body that is neither typed nor SDP (refused).
+ */
+export function takeContentType(take: Take, body: Buffer): string | undefined | null {
+  const given = take('content-type');
+  if (given !== undefined || body.length === 0) return given;
+  return isSdp(body) ? 'application/sdp' : null;
 }

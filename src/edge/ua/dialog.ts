@@ -1,17 +1,38 @@
 /**
- * Dialog state (RFC 3261 §12) and the table that finds dialogs by their wire
- * id (`<Call-ID>;from-tag=<From tag of the dialog-creating INVITE>`,
- * drachtio-wire.md §7.1) and by the (Call-ID, local tag, remote tag) triple
- * of received requests.
+ * Dialog state (RFC 3261 §12) and the table that owns the dialogs: it finds
+ * them by their wire id (`<Call-ID>;from-tag=<From tag of the
+ * dialog-creating INVITE>`, drachtio-wire.md §7.1), by the (Call-ID, local
+ * tag, remote tag) triple of received requests and by Call-ID alone (an
+ * app's out-of-dialog request that names a dialog's Call-ID), and ends them
+ * (timers stopped, entries removed) exactly once.
  */
+import { getHeader, getTag, type SipRequest } from '../sip/index.ts';
 import type { Counters } from '../stats.ts';
+import { checkMove, type Moves } from '../txn/moves.ts';
 import type { Timer } from '../timers.ts';
 import type { SipProtocol } from '../types.ts';
 import type { ServerTxn } from '../txn/server-txn.ts';
 import type { AppConnection } from '../wire/control.ts';
 import type { Remote, TcpConn } from '../transport/transport.ts';
 
-export type DialogState = 'pending' | 'early' | 'confirmed' | 'failed' | 'terminated';
+/** Whatever keeps a dialog only while the dialog lives (the INVITE that created it). */
+export interface DialogHolder {
+  dialog: Dialog | undefined;
+}
+
+/**
+ * pending: a UAC dialog before any response with a To tag; early: a 1xx with
+ * a tag (UAC) or the app's first answer above 100 (UAS); confirmed: a 2xx;
+ * terminated: ended, out of the table (§12.1, §12.3).
+ */
+export type DialogState = 'pending' | 'early' | 'confirmed' | 'terminated';
+
+const DIALOG_MOVES: Moves<DialogState> = {
+  pending: ['early', 'confirmed', 'terminated'],
+  early: ['early', 'confirmed', 'terminated'],
+  confirmed: ['terminated'],
+  terminated: [],
+};
 
 /** A 2xx we sent to an INVITE and whose ACK we wait for. */
 export interface AwaitedAck {
@@ -29,7 +50,7 @@ export interface Ackable {
 }
 
 export class Dialog {
-  state: DialogState = 'pending';
+  private current: DialogState = 'pending';
   remoteTag: string | undefined;
   /** From value for requests we send (our side, with our tag). */
   localAor = '';
@@ -56,8 +77,8 @@ export class Dialog {
   onPrack: ((rack: string) => void) | undefined;
   /** TCP connection the dialog's requests arrived on (reused for ours). */
   tcp: TcpConn | undefined;
-  /** Transaction id of the INVITE we sent that created it (uac dialogs). */
-  creatorTxnId: string | undefined;
+  /** The request we sent that created it (uac dialogs); let go of the dialog when it ends. */
+  creator: DialogHolder | undefined;
 
   constructor(
     readonly id: string,
@@ -67,6 +88,16 @@ export class Dialog {
     readonly conn: AppConnection,
     readonly protocol: SipProtocol,
   ) {}
+
+  get state(): DialogState {
+    return this.current;
+  }
+
+  /** The one place the state changes (ending goes through `DialogTable.end`). */
+  moveTo(next: DialogState): void {
+    checkMove(DIALOG_MOVES, this.current, next, `dialog ${this.id}`);
+    this.current = next;
+  }
 
   get matchKey(): string | undefined {
     return this.remoteTag === undefined
@@ -96,9 +127,17 @@ export function dialogId(callId: string, fromTag: string): string {
   return `${callId};from-tag=${fromTag}`;
 }
 
+/** The dialog id an INVITE from the network gets: Call-ID and the caller's From tag. */
+export function uasDialogId(req: SipRequest): string {
+  return dialogId(getHeader(req, 'call-id') ?? '', getTag(getHeader(req, 'from')) ?? '');
+}
+
 export class DialogTable {
   private readonly byId = new Map<string, Dialog>();
   private readonly byMatch = new Map<string, Dialog>();
+  private readonly byCallId = new Map<string, Dialog[]>();
+  /** Ids of UAC dialogs whose INVITE failed, while its transaction lives (for the ACK NOK text). */
+  private readonly failedIds = new Set<string>();
 
   constructor(private readonly counters: Counters) {}
 
@@ -110,6 +149,9 @@ export class DialogTable {
     this.counters.dialogsCreated++;
     const k = d.matchKey;
     if (k) this.byMatch.set(k, d);
+    const same = this.byCallId.get(d.callId);
+    if (same) same.push(d);
+    else this.byCallId.set(d.callId, [d]);
   }
 
   /** Call after the remote tag became known or changed. */
@@ -128,33 +170,69 @@ export class DialogTable {
     return this.byMatch.get(matchKey(callId, localTag, remoteTag));
   }
 
-  remove(d: Dialog): void {
+  /**
+   * A confirmed dialog with this Call-ID, one where we are the UAS first,
+   * as drachtio-server looks among its established dialogs.
+   */
+  confirmedWithCallId(callId: string): Dialog | undefined {
+    const same = this.byCallId.get(callId);
+    if (!same) return undefined;
+    const confirmed = same.filter((d) => d.state === 'confirmed');
+    return confirmed.find((d) => d.role === 'uas') ?? confirmed[0];
+  }
+
+  /**
+   * Ends a dialog: timers stopped, entries removed, its creator lets go of
+   * it. Idempotent.
+   */
+  end(d: Dialog): void {
+    if (d.state === 'terminated') return;
+    // A BYE before the ACK: stop retransmitting our 2xx (the call is over).
+    d.awaitedAck?.txn.onAckFor2xx();
+    d.awaitedAck = undefined;
+    d.sessionTimer?.clear();
+    d.sessionTimer = undefined;
+    d.onPrack = undefined;
+    // Only a refresh re-offers it; the dialog object may stay referenced by a
+    // lingering transaction for up to 64*T1.
+    d.localSdp = undefined;
+    this.remove(d);
+    // The INVITE that created it may linger 64*T1 more; it no longer needs the dialog.
+    if (d.creator?.dialog === d) d.creator.dialog = undefined;
+    d.creator = undefined;
+  }
+
+  /** The INVITE that created a UAC dialog failed: ended, and remembered as failed. */
+  fail(d: Dialog): void {
+    this.end(d);
+    this.failedIds.add(d.id);
+  }
+
+  hasFailed(id: string): boolean {
+    return this.failedIds.has(id);
+  }
+
+  /** The failed INVITE's transaction ended (or a retry took over its id). */
+  forgetFailure(id: string): void {
+    this.failedIds.delete(id);
+  }
+
+  all(): Dialog[] {
+    return [...this.byId.values()];
+  }
+
+  private remove(d: Dialog): void {
     if (this.byId.get(d.id) !== d) return;
     this.byId.delete(d.id);
     this.counters.dialogs--;
     const k = d.matchKey;
     if (k && this.byMatch.get(k) === d) this.byMatch.delete(k);
-    d.state = 'terminated';
-  }
-
-  /**
-   * The dialog with this Call-ID, a UAS dialog before a UAC one, whichever
-   * app owns it (drachtio-server's rule for app requests that name an
-   * existing dialog's Call-ID without its dialog id).
-   */
-  withCallId(callId: string): Dialog | undefined {
-    let uac: Dialog | undefined;
-    for (const d of this.byId.values()) {
-      // Only established dialogs: an INVITE that is still pending or failed
-      // (srf retries a challenged INVITE with its Call-ID) is no dialog yet.
-      if (d.callId !== callId || d.state !== 'confirmed') continue;
-      if (d.role === 'uas') return d;
-      uac ??= d;
+    const same = this.byCallId.get(d.callId);
+    if (same) {
+      const rest = same.filter((x) => x !== d);
+      if (rest.length > 0) this.byCallId.set(d.callId, rest);
+      else this.byCallId.delete(d.callId);
     }
-    return uac;
-  }
-
-  all(): Dialog[] {
-    return [...this.byId.values()];
+    d.moveTo('terminated');
   }
 }

@@ -4,9 +4,19 @@
  * whole (long name, no LWS, parameters kept in order and spelling, `received`
  * and `rport` updated in place or appended in that order). Working on the
  * received text keeps odd spacing, compact forms and header order verbatim
- * and avoids re-serializing every request.
+ * and avoids re-serializing every request. Also the `sip` frame that
+ * carries a message to the app.
  */
-import { parseVia, splitList } from '../sip/index.ts';
+import {
+  parseVia,
+  type SipHeader,
+  type SipRequest,
+  type SipResponse,
+  serializeSipMessage,
+  splitList,
+} from '../sip/index.ts';
+import type { Inbound } from '../transport/transport.ts';
+import { sipFrame, type WireMeta } from '../wire/frames.ts';
 
 export function relayText(raw: Buffer, srcAddress: string, srcPort: number): string | undefined {
   const text = raw.toString('utf8');
@@ -82,4 +92,47 @@ export function stampVia(value: string, srcAddress: string, srcPort: number): st
   let out = `${via.protocol}/${via.version}/${via.transport} ${via.host}${via.port === undefined ? '' : `:${via.port}`}`;
   for (const [n, v] of params) out += v === undefined ? `;${n}` : `;${n}=${v}`;
   return out;
+}
+
+/** The request with its top Via stamped (received/rport), as relayed to the app (§3.2). */
+export function stamped(req: SipRequest, inb: Inbound): SipRequest | undefined {
+  // Same re-encoding as the relayed text (parameter spelling kept), so that
+  // our responses copy the Via exactly as the app saw it.
+  const idx = req.headers.findIndex((h) => {
+    const n = h.name.toLowerCase();
+    return n === 'via' || n === 'v';
+  });
+  const line = req.headers[idx];
+  if (!line) return undefined;
+  const values = line.value.indexOf(',') < 0 ? [line.value] : splitList(line.value);
+  const first = values?.[0];
+  const top = first === undefined ? undefined : stampVia(first, inb.src.address, inb.src.port);
+  if (!values || top === undefined) return undefined;
+  const headers = req.headers.slice(0, idx);
+  headers.push({ name: 'Via', value: top });
+  if (values.length > 1) headers.push({ name: line.name, value: values.slice(1).join(', ') });
+  for (let i = idx + 1; i < req.headers.length; i++) headers.push(req.headers[i] as SipHeader);
+  return { ...req, headers };
+}
+
+/** The `sip` frame that carries a received message (or one of ours, without `inb`) to an app. */
+export function relayFrame(
+  frameId: string,
+  msg: SipRequest | SipResponse,
+  inb: Inbound | undefined,
+  txnId: string,
+  dlgId: string,
+  receivedOn?: { host: string; port: number },
+): string {
+  let text: string | undefined;
+  if (inb)
+    text =
+      msg.kind === 'request'
+        ? relayText(inb.raw, inb.src.address, inb.src.port)
+        : inb.raw.toString('utf8');
+  if (text === undefined) text = serializeSipMessage(msg).toString('utf8');
+  const meta: WireMeta = inb
+    ? { bytes: inb.bytes, protocol: inb.src.protocol, address: inb.src.address, port: inb.src.port }
+    : { bytes: Buffer.byteLength(text), protocol: 'udp', address: '', port: 0 };
+  return sipFrame(frameId, 'network', meta, txnId, dlgId, text, receivedOn);
 }

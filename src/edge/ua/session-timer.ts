@@ -7,9 +7,10 @@
  * (Watching a peer that is the refresher is not implemented: see docs/edge.md.)
  */
 import { getHeader, type SipRequest, type SipResponse, serializeSipMessage } from '../sip/index.ts';
-import { Timer } from '../timers.ts';
-import type { SipCore } from './core.ts';
+import type { UaContext } from './context.ts';
 import type { Dialog } from './dialog.ts';
+import { dialogRequest } from './request-builder.ts';
+import { serverBye } from './server-bye.ts';
 
 const MIN_SE = 90;
 
@@ -30,7 +31,7 @@ function parseSessionExpires(
  * came in (we are `uac`). Arms or re-arms our refresh when we are the refresher.
  */
 export function armSessionTimer(
-  core: SipCore,
+  ctx: UaContext,
   d: Dialog,
   res: SipResponse,
   role: 'uac' | 'uas',
@@ -45,18 +46,18 @@ export function armSessionTimer(
   if (refresher !== role) return;
   const secs = Math.max(MIN_SE, se.secs);
   d.sessionSecs = secs;
-  scheduleRefresh(core, d, secs);
+  scheduleRefresh(ctx, d, secs);
 }
 
-function scheduleRefresh(core: SipCore, d: Dialog, secs: number): void {
+function scheduleRefresh(ctx: UaContext, d: Dialog, secs: number): void {
   d.sessionTimer?.clear();
-  d.sessionTimer = new Timer(core.counters, (secs * 1000) / 2, () => {
+  d.sessionTimer = ctx.timers.start((secs * 1000) / 2, () => {
     d.sessionTimer = undefined;
-    refresh(core, d, secs);
+    refresh(ctx, d, secs);
   });
 }
 
-function refresh(core: SipCore, d: Dialog, secs: number): void {
+function refresh(ctx: UaContext, d: Dialog, secs: number): void {
   if (d.state !== 'confirmed') return;
   const headers = [
     { name: 'Contact', value: d.localContact },
@@ -67,29 +68,29 @@ function refresh(core: SipCore, d: Dialog, secs: number): void {
   const body = d.localSdp ?? Buffer.alloc(0);
   if (body.length > 0) headers.push({ name: 'Content-Type', value: 'application/sdp' });
   const cseq = ++d.localCseq;
-  const built = core.buildDialogRequest(d, 'INVITE', d.remoteTarget, headers, body, cseq);
+  const built = dialogRequest(ctx, d, 'INVITE', d.remoteTarget, headers, body, cseq);
   if (typeof built === 'string') return;
   let ack: Buffer | undefined;
-  core.layer.startClient(built.req, serializeSipMessage(built.req), built.branch, built.dest, {
+  ctx.layer.startClient(built.req, serializeSipMessage(built.req), built.branch, built.dest, {
     onResponse: (_txn, res, _inb, retransmission) => {
       if (d.state !== 'confirmed') return;
       if (retransmission) {
-        if (ack) core.transport.send(built.dest, ack, 'ACK');
+        if (ack) ctx.transport.send(built.dest, ack, 'ACK');
         return;
       }
       if (res.status < 200) return;
       if (res.status < 300) {
-        const ackReq = core.buildDialogRequest(d, 'ACK', d.remoteTarget, [], Buffer.alloc(0), cseq);
+        const ackReq = dialogRequest(ctx, d, 'ACK', d.remoteTarget, [], Buffer.alloc(0), cseq);
         if (typeof ackReq !== 'string') {
           ack = serializeSipMessage(ackReq.req);
-          core.transport.send(ackReq.dest, ack, 'ACK');
+          ctx.transport.send(ackReq.dest, ack, 'ACK');
         }
         const se = parseSessionExpires(getHeader(res, 'session-expires'));
-        scheduleRefresh(core, d, Math.max(MIN_SE, se?.secs ?? secs));
+        scheduleRefresh(ctx, d, Math.max(MIN_SE, se?.secs ?? secs));
       } else if (res.status === 491) {
-        scheduleRefresh(core, d, secs);
+        scheduleRefresh(ctx, d, secs);
       } else {
-        core.serverBye(d, 'Session timer expired');
+        serverBye(ctx, d, 'Session timer expired');
       }
     },
   });

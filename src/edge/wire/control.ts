@@ -69,8 +69,6 @@ export class ControlServer {
   readonly routes = new RouteTable<AppConnection>();
   readonly connections = new Set<AppConnection>();
   private server: net.Server | undefined;
-  private seq = 0;
-  private readonly prefix = Math.random().toString(36).slice(2, 8);
   address = { host: '127.0.0.1', port: 0 };
 
   constructor(
@@ -79,12 +77,9 @@ export class ControlServer {
     private readonly handler: AppFrameHandler,
     private readonly hostports: () => { external: string; local: string },
     private readonly log: Logger | undefined,
+    /** A new id for a server-originated frame (any string without `|`). */
+    readonly nextId: () => string,
   ) {}
-
-  /** A new id for a server-originated frame (any string without `|`). */
-  nextId(): string {
-    return `${this.prefix}-${++this.seq}`;
-  }
 
   listen(host: string, port: number): Promise<void> {
     return new Promise((resolve, reject) => {

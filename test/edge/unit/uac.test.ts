@@ -251,9 +251,8 @@ describe('UAC memory', () => {
     await peer.waitFor(isRequest('ACK'));
     // No public counter tells what a lingering transaction holds: this reads
     // the server's table of requests sent for the app.
-    const outgoing = (
-      server as unknown as { core: { outgoing: Map<string, { method: string; dialog: unknown }> } }
-    ).core.outgoing;
+    type Sent = Map<string, { method: string; dialog: unknown }>;
+    const outgoing = (server as unknown as { core: { sent: { byTxnId: Sent } } }).core.sent.byTxnId;
     const held = () =>
       [...outgoing.values()].filter((o) => o.dialog !== undefined).map((o) => o.method);
     expect(held()).toEqual(['INVITE']);
@@ -266,6 +265,47 @@ describe('UAC memory', () => {
     expect([...outgoing.values()].map((o) => o.method).sort()).toEqual(['BYE', 'INVITE']);
     // ... without the dialog.
     expect(held()).toEqual([]);
+  });
+});
+
+describe('UAC: a dialog named by Call-ID alone', () => {
+  it("another app's out-of-dialog BYE with the Call-ID goes inside the dead app's dialog", async () => {
+    const server = await startServer();
+    const first = await connectSrf(server);
+    const peer = await openPeer();
+    const port = sipPort(server);
+    const dialogP = first.createUAC(`sip:bob@127.0.0.1:${peer.port};x=1`, { localSdp: SDP });
+    const inv = await peer.waitFor(isRequest('INVITE'));
+    answer(peer, inv, 200, 'OK', port);
+    const dialog = await dialogP;
+    await peer.waitFor(isRequest('ACK'));
+    first.disconnect();
+    await eventually(() => server.stats().appConnections === 0);
+
+    const second = await connectSrf(server);
+    const status = new Promise<number>((resolve, reject) => {
+      second.request(
+        'sip:placeholder',
+        { method: 'BYE', headers: { 'Call-ID': dialog.sip.callId } },
+        (err, req) => {
+          if (err) reject(err);
+          else req.on('response', (res) => resolve(res.status));
+        },
+      );
+    });
+    const bye = await peer.waitFor(isRequest('BYE'));
+    const invMsg = inv.msg as SipRequest;
+    const byeMsg = bye.msg as SipRequest;
+    // The dialog's remote target, tags and next CSeq (RFC 3261 §12.2.1.1).
+    expect(byeMsg.uri).toBe(`sip:bob@127.0.0.1:${peer.port}`);
+    expect(getHeader(byeMsg, 'call-id')).toBe(getHeader(invMsg, 'call-id'));
+    expect(getTag(getHeader(byeMsg, 'from'))).toBe(getTag(getHeader(invMsg, 'from')));
+    expect(getTag(getHeader(byeMsg, 'to'))).toBe('bob-tag');
+    const inviteSeq = Number.parseInt(getHeader(invMsg, 'cseq') ?? '', 10);
+    expect(getHeader(byeMsg, 'cseq')).toBe(`${inviteSeq + 1} BYE`);
+    answer(peer, bye, 200, 'OK', port);
+    expect(await status).toBe(200);
+    await eventually(() => server.stats().dialogs === 0);
   });
 });
 

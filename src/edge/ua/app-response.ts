@@ -8,40 +8,45 @@ import {
   getHeader,
   getHeaders,
   getTag,
-  parseNameAddr,
   parseCSeq,
   type SipHeader,
+  type SipRequest,
   type SipResponse,
   serializeSipMessage,
 } from '../sip/index.ts';
+import type { Inbound } from '../transport/transport.ts';
 import type { AppConnection } from '../wire/control.ts';
 import { nokFrame, responseEchoFrame } from '../wire/frames.ts';
-import { Timer } from '../timers.ts';
-import { cleanAppHeaders, findAppHeader, isSdp } from './compose.ts';
-import {
-  firstContactUri,
-  type Incoming,
-  METHODS_WITHOUT_RECORD_ROUTE,
-  SipCore,
-  stopReliable,
-} from './core.ts';
-import { Dialog } from './dialog.ts';
-import { newTag } from './ids.ts';
+import { cleanAppHeaders, findAppHeader, firstContactUri, isSdp, stripTag } from './compose.ts';
+import type { UaContext } from './context.ts';
+import { Dialog, uasDialogId } from './dialog.ts';
+import { serverBye } from './server-bye.ts';
 import { armSessionTimer, rememberLocalSdp } from './session-timer.ts';
-import { serverBye } from './uac.ts';
+
+/** Methods whose responses never copy Record-Route (they create no dialog). */
+const METHODS_WITHOUT_RECORD_ROUTE = new Set([
+  'ACK',
+  'CANCEL',
+  'BYE',
+  'OPTIONS',
+  'REGISTER',
+  'INFO',
+  'PRACK',
+  'PUBLISH',
+]);
 
 export const UNKNOWN_TXN = 'Response not sent due to unknown transaction';
 
 export function handleAppResponse(
-  core: SipCore,
+  ctx: UaContext,
   conn: AppConnection,
   msgId: string,
   txnId: string,
   appRes: SipResponse,
 ): void {
-  const inc = core.incoming.get(txnId);
+  const inc = ctx.pending.get(txnId);
   if (!inc) {
-    conn.send(nokFrame(core.sid(), msgId, UNKNOWN_TXN));
+    conn.send(nokFrame(ctx.sid(), msgId, UNKNOWN_TXN));
     return;
   }
   const req = inc.req;
@@ -64,7 +69,7 @@ export function handleAppResponse(
   let contentType = take('content-type');
   if (status > 100) {
     const appTag = getTag(to);
-    if (inc.localTag === undefined) inc.localTag = appTag ?? newTag();
+    if (inc.localTag === undefined) inc.localTag = appTag ?? ctx.ids.tag();
     if (appTag === undefined) to = `${to};tag=${inc.localTag}`;
   }
   const reliable1xx =
@@ -72,10 +77,10 @@ export function handleAppResponse(
     status < 200 &&
     app.some((h) => h.name === 'Require' && /\b100rel\b/i.test(h.value));
   if (reliable1xx && !supports100rel(req)) {
-    conn.send(nokFrame(core.sid(), msgId, 'Remote endpoint does not support 100rel'));
+    conn.send(nokFrame(ctx.sid(), msgId, 'Remote endpoint does not support 100rel'));
     return;
   }
-  const rseq = reliable1xx ? (inc.rel?.rseq ?? Math.floor(Math.random() * 2 ** 30)) + 1 : 0;
+  const rseq = reliable1xx ? ctx.pending.nextRseq(inc) : 0;
   const defaultContact = `<sip:${local.advertised}:${local.port}${local.protocol === 'tcp' ? ';transport=tcp' : ''}>`;
   if (contact === undefined && (method === 'INVITE' || method === 'SUBSCRIBE')) {
     const inDialog = !inc.initialInvite && inc.dialog !== undefined;
@@ -108,14 +113,12 @@ export function handleAppResponse(
   };
   const bytes = serializeSipMessage(res);
   if (!inc.txn.respond(status, bytes)) {
-    core.finishIncoming(inc);
-    conn.send(nokFrame(core.sid(), msgId, UNKNOWN_TXN));
+    ctx.pending.finish(inc);
+    conn.send(nokFrame(ctx.sid(), msgId, UNKNOWN_TXN));
     return;
   }
-  inc.answered = true;
-  inc.guard?.clear();
-  inc.guard = undefined;
-  if (status >= 200) stopReliable(inc);
+  ctx.pending.answered(inc);
+  if (status >= 200) ctx.pending.stopReliable(inc);
 
   let echoDialogId = '';
   if (method === 'INVITE') {
@@ -123,7 +126,7 @@ export function handleAppResponse(
     if (inc.initialInvite) {
       if (status > 100 && status < 300 && !inc.dialog) {
         inc.dialog = createUasDialog(
-          core,
+          ctx,
           inc.req,
           inc.conn,
           inc.localTag as string,
@@ -132,36 +135,36 @@ export function handleAppResponse(
         );
       }
       const d = inc.dialog;
-      if (d && reliable1xx) sendReliably(core, inc, d, rseq, bytes);
+      if (d && reliable1xx) ctx.pending.sendReliably(inc, d, rseq, bytes);
       rememberLocalSdp(d, res);
       if (d && status >= 200 && status < 300) {
-        d.state = 'confirmed';
-        armSessionTimer(core, d, res, 'uas');
+        d.moveTo('confirmed');
+        armSessionTimer(ctx, d, res, 'uas');
         d.awaitedAck = { cseq, txn: inc.txn, txnId: inc.txnId };
-        inc.txn.user = { onAckTimeout: () => ackTimeout(core, d) };
+        inc.txn.user = { onAckTimeout: () => ackTimeout(ctx, d) };
       } else if (d && status >= 300) {
-        core.endDialog(d);
+        ctx.dialogs.end(d);
       }
-      echoDialogId = d?.id ?? SipCore.uasDialogId(req);
+      echoDialogId = d?.id ?? uasDialogId(req);
     } else if (inc.dialog) {
       const d = inc.dialog;
       rememberLocalSdp(d, res);
       if (status >= 200 && status < 300) {
-        armSessionTimer(core, d, res, 'uas');
+        armSessionTimer(ctx, d, res, 'uas');
         if (contact !== undefined) d.localContact = contact;
-        d.awaitedAck = { cseq, txn: inc.txn, txnId: core.ids.next() };
+        d.awaitedAck = { cseq, txn: inc.txn, txnId: ctx.nextTxnId() };
       }
       echoDialogId = d.id;
     }
   } else if (inc.dialog && method !== 'BYE') {
     echoDialogId = inc.dialog.id;
   }
-  if (method === 'REGISTER' && status >= 200 && status < 300) rememberFlow(core, inc.req, inc.inb);
-  if (status >= 200) core.finishIncoming(inc);
+  if (method === 'REGISTER' && status >= 200 && status < 300) ctx.flows.remember(inc.req, inc.inb);
+  if (status >= 200) ctx.pending.finish(inc);
   const text = bytes.toString('utf8');
   conn.send(
     responseEchoFrame(
-      core.sid(),
+      ctx.sid(),
       msgId,
       {
         bytes: bytes.length,
@@ -177,15 +180,15 @@ export function handleAppResponse(
 }
 
 function createUasDialog(
-  core: SipCore,
-  req: import('../sip/index.ts').SipRequest,
+  ctx: UaContext,
+  req: SipRequest,
   conn: AppConnection,
   localTag: string,
   localContact: string,
-  inb: import('../transport/transport.ts').Inbound,
+  inb: Inbound,
 ): Dialog {
   const callId = getHeader(req, 'call-id') ?? '';
-  const d = new Dialog(SipCore.uasDialogId(req), callId, localTag, 'uas', conn, inb.src.protocol);
+  const d = new Dialog(uasDialogId(req), callId, localTag, 'uas', conn, inb.src.protocol);
   d.remoteTag = getTag(getHeader(req, 'from'));
   d.remoteAor = stripTag(getHeader(req, 'from') ?? '');
   d.localAor = stripTag(getHeader(req, 'to') ?? '');
@@ -196,86 +199,19 @@ function createUasDialog(
   d.routeSet = getHeaders(req, 'record-route');
   d.localContact = localContact;
   d.tcp = inb.src.conn;
-  d.state = 'early';
-  core.dialogs.add(d);
+  d.moveTo('early');
+  ctx.dialogs.add(d);
   return d;
 }
 
 /** No ACK for our 2xx within 64*T1: BYE on the wire and an unsolicited BYE to the app (§3.4). */
-function ackTimeout(core: SipCore, d: Dialog): void {
+function ackTimeout(ctx: UaContext, d: Dialog): void {
   if (d.state === 'terminated') return;
   d.awaitedAck = undefined;
-  serverBye(core, d, 'ACK timeout');
+  serverBye(ctx, d, 'ACK timeout');
 }
 
-/** A From/To value without its tag parameter. */
-export function stripTag(value: string): string {
-  const gt = value.lastIndexOf('>');
-  const head = gt >= 0 ? value.slice(0, gt + 1) : '';
-  const tail = gt >= 0 ? value.slice(gt + 1) : value;
-  return head + tail.replace(/;\s*tag\s*=\s*[^;]*/i, '');
-}
-
-function supports100rel(req: import('../sip/index.ts').SipRequest): boolean {
+function supports100rel(req: SipRequest): boolean {
   const tags = [...getHeaders(req, 'supported'), ...getHeaders(req, 'require')];
   return tags.some((t) => t.trim().toLowerCase() === '100rel');
-}
-
-/**
- * RFC 3262 §3: retransmit the reliable provisional (T1 doubling, UDP only)
- * until the PRACK with its RSeq arrives; after 64*T1 without one, reject the
- * INVITE with a 5xx and keep running (the real server crashes here, §7.4).
- */
-function sendReliably(core: SipCore, inc: Incoming, d: Dialog, rseq: number, bytes: Buffer): void {
-  stopReliable(inc);
-  const udp = inc.inb.src.protocol === 'udp';
-  const rel: NonNullable<Incoming['rel']> = {
-    rseq,
-    bytes,
-    interval: core.timers.t1,
-    resend: undefined,
-    giveUp: new Timer(core.counters, core.timers.t64, () => {
-      rel.resend?.clear();
-      inc.rel = undefined;
-      core.respondLocally(inc, 504, 'Server Time-out');
-    }),
-  };
-  const resend = (): void => {
-    rel.resend = undefined;
-    if (inc.rel !== rel) return;
-    core.layer.resend(inc.inb.src, rel.bytes);
-    rel.interval *= 2;
-    rel.resend = new Timer(core.counters, rel.interval, resend);
-  };
-  if (udp) rel.resend = new Timer(core.counters, rel.interval, resend);
-  inc.rel = rel;
-  d.onPrack = (rack) => {
-    if (inc.rel === rel && Number.parseInt(rack.trim(), 10) === rseq) stopReliable(inc);
-  };
-}
-
-/** After a 2xx to a REGISTER over TCP: remember (or forget, for expires 0) the contact's connection. */
-function rememberFlow(
-  core: SipCore,
-  req: import('../sip/index.ts').SipRequest,
-  inb: import('../transport/transport.ts').Inbound,
-): void {
-  const conn = inb.src.conn;
-  if (!conn) return;
-  const expiresHeader = getHeader(req, 'expires');
-  for (const c of getHeaders(req, 'contact')) {
-    const na = parseNameAddr(c);
-    if (!na?.parsedUri.host) continue;
-    const key = flowKey(na.parsedUri.user, na.parsedUri.host);
-    const expires = na.params.expires ?? expiresHeader;
-    if (expires !== undefined && expires !== null && Number(expires) === 0) {
-      if (core.registeredFlows.get(key) === conn) core.registeredFlows.delete(key);
-    } else {
-      core.registeredFlows.set(key, conn);
-    }
-  }
-}
-
-export function flowKey(user: string | undefined, host: string): string {
-  return `${user ?? ''}@${host.toLowerCase()}`;
 }
