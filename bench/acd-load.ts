@@ -57,7 +57,7 @@ import { productionLayers } from '../src/app/layers.ts';
 import { createLogger } from '../src/app/logger.ts';
 import { startApp } from '../src/app/start-app.ts';
 import type { CallControlRuntime } from '../src/app/telephony/call-control-layer.ts';
-import type { SipServerThread } from '../src/app/telephony/sip-edge-thread.ts';
+import type { SipServerThread } from '../src/edge/thread/sip-edge-thread.ts';
 import type { TelephonyWiring } from '../src/app/telephony/wiring.ts';
 import { monotonicMs } from '../src/edge/index.ts';
 import { openPglite } from '../src/store/index.ts';

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type SipListen, startSipServer } from '../../edge/index.ts';
-import { startSipServerThread } from './sip-edge-thread.ts';
+import { startSipServerThread } from '../../edge/thread/sip-edge-thread.ts';
 import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
 import type { TelephonyWiring } from './wiring.ts';
 
