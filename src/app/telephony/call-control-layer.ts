@@ -107,7 +107,7 @@ export function callControlLayer(
         carried: () => false,
         cause: 'restart',
         logger: log,
-        publisher: { publish: (type, data) => void events.publish(type, data) },
+        publisher: events,
       }).catch((err: unknown) =>
         log.error({ err }, 'could not close the calls left open by the previous run'),
       );
@@ -121,13 +121,7 @@ export function callControlLayer(
     const directory = await RoutingDirectory.open(store, events, log, DIRECTORY_REFRESH_MS);
     // Nothing below awaits until the layer is running, so a failed start leaves no timer or listener.
 
-    // Names for the caller ID after an overflow, kept current with the API's changes.
-    const departmentNames = new Map(acdConfig.departments.map((d) => [d.id, d.name]));
-    const offNames = [
-      events.on('department.created', (e) => departmentNames.set(e.data.id, e.data.name)),
-      events.on('department.updated', (e) => departmentNames.set(e.data.id, e.data.name)),
-      events.on('department.deleted', (e) => departmentNames.delete(e.data.id)),
-    ];
+    const offMedia: (() => void)[] = [];
 
     // --- call log and events
     const writerMetrics = registerCallLogMetrics(metrics.registry);
@@ -139,11 +133,7 @@ export function callControlLayer(
       metrics: writerMetrics.metrics,
       describe: (e) => ({ type: e.type, callId: e.callId }),
     });
-    const publisher: CallEventPublisher = {
-      publish: (type, data) => {
-        events.publish(type, data);
-      },
-    };
+    const publisher: CallEventPublisher = events;
     const ownStatusChanges = new Set<number>();
     let allowListLoading: Promise<void> | null = null;
 
@@ -237,7 +227,7 @@ export function callControlLayer(
     const mediaWiring = wiring.media ?? null;
     const mediaDirectory = mediaWiring ? new MediaDirectory(mediaRows, config.media, log) : null;
     if (mediaDirectory) {
-      offNames.push(
+      offMedia.push(
         events.on('department.created', (e) => mediaDirectory.put(e.data)),
         events.on('department.updated', (e) => mediaDirectory.put(e.data)),
         events.on('department.deleted', (e) => mediaDirectory.remove(e.data.id)),
@@ -269,7 +259,7 @@ export function callControlLayer(
       callLog: { append: (e: CallLogEvent) => writer.write(e as LogEventInput) },
       agentStatus,
       logger: log,
-      departmentName: (id) => departmentNames.get(id),
+      departmentName: (id) => directory.departmentName(id),
       isVip: async (caller) => caller !== '' && directory.isVip(caller),
       trunkUri: config.sip.trunk.outboundUri,
       callerAuth: authenticator,
@@ -364,7 +354,7 @@ export function callControlLayer(
           gate?.shut();
           unsubscribe();
           await directory.close();
-          for (const off of offNames) off();
+          for (const off of offMedia) off();
           await callControl.close();
           await prober?.close();
           await registrar.close();
