@@ -1,8 +1,8 @@
 /**
  * A database outage during calls loses no log row.
  *
- * The whole product (startApp with productionLayers: embedded SIP server,
- * registrar, call control, call log on the store) on a real Postgres server
+ * The whole product (support/product.ts: embedded SIP server, registrar,
+ * call control, call log on the store) on a real Postgres server
  * that the test stops and starts again. Two agents register; two sipp callers
  * dial the DID and are answered; then the server is stopped while both calls
  * are connected. The calls go on and end during the outage (BYE, media-free
@@ -19,11 +19,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/app/config.ts';
-import { productionLayers } from '../../src/app/layers.ts';
-import { createLogger } from '../../src/app/logger.ts';
-import { type AcdApp, startApp } from '../../src/app/start-app.ts';
-import type { CallControlRuntime } from '../../src/app/telephony/call-control-layer.ts';
 import { RestartablePostgres } from '../calls/support/restartable-postgres.ts';
 import { freePort } from '../support/ports.ts';
 import {
@@ -33,12 +28,12 @@ import {
   type SippProcess,
   startSipp,
 } from '../support/sipp.ts';
+import { startProduct, stopProducts, TOKEN } from './support/product.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ownScenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
 const flowScenario = (name: string) => path.join(here, '../calls/flow/scenarios', `${name}.xml`);
 
-const TOKEN = 'db-outage-test-token-0123456789';
 const DID = '+4930100';
 const CALLS_DURING_OUTAGE = 3;
 
@@ -50,15 +45,13 @@ afterAll(async () => {
   await server?.destroy();
 });
 
-const apps = new Set<AcdApp>();
 const sipps = new Set<SippProcess>();
 afterEach(async () => {
   await Promise.all([...sipps].map((s) => s.stop()));
   sipps.clear();
   // Bring the server back first so the app's close can flush instead of waiting out its timeout.
   if (!server.running) await server.start();
-  await Promise.all([...apps].map((a) => a.close()));
-  apps.clear();
+  await stopProducts();
 });
 
 async function createDatabase(): Promise<string> {
@@ -98,54 +91,9 @@ async function waitUntil<T>(
 async function startOutageApp() {
   const url = await createDatabase();
   const sipPort = await freePort();
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      http: { host: '127.0.0.1', port: 0 },
-      database: { url },
-      api: { token: TOKEN },
-      log: { level: 'warn' },
-      sip: {
-        host: '127.0.0.1',
-        port: sipPort,
-        trunk: { addresses: ['127.0.0.1'] },
-      },
-      drachtio: { port: 0 },
-      // About the database outage: callers hear ringback only (no media server needed).
-      media: { callers: 'ringback' },
-    },
-  });
-  let runtime: CallControlRuntime | null = null;
   // The outage makes the app log warnings (failed writes, dead idle connections); keep them quiet.
-  const app = await startApp(config, {
-    logger: createLogger({ level: 'fatal' }),
-    defaultMetrics: false,
-    layers: productionLayers(config, {
-      optionsProbe: false,
-      onCallControl: (rt) => {
-        runtime = rt;
-      },
-    }),
-  });
-  apps.add(app);
-
-  const api = async <T = Record<string, unknown>>(
-    method: string,
-    p: string,
-    body?: unknown,
-  ): Promise<T> => {
-    const res = await fetch(`${app.httpUrl}/api${p}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${TOKEN}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : {}) as T;
-  };
+  const product = await startProduct({ sipPort, databaseUrl: url, logLevel: 'fatal' });
+  const { app, api } = product;
   const metrics = async () =>
     (
       await fetch(`${app.httpUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
@@ -167,7 +115,7 @@ async function startOutageApp() {
     api,
     metrics,
     dept,
-    runtime: () => runtime as CallControlRuntime | null,
+    runtime: () => product.telephony.calls,
   };
 }
 
