@@ -21,8 +21,8 @@ import {
   STRATEGIES,
   type Strategy,
 } from '../src/acd/index.ts';
-import { seededRandom } from '../src/acd/random.ts';
-import { defaultAgent, defaultDepartment } from '../src/acd/types.ts';
+import { seededRandom } from '../src/acd/collections/random.ts';
+import { defaultAgent, defaultDepartment } from '../src/acd/model/types.ts';
 import { machineLine, resultsRequested, writeResults } from './results-file.ts';
 
 const AGENTS = 10_000;

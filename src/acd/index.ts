@@ -22,8 +22,8 @@
  *   bad clock; `AcdConfigError`: invalid configuration), before changing anything.
  * Details, strategies and formulas: docs/acd.md.
  */
-import { type AcdOptions, AcdEngine } from './engine.ts';
-import type { AcdConfig } from './types.ts';
+import { type AcdOptions, AcdEngine } from './engine/engine.ts';
+import type { AcdConfig } from './model/types.ts';
 
 export type {
   AcdAction,
@@ -40,11 +40,12 @@ export type {
   Reject,
   Ring,
   AgentStateChanged,
-} from './actions.ts';
-export { type AgentState, canTransition, IllegalAgentTransition } from './agent-state.ts';
-export { isOpen, localTime, nextLocalMidnight } from './business-hours.ts';
-export { AcdConfigError } from './config-check.ts';
-export type { Decision, Skipped, SkipReason } from './decision.ts';
+} from './model/actions.ts';
+export { type AgentState, canTransition, IllegalAgentTransition } from './model/agent-state.ts';
+export { isOpen, localTime, nextLocalMidnight } from './model/business-hours.ts';
+export { AcdConfigError } from './model/config-check.ts';
+export type { Decision, Skipped, SkipReason } from './model/decision.ts';
+export { IllegalCallTransition } from './engine/call-state.ts';
 export {
   AcdEngine,
   AcdInputError,
@@ -53,13 +54,13 @@ export {
   type AcdOptions,
   type AcdOutput,
   type AcdSnapshot,
-} from './engine.ts';
-export { expectedWaitS } from './estimates.ts';
-export type { AcdEvent, RingFailure } from './events.ts';
-export { seededRandom } from './random.ts';
-export { type AgentStats, type DepartmentStats, summarize } from './stats.ts';
-export { STRATEGY_RULES } from './strategies.ts';
-export * from './types.ts';
+} from './engine/engine.ts';
+export { expectedWaitS } from './model/estimates.ts';
+export type { AcdEvent, RingFailure } from './model/events.ts';
+export { seededRandom } from './collections/random.ts';
+export { type AgentStats, type DepartmentStats, summarize } from './model/stats.ts';
+export { STRATEGY_RULES } from './routing/strategies.ts';
+export * from './model/types.ts';
 
 /** Builds an engine from the stored configuration. */
 export function createAcd(config: AcdConfig, options: AcdOptions): AcdEngine {

@@ -406,6 +406,8 @@ export class CallControl implements CallOperations {
       payload: {
         attemptId: a.attemptId,
         device: answered?.answeredBy?.device ?? null,
+        // Lets another instance end this leg if this one dies mid-call.
+        agentSipCallId: answered?.answeredSipCallId ?? null,
         ringMs: answered?.ringMs ?? null,
         waitMs: a.waitMs,
       },

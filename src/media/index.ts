@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import type { MediaEngine } from './engine.ts';
+import type { MediaEngine } from './rtp/engine-view.ts';
 import { RtpEngine } from './rtp/index.ts';
 import { type MediaCounts, MediaServer } from './server.ts';
 

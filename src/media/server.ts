@@ -18,11 +18,11 @@ import { getHeader, type SipRequest } from '../edge/sip/index.ts';
 import { applications } from './channel/apps/index.ts';
 import { HANGUP_CAUSES, type HangupCause } from './channel/causes.ts';
 import { type App, Channel, type ChannelHost } from './channel/channel.ts';
-import type { MediaEngine } from './engine.ts';
+import type { MediaEngine } from './rtp/engine-view.ts';
 import type { ApiHost } from './esl/api.ts';
 import { type ConnHost, EslConnection } from './esl/connection.ts';
-import { commonBlock, type ServerIdentity } from './esl/event-common.ts';
-import type { EslEvent } from './esl/frames.ts';
+import { commonBlock, type ServerIdentity } from './esl/wire/event-common.ts';
+import type { EslEvent } from './esl/wire/frames.ts';
 import { answerSdp, negotiate, offerSdp } from './sip/sdp.ts';
 import { type InviteAnswer, type Peer, SipUas } from './sip/uas.ts';
 

@@ -3,7 +3,7 @@
  * so the composition root can start the engine from the database and feed it
  * changes without knowing column names.
  */
-import type { AcdConfig, AgentConfig, DepartmentConfig, MembershipConfig } from '../acd/types.ts';
+import type { AcdConfig, AgentConfig, DepartmentConfig, MembershipConfig } from '../acd/model/types.ts';
 import type { Agent } from './agents.ts';
 import type { Department } from './departments.ts';
 import type { Membership } from './memberships.ts';

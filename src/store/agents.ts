@@ -3,7 +3,7 @@
  * or get returns them; only `getCredentials(sipUsername)` does, for the
  * registrar's digest challenge.
  */
-import type { ForwardingMode, Presence } from '../acd/types.ts';
+import type { ForwardingMode, Presence } from '../acd/model/types.ts';
 import type { Db, SqlParam } from './db.ts';
 import { NotFoundError } from './errors.ts';
 import {

@@ -3,7 +3,7 @@
  * The row has the field names of the engine's `DepartmentConfig` (src/acd),
  * so the app hands a row to the engine as it is.
  */
-import type { QueueExit, Strategy, WeeklyHours } from '../acd/types.ts';
+import type { QueueExit, Strategy, WeeklyHours } from '../acd/model/types.ts';
 import type { Db, SqlParam } from './db.ts';
 import { ConstraintError, NotFoundError } from './errors.ts';
 import {

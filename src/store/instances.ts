@@ -29,6 +29,21 @@ export async function liveCallsNotRoutedBy(
   return rows.map((r) => ({ id: r.id, routedBy: r.routed_by }));
 }
 
+/** The caller's SIP Call-ID of each given call, as its arrival logged it. */
+export async function callerLegsOfCalls(
+  db: Db,
+  callIds: readonly string[],
+): Promise<{ callId: string; sipCallId: string }[]> {
+  if (callIds.length === 0) return [];
+  const { rows } = await db.query<{ call_id: string; sip_call_id: string }>(
+    `SELECT call_id, payload->>'sipCallId' AS sip_call_id
+       FROM event_log
+      WHERE call_id = ANY($1::text[]) AND type = 'call.arrived' AND payload ? 'sipCallId'`,
+    [callIds],
+  );
+  return rows.map((r) => ({ callId: r.call_id, sipCallId: r.sip_call_id }));
+}
+
 /**
  * Live calls that an earlier run of this same instance (a configured
  * `leadership.instanceId`, restarted after a crash) routed: they arrived

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canTransition, IllegalAgentTransition } from '../../src/acd/index.ts';
-import { checkAgentTransition } from '../../src/acd/agent-state.ts';
+import { checkAgentTransition } from '../../src/acd/model/agent-state.ts';
 import { agentOf, arrive, ofType, oneDepartment, ringsOf, T0 } from './helpers.ts';
 
 const at = (s: number) => T0 + s * 1000;

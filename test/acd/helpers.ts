@@ -87,3 +87,31 @@ export function serve(acd: AcdEngine, id: string, atS: number, talkS: number): s
   acd.handle({ type: 'callEnded', at: T0 + (atS + talkS) * 1000, callId: id });
   return r.agentId;
 }
+
+export const at = (s: number) => T0 + s * 1000;
+
+/** Two departments; `members` maps agent -> departments. */
+export function twoDepartments(
+  members: Record<string, string[]>,
+  d1: Partial<DepartmentConfig> = {},
+  d2: Partial<DepartmentConfig> = {},
+) {
+  const memberships: MembershipConfig[] = [];
+  for (const [agentId, depts] of Object.entries(members)) {
+    for (const departmentId of depts)
+      memberships.push({ agentId, departmentId, priority: 50, callsEnabled: true });
+  }
+  return new AcdEngine(
+    {
+      departments: [defaultDepartment('d1', d1), defaultDepartment('d2', d2)],
+      agents: Object.keys(members).map((id) => defaultAgent(id)),
+      memberships,
+    },
+    { now: T0, random: seededRandom(3) },
+  );
+}
+
+/** The agent of the attempt answers at T0 + `s` seconds. */
+export function answer(acd: AcdEngine, attemptId: string | undefined, s: number) {
+  return acd.handle({ type: 'agentAnswered', at: at(s), attemptId: attemptId ?? '' });
+}

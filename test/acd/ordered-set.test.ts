@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OrderedSet } from '../../src/acd/ordered-set.ts';
+import { OrderedSet } from '../../src/acd/collections/ordered-set.ts';
 
 describe('OrderedSet', () => {
   it('agrees with a sorted array under random inserts and deletes', () => {

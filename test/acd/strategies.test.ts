@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AcdEngine, defaultAgent, defaultDepartment } from '../../src/acd/index.ts';
-import { seededRandom } from '../../src/acd/random.ts';
+import { seededRandom } from '../../src/acd/collections/random.ts';
 import { agentOf, arrive, ofType, oneDepartment, ringsOf, serve, T0 } from './helpers.ts';
 
 const at = (s: number) => T0 + s * 1000;

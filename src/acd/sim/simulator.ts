@@ -1,8 +1,8 @@
-import { AcdEngine } from '../engine.ts';
-import type { AcdEvent } from '../events.ts';
-import { Heap } from '../heap.ts';
-import { seededRandom } from '../random.ts';
-import { defaultAgent, defaultDepartment, type Strategy } from '../types.ts';
+import { AcdEngine } from '../engine/engine.ts';
+import type { AcdEvent } from '../model/events.ts';
+import { Heap } from '../collections/heap.ts';
+import { seededRandom } from '../collections/random.ts';
+import { defaultAgent, defaultDepartment, type Strategy } from '../model/types.ts';
 
 /**
  * Discrete-event simulation of one department: Poisson arrivals, exponential

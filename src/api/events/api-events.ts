@@ -11,7 +11,7 @@
  *   `<noun>.deleted` with `{ id }`.
  * - `agent.status`: the same record as the status history.
  * - Call flow (`call.queued`, `agent.ringing`, ...): call control's own map.
- * - `reconcile.fixed`: a call the leader closed for a lost router.
+ * - `reconcile.fixed`: a call the leader closed, or a leg it ended, for a lost router.
  * - `live.snapshot`: the wallboard's picture, pushed while one watches.
  */
 import type { CallFlowEventMap } from '../../calls/session/call-events.ts';
@@ -55,12 +55,10 @@ export interface ApiEventMap extends ConfigEventMap {
   'agent.status': StatusChange;
 }
 
-export interface ReconcileFixed {
-  what: 'call';
-  callId: string;
-  fix: string;
-  why: string;
-}
+/** A call closed, or an agent leg ended, for a router that is gone. */
+export type ReconcileFixed =
+  | { what: 'call'; callId: string; fix: string; why: string }
+  | { what: 'leg'; sipCallId: string; fix: string; why: string };
 
 export interface AcdEventMap extends ApiEventMap, CallFlowEventMap {
   'reconcile.fixed': ReconcileFixed;

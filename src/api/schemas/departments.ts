@@ -1,6 +1,6 @@
 /** Request and response schemas of departments (ranges as in sql/0001). */
 import { z } from 'zod';
-import { STRATEGIES } from '../../acd/types.ts';
+import { STRATEGIES } from '../../acd/model/types.ts';
 import { clockTime, e164, localDate, timeZone } from './common.ts';
 
 const strategy = z.enum(STRATEGIES);

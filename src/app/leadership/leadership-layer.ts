@@ -11,11 +11,15 @@
  * Embedded mode (PGlite, one process) has no competitor: the gate is open
  * from the start and nothing else runs.
  */
+import { hangUpLeg, hangUpOrphanLegs, type OrphanLeg } from '../../calls/takeover/orphan-legs.ts';
+import type { SrfRequester } from '../../calls/srf-options.ts';
 import {
   closeOrphanedCalls,
+  callerLegsOfCalls,
   liveCallsNotRoutedBy,
   liveCallsOfEarlierRun,
 } from '../../store/instances.ts';
+import { OpenLegsRepo } from '../../store/open-legs.ts';
 import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
 import type { TelephonyWiring } from '../telephony/wiring.ts';
 import { instanceId } from './instance-id.ts';
@@ -27,6 +31,8 @@ export const NODE_LOST = 'node-lost';
 export const RESTART = 'restart';
 /** How often the leader looks for calls that a lost instance left live. */
 const RECONCILE_MS = 60_000;
+/** How long a takeover waits for the BYEs of lost legs before it routes. */
+const TAKEOVER_BYE_WAIT_MS = 1_500;
 
 export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
   return async (ctx: LayerContext): Promise<RunningLayer> => {
@@ -72,6 +78,18 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
         });
       }
       const orphans = await liveCallsNotRoutedBy(store.db, id);
+      // Their callers' legs are still up at the SIP server too (the agents'
+      // legs were ended at the takeover, from the journal).
+      const srf = wiring.srf as unknown as SrfRequester | null;
+      if (srf && orphans.length > 0) {
+        const legs: OrphanLeg[] = (
+          await callerLegsOfCalls(
+            store.db,
+            orphans.map((c) => c.id),
+          )
+        ).map((l) => ({ ...l, side: 'caller' }));
+        await hangUpOrphanLegs(srf, legs, log);
+      }
       const closed = new Set(
         await closeOrphanedCalls(
           store.callLog,
@@ -93,6 +111,32 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
         });
       }
     };
+    const journal = new OpenLegsRepo(store.db);
+    let takingOver: Promise<void> | null = null;
+    // Agent legs a dead leader (or an earlier run of this one) journalled and
+    // never saw end: BYE each inside its dialog, wait for the answers a
+    // little while (a phone that is gone does not answer), then forget them.
+    const endOrphanedLegs = async () => {
+      const srf = wiring.srf as unknown as SrfRequester | null;
+      const legs = await journal.orphaned(id, startedAt);
+      if (!srf || legs.length === 0) return;
+      const results = await Promise.all(
+        legs.map(async (l) => ({
+          leg: l,
+          r: await hangUpLeg(srf, l.sipCallId, TAKEOVER_BYE_WAIT_MS),
+        })),
+      );
+      for (const { leg, r } of results) {
+        const why = `journalled by ${leg.instance}, which no longer routes`;
+        const fix = r.kind === 'answered' ? `BYE answered ${r.status}` : `BYE ${r.reason}`;
+        log.warn(
+          { sipCallId: leg.sipCallId, target: leg.target, fix, why },
+          'reconcile: ended a lost agent leg',
+        );
+        ctx.events.publish('reconcile.fixed', { what: 'leg', sipCallId: leg.sipCallId, fix, why });
+      }
+      await journal.closed(legs.map((l) => l.sipCallId));
+    };
     const sweep = () => {
       sweeping ??= closeOrphans()
         .catch((err: unknown) => log.error({ err }, 'reconcile: closing lost calls failed'))
@@ -103,9 +147,14 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
     const onChange = ({ role, previousHolder }: RoleChange) => {
       switch (role.kind) {
         case 'leader':
-          gate.open();
           log.info({ epoch: role.epoch, previousHolder }, 'this instance now routes (leader)');
-          sweep();
+          // The legs a dead leader left up end before any new call is offered.
+          takingOver = endOrphanedLegs()
+            .catch((err: unknown) => log.error({ err }, 'reconcile: ending lost legs failed'))
+            .then(() => {
+              if (leadership.role.kind === 'leader') gate.open();
+              sweep();
+            });
           return;
         case 'fenced':
           gate.shut();
@@ -155,6 +204,7 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
       async close() {
         clearInterval(reconcileTimer);
         await leadership.close();
+        await takingOver;
         await sweeping;
         wiring.routing = null;
       },

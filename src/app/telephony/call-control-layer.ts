@@ -24,6 +24,9 @@ import { CallerMedia } from '../../calls/media/caller-media.ts';
 import { trunkTarget } from '../../calls/forwarding-plan.ts';
 import { OptionsProber } from '../../calls/options-prober.ts';
 import { closeOrphanCalls } from '../../calls/orphan-calls.ts';
+import { journaledUac } from '../../calls/takeover/journaled-uac.ts';
+import { openLegsJournal } from '../leadership/open-legs-journal.ts';
+import { instanceId } from '../leadership/instance-id.ts';
 import type { RegistrationBinding } from '../../calls/ports.ts';
 import { Registrar } from '../../calls/registrar/index.ts';
 import type { CallEventPublisher, CallLogEvent } from '../../calls/session/call-events.ts';
@@ -267,7 +270,16 @@ export async function startCallControl(
   const callControl = new CallControl({
     engine,
     refusedInvite: refusedMetric.count,
-    uac: srfUac(asSrf(srfInstance)),
+    uac:
+      // Several instances share this database: journal each agent leg, so
+      // that the instance taking over can end the legs of a dead one.
+      config.database.url === null
+        ? srfUac(asSrf(srfInstance))
+        : journaledUac(
+            srfUac(asSrf(srfInstance)),
+            openLegsJournal(store.db, instanceId(config)),
+            log,
+          ),
     numbers: { route: async (dialled) => directory.route(dialled) },
     sources: {
       trunkAddresses: config.sip.trunk.addresses,

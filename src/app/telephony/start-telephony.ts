@@ -66,8 +66,8 @@ export async function startTelephony(ctx: LayerContext): Promise<Telephony> {
     started({ name: 'sip-edge', close: edge.close });
     const srf = await connectSrf(edge.address, logger);
     started({ name: 'srf', close: srf.close });
-    // The leadership layer hands its routing gate over through this slot.
-    const slot: TelephonyWiring = { routing: null };
+    // The leadership layer reads srf from this slot and hands its routing gate back through it.
+    const slot: TelephonyWiring = { srf: srf.srf, routing: null };
     const leadership = started(await leadershipLayer(slot)(ctx));
     const routing = slot.routing;
     if (!routing) throw new Error('the leadership layer started without a routing gate');

@@ -74,6 +74,8 @@ export interface AttemptRecord {
   ringMs: number;
   /** The device that answered (answered attempts). */
   answeredBy: LegRecord | null;
+  /** SIP Call-ID of the answered leg's dialog (answered attempts). */
+  answeredSipCallId: string | null;
   legs: LegRecord[];
 }
 
@@ -111,6 +113,7 @@ export class RingAttempt implements LegOwner {
   readonly #startedAt: number;
   readonly #deadline: number | null;
   #winner: Leg | null = null;
+  #winnerSipCallId: string | null = null;
   #dialog: CallDialog | null = null;
   #endedAt: number | null = null;
   #result: AttemptResult | null = null;
@@ -251,6 +254,7 @@ export class RingAttempt implements LegOwner {
   legAnswered(leg: Leg, dialog: CallDialog): boolean {
     if (!this.#fsm.is('ringing')) return false;
     this.#winner = leg;
+    this.#winnerSipCallId = dialog.sipCallId;
     this.#dialog = dialog;
     this.#endedAt = this.#o.scheduler.now(); // ring time ends at the answer
     this.#fsm.to('answered', `2xx on ${leg.id}`);
@@ -361,6 +365,7 @@ export class RingAttempt implements LegOwner {
       endedAt,
       ringMs: endedAt - this.#startedAt,
       answeredBy: this.#winner ? legRecord(this.#winner) : null,
+      answeredSipCallId: this.#winnerSipCallId,
       legs: this.#legs.map(legRecord),
     };
   }

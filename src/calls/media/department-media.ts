@@ -4,7 +4,7 @@
  * `resolveDepartmentMedia` and passed in).
  */
 import type { ExitReason, QueueExit, WeeklyHours } from '../../acd/index.ts';
-import { nextOpening } from '../../acd/next-opening.ts';
+import { nextOpening } from '../../acd/model/next-opening.ts';
 import {
   exitHintPrompts,
   openingPrompts,

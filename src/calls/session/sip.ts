@@ -8,6 +8,8 @@
 /** One established leg (srf Dialog). Both endings (peer BYE, our BYE) reach `onEnded` once. */
 export interface CallDialog {
   readonly id: string;
+  /** The dialog's SIP Call-ID: what another instance needs to end it after a crash. */
+  readonly sipCallId: string;
   /** The peer's current session description. */
   readonly remoteSdp: string;
   readonly ended: boolean;

@@ -45,6 +45,7 @@ export interface SrfSentRequest {
 
 export interface SrfDialog {
   readonly id: string;
+  readonly sip: { callId: string };
   readonly remote: { sdp: string };
   readonly local: { sdp: string; contact?: string };
   readonly connected?: boolean;
@@ -159,6 +160,7 @@ export function wrapDialog(dialog: SrfDialog): CallDialog {
 
   return {
     id: dialog.id,
+    sipCallId: dialog.sip.callId,
     get remoteSdp() {
       return dialog.remote.sdp;
     },

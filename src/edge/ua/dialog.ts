@@ -137,6 +137,23 @@ export class DialogTable {
     d.state = 'terminated';
   }
 
+  /**
+   * The dialog with this Call-ID, a UAS dialog before a UAC one, whichever
+   * app owns it (drachtio-server's rule for app requests that name an
+   * existing dialog's Call-ID without its dialog id).
+   */
+  withCallId(callId: string): Dialog | undefined {
+    let uac: Dialog | undefined;
+    for (const d of this.byId.values()) {
+      // Only established dialogs: an INVITE that is still pending or failed
+      // (srf retries a challenged INVITE with its Call-ID) is no dialog yet.
+      if (d.callId !== callId || d.state !== 'confirmed') continue;
+      if (d.role === 'uas') return d;
+      uac ??= d;
+    }
+    return uac;
+  }
+
   all(): Dialog[] {
     return [...this.byId.values()];
   }

@@ -75,6 +75,16 @@ export function handleAppRequest(
     conn.send(nokFrame(core.sid(), msgId, `${req.method} requires a dialog or transaction id`));
     return;
   }
+  // An app that names an existing dialog's Call-ID (and no dialog id) means
+  // that dialog, even one another app created: drachtio-server sends the
+  // request inside it. A new leader ends a dead leader's call legs this way.
+  const named = findAppHeader(req.headers, 'call-id');
+  const existing =
+    named < 0 ? undefined : core.dialogs.withCallId((req.headers[named] as SipHeader).value.trim());
+  if (existing) {
+    appInDialog(core, conn, msgId, existing.id, req);
+    return;
+  }
   appNewRequest(core, conn, msgId, routeUri, req);
 }
 

@@ -13,9 +13,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { MediaChannel, RemoteMedia } from '../engine.ts';
-import { commonBlock, type ServerIdentity } from '../esl/event-common.ts';
-import type { EslEvent, EventHeaders } from '../esl/frames.ts';
+import type { MediaChannel, RemoteMedia } from '../rtp/engine-view.ts';
+import { commonBlock, type ServerIdentity } from '../esl/wire/event-common.ts';
+import type { EslEvent, EventHeaders } from '../esl/wire/frames.ts';
 import type { HangupCause } from './causes.ts';
 import { Frame } from './frame.ts';
 

@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { PlaySource } from '../engine.ts';
+import type { PlaySource } from '../rtp/engine-view.ts';
 
 export interface SourceOptions {
   soundDir: string;

@@ -7,8 +7,8 @@
  */
 import type { Channel } from '../channel/channel.ts';
 import { isHangupCause } from '../channel/causes.ts';
-import type { ServerIdentity } from './event-common.ts';
-import { plainHeaders } from './frames.ts';
+import type { ServerIdentity } from './wire/event-common.ts';
+import { plainHeaders } from './wire/frames.ts';
 
 export interface ApiHost {
   identity: ServerIdentity;

@@ -14,7 +14,7 @@ import { isHangupCause } from '../channel/causes.ts';
 import type { Channel } from '../channel/channel.ts';
 import { type ApiHost, runApi } from './api.ts';
 import { CommandReader, type EslCommand } from './command-reader.ts';
-import { commonBlock } from './event-common.ts';
+import { commonBlock } from './wire/event-common.ts';
 import {
   apiResponse,
   authRequest,
@@ -24,7 +24,7 @@ import {
   type EslEvent,
   eventFrame,
   plainHeaders,
-} from './frames.ts';
+} from './wire/frames.ts';
 import { Subscription } from './subscription.ts';
 
 export type ConnState = 'awaiting-auth' | 'authed' | 'awaiting-connect' | 'connected' | 'closed';

@@ -3,7 +3,7 @@
  * names (after `CUSTOM`, every word is a subclass), `nixevent`, `noevents`,
  * and `filter` (several filters OR; a value starting with `/` is a regex).
  */
-import type { EslEvent, EventFormat } from './frames.ts';
+import type { EslEvent, EventFormat } from './wire/frames.ts';
 
 /** Event names the media server knows (FreeSWITCH knows more; these are the ones it can fire or that fsmrf names). */
 export const KNOWN_EVENTS = new Set([

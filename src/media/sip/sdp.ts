@@ -4,7 +4,7 @@
  * "greedy" negotiation (its own codec order wins), so PCMU is chosen when the
  * offer has both.
  */
-import type { G711, RemoteMedia } from '../engine.ts';
+import type { G711, RemoteMedia } from '../rtp/engine-view.ts';
 
 export interface SdpOffer {
   address: string;

@@ -4,9 +4,9 @@
  * routing. The read token sees the wallboard, live view, reports and the
  * routing records, without edit controls.
  */
-import { api, ApiFailure } from './api.ts';
-import { h, replace } from './dom.ts';
-import { currentRole, type Role, setRole, signIn, signOut, token } from './session.ts';
+import { api, ApiFailure } from './data/api.ts';
+import { h, replace } from './page/dom.ts';
+import { currentRole, type Role, setRole, signIn, signOut, token } from './data/session.ts';
 import { livePage } from './views/live.ts';
 import { reportsPage } from './views/reports.ts';
 import { routingPage } from './views/routing.ts';

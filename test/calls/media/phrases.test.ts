@@ -1,7 +1,7 @@
 import { openSync, readSync, closeSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nextOpening } from '../../../src/acd/next-opening.ts';
+import { nextOpening } from '../../../src/acd/model/next-opening.ts';
 import { promptFileNames } from '../../../src/calls/media/phrase-text.ts';
 import {
   clockWords,

@@ -4,12 +4,12 @@
  * call's routing explanation (candidates, chosen agent, why others were
  * skipped) opens on request. Admins can change an agent's status here.
  */
-import { api, ApiFailure } from '../api.ts';
-import { h, replace } from '../dom.ts';
-import { duration, STATE_LABEL } from '../format.ts';
-import { followLive } from '../live-feed.ts';
-import { isAdmin } from '../session.ts';
-import type { LiveView } from '../types.ts';
+import { api, ApiFailure } from '../data/api.ts';
+import { h, replace } from '../page/dom.ts';
+import { duration, STATE_LABEL } from '../page/format.ts';
+import { followLive } from '../data/live-feed.ts';
+import { isAdmin } from '../data/session.ts';
+import type { LiveView } from '../data/types.ts';
 
 interface Routing {
   strategy?: string;

@@ -5,10 +5,10 @@
  * figures as CSV downloads.
  */
 import uPlot from 'uplot';
-import { api, ApiFailure, downloadCsv } from '../api.ts';
-import { h, replace } from '../dom.ts';
-import { duration, num, percent } from '../format.ts';
-import type { Figures, Row } from '../types.ts';
+import { api, ApiFailure, downloadCsv } from '../data/api.ts';
+import { h, replace } from '../page/dom.ts';
+import { duration, num, percent } from '../page/format.ts';
+import type { Figures, Row } from '../data/types.ts';
 
 interface Interval extends Figures {
   start: string;

@@ -4,10 +4,10 @@
  * shows the API's reason next to it. The read token sees the records but no
  * edit controls (and the API would refuse it anyway).
  */
-import { api, ApiFailure } from '../api.ts';
-import { h, replace } from '../dom.ts';
-import { isAdmin } from '../session.ts';
-import type { Row } from '../types.ts';
+import { api, ApiFailure } from '../data/api.ts';
+import { h, replace } from '../page/dom.ts';
+import { isAdmin } from '../data/session.ts';
+import type { Row } from '../data/types.ts';
 import { type FieldDef, RESOURCES, type ResourceDef } from './resources.ts';
 
 class InputError extends Error {

@@ -4,10 +4,10 @@
  * thresholds, for a wall TV. Follows the live feed; the waits tick on
  * locally between snapshots.
  */
-import { h, replace } from '../dom.ts';
-import { duration, percent } from '../format.ts';
-import { followLive } from '../live-feed.ts';
-import type { LiveView } from '../types.ts';
+import { h, replace } from '../page/dom.ts';
+import { duration, percent } from '../page/format.ts';
+import { followLive } from '../data/live-feed.ts';
+import type { LiveView } from '../data/types.ts';
 
 type Level = 'ok' | 'warn' | 'bad';
 

@@ -18,6 +18,7 @@ let dialogSeq = 0;
 
 export class StandInDialog implements CallDialog {
   readonly id = `dlg-${++dialogSeq}`;
+  readonly sipCallId = `call-${this.id}`;
   ended = false;
   /** BYEs we sent (must never exceed 1). */
   byes = 0;

@@ -1,4 +1,4 @@
-import type { Decision, Skipped, SkipReason } from './decision.ts';
+import type { Decision, Skipped, SkipReason } from '../model/decision.ts';
 import {
   type AgentRec,
   type CallRec,

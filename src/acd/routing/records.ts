@@ -1,10 +1,10 @@
-import type { AgentState } from './agent-state.ts';
-import type { RecentHandleTimes } from './estimates.ts';
-import type { OrderedSet } from './ordered-set.ts';
-import type { AgentStats, DepartmentStats } from './stats.ts';
+import type { AgentState } from '../model/agent-state.ts';
+import type { RecentHandleTimes } from '../model/estimates.ts';
+import type { OrderedSet } from '../collections/ordered-set.ts';
+import type { AgentStats, DepartmentStats } from '../model/stats.ts';
 import type { FreeEntry, RankFacts } from './strategies.ts';
-import type { Timer } from './timers.ts';
-import type { AgentConfig, DepartmentConfig, Presence } from './types.ts';
+import type { Timer } from '../collections/timers.ts';
+import type { AgentConfig, DepartmentConfig, Presence } from '../model/types.ts';
 
 /** The engine's records of agents, memberships, departments, calls and ring attempts. */
 export interface AgentRec {
@@ -13,12 +13,12 @@ export interface AgentRec {
   state: AgentState;
   presence: Presence;
   presenceReason: string | null;
-  breakTimer: Timer | null;
+  breakTimer: EngineTimer | null;
   devices: number;
   activeCalls: number;
   offer: AttemptRec | null;
   wrapUpUntil: number | null;
-  wrapUpTimer: Timer | null;
+  wrapUpTimer: EngineTimer | null;
   idleSince: number;
   /** When the agent entered its current state (time in state on the wallboard). */
   stateSince: number;
@@ -57,32 +57,70 @@ export interface DeptRec {
   stats: DepartmentStats;
 }
 
+/**
+ * A call's life in the engine. Queued and ringing calls wait in their
+ * department's `waiting` queue; an overflow moves a queued call to another
+ * department's queue, still queued.
+ *
+ * ```
+ *   arrived ─▶ queued ──offer──▶ ringing ──answer──▶ connected ──hang-up──▶ ended
+ *                 │  ▲                │
+ *                 │  └────────────────┘ last ring missed or cancelled
+ *                 └──▶ ended (abandoned, or rejected: hours, limits, no agent, removal)
+ * ```
+ */
+export type CallState =
+  | { readonly name: 'queued' }
+  | { readonly name: 'ringing' }
+  | { readonly name: 'connected'; readonly agent: AgentRec; readonly answeredAt: number }
+  | { readonly name: 'ended' };
+
+export type CallStateName = CallState['name'];
+
 export interface CallRec {
   id: string;
   seq: number;
+  state: CallState;
   dept: DeptRec;
   caller: string;
   vip: boolean;
   arrivedAt: number;
   enqueuedAt: number;
+  /** Outstanding rings (several only under ring-all, or left from before a switch away from it). */
   attempts: Map<string, AttemptRec>;
   attemptSeq: number;
   tried: Set<string>;
-  agent: AgentRec | null;
-  answeredAt: number;
   visited: Set<string>;
-  maxWaitTimer: Timer | null;
-  roundTimer: Timer | null;
+  maxWaitTimer: EngineTimer | null;
+  roundTimer: EngineTimer | null;
   /** When the call's current round began (entering the queue, or the last new round). */
   roundStartedAt: number;
-  announceTimer: Timer | null;
+  announceTimer: EngineTimer | null;
 }
 
+/** One ring of one agent for one call; the record exists while it rings, and its timer is its timeout. */
 export interface AttemptRec {
   id: string;
   call: CallRec;
   agent: AgentRec;
-  timer: Timer | null;
+  timer: EngineTimer | null;
+}
+
+/** What an agenda entry of the engine does when it falls due. */
+export type EngineTask =
+  | { readonly kind: 'ringTimeout'; readonly attempt: AttemptRec }
+  | { readonly kind: 'maxWait'; readonly call: CallRec }
+  | { readonly kind: 'newRound'; readonly call: CallRec }
+  | { readonly kind: 'reminder'; readonly call: CallRec }
+  | { readonly kind: 'wrapUpOver'; readonly agent: AgentRec }
+  | { readonly kind: 'breakOver'; readonly agent: AgentRec }
+  | { readonly kind: 'dayReset' };
+
+export type EngineTimer = Timer<EngineTask>;
+
+/** Queued or ringing: the call waits in its department's queue. */
+export function isWaiting(call: CallRec): boolean {
+  return call.state.name === 'queued' || call.state.name === 'ringing';
 }
 
 /** Service order: VIP callers first, then the longest waiting (original arrival), then arrival order. */

@@ -23,7 +23,7 @@ export interface Ring {
   departmentId: string;
   agentId: string;
   attemptId: string;
-  /** Ring timeout; the engine cancels the ring itself at `timeoutAt` on a tick. */
+  /** Ring timeout, kept by the engine alone: it emits `cancelRing {reason: 'timeout'}` on the tick at `timeoutAt`. */
   timeoutMs: number;
   timeoutAt: number;
   /** Why this agent (absent when the engine runs with `explain: false`). */

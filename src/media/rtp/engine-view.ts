@@ -4,7 +4,7 @@
  * engine class satisfies them structurally.
  */
 
-import type { PlayEnd, PlaySource, RecordOptions, RecordResult, RemoteMedia } from './rtp/types.ts';
+import type { PlayEnd, PlaySource, RecordOptions, RecordResult, RemoteMedia } from './types.ts';
 
 export type {
   G711,
@@ -13,7 +13,7 @@ export type {
   RecordOptions,
   RecordResult,
   RemoteMedia,
-} from './rtp/types.ts';
+} from './types.ts';
 
 export interface MediaChannel {
   readonly localPort: number;

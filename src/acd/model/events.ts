@@ -53,7 +53,11 @@ export interface RingFailed {
   cause: RingFailure;
 }
 
-/** Call control's own ring timer fired (the engine also times rings out on `tick`). */
+/**
+ * Call control saw the ring time out. Not needed: the engine owns the ring
+ * timeout and cancels the ring on the tick at `timeoutAt`. When sent, the ring
+ * counts as missed (`no-answer`) and no `cancelRing` follows.
+ */
 export interface RingTimedOut {
   type: 'ringTimedOut';
   at: number;

@@ -1,7 +1,17 @@
-import type { AgentState } from './agent-state.ts';
+import type { AgentState } from '../model/agent-state.ts';
 import { type AgentRec, type CallRec, type DeptRec, reachable } from './records.ts';
-import type { AgentStats, DepartmentStats } from './stats.ts';
-import type { DepartmentConfig, Presence } from './types.ts';
+import type { AgentStats, DepartmentStats } from '../model/stats.ts';
+import type { DepartmentConfig, Presence } from '../model/types.ts';
+
+/** A waiting call as the views show it; `ringing` lists the agents being rung for it. */
+export interface WaitingCallView {
+  callId: string;
+  caller: string;
+  position: number;
+  vip: boolean;
+  arrivedAt: number;
+  ringing: string[];
+}
 
 export interface AcdSnapshot {
   now: number;
@@ -11,17 +21,7 @@ export interface AcdSnapshot {
     loggedIn: number;
     serving: number;
     freeAgents: string[];
-    waiting: {
-      callId: string;
-      caller: string;
-      position: number;
-      vip: boolean;
-      arrivedAt: number;
-      enqueuedAt: number;
-      ringing: string[];
-      tried: string[];
-      ready: boolean;
-    }[];
+    waiting: (WaitingCallView & { enqueuedAt: number; tried: string[]; ready: boolean })[];
     stats: DepartmentStats;
     averageHandleS: number;
   }[];
@@ -95,15 +95,7 @@ export function buildSnapshot(
     })),
     stats: structuredClone(a.stats),
   }));
-  const connected = [...calls]
-    .filter((c) => c.agent)
-    .map((c) => ({
-      callId: c.id,
-      departmentId: c.dept.id,
-      agentId: c.agent?.id ?? '',
-      answeredAt: c.answeredAt,
-    }));
-  return { now, departments, agents, connected };
+  return { now, departments, agents, connected: connectedCalls(calls) };
 }
 
 /** Live figures for the wallboard: cheap enough to poll (no copies of queues or statistics). */
@@ -166,14 +158,7 @@ export interface AcdLiveState {
     id: string;
     serving: number;
     averageHandleS: number;
-    waiting: {
-      callId: string;
-      caller: string;
-      position: number;
-      vip: boolean;
-      arrivedAt: number;
-      ringing: string[];
-    }[];
+    waiting: WaitingCallView[];
   }[];
   agents: {
     id: string;
@@ -226,16 +211,19 @@ export function buildLiveState(
       ringingCallId: a.offer?.call.id ?? null,
     });
   }
+  return { now, departments, agents, connected: connectedCalls(calls) };
+}
+
+function connectedCalls(calls: Iterable<CallRec>): AcdLiveState['connected'] {
   const connected: AcdLiveState['connected'] = [];
   for (const c of calls) {
-    if (c.agent) {
-      connected.push({
-        callId: c.id,
-        departmentId: c.dept.id,
-        agentId: c.agent.id,
-        answeredAt: c.answeredAt,
-      });
-    }
+    if (c.state.name !== 'connected') continue;
+    connected.push({
+      callId: c.id,
+      departmentId: c.dept.id,
+      agentId: c.state.agent.id,
+      answeredAt: c.state.answeredAt,
+    });
   }
-  return { now, departments, agents, connected };
+  return connected;
 }

@@ -1,4 +1,4 @@
-import type { Strategy } from './types.ts';
+import type { Strategy } from '../model/types.ts';
 
 /**
  * Routing strategies. Each department keeps its free agents in an ordered

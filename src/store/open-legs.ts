@@ -1,0 +1,56 @@
+/**
+ * The open-legs journal (sql/0009_open_legs.sql): the agent legs each
+ * instance has sent and not yet seen end, so that the instance taking over
+ * after a crash can end the legs the dead one left up at the SIP server.
+ */
+import type { Db } from './db.ts';
+
+export interface OpenLeg {
+  sipCallId: string;
+  instance: string;
+  openedAt: Date;
+  /** The Request-URI the leg was sent to. */
+  target: string;
+}
+
+export class OpenLegsRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Resolves once the leg is durable: only then may its INVITE leave. */
+  async opened(sipCallId: string, instance: string, target: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO open_legs (sip_call_id, instance, target) VALUES ($1, $2, $3)
+       ON CONFLICT (sip_call_id) DO NOTHING`,
+      [sipCallId, instance, target],
+    );
+  }
+
+  async closed(sipCallIds: readonly string[]): Promise<void> {
+    if (sipCallIds.length === 0) return;
+    await this.db.query(`DELETE FROM open_legs WHERE sip_call_id = ANY($1::text[])`, [sipCallIds]);
+  }
+
+  /**
+   * Legs nobody carries any more: those of other instances (only the leader
+   * sends legs, so they belong to a leader that is gone) and those this
+   * instance opened before `startedAt` (an earlier run of it that crashed).
+   */
+  async orphaned(instance: string, startedAt: Date): Promise<OpenLeg[]> {
+    const { rows } = await this.db.query<{
+      sip_call_id: string;
+      instance: string;
+      opened_at: Date | string;
+      target: string;
+    }>(
+      `SELECT sip_call_id, instance, opened_at, target FROM open_legs
+        WHERE instance <> $1 OR opened_at < $2 ORDER BY opened_at`,
+      [instance, startedAt],
+    );
+    return rows.map((r) => ({
+      sipCallId: r.sip_call_id,
+      instance: r.instance,
+      openedAt: new Date(r.opened_at),
+      target: r.target,
+    }));
+  }
+}
