@@ -3,10 +3,10 @@
  * order (they close in reverse):
  *
  *   change-feed   changes made elsewhere (another instance, SQL by hand) as events (LISTEN/NOTIFY)
- *   break-ender   ends timed breaks on time (store + agent.status event)
+ *   break-ender   ends timed breaks on time (through the agent status service)
  *
- * Each is a `LayerStarter` receiving the config, logger, store, event bus and
- * metrics registry.
+ * Each is a `LayerStarter` receiving the config, logger, store, event feed,
+ * metrics registry and agent status service.
  */
 import { breakEnder } from './break-ender.ts';
 import { changeFeed } from './leadership/change-feed.ts';
@@ -19,8 +19,7 @@ export function productionLayers(): LayerStarter[] {
   return [
     // After call control, which follows the events it publishes.
     changeFeed(),
-    // Last, so call control already follows 'agent.status' when the first
-    // break ends; it persists the end (status, history) and announces it.
+    // Ends timed breaks through the agent status service.
     breakEnder({ intervalMs: BREAK_CHECK_MS }),
   ];
 }

@@ -2,7 +2,7 @@
  * The composition root: configuration in, a running application out.
  *
  *   config -> logger -> API token -> database (+ migrations) -> store
- *          -> event bus, metrics -> telephony (SIP edge, srf, leadership,
+ *          -> event bus, metrics, agent status -> telephony (SIP edge, srf, leadership,
  *             media, call control) -> further layers (change feed, break ender)
  *          -> HTTP API + WebSocket events
  *
@@ -20,6 +20,7 @@ import { apiRoutes } from '../api/routes/index.ts';
 import { startApiServer } from '../api/server.ts';
 import { createStore, type Db, type Store } from '../store/index.ts';
 import { uiAssets } from '../ui/build.ts';
+import { AgentStatusService } from './agent-status.ts';
 import { resolveApiToken } from './api-token.ts';
 import { startTelephony, type Telephony } from './telephony/start-telephony.ts';
 import type { Config } from './config.ts';
@@ -34,6 +35,8 @@ export interface LayerContext {
   /** Subscribe to API changes; publish call and agent events for the WebSocket stream. */
   events: ApiEvents;
   metrics: ApiMetrics;
+  /** The one writer of agent status (agent-status.ts). */
+  agentStatus: AgentStatusService;
 }
 
 export interface RunningLayer {
@@ -119,7 +122,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // Telephony and the later layers start here, between the store and the
     // HTTP API. They close after the HTTP server and before the database, so
     // in-flight call-log writes finish first.
-    const ctx: LayerContext = { config, logger, store, events, metrics };
+    const agentStatus = new AgentStatusService(store, events, logger);
+    const ctx: LayerContext = { config, logger, store, events, metrics, agentStatus };
     const readiness: Record<string, () => Promise<string | null>> = {};
     let liveSource: LiveSource = () => null;
     let telephony: Telephony | null = null;
@@ -165,7 +169,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger,
       metrics,
       tokens: { admin: token.token, read: config.api.readToken },
-      routes: apiRoutes({ store, events, realm: config.sip.realm, live, tickets }),
+      routes: apiRoutes({
+        store,
+        events,
+        status: agentStatus,
+        realm: config.sip.realm,
+        live,
+        tickets,
+      }),
       ui: uiAssets,
       checks: {
         database: () => databaseProblem(db),

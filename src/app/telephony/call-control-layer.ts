@@ -45,7 +45,7 @@ import { type LogEventInput, loadAcdConfig } from '../../store/index.ts';
 import type { EmbeddedSipServer } from '../../edge/index.ts';
 import type { RoutableSrf, RoutingGate } from '../leadership/routing-gate.ts';
 import type { LayerContext } from '../start-app.ts';
-import { syncEngineWithApi } from './engine-sync.ts';
+import { statusEvent, syncEngineWithApi } from './engine-sync.ts';
 import type { MediaConnection } from './media-connection.ts';
 import { MediaDirectory } from './media-directory.ts';
 import { RoutingDirectory } from './routing-directory.ts';
@@ -156,7 +156,6 @@ export async function startCallControl(
     describe: (e) => ({ type: e.type, callId: e.callId }),
   });
   const publisher: CallEventPublisher = events;
-  const ownStatusChanges = new Set<number>();
   let allowListLoading: Promise<void> | null = null;
 
   // Declared before use by the registrar's callback; assigned below.
@@ -234,13 +233,11 @@ export async function startCallControl(
 
   const agentStatus: AgentStatusWriter = {
     async pause(agentId, reason, missedRings) {
-      const { change } = await store.agentStatus.set(agentId, {
+      await ctx.agentStatus.record(agentId, {
         status: 'away',
         reason: `${reason} (${missedRings})`,
         source: 'system',
       });
-      ownStatusChanges.add(change.id);
-      events.publish('agent.status', change);
     },
   };
 
@@ -301,9 +298,7 @@ export async function startCallControl(
         return a ? { id, status: a.status, mayChangeOwnStatus: a.mayChangeOwnStatus } : null;
       },
       setStatus: async (agentId, status) => {
-        const { change } = await store.agentStatus.set(agentId, { status, source: 'agent' });
-        ownStatusChanges.add(change.id);
-        events.publish('agent.status', change);
+        await ctx.agentStatus.record(agentId, { status, source: 'agent' });
       },
     },
   });
@@ -314,7 +309,6 @@ export async function startCallControl(
     send,
     deviceCount: reachableDevices,
     memberships,
-    ownStatusChanges,
     allowListChanged: () => {
       allowListLoading ??= loadAllowList(store, (e) =>
         log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
@@ -328,6 +322,9 @@ export async function startCallControl(
         });
     },
   });
+
+  // The engine hears status changes made elsewhere (API, ended breaks) from the one writer.
+  const stopFollowingStatus = ctx.agentStatus.follow((change) => send(statusEvent(change)));
 
   const srfEvents = asSrfEvents(srfInstance);
   // A standby answers what still reaches it while its routes are withdrawn: it never routes.
@@ -382,6 +379,7 @@ export async function startCallControl(
       closing ??= (async () => {
         gate.shut();
         unsubscribe();
+        stopFollowingStatus();
         await directory.close();
         for (const off of offMedia) off();
         await callControl.close();
