@@ -119,6 +119,56 @@ async function startOutageApp() {
   };
 }
 
+type Outage = Awaited<ReturnType<typeof startOutageApp>>;
+
+/** Call control let go of every call: no session, no ring attempt. */
+async function untilIdle(rt: ReturnType<Outage['runtime']>): Promise<void> {
+  await rt.callControl.settled();
+  await waitUntil('call control to be idle', async () =>
+    rt.callControl.sessions.size === 0 && rt.callControl.attempts.size === 0 ? true : undefined,
+  );
+}
+
+/**
+ * The server is down and the call-log writer holds what it could not
+ * write; the server comes back and the writer's retries flush it all, with
+ * nothing dropped (a drop would show as a labelled sample above 0).
+ */
+async function expectFlushedOnceBack(metrics: Outage['metrics']): Promise<void> {
+  expect(server.running).toBe(false);
+  const during = await metrics();
+  const queued = Number(/^acd_call_log_queued (\d+)$/m.exec(during)?.[1] ?? Number.NaN);
+  expect(queued).toBeGreaterThan(0);
+  await server.start();
+  await waitUntil(
+    'the call log to be flushed',
+    async () => ((await metrics()).match(/^acd_call_log_queued 0$/m) ? true : undefined),
+    90_000,
+  );
+  const after = await metrics();
+  expect(after).toMatch(/^# TYPE acd_call_log_dropped_total counter$/m);
+  expect(after).not.toMatch(/^acd_call_log_dropped_total(\{[^}]*\})? [1-9]/m);
+  expect(after).toMatch(/^acd_call_log_retries_total [1-9]\d*$/m);
+}
+
+interface CallRow {
+  id: string;
+  outcome: string | null;
+  agentId: string | null;
+  departmentId: string;
+  attempts: Array<{ agentId: string; result: string | null; device: string }>;
+}
+
+/** Waits until `count` calls are logged with an outcome; returns them with their attempts. */
+async function loggedCalls(api: Outage['api'], count: number): Promise<CallRow[]> {
+  const page = await waitUntil('the calls to be readable through the API', async () => {
+    const p = await api<{ items: Array<{ id: string; outcome: string | null }> }>('GET', '/calls');
+    return p.items.length >= count && p.items.every((c) => c.outcome !== null) ? p : undefined;
+  });
+  expect(page.items).toHaveLength(count);
+  return Promise.all(page.items.map((c) => api<CallRow>('GET', `/calls/${c.id}`)));
+}
+
 describe('the product during a Postgres outage', () => {
   it('calls connected when the database stops end during the outage; every call and attempt is logged once it is back', async () => {
     const { url, sipPort, api, metrics, dept, runtime } = await startOutageApp();
@@ -197,51 +247,12 @@ describe('the product during a Postgres outage', () => {
       assertSippPassed(res, `agent ${i + 1}`);
       expect(countInTrace(res.messages, /^BYE /, 'received')).toBe(1);
     }
-    const rt = runtime();
-    if (!rt) throw new Error('call control is not running');
-    await rt.callControl.settled();
-    await waitUntil('call control to be idle', async () =>
-      rt.callControl.sessions.size === 0 && rt.callControl.attempts.size === 0 ? true : undefined,
-    );
+    await untilIdle(runtime());
 
     // While the server is down, the writer keeps what it could not write (the ends of both calls).
-    expect(server.running).toBe(false);
-    const during = await metrics();
-    const queued = Number(/^acd_call_log_queued (\d+)$/m.exec(during)?.[1] ?? Number.NaN);
-    expect(queued).toBeGreaterThan(0);
-
-    // The database comes back; the writer's retries flush everything.
-    await server.start();
-    await waitUntil(
-      'the call log to be flushed',
-      async () => ((await metrics()).match(/^acd_call_log_queued 0$/m) ? true : undefined),
-      90_000,
-    );
-    const after = await metrics();
-    // Dropped events would show as a labelled sample (by reason) above 0.
-    expect(after).toMatch(/^# TYPE acd_call_log_dropped_total counter$/m);
-    expect(after).not.toMatch(/^acd_call_log_dropped_total(\{[^}]*\})? [1-9]/m);
-    expect(after).toMatch(/^acd_call_log_retries_total [1-9]\d*$/m);
-
-    interface CallRow {
-      id: string;
-      outcome: string | null;
-      agentId: string | null;
-      departmentId: string;
-      attempts: Array<{ agentId: string; result: string | null; device: string }>;
-    }
+    await expectFlushedOnceBack(metrics);
     // Every call of the outage is in Postgres with its outcome and its attempt.
-    const page = await waitUntil('the calls to be readable through the API', async () => {
-      const p = await api<{ items: Array<{ id: string; outcome: string | null }> }>(
-        'GET',
-        '/calls',
-      );
-      return p.items.length >= agents.length && p.items.every((c) => c.outcome !== null)
-        ? p
-        : undefined;
-    });
-    expect(page.items).toHaveLength(agents.length);
-    const rows = await Promise.all(page.items.map((c) => api<CallRow>('GET', `/calls/${c.id}`)));
+    const rows = await loggedCalls(api, agents.length);
     // Each agent answered exactly one of the calls, and each call has its one answered attempt.
     expect(rows.map((r) => r.agentId).sort()).toEqual(agents.map((a) => a.id).sort());
     for (const row of rows) {
@@ -323,12 +334,7 @@ describe('the product during a Postgres outage', () => {
       });
       assertSippPassed(caller, `caller ${i + 1} during the outage`);
       // The next caller waits until call control let go of this call and the agent is free again.
-      const rt = runtime();
-      if (!rt) throw new Error('call control is not running');
-      await rt.callControl.settled();
-      await waitUntil('call control to be idle', async () =>
-        rt.callControl.sessions.size === 0 && rt.callControl.attempts.size === 0 ? true : undefined,
-      );
+      await untilIdle(runtime());
     }
     const agentSaw = await agentPhone.finished;
     sipps.delete(agentPhone);
@@ -336,43 +342,9 @@ describe('the product during a Postgres outage', () => {
     expect(countInTrace(agentSaw.messages, /^INVITE /, 'received')).toBe(CALLS_DURING_OUTAGE);
 
     // While the server is down, the writer keeps what it could not write.
-    expect(server.running).toBe(false);
-    const during = await metrics();
-    const queued = Number(/^acd_call_log_queued (\d+)$/m.exec(during)?.[1] ?? Number.NaN);
-    expect(queued).toBeGreaterThan(0);
-
-    // The database comes back; the writer's retries flush everything.
-    await server.start();
-    await waitUntil(
-      'the call log to be flushed',
-      async () => ((await metrics()).match(/^acd_call_log_queued 0$/m) ? true : undefined),
-      90_000,
-    );
-    const after = await metrics();
-    // A counter with no drops has no sample line; none may be above 0.
-    expect(after).toMatch(/^# TYPE acd_call_log_dropped_total counter$/m);
-    expect(after).not.toMatch(/^acd_call_log_dropped_total(\{[^}]*\})? [1-9]/m);
-    expect(after).toMatch(/^acd_call_log_retries_total [1-9]\d*$/m);
-
-    interface CallRow {
-      id: string;
-      outcome: string | null;
-      agentId: string | null;
-      departmentId: string;
-      attempts: Array<{ agentId: string; result: string | null; device: string }>;
-    }
+    await expectFlushedOnceBack(metrics);
     // Every call of the outage is in Postgres with its outcome and its attempt.
-    const page = await waitUntil('the calls to be readable through the API', async () => {
-      const p = await api<{ items: Array<{ id: string; outcome: string | null }> }>(
-        'GET',
-        '/calls',
-      );
-      return p.items.length >= CALLS_DURING_OUTAGE && p.items.every((c) => c.outcome !== null)
-        ? p
-        : undefined;
-    });
-    expect(page.items).toHaveLength(CALLS_DURING_OUTAGE);
-    const rows = await Promise.all(page.items.map((c) => api<CallRow>('GET', `/calls/${c.id}`)));
+    const rows = await loggedCalls(api, CALLS_DURING_OUTAGE);
     for (const row of rows) {
       expect(row).toMatchObject({
         outcome: 'answered',

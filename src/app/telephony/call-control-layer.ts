@@ -28,6 +28,8 @@ import { journaledUac } from '../../calls/takeover/journaled-uac.ts';
 import { openLegsJournal } from '../leadership/open-legs-journal.ts';
 import { instanceId } from '../leadership/instance-id.ts';
 import type { RegistrationBinding } from '../../calls/ports.ts';
+import { AllowListHolder } from '../../calls/allow-list/allow-list-holder.ts';
+import { DeviceReachability } from '../../calls/reachability/device-reachability.ts';
 import { Registrar } from '../../calls/registrar/index.ts';
 import type { CallEventPublisher, CallLogEvent } from '../../calls/session/call-events.ts';
 import { asSrf, asSrfEvents, attachToSrf, srfUac } from '../../calls/session/srf-adapter.ts';
@@ -99,9 +101,8 @@ export async function startCallControl(
 
   // --- registrations: in memory for the hot paths, seeded from the store (restart keeps them)
   const sources = new RegisteredSources(now);
-  const unreachable = new Set<string>();
-  const reachableDevices = (agentId: string) =>
-    sources.bindings(agentId).filter((b) => !unreachable.has(b.contactUri)).length;
+  const reachability = new DeviceReachability((agentId) => sources.bindings(agentId));
+  const reachableDevices = (agentId: string) => reachability.count(agentId);
 
   const acdConfig = await loadAcdConfig(store, new Date());
   const engine = createAcd(acdConfig, {
@@ -134,8 +135,12 @@ export async function startCallControl(
       log.error({ err }, 'could not close the calls left open by the previous run'),
     );
 
-  let allowList = await loadAllowList(store, (e) =>
-    log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
+  const allowList = await AllowListHolder.load(
+    () =>
+      loadAllowList(store, (e) =>
+        log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
+      ),
+    log,
   );
   const memberships = await store.memberships.list();
   const mediaRows = parts.media ? await store.departments.list() : [];
@@ -156,7 +161,6 @@ export async function startCallControl(
     describe: (e) => ({ type: e.type, callId: e.callId }),
   });
   const publisher: CallEventPublisher = events;
-  let allowListLoading: Promise<void> | null = null;
 
   // Declared before use by the registrar's callback; assigned below.
   let cc: CallControl | null = null;
@@ -170,8 +174,7 @@ export async function startCallControl(
           intervalMs: config.sip.registrar.probeIntervalS * 1000,
           logger: log,
           onChange: (target, reachable) => {
-            if (reachable) unreachable.delete(target.contactUri);
-            else unreachable.add(target.contactUri);
+            reachability.probed(target.contactUri, reachable);
             log.info({ agentId: target.agentId, reachable }, 'device reachability changed');
             send({
               type: 'agentDevicesChanged',
@@ -186,9 +189,7 @@ export async function startCallControl(
     bindings: RegistrationBinding[],
     refreshed: string[] = [],
   ) => {
-    for (const uri of refreshed) unreachable.delete(uri);
-    const live = new Set(bindings.map((b) => b.contactUri));
-    for (const uri of unreachable) if (!live.has(uri)) unreachable.delete(uri);
+    reachability.registered(bindings, refreshed);
     sources.update(agentId, bindings);
     prober?.bindingsChanged(agentId, bindings, refreshed);
     send({ type: 'agentDevicesChanged', agentId, registeredDevices: reachableDevices(agentId) });
@@ -222,8 +223,8 @@ export async function startCallControl(
         agent: () =>
           agent ? { mode: agent.forwardingMode, mobileNumber: agent.mobileNumber } : null,
         bindings: (id) => sources.bindings(id),
-        isUnreachable: (uri) => unreachable.has(uri),
-        allowList: () => allowList,
+        isUnreachable: (uri) => reachability.isUnreachable(uri),
+        allowList: () => allowList.current(),
         trunkUri: config.sip.trunk.outboundUri,
         mobileDelayMs: (agent?.mobileDelayS ?? 0) * 1000,
         now,
@@ -309,18 +310,7 @@ export async function startCallControl(
     send,
     deviceCount: reachableDevices,
     memberships,
-    allowListChanged: () => {
-      allowListLoading ??= loadAllowList(store, (e) =>
-        log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
-      )
-        .then((l) => {
-          allowList = l;
-        })
-        .catch((err: unknown) => log.error({ err }, 'mobile allow-list: reload failed'))
-        .finally(() => {
-          allowListLoading = null;
-        });
-    },
+    allowListChanged: () => allowList.reload(),
   });
 
   // The engine hears status changes made elsewhere (API, ended breaks) from the one writer.
@@ -385,7 +375,7 @@ export async function startCallControl(
         await callControl.close();
         await prober?.close();
         await registrar.close();
-        await allowListLoading;
+        await allowList.close();
         const { unwritten } = await writer.close();
         if (unwritten > 0) log.error({ unwritten }, 'call log: events left unwritten at shutdown');
         unregisterMetrics();
