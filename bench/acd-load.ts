@@ -4,7 +4,7 @@
  *   sipp callers (steady rate) ─▶ embedded SIP server ─▶ srf ─▶ call control
  *     + ACD engine (longest-idle) ─▶ INVITE ─▶ sipp agents (50 registered)
  *
- * The app is started exactly as `npm start` does (startApp + productionLayers,
+ * The app is started exactly as `npm start` does (startApp with telephony and productionLayers,
  * in-memory PGlite, call log written), configured through its HTTP API. The
  * agents REGISTER with digest auth (one sipp run per agent, all from the same
  * port) and one sipp UAS answers for all of them on the

@@ -148,7 +148,6 @@ export async function startCallControl(
   const directory = await RoutingDirectory.open(store, events, log, DIRECTORY_REFRESH_MS);
   // Nothing below awaits until the layer is running, so a failed start leaves no timer or listener.
 
-  const offMedia: (() => void)[] = [];
 
   // --- call log and events
   const writerMetrics = registerCallLogMetrics(metrics.registry);
@@ -243,16 +242,10 @@ export async function startCallControl(
   };
 
   const refusedMetric = registerRefusedInviteMetric(metrics.registry);
-  // --- media for queued callers (when the media layer connected a media server)
+  // --- media for queued callers (when a media server is connected)
   const mediaWiring = parts.media;
   const mediaDirectory = mediaWiring ? new MediaDirectory(mediaRows, config.media, log) : null;
-  if (mediaDirectory) {
-    offMedia.push(
-      events.on('department.created', (e) => mediaDirectory.put(e.data)),
-      events.on('department.updated', (e) => mediaDirectory.put(e.data)),
-      events.on('department.deleted', (e) => mediaDirectory.remove(e.data.id)),
-    );
-  }
+  const stopFollowingMedia = mediaDirectory?.follow(events) ?? (() => {});
   const trunk = config.sip.trunk.outboundUri;
   const callerMedia =
     mediaWiring && mediaDirectory
@@ -371,7 +364,7 @@ export async function startCallControl(
         unsubscribe();
         stopFollowingStatus();
         await directory.close();
-        for (const off of offMedia) off();
+        stopFollowingMedia();
         await callControl.close();
         await prober?.close();
         await registrar.close();
