@@ -45,6 +45,8 @@ export interface RunningLayer {
   ready?: () => Promise<string | null>;
   /** Ends the layer's work (calls, dialogs, timers); awaited before the database closes. */
   close(): Promise<void>;
+  /** A routing engine's picture for the live view, from a layer that routes (tests, benchmarks). */
+  live?: LiveSource;
 }
 
 /** Starts one layer; layers start in order after the store and close in reverse. */
@@ -126,25 +128,29 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const ctx: LayerContext = { config, logger, store, events, metrics, agentStatus };
     const readiness: Record<string, () => Promise<string | null>> = {};
     let liveSource: LiveSource = () => null;
+    // The engine stops with its owner: from then on the view shows no calls.
+    const showLive = (name: string, source: LiveSource) => {
+      liveSource = source;
+      closers.push({
+        name: `${name} live view`,
+        close: async () => {
+          liveSource = () => null;
+        },
+      });
+    };
     let telephony: Telephony | null = null;
     if (options.telephony) {
       const started = await startTelephony(ctx);
       telephony = started;
       closers.push({ name: 'telephony', close: () => started.close() });
       Object.assign(readiness, started.checks);
-      liveSource = started.live;
-      // The engine stops with telephony: from then on the view shows no calls.
-      closers.push({
-        name: 'telephony live view',
-        close: async () => {
-          liveSource = () => null;
-        },
-      });
+      showLive('telephony', started.live);
     }
     for (const startLayer of options.layers ?? []) {
       const layer = await startLayer(ctx);
       closers.push({ name: layer.name, close: () => layer.close() });
       if (layer.ready) readiness[layer.name] = layer.ready;
+      if (layer.live) showLive(layer.name, layer.live);
       logger.info({ layer: layer.name }, 'layer started');
     }
 

@@ -219,6 +219,16 @@ async function expectIdle(r: Running): Promise<void> {
   expect(edge.stats().dialogs).toBe(0);
 }
 
+/** A call to the DID reaches the agent's phone (on `port`), is answered, logged, and leaves nothing behind. */
+async function expectAnsweredBy(r: Running, agentId: string, port: number): Promise<void> {
+  const agentPhone = await phone(port);
+  assertSippPassed(await call(r), 'caller');
+  assertSippPassed(await agentPhone.finished, 'agent');
+  const [logged] = await endedCalls(r, 1);
+  expect(logged).toMatchObject({ outcome: 'answered', agentId });
+  await expectIdle(r);
+}
+
 describe.each([pgliteBackend(), postgresBackend()])(
   'the product end to end on $name',
   (backend) => {
@@ -447,12 +457,7 @@ describe('the product with an external SIP server (drachtio.host set)', () => {
         if (!alice) throw new Error('no alice');
         const port = await freePort();
         await register(r, alice, port);
-        const agentPhone = await phone(port);
-        assertSippPassed(await call(r), 'caller');
-        assertSippPassed(await agentPhone.finished, 'agent');
-        const [logged] = await endedCalls(r, 1);
-        expect(logged).toMatchObject({ outcome: 'answered', agentId: alice.id });
-        await expectIdle(r);
+        await expectAnsweredBy(r, alice.id, port);
         await r.app.close();
         // The app's close released its connection; the server it did not start keeps running.
         const deadline = Date.now() + 5000;
@@ -518,12 +523,7 @@ describe('the product when the SIP server goes away and comes back', () => {
       expect((await until(200)).status).toBe(200);
       r.externalEdge = server;
       // The binding survived in the store; the phone is rung without registering again.
-      const agentPhone = await phone(port);
-      assertSippPassed(await call(r), 'caller');
-      assertSippPassed(await agentPhone.finished, 'agent');
-      const [logged] = await endedCalls(r, 1);
-      expect(logged).toMatchObject({ outcome: 'answered', agentId: alice.id });
-      await expectIdle(r);
+      await expectAnsweredBy(r, alice.id, port);
       await r.app.close();
     } finally {
       await server.close();
