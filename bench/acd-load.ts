@@ -4,7 +4,7 @@
  *   sipp callers (steady rate) ─▶ embedded SIP server ─▶ srf ─▶ call control
  *     + ACD engine (longest-idle) ─▶ INVITE ─▶ sipp agents (50 registered)
  *
- * The app is started exactly as `npm start` does (startApp + productionLayers,
+ * The app is started exactly as `npm start` does (startApp with telephony and productionLayers,
  * in-memory PGlite, call log written), configured through its HTTP API. The
  * agents REGISTER with digest auth (one sipp run per agent, all from the same
  * port) and one sipp UAS answers for all of them on the
@@ -56,10 +56,8 @@ import { loadConfig } from '../src/app/config.ts';
 import { productionLayers } from '../src/app/layers.ts';
 import { createLogger } from '../src/app/logger.ts';
 import { startApp } from '../src/app/start-app.ts';
-import type { CallControlRuntime } from '../src/app/telephony/call-control-layer.ts';
-import type { SipServerThread } from '../src/app/telephony/sip-edge-thread.ts';
-import type { TelephonyWiring } from '../src/app/telephony/wiring.ts';
-import { monotonicMs } from '../src/edge/index.ts';
+import type { SipServerThread } from '../src/edge/thread/sip-edge-thread.ts';
+import { type EmbeddedSipServer, monotonicMs } from '../src/edge/index.ts';
 import { openPglite } from '../src/store/index.ts';
 import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
 import { freePort } from '../test/support/ports.ts';
@@ -117,7 +115,7 @@ function realtimePriorityArg(): { realtimePriority?: number } {
 }
 
 /** How the kernel schedules the SIP server's thread (thread-scheduling.ts), for the report. */
-function describeScheduling(edge: TelephonyWiring['edge'] | undefined): string {
+function describeScheduling(edge: EmbeddedSipServer | null | undefined): string {
   const scheduling = edge && 'scheduling' in edge ? (edge as SipServerThread).scheduling : null;
   if (!scheduling) return 'the app thread (--sip-in-app-thread)';
   if (scheduling.got === 'realtime') return `SCHED_RR, priority ${scheduling.priority}`;
@@ -214,6 +212,9 @@ async function main(): Promise<void> {
         host: '127.0.0.1',
         port: sipPort,
         trunk: { addresses: ['127.0.0.1'] },
+        // sipp agents expect only INVITEs: no OPTIONS probes.
+        registrar: { probeIntervalS: 0 },
+        workerThread: !process.argv.includes('--sip-in-app-thread'),
         ...realtimePriorityArg(),
       },
       drachtio: { port: 0 },
@@ -231,23 +232,14 @@ async function main(): Promise<void> {
         : { callers: 'ringback' },
     },
   });
-  let runtime: CallControlRuntime | null = null;
-  let wiring: TelephonyWiring | null = null;
   const app = await startApp(config, {
     ...(pgUrl ? {} : { db: await openPglite() }),
     logger: createLogger({ level: 'warn' }),
     defaultMetrics: false,
-    layers: productionLayers(config, {
-      optionsProbe: false,
-      sipThread: !process.argv.includes('--sip-in-app-thread'),
-      onCallControl: (rt) => {
-        runtime = rt;
-      },
-      onWiring: (w) => {
-        wiring = w;
-      },
-    }),
+    telephony: true,
+    layers: productionLayers(),
   });
+  const telephony = app.telephony;
   const stopSipps = new Set<() => Promise<unknown>>();
   try {
     const api = async (method: string, p: string, body: unknown) => {
@@ -298,11 +290,11 @@ async function main(): Promise<void> {
       });
       if (reg.code !== 0) throw new Error(`REGISTER of ${username} failed: ${describeSipp(reg)}`);
     }
-    const rt = runtime as CallControlRuntime | null;
+    if (!telephony) throw new Error('telephony did not start');
+    const rt = telephony.calls;
     const registered = usernames.length;
-    if (!rt) throw new Error('call control did not start');
 
-    const edge = (wiring as TelephonyWiring | null)?.edge;
+    const edge = telephony.edge;
     let ringLat: number[] = [];
     let toSrf: number[] = [];
     // Agents' INVITEs as the SIP server hands them to the socket, by caller
@@ -317,7 +309,7 @@ async function main(): Promise<void> {
       ['INVITE'],
     );
     let rings: Array<{ caller: string; at: number }> = [];
-    const stopObserving = observeRingLatency(app.events, wiring as TelephonyWiring | null, (l) => {
+    const stopObserving = observeRingLatency(app.events, telephony.srf, (l) => {
       ringLat.push(l.sentMs);
       toSrf.push(l.toSrfMs);
       rings.push({ caller: l.caller, at: l.startedAt + (monotonicMs() - performance.now()) });
@@ -618,7 +610,7 @@ async function main(): Promise<void> {
       [
         'media (callers answered into media)',
         mediaOn
-          ? `on; left: endpoints ${rt.media?.openEndpoints ?? 'n/a'}, media-server channels ${(wiring as TelephonyWiring | null)?.media?.embedded?.counts().channels ?? 'n/a'}`
+          ? `on; left: endpoints ${rt.media?.openEndpoints ?? 'n/a'}, media-server channels ${telephony.media?.embedded?.counts().channels ?? 'n/a'}`
           : 'off (ringback)',
       ],
     ];

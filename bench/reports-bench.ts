@@ -346,7 +346,12 @@ async function timeLive(db: Db, rows: Row[]): Promise<void> {
         departmentId: depts[0]!,
         caller: '+4930666',
       });
-      app.events.publish('call.queued', { callId: id, departmentId: depts[0] });
+      app.events.publish('call.queued', {
+        callId: id,
+        departmentId: depts[0]!,
+        caller: '+4930666',
+        dialled: '',
+      });
       for (;;) {
         const n = await new Promise<number>((r) => waiters.push(r));
         if (n === WAITING + i + 1) break;

@@ -12,7 +12,6 @@
  * (`performance.now()`).
  */
 import type { ApiEvents } from '../src/api/events/api-events.ts';
-import type { TelephonyWiring } from '../src/app/telephony/wiring.ts';
 import type { CallFlowEventMap } from '../src/calls/recorder/call-events.ts';
 
 /** One ring attempt's latency, in milliseconds from the engine's `ring`. */
@@ -44,10 +43,10 @@ interface OpenRing {
  */
 export function observeRingLatency(
   events: ApiEvents,
-  wiring: TelephonyWiring | null,
+  connectedSrf: unknown,
   report: (latency: RingLatency) => void,
 ): () => void {
-  const srf = wiring?.srf as unknown as { createUAC: CreateUac } | null | undefined;
+  const srf = connectedSrf as { createUAC: CreateUac } | null | undefined;
   if (!srf) throw new Error('ring latency: the app has no connected srf');
   const callers = new Map<string, string>();
   /** Rings whose first INVITE has not been reported sent yet, by caller number. */

@@ -40,7 +40,9 @@ describe('the house', () => {
   });
 
   it(`has no file over ${MAX_FILE_LINES} lines`, () => {
-    const long = sources.filter((s) => s.lines > MAX_FILE_LINES).map((s) => `${s.file}: ${s.lines}`);
+    const long = sources
+      .filter((s) => s.lines > MAX_FILE_LINES)
+      .map((s) => `${s.file}: ${s.lines}`);
     expect(long).toEqual([]);
   });
 

@@ -4,7 +4,7 @@
  * main thread or, with --worker, on a worker thread (engine-worker.ts).
  */
 import { performance } from 'node:perf_hooks';
-import { prioritiseThisThread } from '../../src/app/telephony/thread-scheduling.ts';
+import { prioritiseThisThread } from '../../src/edge/thread/thread-scheduling.ts';
 import { RtpEngine } from '../../src/media/rtp/index.ts';
 import type { RtpChannel } from '../../src/media/rtp/index.ts';
 
@@ -58,7 +58,7 @@ export class EngineHost {
     this.#ticks = this.#engine.schedulerStats.ticks;
   }
 
-  /** Asks for real-time scheduling of this thread (see src/app/telephony/thread-scheduling.ts). */
+  /** Asks for real-time scheduling of this thread (see src/edge/thread/thread-scheduling.ts). */
   async prioritise(priority: number): Promise<string> {
     const got = await prioritiseThisThread(priority);
     return got.got;

@@ -8,7 +8,7 @@
  */
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { prioritiseThisThread } from '../../src/app/telephony/thread-scheduling.ts';
+import { prioritiseThisThread } from '../../src/edge/thread/thread-scheduling.ts';
 
 const BUCKET_MS = 0.05;
 const BUCKETS = 4000; // up to 200 ms

@@ -53,9 +53,20 @@ export const configSchema = z
        * process may have it (CAP_SYS_NICE or RLIMIT_RTPRIO); 0 = never ask.
        */
       realtimePriority: z.number().int().min(0).max(99),
+      /**
+       * Run the embedded SIP server on a worker thread of its own (default);
+       * false keeps it on the app's thread (comparisons, profiling).
+       */
+      workerThread: z.boolean(),
       registrar: z.strictObject({
         minExpires: positiveInt,
         maxExpires: positiveInt,
+        /**
+         * Seconds between OPTIONS probes of each registered device; a device
+         * that stops answering gets no calls until it answers again. 0 = no
+         * probing (devices that answer nothing but INVITEs).
+         */
+        probeIntervalS: z.number().int().min(0),
         /**
          * Digest algorithms offered, in order. MD5 alone by default: many
          * softphones refuse the whole challenge when one names SHA-256.

@@ -88,6 +88,12 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     description: 'longest REGISTER Expires granted',
   },
   {
+    env: 'ACD_REGISTER_PROBE_INTERVAL_S',
+    key: 'sip.registrar.probeIntervalS',
+    kind: 'int',
+    description: 'seconds between OPTIONS probes of each registered device (0 = none)',
+  },
+  {
     env: 'ACD_REGISTER_ALGORITHMS',
     key: 'sip.registrar.algorithms',
     kind: 'list',

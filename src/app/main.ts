@@ -42,7 +42,7 @@ async function main(): Promise<void> {
 
   let app: Awaited<ReturnType<typeof startApp>>;
   try {
-    app = await startApp(config, { logger, layers: productionLayers(config) });
+    app = await startApp(config, { logger, telephony: true, layers: productionLayers() });
   } catch (err) {
     logger.fatal({ err }, 'start failed');
     exit(1);

@@ -2,7 +2,8 @@
  * The composition root: configuration in, a running application out.
  *
  *   config -> logger -> API token -> database (+ migrations) -> store
- *          -> event bus, metrics -> layers (SIP edge, srf, media, call control)
+ *          -> event bus, metrics, agent status -> telephony (SIP edge, srf, leadership,
+ *             media, call control) -> further layers (change feed, break ender)
  *          -> HTTP API + WebSocket events
  *
  * `close()` undoes it in reverse: stop accepting HTTP and let in-flight
@@ -19,12 +20,14 @@ import { apiRoutes } from '../api/routes/index.ts';
 import { startApiServer } from '../api/server.ts';
 import { createStore, type Db, type Store } from '../store/index.ts';
 import { uiAssets } from '../ui/build.ts';
+import { AgentStatusService } from './agent-status.ts';
 import { resolveApiToken } from './api-token.ts';
+import { startTelephony, type Telephony } from './telephony/start-telephony.ts';
 import type { Config } from './config.ts';
 import { databaseProblem, migrateDatabase, migrationProblem, openDatabase } from './database.ts';
 import { createLogger, type Logger } from './logger.ts';
 
-/** What a later layer (SIP edge, srf, media, call control) gets to start itself with. */
+/** What telephony and the later layers get to start themselves with. */
 export interface LayerContext {
   config: Config;
   logger: Logger;
@@ -32,6 +35,8 @@ export interface LayerContext {
   /** Subscribe to API changes; publish call and agent events for the WebSocket stream. */
   events: ApiEvents;
   metrics: ApiMetrics;
+  /** The one writer of agent status (agent-status.ts). */
+  agentStatus: AgentStatusService;
 }
 
 export interface RunningLayer {
@@ -40,7 +45,7 @@ export interface RunningLayer {
   ready?: () => Promise<string | null>;
   /** Ends the layer's work (calls, dialogs, timers); awaited before the database closes. */
   close(): Promise<void>;
-  /** The routing engine's picture, for the live view (the call-control layer gives it). */
+  /** A routing engine's picture for the live view, from a layer that routes (tests, benchmarks). */
   live?: LiveSource;
 }
 
@@ -48,7 +53,12 @@ export interface RunningLayer {
 export type LayerStarter = (ctx: LayerContext) => Promise<RunningLayer>;
 
 export interface StartOptions {
-  /** Layers between the store and the HTTP API, e.g. [sipEdge, callControl]. */
+  /**
+   * Start telephony (start-telephony.ts) after the store: what `npm start`
+   * does. Off by default, for tests of the API alone.
+   */
+  telephony?: boolean;
+  /** Layers after telephony and before the HTTP API (layers.ts names `npm start`'s). */
   layers?: readonly LayerStarter[];
   /** Default: a JSON logger on stdout at `config.log.level`. */
   logger?: Logger;
@@ -74,6 +84,8 @@ export interface AcdApp {
   /** Register further Prometheus metrics on `metrics.registry`. */
   metrics: ApiMetrics;
   store: Store;
+  /** Null unless started with `telephony: true`. */
+  telephony: Telephony | null;
   /** Graceful stop; safe to call more than once (later calls return the same promise). */
   close(): Promise<void>;
 }
@@ -109,28 +121,36 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     });
     const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
 
-    // Later layers start here, between the store and the HTTP API (see
-    // layers.ts): the embedded SIP server (edge) unless drachtio.host is set,
-    // drachtio-srf connected to it, media, and call control subscribed to
-    // `events` and publishing to it. They close after the HTTP server and
-    // before the database, so in-flight call-log writes finish first.
+    // Telephony and the later layers start here, between the store and the
+    // HTTP API. They close after the HTTP server and before the database, so
+    // in-flight call-log writes finish first.
+    const agentStatus = new AgentStatusService(store, events, logger);
+    const ctx: LayerContext = { config, logger, store, events, metrics, agentStatus };
     const readiness: Record<string, () => Promise<string | null>> = {};
     let liveSource: LiveSource = () => null;
+    // The engine stops with its owner: from then on the view shows no calls.
+    const showLive = (name: string, source: LiveSource) => {
+      liveSource = source;
+      closers.push({
+        name: `${name} live view`,
+        close: async () => {
+          liveSource = () => null;
+        },
+      });
+    };
+    let telephony: Telephony | null = null;
+    if (options.telephony) {
+      const started = await startTelephony(ctx);
+      telephony = started;
+      closers.push({ name: 'telephony', close: () => started.close() });
+      Object.assign(readiness, started.checks);
+      showLive('telephony', started.live);
+    }
     for (const startLayer of options.layers ?? []) {
-      const layer = await startLayer({ config, logger, store, events, metrics });
+      const layer = await startLayer(ctx);
       closers.push({ name: layer.name, close: () => layer.close() });
       if (layer.ready) readiness[layer.name] = layer.ready;
-      if (layer.live) {
-        const source = layer.live;
-        liveSource = source;
-        // The engine stops with its layer: from then on the view shows no calls.
-        closers.push({
-          name: `${layer.name} live view`,
-          close: async () => {
-            liveSource = () => null;
-          },
-        });
-      }
+      if (layer.live) showLive(layer.name, layer.live);
       logger.info({ layer: layer.name }, 'layer started');
     }
 
@@ -155,7 +175,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger,
       metrics,
       tokens: { admin: token.token, read: config.api.readToken },
-      routes: apiRoutes({ store, events, realm: config.sip.realm, live, tickets }),
+      routes: apiRoutes({
+        store,
+        events,
+        status: agentStatus,
+        realm: config.sip.realm,
+        live,
+        tickets,
+      }),
       ui: uiAssets,
       checks: {
         database: () => databaseProblem(db),
@@ -201,6 +228,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       events,
       metrics,
       store,
+      telephony,
       close() {
         closing ??= closeAll();
         return closing;

@@ -27,6 +27,7 @@ import {
   type CallLogSink,
   nullCallLog,
   nullPublisher,
+  type ReconcileFixed,
 } from './recorder/call-events.ts';
 import { CallRecorder } from './recorder/call-recorder.ts';
 import { CallBook } from './session/call-book.ts';
@@ -53,12 +54,7 @@ export interface CallControlOptions extends InviteIntakeOptions {
 }
 
 /** One disagreement found and corrected by `reconcile()`. */
-export interface ReconcileFix {
-  what: 'call';
-  callId: string;
-  fix: string;
-  why: string;
-}
+export type ReconcileFix = Extract<ReconcileFixed, { what: 'call' }>;
 
 export class CallControl {
   readonly driver: EngineDriver;

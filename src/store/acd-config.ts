@@ -3,7 +3,12 @@
  * so the composition root can start the engine from the database and feed it
  * changes without knowing column names.
  */
-import type { AcdConfig, AgentConfig, DepartmentConfig, MembershipConfig } from '../acd/model/types.ts';
+import type {
+  AcdConfig,
+  AgentConfig,
+  DepartmentConfig,
+  MembershipConfig,
+} from '../acd/model/types.ts';
 import type { Agent, AgentsRepo } from './agents.ts';
 import type { Department, DepartmentsRepo } from './departments.ts';
 import type { Membership, MembershipsRepo } from './memberships.ts';

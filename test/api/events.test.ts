@@ -135,8 +135,9 @@ describe.each(BACKENDS)('WebSocket events on %s', (backend) => {
 
   it('forwards events that later layers publish on the app’s bus', async () => {
     const c = await open();
-    h.app.events.publish('call.queued', { callId: 'c-1', position: 1 });
+    const queued = { callId: 'c-1', departmentId: 'd-1', caller: '+4930111', dialled: '+4930100' };
+    h.app.events.publish('call.queued', queued);
     const e = await c.waitFor((x) => x.type === 'call.queued');
-    expect(e.data).toEqual({ callId: 'c-1', position: 1 });
+    expect(e.data).toEqual(queued);
   });
 });

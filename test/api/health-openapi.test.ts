@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createEventBus } from '../../src/api/events/api-events.ts';
 import { createTickets } from '../../src/api/events/tickets.ts';
 import type { LiveService } from '../../src/api/live/live-service.ts';
+import type { StatusWriter } from '../../src/api/routes/agent-status.ts';
 import { apiRoutes, type ApiRepos } from '../../src/api/routes/index.ts';
 import type { z } from 'zod';
 import { agentView } from '../../src/api/schemas/agents.ts';
@@ -96,6 +97,7 @@ describe.each(BACKENDS)('health, metrics and OpenAPI on %s', (backend) => {
     const routes = apiRoutes({
       store: {} as ApiRepos,
       events: createEventBus(),
+      status: {} as StatusWriter,
       realm: 'x',
       live: {} as LiveService,
       tickets: createTickets(),

@@ -205,7 +205,16 @@ describe.each(BACKENDS)('reports and live view on %s', (backend) => {
       },
     );
     await app.store.callLog.appendMany(ev);
-    app.events.publish('call.ended', { callId: abandonedId }); // refreshes the cached figures
+    // Refreshes the cached figures.
+    app.events.publish('call.ended', {
+      callId: abandonedId,
+      departmentId: dept,
+      outcome: 'abandoned',
+      agentId: null,
+      waitMs: 40_000,
+      talkMs: null,
+      reason: null,
+    });
 
     const r = await call('GET', '/api/live', undefined, READ_TOKEN);
     expect(r.status).toBe(200);
@@ -261,7 +270,12 @@ describe.each(BACKENDS)('reports and live view on %s', (backend) => {
       departmentId: dept,
       caller: '+4930333',
     });
-    app.events.publish('call.queued', { callId: 'w1', departmentId: dept });
+    app.events.publish('call.queued', {
+      callId: 'w1',
+      departmentId: dept,
+      caller: '+4930333',
+      dialled: '',
+    });
     const next = await live.waitFor(
       (e) =>
         e.type === 'live.snapshot' &&

@@ -10,12 +10,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/app/config.ts';
-import { productionLayers } from '../../src/app/layers.ts';
-import { createLogger } from '../../src/app/logger.ts';
-import { type AcdApp, startApp } from '../../src/app/start-app.ts';
-import type { CallControlRuntime } from '../../src/app/telephony/call-control-layer.ts';
-import type { TelephonyWiring } from '../../src/app/telephony/wiring.ts';
 import { type Audio, findPrompt, readWav, tone, toneRatio, windows } from '../support/audio.ts';
 import { openMigratedPglite } from '../support/pglite.ts';
 import { freePort } from '../support/ports.ts';
@@ -28,22 +22,20 @@ import {
   type SippProcess,
   startSipp,
 } from '../support/sipp.ts';
+import {
+  type Product,
+  startProduct as startProductFixture,
+  stopProducts,
+} from './support/product.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
 const PROMPTS = path.resolve(here, '../../media/prompts/en');
 const prompt = (name: string): Audio => readWav(path.join(PROMPTS, `${name}.wav`));
-const TOKEN = 'media-test-token-0123456789';
 const DID = '+4930200';
 
-interface Running {
-  app: AcdApp;
-  sipPort: number;
-  runtime: () => CallControlRuntime | null;
-  wiring: TelephonyWiring;
-}
+type Running = Product;
 
-const apps = new Set<AcdApp>();
 const peers = new Set<RtpPeer>();
 const sipps = new Set<SippProcess>();
 afterEach(async () => {
@@ -51,26 +43,17 @@ afterEach(async () => {
   sipps.clear();
   await Promise.all([...peers].map((p) => p.close()));
   peers.clear();
-  await Promise.all([...apps].map((a) => a.close()));
-  apps.clear();
+  await stopProducts();
 });
 
+/** The product answering callers into the embedded media server. */
 async function startProduct(media: Record<string, unknown> = {}): Promise<Running> {
-  const sipPort = await freePort();
   const rtpBase = 32000 + 2 * Math.floor(Math.random() * 2000);
-  const config = loadConfig({
-    env: {},
+  return startProductFixture({
+    sipPort: await freePort(),
+    db: await openMigratedPglite(),
+    logLevel: process.env.MEDIA_TEST_LOG ?? 'warn',
     overrides: {
-      http: { host: '127.0.0.1', port: 0 },
-      api: { token: TOKEN },
-      log: { level: 'warn' },
-      sip: {
-        host: '127.0.0.1',
-        port: sipPort,
-        registrar: { algorithms: ['MD5'] },
-        trunk: { addresses: ['127.0.0.1'] },
-      },
-      drachtio: { port: 0 },
       media: {
         callers: 'answer',
         rtpPortMin: rtpBase,
@@ -80,49 +63,11 @@ async function startProduct(media: Record<string, unknown> = {}): Promise<Runnin
       },
     },
   });
-  let runtime: CallControlRuntime | null = null;
-  let wiring: TelephonyWiring | null = null;
-  const app = await startApp(config, {
-    db: await openMigratedPglite(),
-    logger: createLogger({ level: (process.env.MEDIA_TEST_LOG as 'info') ?? 'warn' }),
-    defaultMetrics: false,
-    layers: productionLayers(config, {
-      optionsProbe: false,
-      onCallControl: (rt) => {
-        runtime = rt;
-      },
-      onWiring: (w) => {
-        wiring = w;
-      },
-    }),
-  });
-  apps.add(app);
-  if (!wiring) throw new Error('no wiring');
-  return { app, sipPort, runtime: () => runtime, wiring };
-}
-
-async function api<T = Record<string, unknown>>(
-  r: Running,
-  method: string,
-  p: string,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(`${r.app.httpUrl}/api${p}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${TOKEN}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : {}) as T;
 }
 
 async function department(r: Running, fields: Record<string, unknown>): Promise<string> {
-  const d = await api<{ id: string }>(r, 'POST', '/departments', { name: 'Support', ...fields });
-  await api(r, 'POST', '/dids', { number: DID, departmentId: d.id });
+  const d = await r.api<{ id: string }>('POST', '/departments', { name: 'Support', ...fields });
+  await r.api('POST', '/dids', { number: DID, departmentId: d.id });
   return d.id;
 }
 
@@ -155,26 +100,24 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
 
 /** Nothing of any call is left: sessions, endpoints, the media server's channels and ports. */
 async function expectIdle(r: Running): Promise<void> {
-  const rt = r.runtime();
-  if (!rt) throw new Error('call control is not running');
+  const rt = r.telephony.calls;
   await rt.callControl.settled();
   await until('media released', () => {
-    const c = r.wiring.media?.embedded?.counts();
+    const c = r.telephony.media?.embedded?.counts();
     return rt.media?.openEndpoints === 0 && c?.channels === 0 && c?.eslOutbound === 0;
   });
-  const counts = r.wiring.media?.embedded?.counts();
+  const counts = r.telephony.media?.embedded?.counts();
   expect(counts).toMatchObject({ channels: 0, eslOutbound: 0, rtpPorts: 0, sipDialogs: 0 });
   expect(counts?.eslInbound).toBe(1); // fsmrf's one inbound connection stays
   expect(rt.callControl.sessions.size).toBe(0);
-  const edge = r.wiring.edge;
+  const edge = r.telephony.edge;
   await until('SIP dialogs gone', () => (edge?.stats().dialogs ?? 0) === 0, 5000);
 }
 
 async function endedCall(r: Running): Promise<{ outcome: string; id: string }> {
   let found: { outcome: string; id: string } | undefined;
   await until('the call logged as ended', async () => {
-    const page = await api<{ items: Array<{ id: string; outcome: string | null }> }>(
-      r,
+    const page = await r.api<{ items: Array<{ id: string; outcome: string | null }> }>(
       'GET',
       '/calls',
     );
@@ -232,13 +175,13 @@ describe('caller media, end to end', () => {
       announceIntervalS: 0,
       noAgentAction: { kind: 'hangup' },
     });
-    const agent = await api<{ id: string }>(r, 'POST', '/agents', {
+    const agent = await r.api<{ id: string }>('POST', '/agents', {
       name: 'alice',
       sipUsername: '2001',
       password: 'pw-alice-secret',
       status: 'away',
     });
-    await api(r, 'POST', '/memberships', { agentId: agent.id, departmentId: deptId, priority: 1 });
+    await r.api('POST', '/memberships', { agentId: agent.id, departmentId: deptId, priority: 1 });
     const agentPort = await freePort();
     assertSippPassed(
       await runSipp({
@@ -296,15 +239,13 @@ describe('caller media, end to end', () => {
 
     // The agent becomes available: rung, answers; the caller is re-INVITEd towards the agent.
     const mark = callerRtp.received.length;
-    await api(r, 'PUT', `/agents/${agent.id}/status`, { status: 'available' });
+    await r.api('PUT', `/agents/${agent.id}/status`, { status: 'available' });
     // The agent speaks: a 1 kHz tone to where the caller's offer said its audio goes.
     const agentVoice = tone([1000], 1500, 8000, 8000);
     await until(
       'the caller connected to the agent',
       () =>
-        [...(r.runtime()?.callControl.sessions.values() ?? [])].some(
-          (x) => x.state === 'connected',
-        ),
+        [...r.telephony.calls.callControl.sessions.values()].some((x) => x.state === 'connected'),
       30_000,
     );
     await agentRtp.sendAudio(
@@ -327,13 +268,13 @@ describe('caller media, end to end', () => {
   /** A department whose only agent is registered but away: callers wait in the queue. */
   async function queueWithAwayAgent(r: Running, fields: Record<string, unknown>) {
     const deptId = await department(r, { noAgentAction: { kind: 'hangup' }, ...fields });
-    const agent = await api<{ id: string }>(r, 'POST', '/agents', {
+    const agent = await r.api<{ id: string }>('POST', '/agents', {
       name: 'bob',
       sipUsername: '2002',
       password: 'pw-bob-secret',
       status: 'away',
     });
-    await api(r, 'POST', '/memberships', { agentId: agent.id, departmentId: deptId, priority: 1 });
+    await r.api('POST', '/memberships', { agentId: agent.id, departmentId: deptId, priority: 1 });
     assertSippPassed(
       await runSipp({
         scenario: scenario('agent-register'),

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createEventBus } from '../../src/api/events/api-events.ts';
 import { createMetrics } from '../../src/api/metrics.ts';
+import { AgentStatusService } from '../../src/app/agent-status.ts';
 import { loadConfig } from '../../src/app/config.ts';
 import { urlNamingInstance } from '../../src/app/database.ts';
 import { changeFeed } from '../../src/app/leadership/change-feed.ts';
@@ -54,12 +55,14 @@ async function setup() {
   ] as const) {
     events.on(type, (e) => seen.push({ type, data: e.data as unknown as Record<string, unknown> }));
   }
+  const logger = pino({ level: 'silent' });
   const layer: RunningLayer = await changeFeed()({
     config,
-    logger: pino({ level: 'silent' }),
+    logger,
     store,
     events,
     metrics: createMetrics({ defaultMetrics: false }),
+    agentStatus: new AgentStatusService(store, events, logger),
   });
   open.push(layer);
   return { store, other, byHand, seen };

@@ -1,8 +1,8 @@
 /**
  * A database outage during calls loses no log row.
  *
- * The whole product (startApp with productionLayers: embedded SIP server,
- * registrar, call control, call log on the store) on a real Postgres server
+ * The whole product (support/product.ts: embedded SIP server, registrar,
+ * call control, call log on the store) on a real Postgres server
  * that the test stops and starts again. Two agents register; two sipp callers
  * dial the DID and are answered; then the server is stopped while both calls
  * are connected. The calls go on and end during the outage (BYE, media-free
@@ -19,11 +19,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/app/config.ts';
-import { productionLayers } from '../../src/app/layers.ts';
-import { createLogger } from '../../src/app/logger.ts';
-import { type AcdApp, startApp } from '../../src/app/start-app.ts';
-import type { CallControlRuntime } from '../../src/app/telephony/call-control-layer.ts';
 import { RestartablePostgres } from '../calls/support/restartable-postgres.ts';
 import { freePort } from '../support/ports.ts';
 import {
@@ -33,12 +28,12 @@ import {
   type SippProcess,
   startSipp,
 } from '../support/sipp.ts';
+import { startProduct, stopProducts, TOKEN } from './support/product.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ownScenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
 const flowScenario = (name: string) => path.join(here, '../calls/flow/scenarios', `${name}.xml`);
 
-const TOKEN = 'db-outage-test-token-0123456789';
 const DID = '+4930100';
 const CALLS_DURING_OUTAGE = 3;
 
@@ -50,15 +45,13 @@ afterAll(async () => {
   await server?.destroy();
 });
 
-const apps = new Set<AcdApp>();
 const sipps = new Set<SippProcess>();
 afterEach(async () => {
   await Promise.all([...sipps].map((s) => s.stop()));
   sipps.clear();
   // Bring the server back first so the app's close can flush instead of waiting out its timeout.
   if (!server.running) await server.start();
-  await Promise.all([...apps].map((a) => a.close()));
-  apps.clear();
+  await stopProducts();
 });
 
 async function createDatabase(): Promise<string> {
@@ -98,54 +91,9 @@ async function waitUntil<T>(
 async function startOutageApp() {
   const url = await createDatabase();
   const sipPort = await freePort();
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      http: { host: '127.0.0.1', port: 0 },
-      database: { url },
-      api: { token: TOKEN },
-      log: { level: 'warn' },
-      sip: {
-        host: '127.0.0.1',
-        port: sipPort,
-        trunk: { addresses: ['127.0.0.1'] },
-      },
-      drachtio: { port: 0 },
-      // About the database outage: callers hear ringback only (no media server needed).
-      media: { callers: 'ringback' },
-    },
-  });
-  let runtime: CallControlRuntime | null = null;
   // The outage makes the app log warnings (failed writes, dead idle connections); keep them quiet.
-  const app = await startApp(config, {
-    logger: createLogger({ level: 'fatal' }),
-    defaultMetrics: false,
-    layers: productionLayers(config, {
-      optionsProbe: false,
-      onCallControl: (rt) => {
-        runtime = rt;
-      },
-    }),
-  });
-  apps.add(app);
-
-  const api = async <T = Record<string, unknown>>(
-    method: string,
-    p: string,
-    body?: unknown,
-  ): Promise<T> => {
-    const res = await fetch(`${app.httpUrl}/api${p}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${TOKEN}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : {}) as T;
-  };
+  const product = await startProduct({ sipPort, databaseUrl: url, logLevel: 'fatal' });
+  const { app, api } = product;
   const metrics = async () =>
     (
       await fetch(`${app.httpUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
@@ -167,8 +115,58 @@ async function startOutageApp() {
     api,
     metrics,
     dept,
-    runtime: () => runtime as CallControlRuntime | null,
+    runtime: () => product.telephony.calls,
   };
+}
+
+type Outage = Awaited<ReturnType<typeof startOutageApp>>;
+
+/** Call control let go of every call: no session, no ring attempt. */
+async function untilIdle(rt: ReturnType<Outage['runtime']>): Promise<void> {
+  await rt.callControl.settled();
+  await waitUntil('call control to be idle', async () =>
+    rt.callControl.sessions.size === 0 && rt.callControl.attempts.size === 0 ? true : undefined,
+  );
+}
+
+/**
+ * The server is down and the call-log writer holds what it could not
+ * write; the server comes back and the writer's retries flush it all, with
+ * nothing dropped (a drop would show as a labelled sample above 0).
+ */
+async function expectFlushedOnceBack(metrics: Outage['metrics']): Promise<void> {
+  expect(server.running).toBe(false);
+  const during = await metrics();
+  const queued = Number(/^acd_call_log_queued (\d+)$/m.exec(during)?.[1] ?? Number.NaN);
+  expect(queued).toBeGreaterThan(0);
+  await server.start();
+  await waitUntil(
+    'the call log to be flushed',
+    async () => ((await metrics()).match(/^acd_call_log_queued 0$/m) ? true : undefined),
+    90_000,
+  );
+  const after = await metrics();
+  expect(after).toMatch(/^# TYPE acd_call_log_dropped_total counter$/m);
+  expect(after).not.toMatch(/^acd_call_log_dropped_total(\{[^}]*\})? [1-9]/m);
+  expect(after).toMatch(/^acd_call_log_retries_total [1-9]\d*$/m);
+}
+
+interface CallRow {
+  id: string;
+  outcome: string | null;
+  agentId: string | null;
+  departmentId: string;
+  attempts: Array<{ agentId: string; result: string | null; device: string }>;
+}
+
+/** Waits until `count` calls are logged with an outcome; returns them with their attempts. */
+async function loggedCalls(api: Outage['api'], count: number): Promise<CallRow[]> {
+  const page = await waitUntil('the calls to be readable through the API', async () => {
+    const p = await api<{ items: Array<{ id: string; outcome: string | null }> }>('GET', '/calls');
+    return p.items.length >= count && p.items.every((c) => c.outcome !== null) ? p : undefined;
+  });
+  expect(page.items).toHaveLength(count);
+  return Promise.all(page.items.map((c) => api<CallRow>('GET', `/calls/${c.id}`)));
 }
 
 describe('the product during a Postgres outage', () => {
@@ -249,51 +247,12 @@ describe('the product during a Postgres outage', () => {
       assertSippPassed(res, `agent ${i + 1}`);
       expect(countInTrace(res.messages, /^BYE /, 'received')).toBe(1);
     }
-    const rt = runtime();
-    if (!rt) throw new Error('call control is not running');
-    await rt.callControl.settled();
-    await waitUntil('call control to be idle', async () =>
-      rt.callControl.sessions.size === 0 && rt.callControl.attempts.size === 0 ? true : undefined,
-    );
+    await untilIdle(runtime());
 
     // While the server is down, the writer keeps what it could not write (the ends of both calls).
-    expect(server.running).toBe(false);
-    const during = await metrics();
-    const queued = Number(/^acd_call_log_queued (\d+)$/m.exec(during)?.[1] ?? Number.NaN);
-    expect(queued).toBeGreaterThan(0);
-
-    // The database comes back; the writer's retries flush everything.
-    await server.start();
-    await waitUntil(
-      'the call log to be flushed',
-      async () => ((await metrics()).match(/^acd_call_log_queued 0$/m) ? true : undefined),
-      90_000,
-    );
-    const after = await metrics();
-    // Dropped events would show as a labelled sample (by reason) above 0.
-    expect(after).toMatch(/^# TYPE acd_call_log_dropped_total counter$/m);
-    expect(after).not.toMatch(/^acd_call_log_dropped_total(\{[^}]*\})? [1-9]/m);
-    expect(after).toMatch(/^acd_call_log_retries_total [1-9]\d*$/m);
-
-    interface CallRow {
-      id: string;
-      outcome: string | null;
-      agentId: string | null;
-      departmentId: string;
-      attempts: Array<{ agentId: string; result: string | null; device: string }>;
-    }
+    await expectFlushedOnceBack(metrics);
     // Every call of the outage is in Postgres with its outcome and its attempt.
-    const page = await waitUntil('the calls to be readable through the API', async () => {
-      const p = await api<{ items: Array<{ id: string; outcome: string | null }> }>(
-        'GET',
-        '/calls',
-      );
-      return p.items.length >= agents.length && p.items.every((c) => c.outcome !== null)
-        ? p
-        : undefined;
-    });
-    expect(page.items).toHaveLength(agents.length);
-    const rows = await Promise.all(page.items.map((c) => api<CallRow>('GET', `/calls/${c.id}`)));
+    const rows = await loggedCalls(api, agents.length);
     // Each agent answered exactly one of the calls, and each call has its one answered attempt.
     expect(rows.map((r) => r.agentId).sort()).toEqual(agents.map((a) => a.id).sort());
     for (const row of rows) {
@@ -375,12 +334,7 @@ describe('the product during a Postgres outage', () => {
       });
       assertSippPassed(caller, `caller ${i + 1} during the outage`);
       // The next caller waits until call control let go of this call and the agent is free again.
-      const rt = runtime();
-      if (!rt) throw new Error('call control is not running');
-      await rt.callControl.settled();
-      await waitUntil('call control to be idle', async () =>
-        rt.callControl.sessions.size === 0 && rt.callControl.attempts.size === 0 ? true : undefined,
-      );
+      await untilIdle(runtime());
     }
     const agentSaw = await agentPhone.finished;
     sipps.delete(agentPhone);
@@ -388,43 +342,9 @@ describe('the product during a Postgres outage', () => {
     expect(countInTrace(agentSaw.messages, /^INVITE /, 'received')).toBe(CALLS_DURING_OUTAGE);
 
     // While the server is down, the writer keeps what it could not write.
-    expect(server.running).toBe(false);
-    const during = await metrics();
-    const queued = Number(/^acd_call_log_queued (\d+)$/m.exec(during)?.[1] ?? Number.NaN);
-    expect(queued).toBeGreaterThan(0);
-
-    // The database comes back; the writer's retries flush everything.
-    await server.start();
-    await waitUntil(
-      'the call log to be flushed',
-      async () => ((await metrics()).match(/^acd_call_log_queued 0$/m) ? true : undefined),
-      90_000,
-    );
-    const after = await metrics();
-    // A counter with no drops has no sample line; none may be above 0.
-    expect(after).toMatch(/^# TYPE acd_call_log_dropped_total counter$/m);
-    expect(after).not.toMatch(/^acd_call_log_dropped_total(\{[^}]*\})? [1-9]/m);
-    expect(after).toMatch(/^acd_call_log_retries_total [1-9]\d*$/m);
-
-    interface CallRow {
-      id: string;
-      outcome: string | null;
-      agentId: string | null;
-      departmentId: string;
-      attempts: Array<{ agentId: string; result: string | null; device: string }>;
-    }
+    await expectFlushedOnceBack(metrics);
     // Every call of the outage is in Postgres with its outcome and its attempt.
-    const page = await waitUntil('the calls to be readable through the API', async () => {
-      const p = await api<{ items: Array<{ id: string; outcome: string | null }> }>(
-        'GET',
-        '/calls',
-      );
-      return p.items.length >= CALLS_DURING_OUTAGE && p.items.every((c) => c.outcome !== null)
-        ? p
-        : undefined;
-    });
-    expect(page.items).toHaveLength(CALLS_DURING_OUTAGE);
-    const rows = await Promise.all(page.items.map((c) => api<CallRow>('GET', `/calls/${c.id}`)));
+    const rows = await loggedCalls(api, CALLS_DURING_OUTAGE);
     for (const row of rows) {
       expect(row).toMatchObject({
         outcome: 'answered',

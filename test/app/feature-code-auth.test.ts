@@ -7,66 +7,38 @@
  * with Proxy-Authorization) and a raw UDP socket as the forger.
  */
 import dgram from 'node:dgram';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/app/config.ts';
-import { productionLayers } from '../../src/app/layers.ts';
-import { createLogger } from '../../src/app/logger.ts';
-import { type AcdApp, startApp } from '../../src/app/start-app.ts';
 import { freePort } from '../support/ports.ts';
 import { assertSippPassed, countInTrace, describeSipp, runSipp } from '../support/sipp.ts';
+import {
+  newDataDir,
+  type Product,
+  removeDataDirs,
+  startProduct,
+  stopProducts,
+} from './support/product.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
-const TOKEN = 'feature-auth-token-0123456789';
 
-let app: AcdApp | undefined;
-let dataDir: string | undefined;
+let product: Product | undefined;
 let sipPort = 0;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'acd-feature-auth-'));
   sipPort = await freePort();
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      http: { host: '127.0.0.1', port: 0 },
-      database: { url: null, dataDir },
-      api: { token: TOKEN, readToken: null, tokenFile: null },
-      log: { level: 'warn' },
-      // Callers from 127.0.0.1 are a trunk: a trunk address must not vouch for feature codes.
-      sip: { host: '127.0.0.1', port: sipPort, trunk: { addresses: ['127.0.0.1'] } },
-      drachtio: { port: 0 },
-    },
-  });
-  app = await startApp(config, {
-    logger: createLogger({ level: 'warn' }),
-    defaultMetrics: false,
-    // sipp peers expect only what their scenario says; no OPTIONS probes.
-    layers: productionLayers(config, { optionsProbe: false }),
-  });
+  // Callers from 127.0.0.1 are a trunk: a trunk address must not vouch for feature codes.
+  product = await startProduct({ dataDir: await newDataDir(), sipPort, logLevel: 'warn' });
 }, 180_000);
 
 afterAll(async () => {
-  await app?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await stopProducts();
+  await removeDataDirs();
 }, 60_000);
 
-async function api<T>(method: string, p: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${app!.httpUrl}/api${p}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${TOKEN}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
+function api<T>(method: string, p: string, body?: unknown): Promise<T> {
+  return product!.api<T>(method, p, body);
 }
 
 /** One INVITE datagram from `localPort`, as a forger would send it; resolves with the status line received. */

@@ -42,7 +42,12 @@ describe('layers in startApp', () => {
       order.push('start calls');
       // Call control follows routing changes and publishes its own events.
       const off = events.on('department.created', (e) => {
-        events.publish('call.queued', { departmentId: e.data.id });
+        events.publish('call.queued', {
+          callId: 'c-1',
+          departmentId: e.data.id,
+          caller: '+4930111',
+          dialled: '+4930100',
+        });
       });
       const gauge = new Gauge({
         name: 'acd_calls_waiting',
@@ -87,7 +92,12 @@ describe('layers in startApp', () => {
     });
     const dept = (await created.json()) as { id: string };
     const queued = await client.waitFor((e) => e.type === 'call.queued');
-    expect(queued.data).toEqual({ departmentId: dept.id });
+    expect(queued.data).toEqual({
+      callId: 'c-1',
+      departmentId: dept.id,
+      caller: '+4930111',
+      dialled: '+4930100',
+    });
     await client.close();
 
     await app.close();

@@ -1,7 +1,7 @@
 /**
- * The whole product end to end, as `npm start` runs it: startApp with
- * productionLayers (embedded SIP server, drachtio-srf, registrar, call
- * control, call log on the store), configured only through HTTP calls to the
+ * The whole product end to end, as `npm start` runs it (support/product.ts:
+ * embedded SIP server, drachtio-srf, registrar, call control, call log on
+ * the store), configured only through HTTP calls to the
  * admin API, with sipp as the agents' softphones and as the caller.
  *
  *   sipp agent ──REGISTER (digest)──▶ embedded SIP server ─▶ srf ─▶ registrar ─▶ store
@@ -17,16 +17,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/app/config.ts';
-import { productionLayers } from '../../src/app/layers.ts';
-import { createLogger } from '../../src/app/logger.ts';
-import { type AcdApp, startApp } from '../../src/app/start-app.ts';
-import type { CallControlRuntime } from '../../src/app/telephony/call-control-layer.ts';
-import type { TelephonyWiring } from '../../src/app/telephony/wiring.ts';
 import { type EmbeddedSipServer, startSipServer } from '../../src/edge/index.ts';
 import { connect, type EventClient, eventsUrl } from '../api/support/ws-client.ts';
 import { freePort } from '../support/ports.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
+import {
+  type Product,
+  type ProductOptions,
+  startProduct as startProductFixture,
+  stopProducts,
+  TOKEN,
+} from './support/product.ts';
 import {
   assertSippPassed,
   countInTrace,
@@ -40,13 +41,14 @@ const ownScenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`
 // The call-flow suite's peers: the agent scenario also checks the caller ID ("<caller> Sales").
 const flowScenario = (name: string) => path.join(here, '../calls/flow/scenarios', `${name}.xml`);
 
-const TOKEN = 'telephony-test-token-0123456789';
 const DID = '+4930100';
+
+type Database = Pick<ProductOptions, 'dataDir' | 'databaseUrl'>;
 
 interface Backend {
   name: string;
   /** Database settings for one test's app (the same on restart). */
-  database(): Promise<Record<string, unknown>>;
+  database(): Promise<Database>;
   cleanup(): Promise<void>;
 }
 
@@ -57,7 +59,7 @@ function pgliteBackend(): Backend {
     async database() {
       const dir = await mkdtemp(path.join(tmpdir(), 'acd-telephony-'));
       dirs.push(dir);
-      return { url: null, dataDir: dir };
+      return { dataDir: dir };
     },
     async cleanup() {
       await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
@@ -71,7 +73,7 @@ function postgresBackend(): Backend {
     name: 'Postgres',
     async database() {
       pg ??= await startPostgres();
-      return { url: await pg.createDatabase() };
+      return { databaseUrl: await pg.createDatabase() };
     },
     async cleanup() {
       await pg?.stop();
@@ -80,17 +82,9 @@ function postgresBackend(): Backend {
   };
 }
 
-/** One running product plus what the test needs to reach it. */
-interface Running {
-  app: AcdApp;
-  sipPort: number;
-  runtime: () => CallControlRuntime | null;
-  wiring: TelephonyWiring;
-  /** The SIP server when the app was pointed at one it did not start. */
-  externalEdge?: EmbeddedSipServer;
-}
+/** One running product, and the SIP server when the app was pointed at one it did not start. */
+type Running = Product & { externalEdge?: EmbeddedSipServer };
 
-const apps = new Set<AcdApp>();
 const sipps = new Set<SippProcess>();
 const clients = new Set<EventClient>();
 
@@ -99,71 +93,15 @@ afterEach(async () => {
   clients.clear();
   await Promise.all([...sipps].map((s) => s.stop()));
   sipps.clear();
-  await Promise.all([...apps].map((a) => a.close()));
-  apps.clear();
+  await stopProducts();
 });
 
-async function startProduct(
-  database: Record<string, unknown>,
+function startProduct(
+  database: Database,
   sipPort: number,
   drachtio: Record<string, unknown> = { port: 0 },
 ): Promise<Running> {
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      http: { host: '127.0.0.1', port: 0 },
-      database,
-      api: { token: TOKEN },
-      log: { level: 'warn' },
-      sip: {
-        host: '127.0.0.1',
-        port: sipPort,
-        trunk: { addresses: ['127.0.0.1'] },
-      },
-      drachtio,
-      // These tests are about the queue's signalling: callers hear only ringback (a 180) here;
-      // what callers hear with media is test/app/caller-media.test.ts.
-      media: { callers: 'ringback' },
-    },
-  });
-  let runtime: CallControlRuntime | null = null;
-  let wiring: TelephonyWiring | null = null;
-  const app = await startApp(config, {
-    logger: createLogger({ level: 'warn' }),
-    defaultMetrics: false,
-    layers: productionLayers(config, {
-      // sipp peers expect only INVITEs; an OPTIONS probe would fail their scenario.
-      optionsProbe: false,
-      onCallControl: (rt) => {
-        runtime = rt;
-      },
-      onWiring: (w) => {
-        wiring = w;
-      },
-    }),
-  });
-  apps.add(app);
-  if (!wiring) throw new Error('productionLayers did not hand out its wiring');
-  return { app, sipPort, runtime: () => runtime, wiring };
-}
-
-async function api<T = Record<string, unknown>>(
-  r: Running,
-  method: string,
-  p: string,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(`${r.app.httpUrl}/api${p}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${TOKEN}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : {}) as T;
+  return startProductFixture({ ...database, sipPort, logLevel: 'warn', overrides: { drachtio } });
 }
 
 interface Setup {
@@ -173,25 +111,25 @@ interface Setup {
 
 /** Department "Sales" (priority routing) with its number and agents, all through the API. */
 async function configure(r: Running, agents: Array<{ name: string; priority: number }>) {
-  const dept = await api<{ id: string }>(r, 'POST', '/departments', {
+  const dept = await r.api<{ id: string }>('POST', '/departments', {
     name: 'Sales',
     strategy: 'priority',
     ringTimeoutS: 10,
     noAgentAction: { kind: 'hangup' },
     outOfHoursAction: { kind: 'hangup' },
   });
-  await api(r, 'POST', '/dids', { number: DID, departmentId: dept.id });
+  await r.api('POST', '/dids', { number: DID, departmentId: dept.id });
   const setup: Setup = { departmentId: dept.id, agents: {} };
   for (const [i, a] of agents.entries()) {
     const username = String(1001 + i);
     const password = `pw-${a.name}-secret`;
-    const agent = await api<{ id: string }>(r, 'POST', '/agents', {
+    const agent = await r.api<{ id: string }>('POST', '/agents', {
       name: a.name,
       sipUsername: username,
       password,
       status: 'available',
     });
-    await api(r, 'POST', '/memberships', {
+    await r.api('POST', '/memberships', {
       agentId: agent.id,
       departmentId: dept.id,
       priority: a.priority,
@@ -251,14 +189,13 @@ interface CallRow {
 async function endedCalls(r: Running, count: number): Promise<CallRow[]> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const page = await api<{ items: Array<{ id: string; outcome: string | null }> }>(
-      r,
+    const page = await r.api<{ items: Array<{ id: string; outcome: string | null }> }>(
       'GET',
       '/calls',
     );
     const ended = page.items.filter((c) => c.outcome !== null);
     if (ended.length >= count) {
-      return Promise.all(ended.map((c) => api<CallRow>(r, 'GET', `/calls/${c.id}`)));
+      return Promise.all(ended.map((c) => r.api<CallRow>('GET', `/calls/${c.id}`)));
     }
     if (Date.now() > deadline) {
       throw new Error(`expected ${count} ended calls, API shows ${JSON.stringify(page.items)}`);
@@ -269,18 +206,27 @@ async function endedCalls(r: Running, count: number): Promise<CallRow[]> {
 
 /** Nothing of any call is left: sessions, attempts, engine timer, SIP dialogs. */
 async function expectIdle(r: Running): Promise<void> {
-  const rt = r.runtime();
-  if (!rt) throw new Error('call control is not running');
+  const rt = r.telephony.calls;
   await rt.callControl.settled();
   expect(rt.callControl.sessions.size).toBe(0);
   expect(rt.callControl.attempts.size).toBe(0);
-  const edge = r.wiring.edge ?? r.externalEdge;
+  const edge = r.telephony.edge ?? r.externalEdge;
   if (!edge) throw new Error('expected a SIP server to inspect');
   const deadline = Date.now() + 5000;
   while (edge.stats().dialogs > 0 && Date.now() < deadline) {
     await new Promise((res) => setTimeout(res, 20));
   }
   expect(edge.stats().dialogs).toBe(0);
+}
+
+/** A call to the DID reaches the agent's phone (on `port`), is answered, logged, and leaves nothing behind. */
+async function expectAnsweredBy(r: Running, agentId: string, port: number): Promise<void> {
+  const agentPhone = await phone(port);
+  assertSippPassed(await call(r), 'caller');
+  assertSippPassed(await agentPhone.finished, 'agent');
+  const [logged] = await endedCalls(r, 1);
+  expect(logged).toMatchObject({ outcome: 'answered', agentId });
+  await expectIdle(r);
 }
 
 describe.each([pgliteBackend(), postgresBackend()])(
@@ -298,8 +244,7 @@ describe.each([pgliteBackend(), postgresBackend()])(
 
       const port = await freePort();
       await register(r, alice, port);
-      const regs = await api<{ items: Array<{ agentId: string; sourcePort: number }> }>(
-        r,
+      const regs = await r.api<{ items: Array<{ agentId: string; sourcePort: number }> }>(
         'GET',
         '/registrations',
       );
@@ -370,23 +315,22 @@ describe.each([pgliteBackend(), postgresBackend()])(
       const bobPhone = await phone(bobPort, 'agent-answer', 2);
 
       // Alice (priority 1) goes away: the next call goes to Bob.
-      await api(r, 'PUT', `/agents/${alice.id}/status`, { status: 'away' });
+      await r.api('PUT', `/agents/${alice.id}/status`, { status: 'away' });
       assertSippPassed(await call(r), 'caller 1');
       const first = await endedCalls(r, 1);
       expect(first.map((c) => c.agentId)).toEqual([bob.id]);
       expect(first[0]?.routing?.candidates).not.toContain(alice.id);
 
       // Alice back, but Bob now ranks first: Bob again.
-      await api(r, 'PUT', `/agents/${alice.id}/status`, { status: 'available' });
-      const memberships = await api<{ items: Array<{ id: string; agentId: string }> }>(
-        r,
+      await r.api('PUT', `/agents/${alice.id}/status`, { status: 'available' });
+      const memberships = await r.api<{ items: Array<{ id: string; agentId: string }> }>(
         'GET',
         `/memberships?agentId=${bob.id}`,
       );
       const bobMembership = memberships.items.find((m) => m.agentId === bob.id);
       if (!bobMembership) throw new Error('no membership for bob');
-      await api(r, 'PATCH', `/memberships/${bobMembership.id}`, { priority: 1 });
-      await api(r, 'PATCH', `/memberships/${(await membershipOf(r, alice.id)).id}`, {
+      await r.api('PATCH', `/memberships/${bobMembership.id}`, { priority: 1 });
+      await r.api('PATCH', `/memberships/${(await membershipOf(r, alice.id)).id}`, {
         priority: 5,
       });
       await expectIdle(r);
@@ -409,7 +353,7 @@ describe.each([pgliteBackend(), postgresBackend()])(
       const s = await configure(r, [{ name: 'alice', priority: 1 }]);
       const alice = s.agents.alice;
       if (!alice) throw new Error('no alice');
-      await api(r, 'PATCH', `/agents/${alice.id}`, { mayChangeOwnStatus: true });
+      await r.api('PATCH', `/agents/${alice.id}`, { mayChangeOwnStatus: true });
       const stream = await connect(eventsUrl(r.app.httpUrl, TOKEN));
       clients.add(stream);
       const port = await freePort();
@@ -433,7 +377,7 @@ describe.each([pgliteBackend(), postgresBackend()])(
         (e) => e.type === 'agent.status' && e.data.agentId === alice.id,
       );
       expect(event.data).toMatchObject({ toStatus: 'away', source: 'agent' });
-      const agent = await api<{ status: string }>(r, 'GET', `/agents/${alice.id}`);
+      const agent = await r.api<{ status: string }>('GET', `/agents/${alice.id}`);
       expect(agent.status).toBe('away');
       // The engine knows too: a call now waits in the queue (nobody is rung) until the caller gives up.
       const caller = await runSipp({
@@ -459,10 +403,9 @@ describe.each([pgliteBackend(), postgresBackend()])(
       const port = await freePort();
       await register(first, alice, port);
       await first.app.close();
-      apps.delete(first.app);
 
       const second = await startProduct(database, sipPort);
-      expect(second.runtime()?.sources.deviceCount(alice.id)).toBe(1);
+      expect(second.telephony.calls.sources.deviceCount(alice.id)).toBe(1);
       const agentPhone = await phone(port);
       assertSippPassed(await call(second), 'caller');
       const agentSaw = await agentPhone.finished;
@@ -476,8 +419,7 @@ describe.each([pgliteBackend(), postgresBackend()])(
 );
 
 async function membershipOf(r: Running, agentId: string): Promise<{ id: string }> {
-  const page = await api<{ items: Array<{ id: string; agentId: string }> }>(
-    r,
+  const page = await r.api<{ items: Array<{ id: string; agentId: string }> }>(
     'GET',
     `/memberships?agentId=${agentId}`,
   );
@@ -502,27 +444,21 @@ describe('the product with an external SIP server (drachtio.host set)', () => {
     try {
       const dir = await mkdtemp(path.join(tmpdir(), 'acd-telephony-ext-'));
       try {
-        const r = await startProduct({ url: null, dataDir: dir }, sipPort, {
+        const r = await startProduct({ dataDir: dir }, sipPort, {
           host: '127.0.0.1',
           port: server.controlAddress.port,
           secret: 'external-secret',
         });
         r.externalEdge = server;
-        expect(r.wiring.edge).toBeNull();
+        expect(r.telephony.edge).toBeNull();
         expect(server.stats().appConnections).toBe(1);
         const s = await configure(r, [{ name: 'alice', priority: 1 }]);
         const alice = s.agents.alice;
         if (!alice) throw new Error('no alice');
         const port = await freePort();
         await register(r, alice, port);
-        const agentPhone = await phone(port);
-        assertSippPassed(await call(r), 'caller');
-        assertSippPassed(await agentPhone.finished, 'agent');
-        const [logged] = await endedCalls(r, 1);
-        expect(logged).toMatchObject({ outcome: 'answered', agentId: alice.id });
-        await expectIdle(r);
+        await expectAnsweredBy(r, alice.id, port);
         await r.app.close();
-        apps.delete(r.app);
         // The app's close released its connection; the server it did not start keeps running.
         const deadline = Date.now() + 5000;
         while (server.stats().appConnections > 0 && Date.now() < deadline) {
@@ -553,7 +489,7 @@ describe('the product when the SIP server goes away and comes back', () => {
     let server = await startSipServer(serverOptions);
     const dir = await mkdtemp(path.join(tmpdir(), 'acd-telephony-reconnect-'));
     try {
-      const r = await startProduct({ url: null, dataDir: dir }, sipPort, {
+      const r = await startProduct({ dataDir: dir }, sipPort, {
         host: '127.0.0.1',
         port: controlPort,
         secret: 'external-secret',
@@ -587,14 +523,8 @@ describe('the product when the SIP server goes away and comes back', () => {
       expect((await until(200)).status).toBe(200);
       r.externalEdge = server;
       // The binding survived in the store; the phone is rung without registering again.
-      const agentPhone = await phone(port);
-      assertSippPassed(await call(r), 'caller');
-      assertSippPassed(await agentPhone.finished, 'agent');
-      const [logged] = await endedCalls(r, 1);
-      expect(logged).toMatchObject({ outcome: 'answered', agentId: alice.id });
-      await expectIdle(r);
+      await expectAnsweredBy(r, alice.id, port);
       await r.app.close();
-      apps.delete(r.app);
     } finally {
       await server.close();
       await rm(dir, { recursive: true, force: true });

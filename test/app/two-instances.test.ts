@@ -9,15 +9,12 @@
  */
 import dgram from 'node:dgram';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { loadConfig } from '../../src/app/config.ts';
-import { productionLayers } from '../../src/app/layers.ts';
-import { createLogger } from '../../src/app/logger.ts';
-import { type AcdApp, startApp } from '../../src/app/start-app.ts';
-import type { CallControlRuntime } from '../../src/app/telephony/call-control-layer.ts';
+import type { AcdApp } from '../../src/app/start-app.ts';
 import { type EmbeddedSipServer, startSipServer } from '../../src/edge/index.ts';
 import { urlNamingInstance } from '../../src/app/database.ts';
 import { createStore, openPostgres } from '../../src/store/index.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { startProduct, stopProducts } from './support/product.ts';
 
 let pg: TestPostgres;
 let sip: EmbeddedSipServer;
@@ -35,10 +32,7 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-const apps: AcdApp[] = [];
-afterEach(async () => {
-  for (const a of apps.splice(0)) await a.close();
-});
+afterEach(() => stopProducts());
 
 interface Instance {
   app: AcdApp;
@@ -46,32 +40,22 @@ interface Instance {
 }
 
 async function instance(id: string, url: string): Promise<Instance> {
-  const config = loadConfig({
-    env: {},
+  const { app, telephony } = await startProduct({
+    sipPort: sip.sipAddresses[0]!.port,
+    databaseUrl: url,
+    logLevel: 'silent',
     overrides: {
-      http: { host: '127.0.0.1', port: 0 },
-      database: { url },
-      api: { token: 'x'.repeat(32) },
-      log: { level: 'silent' },
       drachtio: { host: '127.0.0.1', port: sip.controlAddress.port, secret: SECRET },
       leadership: { instanceId: id, leaseMs: 1500, renewMs: 250 },
     },
   });
   let count = 0;
-  const onCallControl = (rt: CallControlRuntime | null) => {
-    if (!rt) return;
-    const original = rt.registrar.handler;
-    (rt.registrar as { handler: typeof original }).handler = (req, res) => {
-      count++;
-      original(req, res);
-    };
+  const registrar = telephony.calls.registrar;
+  const original = registrar.handler;
+  (registrar as { handler: typeof original }).handler = (req, res) => {
+    count++;
+    original(req, res);
   };
-  const app = await startApp(config, {
-    layers: productionLayers(config, { optionsProbe: false, onCallControl }),
-    logger: createLogger({ level: 'silent' }),
-    defaultMetrics: false,
-  });
-  apps.push(app);
   return { app, handled: () => count };
 }
 
@@ -154,7 +138,6 @@ describe('two instances on one SIP server and one database', () => {
     );
 
     await a.app.close();
-    apps.splice(apps.indexOf(a.app), 1);
     // b takes the lease and adds its routes.
     await until(async () => {
       const codes = await registers(1).catch(() => [503]);

@@ -50,7 +50,8 @@ beforeAll(async () => {
   app = await startApp(config, {
     logger: createLogger({ level: 'info', destination: captureLogs(logs) }),
     defaultMetrics: false,
-    layers: productionLayers(config),
+    telephony: true,
+    layers: productionLayers(),
   });
 }, 180_000);
 

@@ -145,7 +145,8 @@ describe('the web UI in chromium', () => {
         sip: {
           host: '127.0.0.1',
           port: sipPort,
-          registrar: { algorithms: ['MD5'] },
+          // sipp peers expect only INVITEs: no OPTIONS probes.
+          registrar: { algorithms: ['MD5'], probeIntervalS: 0 },
           trunk: { addresses: ['127.0.0.1'] },
         },
         drachtio: { port: 0 },
@@ -156,7 +157,8 @@ describe('the web UI in chromium', () => {
     app = await startApp(config, {
       logger: createLogger({ level: 'info', destination: captureLogs(logs) }),
       defaultMetrics: false,
-      layers: productionLayers(config, { optionsProbe: false }),
+      telephony: true,
+      layers: productionLayers(),
     });
 
     // Configuration through the API; the department's name is hostile on purpose.

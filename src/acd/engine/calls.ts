@@ -183,7 +183,9 @@ export function agentAnswered(s: EngineState, step: Step, attemptId: string): vo
     call,
     a,
     s.now,
-    limitS === null ? null : s.agenda.schedule(s.now + limitS * 1000, { kind: 'maxDuration', call }),
+    limitS === null
+      ? null
+      : s.agenda.schedule(s.now + limitS * 1000, { kind: 'maxDuration', call }),
   );
   endAttempt(s, att);
   cancelAttempts(s, step, call, 'answered-elsewhere');

@@ -9,7 +9,12 @@ import { OrderedSet } from '../collections/ordered-set.ts';
 import { type AgentRec, callBefore } from '../routing/records.ts';
 import { emptyAgentStats, emptyDepartmentStats } from '../model/stats.ts';
 import { compareEntries } from '../routing/strategies.ts';
-import type { AgentConfig, ConfigChanges, DepartmentConfig, MembershipConfig } from '../model/types.ts';
+import type {
+  AgentConfig,
+  ConfigChanges,
+  DepartmentConfig,
+  MembershipConfig,
+} from '../model/types.ts';
 import { dropIfRemoved, refreshAgent, setPresence, settleAgent, stopWrapUp } from './agent-book.ts';
 import { reject } from './calls.ts';
 import { requeue, unqueue } from './queue.ts';

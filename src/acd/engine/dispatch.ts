@@ -2,7 +2,13 @@ import { chooseAgents } from '../routing/choose.ts';
 import { expectedWaitS } from '../model/estimates.ts';
 import { explainDecision } from '../routing/explain.ts';
 import { Heap } from '../collections/heap.ts';
-import { type AgentRec, type CallRec, callBefore, type DeptRec, isWaiting } from '../routing/records.ts';
+import {
+  type AgentRec,
+  type CallRec,
+  callBefore,
+  type DeptRec,
+  isWaiting,
+} from '../routing/records.ts';
 import { leaveQueue } from './calls.ts';
 import { startRing } from './rings.ts';
 import type { EngineState, Step } from './state.ts';

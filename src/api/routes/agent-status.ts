@@ -1,13 +1,13 @@
 /**
  * Agent status: PUT /api/agents/:id/status sets available, away, break (with
  * an end time) or offline as an admin; the change, the event log entry and
- * the status history are written in one transaction by the store. The
- * `agent.status` event carries the same record as the history.
+ * the status history are written in one transaction by the store, through
+ * the app's one status writer, which also tells routing and publishes the
+ * `agent.status` event (the same record as the history).
  */
 import { z } from 'zod';
-import type { AgentStatusRepo } from '../../store/agent-status.ts';
-import type { AgentsRepo } from '../../store/agents.ts';
-import type { ApiEvents } from '../events/api-events.ts';
+import type { AgentStatusRepo, SetStatusInput, StatusChange } from '../../store/agent-status.ts';
+import type { Agent, AgentsRepo } from '../../store/agents.ts';
 import { validationError } from '../http/errors.ts';
 import { defineRoute, found, type RouteDef } from '../http/route.ts';
 import { agentStatus, agentView, statusChange } from '../schemas/agents.ts';
@@ -39,10 +39,16 @@ const historyQuery = z
     path: ['to'],
   });
 
+/** Stores a status change, tells routing and announces it (src/app/agent-status.ts). */
+export interface StatusWriter {
+  set(agentId: string, input: SetStatusInput): Promise<{ agent: Agent; change: StatusChange }>;
+}
+
 export interface AgentStatusRouteDeps {
   agents: AgentsRepo;
-  agentStatus: AgentStatusRepo;
-  events: ApiEvents;
+  /** Read side: the history. */
+  agentStatus: Pick<AgentStatusRepo, 'history'>;
+  status: StatusWriter;
   now?: () => Date;
 }
 
@@ -66,13 +72,12 @@ export function agentStatusRoutes(deps: AgentStatusRouteDeps): RouteDef[] {
         if (until !== null && until <= now()) {
           throw validationError([{ field: 'until', reason: 'must be in the future' }]);
         }
-        const { agent, change } = await deps.agentStatus.set(params.id, {
+        const { agent, change } = await deps.status.set(params.id, {
           status: body.status,
           until,
           reason: body.reason ?? null,
           source: 'admin',
         });
-        deps.events.publish('agent.status', change);
         return { agent: agentToView(agent), change };
       },
     ),

@@ -4,7 +4,12 @@
  * with the stored row (or `{ id }`).
  */
 import { z } from 'zod';
-import type { ApiEvents } from '../events/api-events.ts';
+import {
+  type ApiEvents,
+  type ConfigNoun,
+  type ConfigRow,
+  publishConfigChange,
+} from '../events/api-events.ts';
 import { defineRoute, found, type RouteDef } from '../http/route.ts';
 
 export interface CrudRepo<Row, Input, Patch, Filter> {
@@ -15,12 +20,17 @@ export interface CrudRepo<Row, Input, Patch, Filter> {
   remove(id: string): Promise<void>;
 }
 
-export interface CrudOptions<Row, C extends z.ZodType, P extends z.ZodType, Q extends z.ZodType> {
+export interface CrudOptions<
+  Row extends ConfigRow,
+  C extends z.ZodType,
+  P extends z.ZodType,
+  Q extends z.ZodType,
+> {
   /** Path below /api, e.g. '/vip-callers'. */
   path: string;
   tag: string;
   /** Event noun, lowercase with hyphens as event_log types, e.g. 'vip-caller'. */
-  noun: string;
+  noun: ConfigNoun;
   /** Human name for summaries and 404s, e.g. 'VIP caller'. */
   label: string;
   repo: CrudRepo<Row, z.output<C>, z.output<P>, z.output<Q>>;
@@ -37,9 +47,12 @@ export interface CrudOptions<Row, C extends z.ZodType, P extends z.ZodType, Q ex
 
 const idParams = z.strictObject({ id: z.string() });
 
-export function crudRoutes<Row, C extends z.ZodType, P extends z.ZodType, Q extends z.ZodType>(
-  o: CrudOptions<Row, C, P, Q>,
-): RouteDef[] {
+export function crudRoutes<
+  Row extends ConfigRow,
+  C extends z.ZodType,
+  P extends z.ZodType,
+  Q extends z.ZodType,
+>(o: CrudOptions<Row, C, P, Q>): RouteDef[] {
   const { repo, events, noun, label, tag } = o;
   const conflict = o.conflictOn ? ` (409 when the ${o.conflictOn} is taken)` : '';
   return [
@@ -66,7 +79,7 @@ export function crudRoutes<Row, C extends z.ZodType, P extends z.ZodType, Q exte
       },
       async ({ body }) => {
         const created = await repo.create(body);
-        events.publish(`${noun}.created`, created);
+        publishConfigChange(events, noun, { verb: 'created', row: created });
         return created;
       },
     ),
@@ -95,7 +108,7 @@ export function crudRoutes<Row, C extends z.ZodType, P extends z.ZodType, Q exte
       },
       async ({ params, body }) => {
         const updated = await repo.update(params.id, body);
-        events.publish(`${noun}.updated`, updated);
+        publishConfigChange(events, noun, { verb: 'updated', row: updated });
         return updated;
       },
     ),
@@ -111,7 +124,7 @@ export function crudRoutes<Row, C extends z.ZodType, P extends z.ZodType, Q exte
       },
       async ({ params }) => {
         await repo.remove(params.id);
-        events.publish(`${noun}.deleted`, { id: params.id });
+        publishConfigChange(events, noun, { verb: 'deleted', id: params.id });
       },
     ),
   ];

@@ -13,7 +13,7 @@ import type { ApiEvents } from '../events/api-events.ts';
 import type { RouteDef } from '../http/route.ts';
 import type { Tickets } from '../events/tickets.ts';
 import type { LiveService } from '../live/live-service.ts';
-import { agentStatusRoutes } from './agent-status.ts';
+import { agentStatusRoutes, type StatusWriter } from './agent-status.ts';
 import { agentRoutes } from './agents.ts';
 import { callRoutes } from './calls.ts';
 import { departmentRoutes } from './departments.ts';
@@ -42,6 +42,8 @@ export interface ApiRepos {
 export interface ApiRouteDeps {
   store: ApiRepos;
   events: ApiEvents;
+  /** Writes agent status changes (stored, told to routing, announced). */
+  status: StatusWriter;
   /** SIP digest realm for the password hashes. */
   realm: string;
   /** The live view (GET /api/live). */
@@ -50,12 +52,19 @@ export interface ApiRouteDeps {
   tickets: Tickets;
 }
 
-export function apiRoutes({ store, events, realm, live, tickets }: ApiRouteDeps): RouteDef[] {
+export function apiRoutes({
+  store,
+  events,
+  status,
+  realm,
+  live,
+  tickets,
+}: ApiRouteDeps): RouteDef[] {
   return [
     ...departmentRoutes({ departments: store.departments, events }),
     ...didRoutes({ dids: store.dids, events }),
     ...agentRoutes({ agents: store.agents, events, realm }),
-    ...agentStatusRoutes({ agents: store.agents, agentStatus: store.agentStatus, events }),
+    ...agentStatusRoutes({ agents: store.agents, agentStatus: store.agentStatus, status }),
     ...membershipRoutes({ memberships: store.memberships, events }),
     ...vipCallerRoutes({ vipCallers: store.vipCallers, events }),
     ...mobileAllowListRoutes({ mobileAllowList: store.mobileAllowList, events }),

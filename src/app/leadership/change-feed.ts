@@ -15,6 +15,11 @@
  * Embedded mode (PGlite) has one process and no other writer: nothing to do.
  */
 import pg from 'pg';
+import {
+  type ConfigNoun,
+  type ConfigRow,
+  publishConfigChange,
+} from '../../api/events/api-events.ts';
 import type { Store } from '../../store/index.ts';
 import type { LayerStarter } from '../start-app.ts';
 import { instanceId } from './instance-id.ts';
@@ -32,7 +37,7 @@ interface Change {
 /** Each followed table: the event noun and how to read a row. */
 function tables(
   store: Store,
-): Record<string, { noun: string; get: (id: string) => Promise<unknown> }> {
+): Record<string, { noun: ConfigNoun; get: (id: string) => Promise<ConfigRow | null> }> {
   return {
     departments: { noun: 'department', get: (id) => store.departments.get(id) },
     agents: { noun: 'agent', get: (id) => store.agents.get(id) },
@@ -71,12 +76,15 @@ export function changeFeed(): LayerStarter {
       const t = byTable[c.table];
       if (!t) return;
       if (c.op === 'delete') {
-        events.publish(`${t.noun}.deleted`, { id: c.id });
+        publishConfigChange(events, t.noun, { verb: 'deleted', id: c.id });
         return;
       }
       const row = await t.get(c.id);
       if (row === null) return; // deleted since: its own notification follows
-      events.publish(`${t.noun}.${c.op === 'insert' ? 'created' : 'updated'}`, row);
+      publishConfigChange(events, t.noun, {
+        verb: c.op === 'insert' ? 'created' : 'updated',
+        row,
+      });
     };
 
     const connect = async () => {

@@ -28,6 +28,8 @@ import { journaledUac } from '../../calls/takeover/journaled-uac.ts';
 import { openLegsJournal } from '../leadership/open-legs-journal.ts';
 import { instanceId } from '../leadership/instance-id.ts';
 import type { RegistrationBinding } from '../../calls/ports/index.ts';
+import { AllowListHolder } from '../../calls/allow-list/allow-list-holder.ts';
+import { DeviceReachability } from '../../calls/reachability/device-reachability.ts';
 import { Registrar } from '../../calls/registrar/index.ts';
 import type { CallEventPublisher, CallLogEvent } from '../../calls/recorder/call-events.ts';
 import { asSrf, asSrfEvents, attachToSrf, srfUac } from '../../calls/srf/srf-adapter.ts';
@@ -40,10 +42,13 @@ import {
   orphanCallPortsFrom,
   registrationStoreFrom,
 } from '../../calls/store-adapters.ts';
+import type { LiveSource } from '../../api/live/live-service.ts';
 import { type LogEventInput, loadAcdConfig } from '../../store/index.ts';
-import type { RoutableSrf } from '../leadership/routing-gate.ts';
-import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
-import { syncEngineWithApi } from './engine-sync.ts';
+import type { EmbeddedSipServer } from '../../edge/index.ts';
+import type { RoutableSrf, RoutingGate } from '../leadership/routing-gate.ts';
+import type { LayerContext } from '../start-app.ts';
+import { statusEvent, syncEngineWithApi } from './engine-sync.ts';
+import type { MediaConnection } from './media-connection.ts';
 import { MediaDirectory } from './media-directory.ts';
 import { RoutingDirectory } from './routing-directory.ts';
 import {
@@ -51,7 +56,7 @@ import {
   registerRefusedInviteMetric,
   registerTelephonyMetrics,
 } from './telephony-metrics.ts';
-import type { TelephonyWiring } from './wiring.ts';
+import type { ConnectedSrf } from './srf-connection.ts';
 
 /** Live objects of the call-control layer (tests and the benchmark read counters from them). */
 export interface CallControlRuntime {
@@ -70,332 +75,311 @@ const DIRECTORY_REFRESH_MS = 30_000;
 /** How often call control compares the engine's calls with its own (reconcile). */
 const RECONCILE_EVERY_MS = 60_000;
 
-export function callControlLayer(
-  wiring: TelephonyWiring,
-  onRuntime?: (rt: CallControlRuntime | null) => void,
-): LayerStarter {
-  return async (ctx: LayerContext): Promise<RunningLayer> => {
-    const { config, logger, store, events, metrics } = ctx;
-    const srfInstance = wiring.srf;
-    if (!srfInstance) throw new Error('call-control layer needs the srf layer before it');
-    const log = logger.child({ component: 'calls' });
-    const now = () => Date.now();
+/** What call control runs on, started before it (start-telephony.ts). */
+export interface CallControlParts {
+  srf: ConnectedSrf;
+  /** The embedded SIP server (its counters go to /metrics); null with drachtio-server. */
+  edge: EmbeddedSipServer | null;
+  /** Null with `media.callers = 'ringback'`. */
+  media: MediaConnection | null;
+  /** Whether this instance routes new requests. */
+  routing: RoutingGate;
+}
 
-    // --- registrations: in memory for the hot paths, seeded from the store (restart keeps them)
-    const sources = new RegisteredSources(now);
-    const unreachable = new Set<string>();
-    const reachableDevices = (agentId: string) =>
-      sources.bindings(agentId).filter((b) => !unreachable.has(b.contactUri)).length;
+export interface RunningCallControl {
+  runtime: CallControlRuntime;
+  /** The routing engine's picture, for the live view. */
+  live: LiveSource;
+  close(): Promise<void>;
+}
 
-    const acdConfig = await loadAcdConfig(store, new Date());
-    const engine = createAcd(acdConfig, {
-      now: Date.now(),
-      random: Math.random,
-      minRoundIntervalMs: config.routing.minRoundIntervalMs,
-    });
-    const registrationStore = registrationStoreFrom(store);
-    const stored = await store.registrations.list({ activeAt: new Date() });
-    const storedAgents = [...new Set(stored.map((r) => r.agentId))];
-    const storedBindings = new Map<string, RegistrationBinding[]>();
-    for (const agentId of storedAgents) {
-      storedBindings.set(agentId, await registrationStore.listForAgent(agentId));
-    }
+export async function startCallControl(
+  ctx: LayerContext,
+  parts: CallControlParts,
+): Promise<RunningCallControl> {
+  const { config, logger, store, events, metrics } = ctx;
+  const srfInstance = parts.srf;
+  const log = logger.child({ component: 'calls' });
+  const now = () => Date.now();
 
-    // Calls a crash cut off are still open in the log: end them before taking
-    // new ones. Only in embedded mode, where this process is the only router
-    // (the data folder is locked); with a database server other instances may
-    // carry live calls, and the leader's reconcile closes what a dead
-    // instance, or an earlier run of this one, left (leadership-layer.ts).
-    if (config.database.url === null)
-      await closeOrphanCalls({
-        ports: orphanCallPortsFrom(store),
-        // Nothing is carried yet: this process has not taken a call.
-        carried: () => false,
-        cause: 'restart',
-        logger: log,
-        publisher: { publish: (type, data) => void events.publish(type, data) },
-      }).catch((err: unknown) =>
-        log.error({ err }, 'could not close the calls left open by the previous run'),
-      );
+  // --- registrations: in memory for the hot paths, seeded from the store (restart keeps them)
+  const sources = new RegisteredSources(now);
+  const reachability = new DeviceReachability((agentId) => sources.bindings(agentId));
+  const reachableDevices = (agentId: string) => reachability.count(agentId);
 
-    let allowList = await loadAllowList(store, (e) =>
-      log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
+  const acdConfig = await loadAcdConfig(store, new Date());
+  const engine = createAcd(acdConfig, {
+    now: Date.now(),
+    random: Math.random,
+    minRoundIntervalMs: config.routing.minRoundIntervalMs,
+  });
+  const registrationStore = registrationStoreFrom(store);
+  const stored = await store.registrations.list({ activeAt: new Date() });
+  const storedAgents = [...new Set(stored.map((r) => r.agentId))];
+  const storedBindings = new Map<string, RegistrationBinding[]>();
+  for (const agentId of storedAgents) {
+    storedBindings.set(agentId, await registrationStore.listForAgent(agentId));
+  }
+
+  // Calls a crash cut off are still open in the log: end them before taking
+  // new ones. Only in embedded mode, where this process is the only router
+  // (the data folder is locked); with a database server other instances may
+  // carry live calls, and the leader's reconcile closes what a dead
+  // instance, or an earlier run of this one, left (leadership-layer.ts).
+  if (config.database.url === null)
+    await closeOrphanCalls({
+      ports: orphanCallPortsFrom(store),
+      // Nothing is carried yet: this process has not taken a call.
+      carried: () => false,
+      cause: 'restart',
+      logger: log,
+      publisher: events,
+    }).catch((err: unknown) =>
+      log.error({ err }, 'could not close the calls left open by the previous run'),
     );
-    const memberships = await store.memberships.list();
-    const mediaRows = wiring.media ? await store.departments.list() : [];
-    // Last: it starts a timer and follows events, which a failed start above would leak.
-    const directory = await RoutingDirectory.open(store, events, log, DIRECTORY_REFRESH_MS);
-    // Nothing below awaits until the layer is running, so a failed start leaves no timer or listener.
 
-    // Names for the caller ID after an overflow, kept current with the API's changes.
-    const departmentNames = new Map(acdConfig.departments.map((d) => [d.id, d.name]));
-    const offNames = [
-      events.on('department.created', (e) => departmentNames.set(e.data.id, e.data.name)),
-      events.on('department.updated', (e) => departmentNames.set(e.data.id, e.data.name)),
-      events.on('department.deleted', (e) => departmentNames.delete(e.data.id)),
-    ];
+  const allowList = await AllowListHolder.load(
+    () =>
+      loadAllowList(store, (e) =>
+        log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
+      ),
+    log,
+  );
+  const memberships = await store.memberships.list();
+  const mediaRows = parts.media ? await store.departments.list() : [];
+  // Last: it starts a timer and follows events, which a failed start above would leak.
+  const directory = await RoutingDirectory.open(store, events, log, DIRECTORY_REFRESH_MS);
+  // Nothing below awaits until the layer is running, so a failed start leaves no timer or listener.
 
-    // --- call log and events
-    const writerMetrics = registerCallLogMetrics(metrics.registry);
-    const writer = new CallLogWriter<LogEventInput>({
-      sink: callLogSinkFrom(store),
-      // A call's events a few ms apart go in one statement: far less database work under load.
-      gatherMs: 25,
-      logger: log,
-      metrics: writerMetrics.metrics,
-      describe: (e) => ({ type: e.type, callId: e.callId }),
-    });
-    const publisher: CallEventPublisher = {
-      publish: (type, data) => {
-        events.publish(type, data);
-      },
-    };
-    const ownStatusChanges = new Set<number>();
-    let allowListLoading: Promise<void> | null = null;
+  // --- call log and events
+  const writerMetrics = registerCallLogMetrics(metrics.registry);
+  const writer = new CallLogWriter<LogEventInput>({
+    sink: callLogSinkFrom(store),
+    // A call's events a few ms apart go in one statement: far less database work under load.
+    gatherMs: 25,
+    logger: log,
+    metrics: writerMetrics.metrics,
+    describe: (e) => ({ type: e.type, callId: e.callId }),
+  });
+  const publisher: CallEventPublisher = events;
 
-    // Declared before use by the registrar's callback; assigned below.
-    let cc: CallControl | null = null;
-    const send: CallControl['send'] = (event) => cc?.send(event);
+  // Declared before use by the registrar's callback; assigned below.
+  let cc: CallControl | null = null;
+  const send: CallControl['send'] = (event) => cc?.send(event);
 
-    const prober =
-      wiring.options.optionsProbe === false
-        ? null
-        : new OptionsProber({
-            sendOptions: srfSendOptions(srfInstance as unknown as SrfRequester),
-            intervalMs: wiring.options.optionsIntervalMs ?? 30_000,
-            logger: log,
-            onChange: (target, reachable) => {
-              if (reachable) unreachable.delete(target.contactUri);
-              else unreachable.add(target.contactUri);
-              log.info({ agentId: target.agentId, reachable }, 'device reachability changed');
-              send({
-                type: 'agentDevicesChanged',
-                agentId: target.agentId,
-                registeredDevices: reachableDevices(target.agentId),
-              });
-            },
-          });
-
-    const bindingsChanged = (
-      agentId: string,
-      bindings: RegistrationBinding[],
-      refreshed: string[] = [],
-    ) => {
-      for (const uri of refreshed) unreachable.delete(uri);
-      const live = new Set(bindings.map((b) => b.contactUri));
-      for (const uri of unreachable) if (!live.has(uri)) unreachable.delete(uri);
-      sources.update(agentId, bindings);
-      prober?.bindingsChanged(agentId, bindings, refreshed);
-      send({ type: 'agentDevicesChanged', agentId, registeredDevices: reachableDevices(agentId) });
-    };
-    for (const [agentId, bindings] of storedBindings) {
-      sources.update(agentId, bindings);
-      prober?.bindingsChanged(agentId, bindings);
-    }
-
-    // One authenticator for REGISTER and for agents' INVITEs, so guesses
-    // through either count towards the same lock-out.
-    const authenticator = new DigestAuthenticator({
-      realm: config.sip.realm,
-      credentials: credentialsFrom(store),
-      algorithms: config.sip.registrar.algorithms,
-      logger: log,
-    });
-    const registrar = new Registrar({
-      authenticator,
-      store: registrationStore,
-      minExpiresS: config.sip.registrar.minExpires,
-      maxExpiresS: config.sip.registrar.maxExpires,
-      logger: log,
-      onBindingsChanged: bindingsChanged,
-    });
-
-    const forwarding: ForwardingSource = {
-      planFor(agentId) {
-        const agent = directory.agent(agentId);
-        return forwardingSource({
-          agent: () =>
-            agent ? { mode: agent.forwardingMode, mobileNumber: agent.mobileNumber } : null,
-          bindings: (id) => sources.bindings(id),
-          isUnreachable: (uri) => unreachable.has(uri),
-          allowList: () => allowList,
-          trunkUri: config.sip.trunk.outboundUri,
-          mobileDelayMs: (agent?.mobileDelayS ?? 0) * 1000,
-          now,
-        }).planFor(agentId);
-      },
-    };
-
-    const agentStatus: AgentStatusWriter = {
-      async pause(agentId, reason, missedRings) {
-        const { change } = await store.agentStatus.set(agentId, {
-          status: 'away',
-          reason: `${reason} (${missedRings})`,
-          source: 'system',
+  const prober =
+    config.sip.registrar.probeIntervalS === 0
+      ? null
+      : new OptionsProber({
+          sendOptions: srfSendOptions(srfInstance as unknown as SrfRequester),
+          intervalMs: config.sip.registrar.probeIntervalS * 1000,
+          logger: log,
+          onChange: (target, reachable) => {
+            reachability.probed(target.contactUri, reachable);
+            log.info({ agentId: target.agentId, reachable }, 'device reachability changed');
+            send({
+              type: 'agentDevicesChanged',
+              agentId: target.agentId,
+              registeredDevices: reachableDevices(target.agentId),
+            });
+          },
         });
-        ownStatusChanges.add(change.id);
-        events.publish('agent.status', change);
-      },
-    };
 
-    const refusedMetric = registerRefusedInviteMetric(metrics.registry);
-    // --- media for queued callers (when the media layer connected a media server)
-    const mediaWiring = wiring.media ?? null;
-    const mediaDirectory = mediaWiring ? new MediaDirectory(mediaRows, config.media, log) : null;
-    if (mediaDirectory) {
-      offNames.push(
-        events.on('department.created', (e) => mediaDirectory.put(e.data)),
-        events.on('department.updated', (e) => mediaDirectory.put(e.data)),
-        events.on('department.deleted', (e) => mediaDirectory.remove(e.data.id)),
-      );
-    }
-    const trunk = config.sip.trunk.outboundUri;
-    const callerMedia =
-      mediaWiring && mediaDirectory
-        ? new CallerMedia({
-            media: () => mediaWiring.server(),
-            department: (id) => mediaDirectory.get(id),
-            forwardTarget: (n) => (trunk ? trunkTarget(trunk, n) : null),
-            mediaTimeoutMs: config.media.timeoutS * 1000,
-            logger: log,
-          })
-        : null;
+  const bindingsChanged = (
+    agentId: string,
+    bindings: RegistrationBinding[],
+    refreshed: string[] = [],
+  ) => {
+    reachability.registered(bindings, refreshed);
+    sources.update(agentId, bindings);
+    prober?.bindingsChanged(agentId, bindings, refreshed);
+    send({ type: 'agentDevicesChanged', agentId, registeredDevices: reachableDevices(agentId) });
+  };
+  for (const [agentId, bindings] of storedBindings) {
+    sources.update(agentId, bindings);
+    prober?.bindingsChanged(agentId, bindings);
+  }
 
-    const callControl = new CallControl({
-      engine,
-      newCallId: () => crypto.randomUUID(),
-      reconcileEveryMs: RECONCILE_EVERY_MS,
-      refusedInvite: refusedMetric.count,
-      uac:
-        // Several instances share this database: journal each agent leg, so
-        // that the instance taking over can end the legs of a dead one.
-        config.database.url === null
-          ? srfUac(asSrf(srfInstance))
-          : journaledUac(
-              srfUac(asSrf(srfInstance)),
-              openLegsJournal(store.db, instanceId(config)),
-              log,
-            ),
-      numbers: { route: async (dialled) => directory.route(dialled) },
-      sources: {
-        trunkAddresses: config.sip.trunk.addresses,
-        registeredAgentAt: async (address, port) => sources.agentAt(address, port),
-      },
-      forwarding,
-      publisher,
-      callLog: { append: (e: CallLogEvent) => writer.write(e as LogEventInput) },
-      agentStatus,
-      logger: log,
-      departmentName: (id) => departmentNames.get(id),
-      isVip: async (caller) => caller !== '' && directory.isVip(caller),
-      trunkUri: config.sip.trunk.outboundUri,
-      callerAuth: authenticator,
-      ...(callerMedia ? { media: callerMedia } : {}),
-      featureCodes: {
-        agent: async (id) => {
-          const a = await store.agents.get(id);
-          return a ? { id, status: a.status, mayChangeOwnStatus: a.mayChangeOwnStatus } : null;
-        },
-        setStatus: async (agentId, status) => {
-          const { change } = await store.agentStatus.set(agentId, { status, source: 'agent' });
-          ownStatusChanges.add(change.id);
-          events.publish('agent.status', change);
-        },
-      },
-    });
-    cc = callControl;
+  // One authenticator for REGISTER and for agents' INVITEs, so guesses
+  // through either count towards the same lock-out.
+  const authenticator = new DigestAuthenticator({
+    realm: config.sip.realm,
+    credentials: credentialsFrom(store),
+    algorithms: config.sip.registrar.algorithms,
+    logger: log,
+  });
+  const registrar = new Registrar({
+    authenticator,
+    store: registrationStore,
+    minExpiresS: config.sip.registrar.minExpires,
+    maxExpiresS: config.sip.registrar.maxExpires,
+    logger: log,
+    onBindingsChanged: bindingsChanged,
+  });
 
-    const unsubscribe = syncEngineWithApi({
-      events,
-      send,
-      deviceCount: reachableDevices,
-      memberships,
-      ownStatusChanges,
-      allowListChanged: () => {
-        allowListLoading ??= loadAllowList(store, (e) =>
-          log.warn({ err: e.message }, 'mobile allow-list: a stored pattern is invalid; ignored'),
-        )
-          .then((l) => {
-            allowList = l;
-          })
-          .catch((err: unknown) => log.error({ err }, 'mobile allow-list: reload failed'))
-          .finally(() => {
-            allowListLoading = null;
-          });
-      },
-    });
+  const forwarding: ForwardingSource = {
+    planFor(agentId) {
+      const agent = directory.agent(agentId);
+      return forwardingSource({
+        agent: () =>
+          agent ? { mode: agent.forwardingMode, mobileNumber: agent.mobileNumber } : null,
+        bindings: (id) => sources.bindings(id),
+        isUnreachable: (uri) => reachability.isUnreachable(uri),
+        allowList: () => allowList.current(),
+        trunkUri: config.sip.trunk.outboundUri,
+        mobileDelayMs: (agent?.mobileDelayS ?? 0) * 1000,
+        now,
+      }).planFor(agentId);
+    },
+  };
 
-    const srfEvents = asSrfEvents(srfInstance);
-    // A standby answers what still reaches it while its routes are withdrawn: it never routes.
-    const gate = wiring.routing;
-    const routes = () => gate?.isOpen() ?? true;
-    srfInstance.register((req, res) => {
-      if (routes()) return registrar.handler(req as SrfRequest, res as SrfResponse);
-      (res as SrfResponse).send(503, 'Not the routing instance');
-    });
-    let closing: Promise<void> | null = null;
-    // Trunk providers' health checks: 200 while calls are taken, 503 once closing.
-    const answerOptions = optionsAnswer(() => closing === null);
-    srfInstance.options((req, res) => answerOptions(req as SrfRequest, res as SrfResponse));
-    attachToSrf(srfEvents, {
-      handleInvite: (call) => {
-        if (routes()) return callControl.handleInvite(call);
-        call.reject(503, 'Not the routing instance');
-        return Promise.resolve();
-      },
-      // srf also says 'close' when the app itself disconnects at shutdown: not a loss then.
-      connectionLost: () => {
-        if (!closing) callControl.connectionLost();
-      },
-    });
-    gate?.attach(srfInstance as unknown as RoutableSrf, ['register', 'invite']);
-    registrar.start();
-    const runtime: CallControlRuntime = {
-      callControl,
-      registrar,
-      prober,
-      writer,
-      sources,
-      media: callerMedia,
-    };
-    const unregisterMetrics = registerTelephonyMetrics(metrics.registry, {
-      runtime,
-      edge: wiring.edge,
-    });
-    onRuntime?.(runtime);
-    log.info(
-      {
-        departments: acdConfig.departments.length,
-        agents: acdConfig.agents.length,
-        registeredAgents: storedBindings.size,
-      },
-      'call control ready',
-    );
+  const agentStatus: AgentStatusWriter = {
+    async pause(agentId, reason, missedRings) {
+      await ctx.agentStatus.record(agentId, {
+        status: 'away',
+        reason: `${reason} (${missedRings})`,
+        source: 'system',
+      });
+    },
+  };
 
-    return {
-      name: 'call-control',
-      // The wallboard's picture of the router, handed to the API by the composition root.
-      live: () => engine.liveState(),
-      close() {
-        closing ??= (async () => {
-          gate?.shut();
-          unsubscribe();
-          await directory.close();
-          for (const off of offNames) off();
-          await callControl.close();
-          await prober?.close();
-          await registrar.close();
-          await allowListLoading;
-          const { unwritten } = await writer.close();
-          if (unwritten > 0)
-            log.error({ unwritten }, 'call log: events left unwritten at shutdown');
-          unregisterMetrics();
-          writerMetrics.remove();
-          refusedMetric.remove();
-          onRuntime?.(null);
-        })();
-        return closing;
+  const refusedMetric = registerRefusedInviteMetric(metrics.registry);
+  // --- media for queued callers (when a media server is connected)
+  const mediaWiring = parts.media;
+  const mediaDirectory = mediaWiring ? new MediaDirectory(mediaRows, config.media, log) : null;
+  const stopFollowingMedia = mediaDirectory?.follow(events) ?? (() => {});
+  const trunk = config.sip.trunk.outboundUri;
+  const callerMedia =
+    mediaWiring && mediaDirectory
+      ? new CallerMedia({
+          media: () => mediaWiring.server(),
+          department: (id) => mediaDirectory.get(id),
+          forwardTarget: (n) => (trunk ? trunkTarget(trunk, n) : null),
+          mediaTimeoutMs: config.media.timeoutS * 1000,
+          logger: log,
+        })
+      : null;
+
+  const callControl = new CallControl({
+    engine,
+    newCallId: () => crypto.randomUUID(),
+    reconcileEveryMs: RECONCILE_EVERY_MS,
+    refusedInvite: refusedMetric.count,
+    uac:
+      // Several instances share this database: journal each agent leg, so
+      // that the instance taking over can end the legs of a dead one.
+      config.database.url === null
+        ? srfUac(asSrf(srfInstance))
+        : journaledUac(
+            srfUac(asSrf(srfInstance)),
+            openLegsJournal(store.db, instanceId(config)),
+            log,
+          ),
+    numbers: { route: async (dialled) => directory.route(dialled) },
+    sources: {
+      trunkAddresses: config.sip.trunk.addresses,
+      registeredAgentAt: async (address, port) => sources.agentAt(address, port),
+    },
+    forwarding,
+    publisher,
+    callLog: { append: (e: CallLogEvent) => writer.write(e as LogEventInput) },
+    agentStatus,
+    logger: log,
+    departmentName: (id) => directory.departmentName(id),
+    isVip: async (caller) => caller !== '' && directory.isVip(caller),
+    trunkUri: config.sip.trunk.outboundUri,
+    callerAuth: authenticator,
+    ...(callerMedia ? { media: callerMedia } : {}),
+    featureCodes: {
+      agent: async (id) => {
+        const a = await store.agents.get(id);
+        return a ? { id, status: a.status, mayChangeOwnStatus: a.mayChangeOwnStatus } : null;
       },
-    };
+      setStatus: async (agentId, status) => {
+        await ctx.agentStatus.record(agentId, { status, source: 'agent' });
+      },
+    },
+  });
+  cc = callControl;
+
+  const unsubscribe = syncEngineWithApi({
+    events,
+    send,
+    deviceCount: reachableDevices,
+    memberships,
+    allowListChanged: () => allowList.reload(),
+  });
+
+  // The engine hears status changes made elsewhere (API, ended breaks) from the one writer.
+  const stopFollowingStatus = ctx.agentStatus.follow((change) => send(statusEvent(change)));
+
+  const srfEvents = asSrfEvents(srfInstance);
+  // A standby answers what still reaches it while its routes are withdrawn: it never routes.
+  const gate = parts.routing;
+  const routes = () => gate.isOpen();
+  srfInstance.register((req, res) => {
+    if (routes()) return registrar.handler(req as SrfRequest, res as SrfResponse);
+    (res as SrfResponse).send(503, 'Not the routing instance');
+  });
+  let closing: Promise<void> | null = null;
+  // Trunk providers' health checks: 200 while calls are taken, 503 once closing.
+  const answerOptions = optionsAnswer(() => closing === null);
+  srfInstance.options((req, res) => answerOptions(req as SrfRequest, res as SrfResponse));
+  attachToSrf(srfEvents, {
+    handleInvite: (call) => {
+      if (routes()) return callControl.handleInvite(call);
+      call.reject(503, 'Not the routing instance');
+      return Promise.resolve();
+    },
+    // srf also says 'close' when the app itself disconnects at shutdown: not a loss then.
+    connectionLost: () => {
+      if (!closing) callControl.connectionLost();
+    },
+  });
+  gate.attach(srfInstance as unknown as RoutableSrf, ['register', 'invite']);
+  registrar.start();
+  const runtime: CallControlRuntime = {
+    callControl,
+    registrar,
+    prober,
+    writer,
+    sources,
+    media: callerMedia,
+  };
+  const unregisterMetrics = registerTelephonyMetrics(metrics.registry, {
+    runtime,
+    edge: parts.edge,
+  });
+  log.info(
+    {
+      departments: acdConfig.departments.length,
+      agents: acdConfig.agents.length,
+      registeredAgents: storedBindings.size,
+    },
+    'call control ready',
+  );
+
+  return {
+    runtime,
+    live: () => engine.liveState(),
+    close() {
+      closing ??= (async () => {
+        gate.shut();
+        unsubscribe();
+        stopFollowingStatus();
+        await directory.close();
+        stopFollowingMedia();
+        await callControl.close();
+        await prober?.close();
+        await registrar.close();
+        await allowList.close();
+        const { unwritten } = await writer.close();
+        if (unwritten > 0) log.error({ unwritten }, 'call log: events left unwritten at shutdown');
+        unregisterMetrics();
+        writerMetrics.remove();
+        refusedMetric.remove();
+      })();
+      return closing;
+    },
   };
 }

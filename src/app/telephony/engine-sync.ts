@@ -1,7 +1,9 @@
 /**
- * Keeps the routing engine in step with the admin API: every change the API
- * publishes (departments, agents, memberships, status) becomes an engine
- * event, so the next decision uses it without a restart.
+ * Keeps the routing engine in step with the configuration: every change on
+ * the event feed (departments, agents, memberships, the mobile allow-list)
+ * becomes an engine event, so the next decision uses it without a restart.
+ * Status changes reach the engine from the status writer (src/app/agent-status.ts)
+ * through `statusEvent`.
  */
 import type { ApiEvents } from '../../api/events/api-events.ts';
 import type { DriverEvent } from '../../calls/engine/engine-driver.ts';
@@ -15,25 +17,24 @@ export interface EngineSyncOptions {
   deviceCount(agentId: string): number;
   /** Memberships as stored at start (deletions name only the id). */
   memberships: readonly Membership[];
-  /** Status changes this app made itself and already told the engine (ids). */
-  ownStatusChanges: Set<number>;
   /** The mobile allow-list changed: reload it. */
   allowListChanged(): void;
+}
+
+/** A status change made outside the engine, as the engine's event. */
+export function statusEvent(c: StatusChange): DriverEvent {
+  return {
+    type: 'agentStatusChanged',
+    agentId: c.agentId,
+    status: c.toStatus,
+    until: c.until ? c.until.getTime() : null,
+    ...(c.reason ? { reason: c.reason } : {}),
+  };
 }
 
 /** Subscribes; returns the function that unsubscribes. */
 export function syncEngineWithApi(o: EngineSyncOptions): () => void {
   const byId = new Map(o.memberships.map((m) => [m.id, m]));
-  const status = (c: StatusChange) => {
-    if (o.ownStatusChanges.delete(c.id)) return;
-    o.send({
-      type: 'agentStatusChanged',
-      agentId: c.agentId,
-      status: c.toStatus,
-      until: c.until ? c.until.getTime() : null,
-      ...(c.reason ? { reason: c.reason } : {}),
-    });
-  };
   const membership = (m: Membership) => {
     byId.set(m.id, m);
     o.send({ type: 'configChanged', changes: { memberships: [toMembershipConfig(m)] } });
@@ -63,7 +64,6 @@ export function syncEngineWithApi(o: EngineSyncOptions): () => void {
     o.events.on('agent.deleted', (e) =>
       o.send({ type: 'configChanged', changes: { removedAgents: [e.data.id] } }),
     ),
-    o.events.on('agent.status', (e) => status(e.data)),
     o.events.on('membership.created', (e) => membership(e.data)),
     o.events.on('membership.updated', (e) => membership(e.data)),
     o.events.on('membership.deleted', (e) => {

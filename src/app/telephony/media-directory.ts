@@ -12,6 +12,7 @@ import {
   type MediaDefaults,
   resolveDepartmentMedia,
 } from '../../calls/media/department-media.ts';
+import type { ApiEvents } from '../../api/events/api-events.ts';
 import type { Logger } from '../../calls/ports/index.ts';
 
 /** The .wav files of `dir`, absolute, in name order; [] when it cannot be read. */
@@ -52,7 +53,19 @@ export class MediaDirectory {
     this.#byId.delete(departmentId);
   }
 
-  /** A department created or changed (the API's events). */
+  /** Follows the departments' changes on the event feed; returns the function that stops. */
+  follow(events: Pick<ApiEvents, 'on'>): () => void {
+    const offs = [
+      events.on('department.created', (e) => this.put(e.data)),
+      events.on('department.updated', (e) => this.put(e.data)),
+      events.on('department.deleted', (e) => this.remove(e.data.id)),
+    ];
+    return () => {
+      for (const off of offs) off();
+    };
+  }
+
+  /** A department created or changed. */
   put(row: DepartmentMediaRow & { id: string }): void {
     const own = row.mohFolder === null ? null : listWavs(row.mohFolder, this.log);
     this.#byId.set(row.id, resolveDepartmentMedia(row, this.#defaults, own));

@@ -1,6 +1,6 @@
 /**
  * What call routing looks up per call, held in memory: dialled numbers ->
- * department, agents' forwarding settings, VIP callers.
+ * department, department names, agents' forwarding settings, VIP callers.
  *
  * Why in memory: these reads sit on the path from a caller's INVITE to an
  * agent's INVITE, which has a budget of a few milliseconds, and in embedded
@@ -124,6 +124,11 @@ export class RoutingDirectory {
     return departmentId !== undefined && name !== undefined
       ? { departmentId, departmentName: name }
       : null;
+  }
+
+  /** A department's name (caller ID after an overflow). */
+  departmentName(id: string): string | undefined {
+    return this.#now.departments.get(id);
   }
 
   agent(id: string): AgentForwarding | null {

@@ -4,6 +4,11 @@
  */
 import type { Decision } from '../../acd/index.ts';
 
+/** One disagreement between two views, found and corrected: a call, or a SIP leg of a lost instance. */
+export type ReconcileFixed =
+  | { what: 'call'; callId: string; fix: string; why: string }
+  | { what: 'leg'; sipCallId: string; fix: string; why: string };
+
 export interface CallFlowEventMap {
   'call.queued': { callId: string; departmentId: string; caller: string; dialled: string };
   'agent.ringing': { callId: string; agentId: string; attemptId: string; departmentId: string };
@@ -28,7 +33,7 @@ export interface CallFlowEventMap {
   /** The agent's life-cycle state (available, ringing, onCall, wrapUp, away, ...). */
   'agent.state': { agentId: string; from: string; to: string; cause: string };
   /** Two views disagreed and one was corrected (see the reconcile in call-control.ts). */
-  'reconcile.fixed': { what: string; callId?: string; fix: string; why: string };
+  'reconcile.fixed': ReconcileFixed;
 }
 
 /** Matches the admin API's event bus `publish(type, data)`. */

@@ -20,7 +20,7 @@ import {
   type EmbeddedSipServerOptions,
   newCounters,
   type SentObserver,
-} from '../../edge/index.ts';
+} from '../index.ts';
 import type { ThreadScheduling } from './thread-scheduling.ts';
 
 /** What the worker starts with (structured-cloned; the counters are shared). */

@@ -7,20 +7,20 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import Srf from 'drachtio-srf';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/app/logger.ts';
+import { createLogger } from '../../../src/app/logger.ts';
 import {
   type SipServerThread,
   startSipServerThread,
-} from '../../src/app/telephony/sip-edge-thread.ts';
+} from '../../../src/edge/thread/sip-edge-thread.ts';
 import {
   currentPolicy,
   currentSliceNs,
   SCHED_RR,
   SHORT_SLICE_NS,
-} from '../../src/app/telephony/thread-scheduling.ts';
-import { monotonicMs } from '../../src/edge/index.ts';
-import { captureLogs } from '../api/support/harness.ts';
-import { customSlicesPossible, realtimePossible } from '../support/kernel.ts';
+} from '../../../src/edge/thread/thread-scheduling.ts';
+import { monotonicMs } from '../../../src/edge/index.ts';
+import { captureLogs } from '../../api/support/harness.ts';
+import { customSlicesPossible, realtimePossible } from '../../support/kernel.ts';
 
 const SECRET = 'thread-test-secret';
 const LOOPBACK = '127.0.0.1';

@@ -6,10 +6,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { SCHED_RR, SHORT_SLICE_NS } from '../../src/app/telephony/thread-scheduling.ts';
-import { customSlicesPossible, realtimePossible } from '../support/kernel.ts';
+import { SCHED_RR, SHORT_SLICE_NS } from '../../../src/edge/thread/thread-scheduling.ts';
+import { customSlicesPossible, realtimePossible } from '../../support/kernel.ts';
 
-const MODULE = new URL('../../src/app/telephony/thread-scheduling.ts', import.meta.url).href;
+const MODULE = new URL('../../../src/edge/thread/thread-scheduling.ts', import.meta.url).href;
 const SCHED_BATCH = 3;
 const root = process.getuid?.() === 0;
 

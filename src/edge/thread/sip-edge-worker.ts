@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
-import { type EmbeddedSipServer, startSipServer } from '../../edge/index.ts';
+import { type EmbeddedSipServer, startSipServer } from '../index.ts';
 import { prioritiseThisThread } from './thread-scheduling.ts';
 import type { FromEdgeThread, ToEdgeThread, EdgeThreadData } from './sip-edge-thread.ts';
 
