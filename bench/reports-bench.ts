@@ -27,9 +27,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { type AcdEngine, createAcd } from '../src/acd/index.ts';
-import { loadConfig } from '../src/app/config.ts';
-import { createLogger } from '../src/app/logger.ts';
-import { type LayerStarter, startApp } from '../src/app/start-app.ts';
+import { loadConfig } from '../src/app/settings/config.ts';
+import { createLogger } from '../src/app/runtime/logger.ts';
+import { startApp } from '../src/app/start-app.ts';
+import type { LayerStarter } from '../src/app/runtime/layer.ts';
 import {
   createStore,
   type Db,

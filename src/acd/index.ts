@@ -45,6 +45,7 @@ export type {
 export { type AgentState, canTransition, IllegalAgentTransition } from './model/agent-state.ts';
 export { isOpen, localTime, nextLocalMidnight } from './model/business-hours.ts';
 export { AcdConfigError } from './model/config-check.ts';
+export type { CallFlowEventMap, ReconcileFixed } from './model/call-flow-events.ts';
 export type { Decision, Skipped, SkipReason } from './model/decision.ts';
 export { IllegalCallTransition } from './engine/call-state.ts';
 export {

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Config } from './config.ts';
-import type { Logger } from './logger.ts';
+import type { Config } from './settings/config.ts';
+import type { Logger } from './runtime/logger.ts';
 
 export const TOKEN_FILE_NAME = 'api-token';
 

@@ -6,7 +6,7 @@
  * (source 'system'). The timer is the layer's only resource
  * and is cleared once, on close; a check still running is awaited.
  */
-import type { LayerStarter } from './start-app.ts';
+import type { LayerStarter } from './runtime/layer.ts';
 
 export interface BreakEnderOptions {
   intervalMs: number;

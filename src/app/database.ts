@@ -7,9 +7,9 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Db, migrate, migrationStatus, openPglite, openPostgres } from '../store/index.ts';
 import { instanceSessionOption, nameSession } from '../store/instances.ts';
-import type { Config } from './config.ts';
+import type { Config } from './settings/config.ts';
 import { instanceId } from './leadership/instance-id.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from './runtime/logger.ts';
 
 export function pgliteDir(config: Config): string {
   return path.resolve(config.database.dataDir, 'pglite');

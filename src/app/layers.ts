@@ -10,7 +10,7 @@
  */
 import { breakEnder } from './break-ender.ts';
 import { changeFeed } from './leadership/change-feed.ts';
-import type { LayerStarter } from './start-app.ts';
+import type { LayerStarter } from './runtime/layer.ts';
 
 /** How often due breaks are ended: an agent is back within this of the break's end. */
 const BREAK_CHECK_MS = 5000;

@@ -5,9 +5,9 @@
  * start the app, stop gracefully on SIGINT/SIGTERM. A second signal during
  * shutdown exits at once.
  */
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig } from './settings/config.ts';
 import { productionLayers } from './layers.ts';
-import { createLogger } from './logger.ts';
+import { createLogger } from './runtime/logger.ts';
 import { preflight, StartupError } from './preflight/index.ts';
 import { startApp } from './start-app.ts';
 

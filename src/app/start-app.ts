@@ -14,43 +14,19 @@ import { createApiApp } from '../api/app.ts';
 import { type ApiEvents, createEventBus } from '../api/events/api-events.ts';
 import { storeErrorToApi } from '../api/http/store-errors.ts';
 import { createTickets } from '../api/events/tickets.ts';
-import { createLiveService, type LiveSource } from '../api/live/live-service.ts';
+import { createLiveService, type LiveSource } from '../api/events/live-service.ts';
 import { type ApiMetrics, createMetrics } from '../api/metrics.ts';
 import { apiRoutes } from '../api/routes/index.ts';
 import { startApiServer } from '../api/server.ts';
 import { createStore, type Db, type Store } from '../store/index.ts';
 import { uiAssets } from '../ui/build.ts';
-import { AgentStatusService } from './agent-status.ts';
+import { AgentStatusService } from './runtime/agent-status.ts';
 import { resolveApiToken } from './api-token.ts';
+import type { LayerContext, LayerStarter } from './runtime/layer.ts';
 import { startTelephony, type Telephony } from './telephony/start-telephony.ts';
-import type { Config } from './config.ts';
+import type { Config } from './settings/config.ts';
 import { databaseProblem, migrateDatabase, migrationProblem, openDatabase } from './database.ts';
-import { createLogger, type Logger } from './logger.ts';
-
-/** What telephony and the later layers get to start themselves with. */
-export interface LayerContext {
-  config: Config;
-  logger: Logger;
-  store: Store;
-  /** Subscribe to API changes; publish call and agent events for the WebSocket stream. */
-  events: ApiEvents;
-  metrics: ApiMetrics;
-  /** The one writer of agent status (agent-status.ts). */
-  agentStatus: AgentStatusService;
-}
-
-export interface RunningLayer {
-  name: string;
-  /** Added to /readyz: null when fine, else a short reason. */
-  ready?: () => Promise<string | null>;
-  /** Ends the layer's work (calls, dialogs, timers); awaited before the database closes. */
-  close(): Promise<void>;
-  /** A routing engine's picture for the live view, from a layer that routes (tests, benchmarks). */
-  live?: LiveSource;
-}
-
-/** Starts one layer; layers start in order after the store and close in reverse. */
-export type LayerStarter = (ctx: LayerContext) => Promise<RunningLayer>;
+import { createLogger, type Logger } from './runtime/logger.ts';
 
 export interface StartOptions {
   /**

@@ -6,8 +6,8 @@
  * UDP and TCP. See docs/edge.md.
  */
 import { EdgeServer } from './server.ts';
-import { newCounters } from './stats.ts';
-import type { EmbeddedSipServer, EmbeddedSipServerOptions } from './types.ts';
+import { newCounters } from './shared/stats.ts';
+import type { EmbeddedSipServer, EmbeddedSipServerOptions } from './shared/types.ts';
 
 export type {
   BoundAddress,
@@ -18,10 +18,10 @@ export type {
   SipListen,
   SipProtocol,
   SipTimers,
-} from './types.ts';
+} from './shared/types.ts';
 
-export { COUNTERS_BYTES, newCounters } from './stats.ts';
-export { monotonicMs } from './timers.ts';
+export { COUNTERS_BYTES, newCounters } from './shared/stats.ts';
+export { monotonicMs } from './shared/timers.ts';
 
 /**
  * Binds the SIP transports and the control port; resolves once all are

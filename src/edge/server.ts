@@ -3,9 +3,15 @@
  * core and the drachtio control port.
  */
 import type { Logger } from 'pino';
-import { type Counters, newCounters } from './stats.ts';
-import { RandomIds, type SipIds } from './ids.ts';
-import { type Clock, monotonicMs, systemClock, TimerSource, type TimerValues } from './timers.ts';
+import { type Counters, newCounters } from './shared/stats.ts';
+import { RandomIds, type SipIds } from './shared/ids.ts';
+import {
+  type Clock,
+  monotonicMs,
+  systemClock,
+  TimerSource,
+  type TimerValues,
+} from './shared/timers.ts';
 import { Transport } from './transport/transport.ts';
 import { TxnLayer } from './txn/layer.ts';
 import type {
@@ -15,7 +21,7 @@ import type {
   EmbeddedSipServerOptions,
   SentObserver,
   SipListen,
-} from './types.ts';
+} from './shared/types.ts';
 import { SipCore } from './ua/core.ts';
 import { ControlServer } from './wire/control.ts';
 

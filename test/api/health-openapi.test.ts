@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEventBus } from '../../src/api/events/api-events.ts';
 import { createTickets } from '../../src/api/events/tickets.ts';
-import type { LiveService } from '../../src/api/live/live-service.ts';
+import type { LiveService } from '../../src/api/events/live-service.ts';
 import type { StatusWriter } from '../../src/api/routes/agent-status.ts';
 import { apiRoutes, type ApiRepos } from '../../src/api/routes/index.ts';
 import type { z } from 'zod';

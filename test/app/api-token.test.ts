@@ -4,8 +4,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveApiToken } from '../../src/app/api-token.ts';
-import { loadConfig } from '../../src/app/config.ts';
-import { createLogger } from '../../src/app/logger.ts';
+import { loadConfig } from '../../src/app/settings/config.ts';
+import { createLogger } from '../../src/app/runtime/logger.ts';
 
 let dir: string;
 let logText: string[];

@@ -4,8 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { breakEnder } from '../../src/app/break-ender.ts';
-import { loadConfig } from '../../src/app/config.ts';
-import { createLogger } from '../../src/app/logger.ts';
+import { loadConfig } from '../../src/app/settings/config.ts';
+import { createLogger } from '../../src/app/runtime/logger.ts';
 import { type AcdApp, startApp } from '../../src/app/start-app.ts';
 import { openPglite } from '../../src/store/index.ts';
 import { connect, eventsUrl } from '../api/support/ws-client.ts';

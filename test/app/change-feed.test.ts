@@ -8,11 +8,11 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createEventBus } from '../../src/api/events/api-events.ts';
 import { createMetrics } from '../../src/api/metrics.ts';
-import { AgentStatusService } from '../../src/app/agent-status.ts';
-import { loadConfig } from '../../src/app/config.ts';
+import { AgentStatusService } from '../../src/app/runtime/agent-status.ts';
+import { loadConfig } from '../../src/app/settings/config.ts';
 import { urlNamingInstance } from '../../src/app/database.ts';
 import { changeFeed } from '../../src/app/leadership/change-feed.ts';
-import type { RunningLayer } from '../../src/app/start-app.ts';
+import type { RunningLayer } from '../../src/app/runtime/layer.ts';
 import { createStore, openPostgres, type Db } from '../../src/store/index.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { ENV_OVERRIDES } from '../../src/app/env-overrides.ts';
+import { ENV_OVERRIDES } from '../../src/app/settings/env-overrides.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const composeText = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
@@ -118,7 +118,7 @@ describe('docker-compose.yml', () => {
     const known = new Set(ENV_OVERRIDES.map((o) => o.env));
     const set = new Set(appServices.flatMap(([, s]) => Object.keys(s.environment ?? {})));
     expect(set.size).toBeGreaterThan(10);
-    for (const v of set) expect(known.has(v), `${v} is not in src/app/env-overrides.ts`).toBe(true);
+    for (const v of set) expect(known.has(v), `${v} is not in src/app/settings/env-overrides.ts`).toBe(true);
   });
 
   test('the file is valid for the Compose client (`docker compose config`)', {

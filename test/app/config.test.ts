@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ENV_OVERRIDES, loadConfig } from '../../src/app/config.ts';
+import { ConfigError, ENV_OVERRIDES, loadConfig } from '../../src/app/settings/config.ts';
 
 function problemsOf(fn: () => unknown): ConfigError {
   try {

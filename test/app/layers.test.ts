@@ -6,9 +6,10 @@
  */
 import { Gauge } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/app/config.ts';
-import { createLogger } from '../../src/app/logger.ts';
-import { type AcdApp, type LayerStarter, startApp } from '../../src/app/start-app.ts';
+import { loadConfig } from '../../src/app/settings/config.ts';
+import { createLogger } from '../../src/app/runtime/logger.ts';
+import { type AcdApp, startApp } from '../../src/app/start-app.ts';
+import type { LayerStarter } from '../../src/app/runtime/layer.ts';
 import { openPglite } from '../../src/store/index.ts';
 import { captureLogs } from '../api/support/harness.ts';
 import { connect, eventsUrl } from '../api/support/ws-client.ts';

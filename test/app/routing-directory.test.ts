@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ApiEvents, createEventBus } from '../../src/api/events/api-events.ts';
-import { createLogger } from '../../src/app/logger.ts';
+import { createLogger } from '../../src/app/runtime/logger.ts';
 import { RoutingDirectory } from '../../src/app/telephony/routing-directory.ts';
 import { createStore, type Db, type Store } from '../../src/store/index.ts';
 import { openMigratedPglite } from '../support/pglite.ts';

@@ -14,7 +14,7 @@
  * - `reconcile.fixed`: a call the leader closed, or a leg it ended, for a lost router.
  * - `live.snapshot`: the wallboard's picture, pushed while one watches.
  */
-import type { CallFlowEventMap } from '../../calls/recorder/call-events.ts';
+import type { CallFlowEventMap } from '../../acd/index.ts';
 import type { StatusChange } from '../../store/agent-status.ts';
 import type { Agent } from '../../store/agents.ts';
 import type { Department } from '../../store/departments.ts';
@@ -56,7 +56,7 @@ export interface ApiEventMap extends ConfigEventMap {
 }
 
 /** A call closed, or an agent leg ended, for a router that is gone. */
-export type { ReconcileFixed } from '../../calls/recorder/call-events.ts';
+export type { ReconcileFixed } from '../../acd/index.ts';
 
 export interface AcdEventMap extends ApiEventMap, CallFlowEventMap {
   'live.snapshot': LiveView;

@@ -39,7 +39,7 @@ const historyQuery = z
     path: ['to'],
   });
 
-/** Stores a status change, tells routing and announces it (src/app/agent-status.ts). */
+/** Stores a status change, tells routing and announces it (src/app/runtime/agent-status.ts). */
 export interface StatusWriter {
   set(agentId: string, input: SetStatusInput): Promise<{ agent: Agent; change: StatusChange }>;
 }

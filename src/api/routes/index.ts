@@ -12,7 +12,7 @@ import type { VipCallersRepo } from '../../store/vip-callers.ts';
 import type { ApiEvents } from '../events/api-events.ts';
 import type { RouteDef } from '../http/route.ts';
 import type { Tickets } from '../events/tickets.ts';
-import type { LiveService } from '../live/live-service.ts';
+import type { LiveService } from '../events/live-service.ts';
 import { agentStatusRoutes, type StatusWriter } from './agent-status.ts';
 import { agentRoutes } from './agents.ts';
 import { callRoutes } from './calls.ts';

@@ -6,7 +6,7 @@ import type { Response } from 'express';
 import type { ReportsRepo } from '../../store/reports.ts';
 import { type Cell, csvRow } from '../csv.ts';
 import { defineRoute, type RouteDef } from '../http/route.ts';
-import type { LiveService } from '../live/live-service.ts';
+import type { LiveService } from '../events/live-service.ts';
 import {
   agentReportQuery,
   agentReportView,

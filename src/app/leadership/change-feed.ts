@@ -21,7 +21,7 @@ import {
   publishConfigChange,
 } from '../../api/events/api-events.ts';
 import type { Store } from '../../store/index.ts';
-import type { LayerStarter } from '../start-app.ts';
+import type { LayerStarter } from '../runtime/layer.ts';
 import { instanceId } from './instance-id.ts';
 
 export const CHANNEL = 'acd_changes';

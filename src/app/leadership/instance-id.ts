@@ -3,7 +3,7 @@
  * (unique among processes running at the same time, readable in logs).
  */
 import os from 'node:os';
-import type { Config } from '../config.ts';
+import type { Config } from '../settings/config.ts';
 
 export function instanceId(config: Config): string {
   if (config.leadership.instanceId !== null) return config.leadership.instanceId;

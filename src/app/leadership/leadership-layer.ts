@@ -20,8 +20,8 @@ import {
   liveCallsOfEarlierRun,
 } from '../../store/instances.ts';
 import { OpenLegsRepo } from '../../store/open-legs.ts';
-import type { LayerContext, LayerStarter, RunningLayer } from '../start-app.ts';
-import type { TelephonyWiring } from '../telephony/wiring.ts';
+import type { LayerContext, LayerStarter, RunningLayer } from '../runtime/layer.ts';
+import type { TelephonyWiring } from './telephony-slot.ts';
 import { instanceId } from './instance-id.ts';
 import { Leadership, type RoleChange } from './leadership.ts';
 import { PostgresLease } from './lease-store.ts';
@@ -80,7 +80,7 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
       const orphans = await liveCallsNotRoutedBy(store.db, id);
       // Their callers' legs are still up at the SIP server too (the agents'
       // legs were ended at the takeover, from the journal).
-      const srf = wiring.srf as unknown as SrfRequester | null;
+      const srf = wiring.srf;
       if (srf && orphans.length > 0) {
         const legs: OrphanLeg[] = (
           await callerLegsOfCalls(
@@ -117,7 +117,7 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
     // never saw end: BYE each inside its dialog, wait for the answers a
     // little while (a phone that is gone does not answer), then forget them.
     const endOrphanedLegs = async () => {
-      const srf = wiring.srf as unknown as SrfRequester | null;
+      const srf = wiring.srf;
       const legs = await journal.orphaned(id, startedAt);
       if (!srf || legs.length === 0) return;
       const results = await Promise.all(

@@ -9,7 +9,7 @@
  * routes at once, and its handlers answer 503 to anything that still reaches
  * it in that moment (never routing a call itself).
  */
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../runtime/logger.ts';
 
 /** The two drachtio-srf methods that add and withdraw a route after its handler exists. */
 export interface RoutableSrf {

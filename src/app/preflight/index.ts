@@ -3,7 +3,7 @@
  * used by another instance (embedded PGlite only), and every port it will
  * listen on is free. Returns the lock to release after the app has closed.
  */
-import type { Config } from '../config.ts';
+import type { Config } from '../settings/config.ts';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.ts';
 import { checkPorts, portsToCheck } from './port-check.ts';
 

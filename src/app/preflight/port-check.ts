@@ -6,8 +6,8 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { Config } from '../config.ts';
-import { ENV_OVERRIDES } from '../env-overrides.ts';
+import type { Config } from '../settings/config.ts';
+import { ENV_OVERRIDES } from '../settings/env-overrides.ts';
 import { StartupError } from './startup-error.ts';
 
 export interface PortClaim {

@@ -42,11 +42,11 @@ import {
   orphanCallPortsFrom,
   registrationStoreFrom,
 } from '../../calls/store-adapters.ts';
-import type { LiveSource } from '../../api/live/live-service.ts';
+import type { LiveSource } from '../../api/events/live-service.ts';
 import { type LogEventInput, loadAcdConfig } from '../../store/index.ts';
 import type { EmbeddedSipServer } from '../../edge/index.ts';
 import type { RoutableSrf, RoutingGate } from '../leadership/routing-gate.ts';
-import type { LayerContext } from '../start-app.ts';
+import type { LayerContext } from '../runtime/layer.ts';
 import { statusEvent, syncEngineWithApi } from './engine-sync.ts';
 import type { MediaConnection } from './media-connection.ts';
 import { MediaDirectory } from './media-directory.ts';
@@ -57,17 +57,9 @@ import {
   registerTelephonyMetrics,
 } from './telephony-metrics.ts';
 import type { ConnectedSrf } from './srf-connection.ts';
+import type { CallControlRuntime } from './call-control-runtime.ts';
 
-/** Live objects of the call-control layer (tests and the benchmark read counters from them). */
-export interface CallControlRuntime {
-  callControl: CallControl;
-  registrar: Registrar;
-  prober: OptionsProber | null;
-  writer: CallLogWriter<LogEventInput>;
-  sources: RegisteredSources;
-  /** Media for queued callers (null with `media.callers = 'ringback'`). */
-  media: CallerMedia | null;
-}
+export type { CallControlRuntime } from './call-control-runtime.ts';
 
 /** How often routing re-reads numbers, agents and VIPs (catches changes made without the API). */
 const DIRECTORY_REFRESH_MS = 30_000;

@@ -2,7 +2,7 @@
  * Keeps the routing engine in step with the configuration: every change on
  * the event feed (departments, agents, memberships, the mobile allow-list)
  * becomes an engine event, so the next decision uses it without a restart.
- * Status changes reach the engine from the status writer (src/app/agent-status.ts)
+ * Status changes reach the engine from the status writer (src/app/runtime/agent-status.ts)
  * through `statusEvent`.
  */
 import type { ApiEvents } from '../../api/events/api-events.ts';

@@ -14,8 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { asMediaServer, type MrfMediaServer } from '../../calls/media/mrf-types.ts';
 import { type EmbeddedMediaServer, startMediaServer } from '../../media/index.ts';
-import type { Config } from '../config.ts';
-import type { Logger } from '../logger.ts';
+import type { Config } from '../settings/config.ts';
+import type { Logger } from '../runtime/logger.ts';
 
 /** drachtio-fsmrf ships no typings: the constructor and `connect` as used here. */
 interface MrfLike {

@@ -19,7 +19,7 @@
  */
 import type { ApiEventMap, ApiEvents } from '../../api/events/api-events.ts';
 import type { Agent, Did, Store } from '../../store/index.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../runtime/logger.ts';
 
 export interface RouteTarget {
   departmentId: string;

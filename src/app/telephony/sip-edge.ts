@@ -12,8 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import { type EmbeddedSipServer, type SipListen, startSipServer } from '../../edge/index.ts';
 import { startSipServerThread } from '../../edge/thread/sip-edge-thread.ts';
-import type { Config } from '../config.ts';
-import type { Logger } from '../logger.ts';
+import type { Config } from '../settings/config.ts';
+import type { Logger } from '../runtime/logger.ts';
 
 /** Where drachtio-srf connects. */
 export interface DrachtioAddress {

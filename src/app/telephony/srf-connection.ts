@@ -5,7 +5,7 @@
  * connection state to /readyz and logs losses and recoveries.
  */
 import Srf from 'drachtio-srf';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../runtime/logger.ts';
 import type { DrachtioAddress } from './sip-edge.ts';
 
 /** The parts of srf the app uses (srf's bundled typings lag its code). */

@@ -11,17 +11,18 @@
  * Each part gets what the parts before it returned; a start that fails half
  * way stops what already runs.
  */
-import type { LiveSource } from '../../api/live/live-service.ts';
+import type { LiveSource } from '../../api/events/live-service.ts';
 import type { EmbeddedSipServer } from '../../edge/index.ts';
 import { leadershipLayer } from '../leadership/leadership-layer.ts';
-import type { Logger } from '../logger.ts';
-import type { LayerContext } from '../start-app.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { LayerContext } from '../runtime/layer.ts';
 import { type CallControlRuntime, startCallControl } from './call-control-layer.ts';
 import { connectMedia, type MediaConnection } from './media-connection.ts';
 import { startSipEdge } from './sip-edge.ts';
 import { connectSrf } from './srf-connection.ts';
 import type { ConnectedSrf } from './srf-connection.ts';
-import type { TelephonyWiring } from './wiring.ts';
+import type { SrfRequester } from '../../calls/srf/srf-options.ts';
+import type { TelephonyWiring } from '../leadership/telephony-slot.ts';
 
 export interface Telephony {
   /** The embedded SIP server; null with a real drachtio-server. */
@@ -70,7 +71,10 @@ export async function startTelephony(ctx: LayerContext): Promise<Telephony> {
     const srf = await connectSrf(edge.address, logger);
     started({ name: 'srf', close: srf.close });
     // The leadership layer reads srf from this slot and hands its routing gate back through it.
-    const slot: TelephonyWiring = { srf: srf.srf, routing: null };
+    const slot: TelephonyWiring = {
+      srf: srf.srf as unknown as SrfRequester,
+      routing: null,
+    };
     const leadership = started(await leadershipLayer(slot)(ctx));
     const routing = slot.routing;
     if (!routing) throw new Error('the leadership layer started without a routing gate');

@@ -8,7 +8,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CallLogWriterMetrics } from '../../calls/recorder/call-log-writer.ts';
 import type { RefusalReason } from '../../calls/inbound/refusal-log.ts';
 import type { EmbeddedSipServer } from '../../edge/index.ts';
-import type { CallControlRuntime } from './call-control-layer.ts';
+import type { CallControlRuntime } from './call-control-runtime.ts';
 
 /** The call-log writer's metrics, and the function that removes them again. */
 export function registerCallLogMetrics(registry: Registry): {

@@ -4,7 +4,7 @@
  */
 import type net from 'node:net';
 import { type SipMessage, SipStreamFramer } from '../sip/index.ts';
-import type { SipProtocol } from '../types.ts';
+import type { SipProtocol } from '../shared/types.ts';
 
 /** A local SIP endpoint: what we bound and what we write into Via/Contact. */
 export interface LocalEndpoint {

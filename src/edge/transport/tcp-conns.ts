@@ -6,7 +6,7 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { buildResponse, type parseSipMessage, serializeSipMessage } from '../sip/index.ts';
-import type { Counters } from '../stats.ts';
+import type { Counters } from '../shared/stats.ts';
 import { stampedRequest } from './addresses.ts';
 import { type LocalEndpoint, type Remote, TcpConn } from './endpoints.ts';
 

@@ -8,8 +8,8 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { buildResponse, parseSipMessage, serializeSipMessage, triage } from '../sip/index.ts';
-import type { Counters } from '../stats.ts';
-import type { BoundAddress, SipListen, SipProtocol } from '../types.ts';
+import type { Counters } from '../shared/stats.ts';
+import type { BoundAddress, SipListen, SipProtocol } from '../shared/types.ts';
 import {
   exclusiveUdpPort,
   firstExternalIPv4,

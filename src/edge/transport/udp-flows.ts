@@ -27,7 +27,7 @@
  */
 import dgram from 'node:dgram';
 import type { Logger } from 'pino';
-import type { Counters } from '../stats.ts';
+import type { Counters } from '../shared/stats.ts';
 
 type FlowState = 'connecting' | 'open' | 'broken' | 'closed';
 

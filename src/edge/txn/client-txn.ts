@@ -20,7 +20,7 @@ import {
   type SipResponse,
   serializeSipMessage,
 } from '../sip/index.ts';
-import type { Timer } from '../timers.ts';
+import type { Timer } from '../shared/timers.ts';
 import type { Inbound, Remote } from '../transport/transport.ts';
 import { checkMove, type Moves } from './moves.ts';
 import type { TxnServices } from './services.ts';

@@ -5,9 +5,9 @@
  */
 import type { SipRequest, SipResponse } from '../sip/index.ts';
 import { getHeader, parseCSeq, topVia } from '../sip/index.ts';
-import type { Counters } from '../stats.ts';
-import type { SipIds } from '../ids.ts';
-import type { TimerSource, TimerValues } from '../timers.ts';
+import type { Counters } from '../shared/stats.ts';
+import type { SipIds } from '../shared/ids.ts';
+import type { TimerSource, TimerValues } from '../shared/timers.ts';
 import type { Inbound, Remote, Transport } from '../transport/transport.ts';
 import { ClientTxn, type ClientTxnUser } from './client-txn.ts';
 import { clientKey, serverKey } from './keys.ts';

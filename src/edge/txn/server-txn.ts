@@ -14,7 +14,7 @@
  * state is left.
  */
 import type { SipRequest } from '../sip/index.ts';
-import type { Timer } from '../timers.ts';
+import type { Timer } from '../shared/timers.ts';
 import type { Remote } from '../transport/transport.ts';
 import { checkMove, type Moves } from './moves.ts';
 import type { TxnServices } from './services.ts';

@@ -4,8 +4,8 @@
  * table when it terminates. The machines import only this interface, so the
  * layer can import the machines without a circle.
  */
-import type { SipIds } from '../ids.ts';
-import type { TimerSource, TimerValues } from '../timers.ts';
+import type { SipIds } from '../shared/ids.ts';
+import type { TimerSource, TimerValues } from '../shared/timers.ts';
 import type { Remote, Transport } from '../transport/transport.ts';
 
 export interface TxnServices {

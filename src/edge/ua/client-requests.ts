@@ -6,8 +6,8 @@
  * CANCEL. Each entry's timer is armed and cleared only here.
  */
 import type { SipRequest } from '../sip/index.ts';
-import type { Counters } from '../stats.ts';
-import type { Timer, TimerSource, TimerValues } from '../timers.ts';
+import type { Counters } from '../shared/stats.ts';
+import type { Timer, TimerSource, TimerValues } from '../shared/timers.ts';
 import type { Remote } from '../transport/transport.ts';
 import type { ClientTxn } from '../txn/client-txn.ts';
 import type { AppConnection } from '../wire/control.ts';

@@ -5,12 +5,12 @@
  * argument and import nothing but this type, so no UA file imports the core.
  */
 import type { Logger } from 'pino';
-import type { SipIds } from '../ids.ts';
+import type { SipIds } from '../shared/ids.ts';
 import type { SipRequest, SipResponse } from '../sip/index.ts';
-import type { TimerSource } from '../timers.ts';
+import type { TimerSource } from '../shared/timers.ts';
 import type { Inbound, LocalEndpoint, Transport } from '../transport/transport.ts';
 import type { TxnLayer } from '../txn/layer.ts';
-import type { SipProtocol } from '../types.ts';
+import type { SipProtocol } from '../shared/types.ts';
 import type { AppConnection } from '../wire/control.ts';
 import type { ClientRequests } from './client-requests.ts';
 import type { DialogTable } from './dialog.ts';

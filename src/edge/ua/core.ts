@@ -11,13 +11,13 @@
  * - app-request.ts: the app sends a request (new, in-dialog, ACK, CANCEL).
  */
 import type { Logger } from 'pino';
-import type { SipIds } from '../ids.ts';
+import type { SipIds } from '../shared/ids.ts';
 import { parseSipMessage, type SipRequest, type SipResponse } from '../sip/index.ts';
-import type { Counters } from '../stats.ts';
-import type { TimerSource, TimerValues } from '../timers.ts';
+import type { Counters } from '../shared/stats.ts';
+import type { TimerSource, TimerValues } from '../shared/timers.ts';
 import type { Inbound, LocalEndpoint, Transport } from '../transport/transport.ts';
 import type { TxnLayer } from '../txn/layer.ts';
-import type { SipProtocol } from '../types.ts';
+import type { SipProtocol } from '../shared/types.ts';
 import type { AppConnection, AppFrameHandler, ControlServer } from '../wire/control.ts';
 import { nokFrame, noFrame } from '../wire/frames.ts';
 import { handleAppRequest } from './app-request.ts';

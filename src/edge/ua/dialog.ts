@@ -7,10 +7,10 @@
  * (timers stopped, entries removed) exactly once.
  */
 import { getHeader, getTag, type SipRequest } from '../sip/index.ts';
-import type { Counters } from '../stats.ts';
+import type { Counters } from '../shared/stats.ts';
 import { checkMove, type Moves } from '../txn/moves.ts';
-import type { Timer } from '../timers.ts';
-import type { SipProtocol } from '../types.ts';
+import type { Timer } from '../shared/timers.ts';
+import type { SipProtocol } from '../shared/types.ts';
 import type { ServerTxn } from '../txn/server-txn.ts';
 import type { AppConnection } from '../wire/control.ts';
 import type { Remote, TcpConn } from '../transport/transport.ts';

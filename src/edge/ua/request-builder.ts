@@ -13,7 +13,7 @@ import {
   type SipRequest,
 } from '../sip/index.ts';
 import type { Remote } from '../transport/transport.ts';
-import type { SipProtocol } from '../types.ts';
+import type { SipProtocol } from '../shared/types.ts';
 import type { UaContext } from './context.ts';
 import type { Dialog } from './dialog.ts';
 

@@ -5,10 +5,10 @@
  * retransmission of a reliable provisional (RFC 3262). Each entry's timers
  * are armed and cleared only here.
  */
-import type { SipIds } from '../ids.ts';
+import type { SipIds } from '../shared/ids.ts';
 import { buildResponse, type SipRequest, serializeSipMessage } from '../sip/index.ts';
-import type { Counters } from '../stats.ts';
-import type { Timer, TimerSource, TimerValues } from '../timers.ts';
+import type { Counters } from '../shared/stats.ts';
+import type { Timer, TimerSource, TimerValues } from '../shared/timers.ts';
 import type { Inbound } from '../transport/transport.ts';
 import type { TxnLayer } from '../txn/layer.ts';
 import type { ServerTxn } from '../txn/server-txn.ts';

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import type { Logger } from 'pino';
-import type { Counters } from '../stats.ts';
+import type { Counters } from '../shared/stats.ts';
 import { encodeFrame, FrameDecoder } from './framing.ts';
 import { noFrame, nokFrame, okFrame } from './frames.ts';
 import { RouteTable } from './routes.ts';

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
-import { loadConfig } from '../../../src/app/config.ts';
-import { createLogger } from '../../../src/app/logger.ts';
+import { loadConfig } from '../../../src/app/settings/config.ts';
+import { createLogger } from '../../../src/app/runtime/logger.ts';
 import { type AcdApp, startApp } from '../../../src/app/start-app.ts';
 import { startPostgres, type TestPostgres } from '../../support/postgres.ts';
 

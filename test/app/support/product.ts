@@ -9,9 +9,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../../src/app/config.ts';
+import { loadConfig } from '../../../src/app/settings/config.ts';
 import { productionLayers } from '../../../src/app/layers.ts';
-import { createLogger } from '../../../src/app/logger.ts';
+import { createLogger } from '../../../src/app/runtime/logger.ts';
 import { type AcdApp, startApp } from '../../../src/app/start-app.ts';
 import type { Telephony } from '../../../src/app/telephony/start-telephony.ts';
 import type { Db } from '../../../src/store/index.ts';

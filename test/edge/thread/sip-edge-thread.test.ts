@@ -7,7 +7,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import Srf from 'drachtio-srf';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/app/logger.ts';
+import { createLogger } from '../../../src/app/runtime/logger.ts';
 import {
   type SipServerThread,
   startSipServerThread,

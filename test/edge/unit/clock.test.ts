@@ -5,11 +5,11 @@
  * the id source it was given.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RandomIds } from '../../../src/edge/ids.ts';
+import { RandomIds } from '../../../src/edge/shared/ids.ts';
 import { EdgeServer } from '../../../src/edge/server.ts';
 import { getHeader, topVia } from '../../../src/edge/sip/index.ts';
-import { newCounters } from '../../../src/edge/stats.ts';
-import type { Clock } from '../../../src/edge/timers.ts';
+import { newCounters } from '../../../src/edge/shared/stats.ts';
+import type { Clock } from '../../../src/edge/shared/timers.ts';
 import { cleanup, connectSrf, eventually, openPeer } from './harness.ts';
 import { isRequest } from './peer.ts';
 

@@ -4,10 +4,11 @@
  * starts and clears it when it closes. start-telephony.ts makes one per start
  * and gives the gate to call control.
  */
-import type { RoutingGate } from '../leadership/routing-gate.ts';
-import type { ConnectedSrf } from './srf-connection.ts';
+import type { SrfRequester } from '../../calls/srf/srf-options.ts';
+import type { RoutingGate } from './routing-gate.ts';
 
 export interface TelephonyWiring {
-  srf: ConnectedSrf | null;
+  /** srf, as far as the takeover uses it (out-of-dialog requests). */
+  srf: SrfRequester | null;
   routing: RoutingGate | null;
 }

@@ -35,7 +35,7 @@ export class ConfigError extends Error {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-const DEFAULT_FILE = fileURLToPath(new URL('../../config/default.json', import.meta.url));
+const DEFAULT_FILE = fileURLToPath(new URL('../../../config/default.json', import.meta.url));
 
 function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -21,9 +21,9 @@ import type { DepartmentsRepo } from '../../store/departments.ts';
 import type { MembershipsRepo } from '../../store/memberships.ts';
 import type { CallFigures } from '../../store/report-figures.ts';
 import type { ReportsRepo } from '../../store/reports.ts';
-import type { ApiEvents } from '../events/api-events.ts';
-import type { BusEvent } from '../events/bus.ts';
-import { buildLiveView, type LiveInputs, type LiveView } from './live-view.ts';
+import type { ApiEvents } from './api-events.ts';
+import type { BusEvent } from './bus.ts';
+import { buildLiveView, type LiveInputs, type LiveView } from '../live/live-view.ts';
 
 /** The engine's picture now, or null when no router runs in this process. */
 export type LiveSource = () => AcdLiveState | null;

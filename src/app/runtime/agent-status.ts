@@ -8,8 +8,8 @@
  * The engine hears outside changes from here directly, before the event goes
  * out, so its own changes never come back to it.
  */
-import type { ApiEvents } from '../api/events/api-events.ts';
-import type { Agent, SetStatusInput, StatusChange, Store } from '../store/index.ts';
+import type { ApiEvents } from '../../api/events/api-events.ts';
+import type { Agent, SetStatusInput, StatusChange, Store } from '../../store/index.ts';
 import type { Logger } from './logger.ts';
 
 /** Told each change the routing engine did not make itself. */
