@@ -327,6 +327,41 @@ describe('caller media, end to end', () => {
     await expectIdle(r);
   }, 150_000);
 
+  it('the exit key by SIP INFO (dtmf-relay) leaves the queue as RFC 4733 does', async () => {
+    const r = await startProduct();
+    await queueWithAwayAgent(r, { exitKey: '*', exitKeyAction: { kind: 'hangup' } });
+    const peer = await rtpPeer();
+    const res = await runSipp({
+      scenario: scenario('media-caller-info-exit'),
+      localPort: await freePort(),
+      remote: { host: '127.0.0.1', port: r.sipPort },
+      service: DID.slice(1),
+      keys: { rtp_port: String(peer.port), info_digit: '*' },
+      timeoutSeconds: 60,
+    });
+    assertSippPassed(res, 'caller');
+    // Our BYE follows the goodbye, long before the welcome and hint would have ended the call.
+    expect(findPrompt(heard(peer), prompt('goodbye')).score).toBeGreaterThan(0.8);
+    expect((await endedCall(r)).outcome).toBe('abandoned');
+    await expectIdle(r);
+  }, 150_000);
+
+  it('the maximum wait is spoken before the exit is carried out (no bare SIP error)', async () => {
+    const r = await startProduct();
+    await queueWithAwayAgent(r, { maxWaitS: 2, maxWaitAction: { kind: 'hangup' } });
+    const peer = await rtpPeer();
+    assertSippPassed(await waitingCaller(r, peer), 'caller');
+    const audio = heard(peer);
+    const message = findPrompt(audio, prompt('max-wait'));
+    const goodbye = findPrompt(audio, prompt('goodbye'));
+    expect(message.score).toBeGreaterThan(0.8);
+    expect(goodbye.score).toBeGreaterThan(0.8);
+    expect(goodbye.offsetMs).toBeGreaterThan(message.offsetMs);
+    // A refusal after queueing: the call log's outcome for every exit but out-of-hours.
+    expect((await endedCall(r)).outcome).toBe('rejected');
+    await expectIdle(r);
+  }, 150_000);
+
   it('a caller that sends no RTP is ended after media.timeoutS (media timeout), logged as abandoned', async () => {
     const r = await startProduct({ timeoutS: 2 });
     await queueWithAwayAgent(r, {});
