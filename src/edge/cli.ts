@@ -10,16 +10,8 @@
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { closeOnSignal, hostPort, runCli } from './shared/cli-support.ts';
 import { type SipListen, startSipServer } from './index.ts';
-
-function hostPort(value: string, what: string): { host: string; port: number } {
-  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(value.trim());
-  const port = m ? Number(m[2]) : Number.NaN;
-  if (!m?.[1] || !(port >= 0 && port <= 65535)) {
-    throw new Error(`${what}: expected host:port, got "${value}"`);
-  }
-  return { host: m[1], port };
-}
 
 function positiveMs(value: string | undefined, what: string): number | undefined {
   if (value === undefined) return undefined;
@@ -79,18 +71,7 @@ async function main(): Promise<void> {
     { sip: server.sipAddresses, control: server.controlAddress },
     'embedded SIP server listening',
   );
-  const stop = (): void => {
-    logger.info('shutting down');
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  closeOnSignal(server, logger);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`sip-server: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runCli('sip-server', main);

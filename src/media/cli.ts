@@ -12,16 +12,8 @@
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { closeOnSignal, hostPort, runCli } from '../edge/shared/cli-support.ts';
 import { startMediaServer } from './index.ts';
-
-function hostPort(value: string, what: string): { host: string; port: number } {
-  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(value.trim());
-  const port = m ? Number(m[2]) : Number.NaN;
-  if (!m?.[1] || !(port >= 0 && port <= 65535)) {
-    throw new Error(`${what}: expected host:port, got "${value}"`);
-  }
-  return { host: m[1], port };
-}
 
 function range(value: string): { min: number; max: number } {
   const m = /^(\d+)-(\d+)$/.exec(value.trim());
@@ -84,18 +76,7 @@ async function main(): Promise<void> {
     { esl: server.eslAddress, sip: server.sipAddress, rtp },
     'embedded media server listening',
   );
-  const stop = (): void => {
-    logger.info('shutting down');
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  closeOnSignal(server, logger);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`media-server: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runCli('media-server', main);
