@@ -26,9 +26,8 @@ export interface CrudOptions<
   P extends z.ZodType,
   Q extends z.ZodType,
 > {
-  /** Path below /api, e.g. '/vip-callers'. */
+  /** Path below /api, e.g. '/vip-callers'; also the OpenAPI tag, without the slash. */
   path: string;
-  tag: string;
   /** Event noun, lowercase with hyphens as event_log types, e.g. 'vip-caller'. */
   noun: ConfigNoun;
   /** Human name for summaries and 404s, e.g. 'VIP caller'. */
@@ -37,7 +36,8 @@ export interface CrudOptions<
   events: ApiEvents;
   create: C;
   patch: P;
-  listQuery: Q;
+  /** Filters of the list route (default: none). */
+  listQuery?: Q;
   view: z.ZodType;
   /** What makes a create or patch conflict (409), for the description. */
   conflictOn?: string;
@@ -53,7 +53,10 @@ export function crudRoutes<
   P extends z.ZodType,
   Q extends z.ZodType,
 >(o: CrudOptions<Row, C, P, Q>): RouteDef[] {
-  const { repo, events, noun, label, tag } = o;
+  const { repo, events, noun, label } = o;
+  const tag = o.path.slice(1);
+  // Without filters the list takes no query parameters at all (unknown ones get 400).
+  const listQuery = o.listQuery ?? (z.strictObject({}) as z.ZodType as Q);
   const conflict = o.conflictOn ? ` (409 when the ${o.conflictOn} is taken)` : '';
   return [
     defineRoute(
@@ -62,7 +65,7 @@ export function crudRoutes<
         path: o.path,
         tag,
         summary: `List ${label}s`,
-        query: o.listQuery,
+        query: listQuery,
         response: z.object({ items: z.array(o.view) }),
       },
       async ({ query }) => ({ items: await repo.list(query) }),

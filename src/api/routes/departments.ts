@@ -1,5 +1,4 @@
 /** /api/departments: routing settings per department (changes apply to the next decision). */
-import { z } from 'zod';
 import type { DepartmentsRepo } from '../../store/departments.ts';
 import type { ApiEvents } from '../events/api-events.ts';
 import type { RouteDef } from '../http/route.ts';
@@ -12,14 +11,12 @@ export function departmentRoutes(deps: {
 }): RouteDef[] {
   return crudRoutes({
     path: '/departments',
-    tag: 'departments',
     noun: 'department',
     label: 'department',
     repo: deps.departments,
     events: deps.events,
     create: departmentCreate,
     patch: departmentPatch,
-    listQuery: z.strictObject({}),
     view: departmentView,
     conflictOn: 'name',
     deleteConflict: 'while dialled numbers or other departments’ exits point at it',

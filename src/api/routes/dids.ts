@@ -8,7 +8,6 @@ import { crudRoutes } from './crud.ts';
 export function didRoutes(deps: { dids: DidsRepo; events: ApiEvents }): RouteDef[] {
   return crudRoutes({
     path: '/dids',
-    tag: 'dids',
     noun: 'did',
     label: 'dialled number',
     repo: deps.dids,

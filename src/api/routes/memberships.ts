@@ -16,7 +16,6 @@ export function membershipRoutes(deps: {
 }): RouteDef[] {
   return crudRoutes({
     path: '/memberships',
-    tag: 'memberships',
     noun: 'membership',
     label: 'membership',
     repo: deps.memberships,

@@ -2,7 +2,6 @@
  * /api/mobile-allow-list: number patterns a mobile may be forwarded to, so a
  * mistyped or malicious agent number cannot make the trunk call anywhere.
  */
-import { z } from 'zod';
 import type { MobileAllowListRepo } from '../../store/mobile-allow-list.ts';
 import type { ApiEvents } from '../events/api-events.ts';
 import type { RouteDef } from '../http/route.ts';
@@ -15,14 +14,12 @@ export function mobileAllowListRoutes(deps: {
 }): RouteDef[] {
   return crudRoutes({
     path: '/mobile-allow-list',
-    tag: 'mobile-allow-list',
     noun: 'mobile-allow-list',
     label: 'allow-list entry',
     repo: deps.mobileAllowList,
     events: deps.events,
     create: allowEntryCreate,
     patch: allowEntryPatch,
-    listQuery: z.strictObject({}),
     view: allowEntryView,
     conflictOn: 'pattern',
   });

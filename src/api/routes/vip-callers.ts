@@ -1,5 +1,4 @@
 /** /api/vip-callers: callers who jump ahead in the queue, optionally to a dedicated agent. */
-import { z } from 'zod';
 import type { VipCallersRepo } from '../../store/vip-callers.ts';
 import type { ApiEvents } from '../events/api-events.ts';
 import type { RouteDef } from '../http/route.ts';
@@ -12,14 +11,12 @@ export function vipCallerRoutes(deps: {
 }): RouteDef[] {
   return crudRoutes({
     path: '/vip-callers',
-    tag: 'vip-callers',
     noun: 'vip-caller',
     label: 'VIP caller',
     repo: deps.vipCallers,
     events: deps.events,
     create: vipCallerCreate,
     patch: vipCallerPatch,
-    listQuery: z.strictObject({}),
     view: vipCallerView,
     conflictOn: 'caller number',
   });
