@@ -37,20 +37,10 @@ export interface RoutingEngine {
   heldCallIds(): string[];
 }
 
-/** What call control does for each action. */
-export interface CallOperations {
-  ring(action: Ring): void;
-  cancelRing(action: CancelRing): void;
-  bridge(action: Bridge): void;
-  hangUp(action: HangUp): void;
-  dropLateAnswer(action: DropLateAnswer): void;
-  reject(action: Reject): void;
-  overflow(action: Overflow): void;
-  announce(action: Announce): void;
-  pauseAgent(action: PauseAgent): void;
-  callCompleted(action: CallCompleted): void;
-  agentStateChanged(action: AgentStateChanged): void;
-}
+/** What call control does for each action: one method per action type, named after it. */
+export type CallOperations = {
+  [K in AcdAction['type']]: (action: Extract<AcdAction, { type: K }>) => void;
+};
 
 type WithoutAt<E> = E extends AcdEvent ? Omit<E, 'at'> : never;
 export type DriverEvent = WithoutAt<AcdEvent>;
@@ -136,41 +126,8 @@ export class EngineDriver {
 
   #execute(a: AcdAction): void {
     const ops = this.#o.operations;
-    switch (a.type) {
-      case 'ring':
-        ops.ring(a);
-        return;
-      case 'cancelRing':
-        ops.cancelRing(a);
-        return;
-      case 'bridge':
-        ops.bridge(a);
-        return;
-      case 'hangUp':
-        ops.hangUp(a);
-        return;
-      case 'dropLateAnswer':
-        ops.dropLateAnswer(a);
-        return;
-      case 'announce':
-        ops.announce(a);
-        return;
-      case 'overflow':
-        ops.overflow(a);
-        return;
-      case 'reject':
-        ops.reject(a);
-        return;
-      case 'pauseAgent':
-        ops.pauseAgent(a);
-        return;
-      case 'agentStateChanged':
-        ops.agentStateChanged(a);
-        return;
-      case 'callCompleted':
-        ops.callCompleted(a);
-        return;
-    }
+    // One method per action type, named after it; called on `ops` (a class instance keeps its `this`).
+    (ops[a.type] as (action: AcdAction) => void).call(ops, a);
   }
 
   /** Re-arms the single wake-up timer when the engine's next step moved. */
