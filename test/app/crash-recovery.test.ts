@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.ts';
 import { assertSippPassed, runSipp, type SippProcess, startSipp } from '../support/sipp.ts';
-import { type ChildProduct, startChildProduct } from './support/child-product.ts';
+import { type ChildProduct, startChildProduct, until } from './support/child-product.ts';
 import { newDataDir, removeDataDirs } from './support/product.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -49,17 +49,6 @@ async function start(dataDir: string, sipPort: number, trunkPort: number) {
 
 async function calls(p: ChildProduct, query = ''): Promise<CallRow[]> {
   return (await p.api<{ items: CallRow[] }>('GET', `/calls?limit=200${query}`)).items;
-}
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting until ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('calls cut off by a crash', () => {

@@ -23,7 +23,7 @@ import { freePort } from '../support/ports.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { offerSpans, overlappingOffers, parseTrace } from '../support/sip-trace.ts';
 import { type SippProcess, startSipp } from '../support/sipp.ts';
-import { type ChildProduct, startChildProduct } from './support/child-product.ts';
+import { type ChildProduct, startChildProduct, until } from './support/child-product.ts';
 import { newDataDir, removeDataDirs } from './support/product.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -93,17 +93,6 @@ interface CallRow {
   outcome: string | null;
   reason?: string | null;
   routedBy?: string | null;
-}
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting until ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('failover under load', () => {

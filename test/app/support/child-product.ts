@@ -146,3 +146,15 @@ export async function startChildProduct(o: {
     },
   };
 }
+
+/** Reads until `ok` holds (every 200 ms, at most 30 s); the timeout names `what` and the last value. */
+export async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting until ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -260,6 +260,17 @@ describe('a call through call control', () => {
   });
 });
 
+/** A fault stand-in: the engine learns of a call that call control never held. */
+function injectGhostCall(w: ReturnType<typeof world>): void {
+  w.engine.handle({
+    type: 'callArrived',
+    at: w.clock.now(),
+    callId: 'ghost',
+    departmentId: 'sales',
+    caller: '+4930999',
+  });
+}
+
 describe('reconcile', () => {
   it('ends a call the engine holds without a live call behind it, freeing its agent, and reports it', async () => {
     const w = make({ agents: [{ id: 'alice' }] });
@@ -269,14 +280,7 @@ describe('reconcile', () => {
     await flush();
     expect(talking.answered).not.toBeNull();
     expect(w.cc.reconcile()).toEqual([]);
-    // A fault stand-in: the engine learns of a call that call control never held.
-    w.engine.handle({
-      type: 'callArrived',
-      at: w.clock.now(),
-      callId: 'ghost',
-      departmentId: 'sales',
-      caller: '+4930999',
-    });
+    injectGhostCall(w);
     expect(w.engine.heldCallIds().sort()).toEqual(['call-1', 'ghost']);
     const fixes = w.cc.reconcile();
     expect(fixes.map((f) => f.callId)).toEqual(['ghost']);
@@ -288,13 +292,7 @@ describe('reconcile', () => {
 
   it('runs every reconcileEveryMs until close', async () => {
     const w = make({ agents: [{ id: 'alice' }], reconcileEveryMs: 60_000 });
-    w.engine.handle({
-      type: 'callArrived',
-      at: w.clock.now(),
-      callId: 'ghost',
-      departmentId: 'sales',
-      caller: '+4930999',
-    });
+    injectGhostCall(w);
     w.clock.advance(59_000);
     expect(w.engine.heldCallIds()).toEqual(['ghost']);
     w.clock.advance(1_000);
