@@ -11,8 +11,7 @@
  * Embedded mode (PGlite, one process) has no competitor: the gate is open
  * from the start and nothing else runs.
  */
-import { hangUpLeg, hangUpOrphanLegs, type OrphanLeg } from '../../calls/takeover/orphan-legs.ts';
-import type { SrfRequester } from '../../calls/srf/srf-options.ts';
+import { hangUpCallerLegs, hangUpLeg } from '../../calls/takeover/orphan-legs.ts';
 import {
   closeOrphanedCalls,
   callerLegsOfCalls,
@@ -82,13 +81,11 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
       // legs were ended at the takeover, from the journal).
       const srf = wiring.srf;
       if (srf && orphans.length > 0) {
-        const legs: OrphanLeg[] = (
-          await callerLegsOfCalls(
-            store.db,
-            orphans.map((c) => c.id),
-          )
-        ).map((l) => ({ ...l, side: 'caller' }));
-        await hangUpOrphanLegs(srf, legs, log);
+        const legs = await callerLegsOfCalls(
+          store.db,
+          orphans.map((c) => c.id),
+        );
+        await hangUpCallerLegs(srf, legs, log);
       }
       const closed = new Set(
         await closeOrphanedCalls(

@@ -10,22 +10,7 @@
  * The driver only dispatches: what each action means for SIP, the call log
  * and the live stream is for the `CallOperations` it is given.
  */
-import type {
-  AcdAction,
-  AcdEvent,
-  AcdOutput,
-  AgentStateChanged,
-  Announce,
-  Bridge,
-  CallCompleted,
-  CancelRing,
-  HangUp,
-  DropLateAnswer,
-  Overflow,
-  PauseAgent,
-  Reject,
-  Ring,
-} from '../../acd/index.ts';
+import type { AcdAction, AcdEvent, AcdOutput } from '../../acd/index.ts';
 import { type Logger, silentLogger } from '../ports/index.ts';
 import type { Scheduler } from '../mechanisms/scheduler.ts';
 

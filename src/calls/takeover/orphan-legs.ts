@@ -15,11 +15,10 @@
 import type { Logger } from '../ports/index.ts';
 import type { SrfRequester } from '../srf/srf-options.ts';
 
-/** One leg of a lost call, as the call log names it. */
-export interface OrphanLeg {
+/** The caller's leg of a lost call, as the call log names it. */
+export interface CallerLeg {
   /** The call (call-log id). */
   callId: string;
-  side: 'caller' | 'agent';
   sipCallId: string;
 }
 
@@ -67,26 +66,17 @@ export function hangUpLeg(
   });
 }
 
-/** Hangs up every leg, one log line per call with what happened to each leg. */
-export async function hangUpOrphanLegs(
+/** Hangs up each caller's leg, one log line per call with what became of it. */
+export async function hangUpCallerLegs(
   srf: SrfRequester,
-  legs: readonly OrphanLeg[],
+  legs: readonly CallerLeg[],
   logger: Logger,
-): Promise<Map<OrphanLeg, LegHangUp>> {
-  const results = new Map<OrphanLeg, LegHangUp>();
+): Promise<void> {
   await Promise.all(
-    legs.map(async (leg) => {
-      results.set(leg, await hangUpLeg(srf, leg.sipCallId));
+    legs.map(async ({ callId, sipCallId }) => {
+      const r = await hangUpLeg(srf, sipCallId);
+      const caller = r.kind === 'answered' ? r.status : r.reason;
+      logger.info({ callId, caller }, 'reconcile: hung up the legs of a lost call');
     }),
   );
-  const byCall = new Map<string, Record<string, unknown>>();
-  for (const [leg, r] of results) {
-    const entry = byCall.get(leg.callId) ?? {};
-    entry[leg.side] = r.kind === 'answered' ? r.status : r.reason;
-    byCall.set(leg.callId, entry);
-  }
-  for (const [callId, sides] of byCall) {
-    logger.info({ callId, ...sides }, 'reconcile: hung up the legs of a lost call');
-  }
-  return results;
 }
