@@ -7,6 +7,7 @@
 import type { ForwardingPlan, PlannedLeg } from './forwarding-plan.ts';
 import { callerIdContact, callerIdFrom } from './caller-id.ts';
 import type { LegSpec } from './leg.ts';
+import { SESSION_EXPIRES_S } from '../sip/session-timer.ts';
 
 export interface OfferContext {
   caller: string;
@@ -15,15 +16,7 @@ export interface OfferContext {
   sdp: string;
 }
 
-/**
- * RFC 4028 session timer offered to agents (the recommended 30 minutes).
- * Where the agent's phone agrees, its 2xx names a refresher: the SIP server
- * refreshes the session itself (or watches the phone's refreshes), and a
- * refresh that fails ends the call, so an agent whose line is gone without
- * a BYE does not stay "on a call" until the department's maximum duration.
- */
-const SESSION_EXPIRES_S = 1800;
-
+/** Agents are offered the RFC 4028 session timer (see `sip/session-timer.ts`). */
 export function legSpecs(plan: ForwardingPlan, ctx: OfferContext): LegSpec[] {
   const headers = {
     From: callerIdFrom(ctx.caller, ctx.departmentName),

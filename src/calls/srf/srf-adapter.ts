@@ -14,6 +14,7 @@
  * `proxy` option on createUAC), so the shapes used are declared here and the
  * real objects are checked against them at run time (`asSrf`).
  */
+import { answerSessionTimer } from '../sip/session-timer.ts';
 import type { CallDialog, InboundCall, ModifyReply, SipUac } from '../sip/sip.ts';
 
 interface SrfMessage {
@@ -72,7 +73,7 @@ export interface SrfLike {
   createUAS(
     req: SrfInviteRequest,
     res: SrfInviteResponse,
-    opts: { localSdp: string },
+    opts: { localSdp: string; headers?: Record<string, string> },
   ): Promise<SrfDialog>;
 }
 
@@ -241,7 +242,10 @@ function inboundCall(srf: SrfLike, req: SrfInviteRequest, res: SrfInviteResponse
     },
     async answer(localSdp) {
       try {
-        return wrapDialog(await srf.createUAS(req, res, { localSdp }));
+        const timer = answerSessionTimer((name) => req.get(name));
+        return wrapDialog(
+          await srf.createUAS(req, res, { localSdp, ...(timer ? { headers: timer } : {}) }),
+        );
       } catch (err) {
         if (cancelled) throw Object.assign(new Error('caller cancelled'), { status: 487 });
         throw err;

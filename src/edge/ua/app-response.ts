@@ -21,7 +21,12 @@ import { cleanAppHeaders, findAppHeader, firstContactUri, isSdp, stripTag } from
 import type { UaContext } from './context.ts';
 import { Dialog, uasDialogId } from './dialog.ts';
 import { serverBye } from './server-bye.ts';
-import { armSessionTimer, rememberLocalSdp } from './session-timer.ts';
+import {
+  armSessionTimer,
+  peerRefreshed,
+  rememberLocalSdp,
+  sessionExpiresForAnswer,
+} from './session-timer.ts';
 
 /** Methods whose responses never copy Record-Route (they create no dialog). */
 const METHODS_WITHOUT_RECORD_ROUTE = new Set([
@@ -102,6 +107,10 @@ export function handleAppResponse(
   if (contact !== undefined) headers.push({ name: 'Contact', value: contact });
   if (reliable1xx) headers.push({ name: 'RSeq', value: String(rseq) });
   for (const h of app) headers.push(h);
+  if (method === 'INVITE' && inc.initialInvite && status >= 200 && status < 300) {
+    const se = sessionExpiresForAnswer(req, app);
+    if (se) headers.push(se);
+  }
   if (contentType !== undefined) headers.push({ name: 'Content-Type', value: contentType });
   const res: SipResponse = {
     kind: 'response',
@@ -150,13 +159,14 @@ export function handleAppResponse(
       const d = inc.dialog;
       rememberLocalSdp(d, res);
       if (status >= 200 && status < 300) {
-        armSessionTimer(ctx, d, res, 'uas');
+        armSessionTimer(ctx, d, res, 'uas', req);
         if (contact !== undefined) d.localContact = contact;
         d.awaitedAck = { cseq, txn: inc.txn, txnId: ctx.nextTxnId() };
       }
       echoDialogId = d.id;
     }
   } else if (inc.dialog && method !== 'BYE') {
+    if (method === 'UPDATE' && status >= 200 && status < 300) peerRefreshed(ctx, inc.dialog, req);
     echoDialogId = inc.dialog.id;
   }
   if (method === 'REGISTER' && status >= 200 && status < 300) ctx.flows.remember(inc.req, inc.inb);

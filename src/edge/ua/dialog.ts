@@ -15,6 +15,21 @@ import type { ServerTxn } from '../txn/server-txn.ts';
 import type { AppConnection } from '../wire/control.ts';
 import type { Remote, TcpConn } from '../transport/transport.ts';
 
+/**
+ * A dialog's session timer (RFC 4028): `refreshing` when we are the
+ * refresher (re-INVITE at half the interval), `watching` when the peer is
+ * (BYE if its refresh does not come before the session expires).
+ */
+export type SessionTimer =
+  | { kind: 'off' }
+  | { kind: 'refreshing' | 'watching'; secs: number; timer: Timer };
+
+/** Clears whichever session timer the dialog has. */
+export function stopSessionTimer(d: { session: SessionTimer }): void {
+  if (d.session.kind !== 'off') d.session.timer.clear();
+  d.session = { kind: 'off' };
+}
+
 /** Whatever keeps a dialog only while the dialog lives (the INVITE that created it). */
 export interface DialogHolder {
   dialog: Dialog | undefined;
@@ -68,9 +83,8 @@ export class Dialog {
   cancelRace = false;
   /** Pending re-INVITE we sent (to CANCEL before a BYE, §7.8). */
   pendingReinviteTxnId: string | undefined;
-  /** Our session refresh (RFC 4028), when we are the refresher. */
-  sessionTimer: Timer | undefined;
-  sessionSecs = 0;
+  /** The session timer (RFC 4028): off, our refresh, or our watch on the peer's. */
+  session: SessionTimer = { kind: 'off' };
   /** Last SDP we sent (re-offered on session refresh). */
   localSdp: Buffer | undefined;
   /** Called with the RAck value of a PRACK received in this dialog. */
@@ -190,8 +204,7 @@ export class DialogTable {
     // A BYE before the ACK: stop retransmitting our 2xx (the call is over).
     d.awaitedAck?.txn.onAckFor2xx();
     d.awaitedAck = undefined;
-    d.sessionTimer?.clear();
-    d.sessionTimer = undefined;
+    stopSessionTimer(d);
     d.onPrack = undefined;
     // Only a refresh re-offers it; the dialog object may stay referenced by a
     // lingering transaction for up to 64*T1.

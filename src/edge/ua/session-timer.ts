@@ -1,18 +1,28 @@
 /**
- * Session timers (RFC 4028), the "we refresh" half (drachtio-wire.md §7.11):
- * when a 2xx to an INVITE names us the refresher, the server re-INVITEs the
- * peer by itself at half the interval with the last local SDP, ACKs the 2xx
- * itself and tells the app nothing. 491 → retry at the next half interval;
- * any other failure → BYE "Session timer expired" + unsolicited BYE to the app.
- * (Watching a peer that is the refresher is not implemented: see docs/edge.md.)
+ * Session timers (RFC 4028, drachtio-wire.md §7.11). When a 2xx to an INVITE
+ * names us the refresher, the server re-INVITEs the peer by itself at half the
+ * interval with the last local SDP, ACKs the 2xx itself and tells the app
+ * nothing; 491 → retry at the next half interval; any other failure → BYE
+ * "Session timer expired" + unsolicited BYE to the app. When it names the
+ * peer, the server watches: a re-INVITE or UPDATE from the peer re-arms the
+ * watch, and with no refresh before the session expires (less the margin of
+ * RFC 4028 §10) the server sends the same BYE, so a peer that vanished
+ * without a BYE cannot hold the call up.
  */
-import { getHeader, type SipRequest, type SipResponse, serializeSipMessage } from '../sip/index.ts';
+import {
+  getHeader,
+  type SipHeader,
+  type SipRequest,
+  type SipResponse,
+  serializeSipMessage,
+} from '../sip/index.ts';
 import type { UaContext } from './context.ts';
-import type { Dialog } from './dialog.ts';
+import { type Dialog, stopSessionTimer } from './dialog.ts';
 import { dialogRequest } from './request-builder.ts';
 import { serverBye } from './server-bye.ts';
 
 const MIN_SE = 90;
+const EXPIRED = 'Session timer expired';
 
 /** Interval in seconds and refresher role named by a Session-Expires value. */
 function parseSessionExpires(
@@ -27,34 +37,76 @@ function parseSessionExpires(
 }
 
 /**
+ * The Session-Expires the server adds to the app's 2xx to an initial INVITE
+ * when the app set none and the INVITE asked for a timer with a refresher
+ * (without one, drachtio-server's default is no timer).
+ */
+export function sessionExpiresForAnswer(
+  req: SipRequest,
+  appHeaders: readonly SipHeader[],
+): SipHeader | undefined {
+  if (appHeaders.some((h) => h.name.toLowerCase() === 'session-expires')) return undefined;
+  const asked = parseSessionExpires(getHeader(req, 'session-expires'));
+  if (!asked?.refresher) return undefined;
+  return {
+    name: 'Session-Expires',
+    value: `${Math.max(MIN_SE, asked.secs)};refresher=${asked.refresher}`,
+  };
+}
+
+/**
  * Called after a 2xx to an INVITE of dialog `d` went out (we are `uas`) or
- * came in (we are `uac`). Arms or re-arms our refresh when we are the refresher.
+ * came in (we are `uac`). Arms our refresh when we are the refresher, our
+ * watch when the peer is. `req` is the request answered (a peer's refresh
+ * re-INVITE re-arms the watch even when the 2xx names no interval).
  */
 export function armSessionTimer(
   ctx: UaContext,
   d: Dialog,
   res: SipResponse,
   role: 'uac' | 'uas',
+  req?: SipRequest,
 ): void {
   const se = parseSessionExpires(getHeader(res, 'session-expires'));
-  // A 2xx without Session-Expires (e.g. srf's answer to a peer re-INVITE) changes nothing.
-  if (!se) return;
-  d.sessionTimer?.clear();
-  d.sessionTimer = undefined;
-  // Without a refresher parameter in a 2xx we received, the UAC refreshes (§7.11).
-  const refresher = se.refresher ?? (role === 'uac' ? 'uac' : undefined);
-  if (refresher !== role) return;
+  if (!se) {
+    // A 2xx without Session-Expires (e.g. srf's answer to a peer re-INVITE):
+    // a refresh of a session we watch, otherwise nothing changes.
+    if (req) peerRefreshed(ctx, d, req);
+    return;
+  }
+  // The refresher parameter `uac` or absent means the UAC refreshes (§7.11).
+  const refresher = se.refresher ?? 'uac';
   const secs = Math.max(MIN_SE, se.secs);
-  d.sessionSecs = secs;
-  scheduleRefresh(ctx, d, secs);
+  if (refresher === role) scheduleRefresh(ctx, d, secs);
+  else watchPeer(ctx, d, secs);
+}
+
+/** An UPDATE or re-INVITE from the peer was answered 2xx: the session was refreshed. */
+export function peerRefreshed(ctx: UaContext, d: Dialog, req: SipRequest): void {
+  if (d.session.kind !== 'watching') return;
+  if (req.method !== 'INVITE' && req.method !== 'UPDATE') return;
+  const se = parseSessionExpires(getHeader(req, 'session-expires'));
+  watchPeer(ctx, d, Math.max(MIN_SE, se?.secs ?? d.session.secs));
+}
+
+function watchPeer(ctx: UaContext, d: Dialog, secs: number): void {
+  stopSessionTimer(d);
+  // RFC 4028 §10: the BYE goes out before expiry, by min(32 s, a third of the interval).
+  const ms = (secs - Math.min(32, secs / 3)) * 1000;
+  const timer = ctx.timers.start(ms, () => {
+    d.session = { kind: 'off' };
+    serverBye(ctx, d, EXPIRED);
+  });
+  d.session = { kind: 'watching', secs, timer };
 }
 
 function scheduleRefresh(ctx: UaContext, d: Dialog, secs: number): void {
-  d.sessionTimer?.clear();
-  d.sessionTimer = ctx.timers.start((secs * 1000) / 2, () => {
-    d.sessionTimer = undefined;
+  stopSessionTimer(d);
+  const timer = ctx.timers.start((secs * 1000) / 2, () => {
+    d.session = { kind: 'off' };
     refresh(ctx, d, secs);
   });
+  d.session = { kind: 'refreshing', secs, timer };
 }
 
 function refresh(ctx: UaContext, d: Dialog, secs: number): void {
@@ -90,7 +142,7 @@ function refresh(ctx: UaContext, d: Dialog, secs: number): void {
       } else if (res.status === 491) {
         scheduleRefresh(ctx, d, secs);
       } else {
-        serverBye(ctx, d, 'Session timer expired');
+        serverBye(ctx, d, EXPIRED);
       }
     },
   });

@@ -11,6 +11,7 @@ import { exitResponse } from '../../../src/calls/actions/exit-response.ts';
 import { logOutcome } from '../../../src/calls/recorder/call-recorder.ts';
 import { refusedMediaAnswer } from '../../../src/calls/inbound/feature-code-call.ts';
 import { classifyUacFailure, ringFailureOf } from '../../../src/calls/sip/sip-failure.ts';
+import { answerSessionTimer } from '../../../src/calls/sip/session-timer.ts';
 
 describe('admission helpers', () => {
   it('takes the dialled number from the Request-URI, else from To', () => {
@@ -147,5 +148,34 @@ describe('SIP failures', () => {
     );
     expect(sdp).toContain('m=audio 0 RTP/AVP 0');
     expect(sdp).not.toContain('a=sendrecv');
+  });
+});
+
+describe('session timer on the answer to a caller', () => {
+  const headers =
+    (h: Record<string, string>) =>
+    (name: string): string | undefined =>
+      h[name];
+
+  it('none when the caller does not support timers', () => {
+    expect(answerSessionTimer(headers({}))).toBeUndefined();
+    expect(answerSessionTimer(headers({ 'Session-Expires': '600' }))).toBeUndefined();
+  });
+
+  it('30 minutes, refreshed by the caller, when it supports timers but asks nothing', () => {
+    expect(answerSessionTimer(headers({ Supported: 'replaces, timer' }))).toEqual({
+      'Session-Expires': '1800;refresher=uac',
+      Require: 'timer',
+    });
+  });
+
+  it("keeps the caller's interval (at least 90 s) and refresher", () => {
+    expect(
+      answerSessionTimer(headers({ Supported: 'timer', 'Session-Expires': '600;refresher=uas' })),
+    ).toEqual({ 'Session-Expires': '600;refresher=uas', Require: 'timer' });
+    expect(answerSessionTimer(headers({ Require: 'timer', 'Session-Expires': '30' }))).toEqual({
+      'Session-Expires': '90;refresher=uac',
+      Require: 'timer',
+    });
   });
 });

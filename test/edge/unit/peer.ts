@@ -102,6 +102,8 @@ export function invite(opts: {
   cseq?: number;
   body?: string;
   user?: string;
+  /** Extra header lines, e.g. `Session-Expires: 90;refresher=uac`. */
+  headers?: string[];
 }): string {
   const body =
     opts.body ??
@@ -115,6 +117,7 @@ export function invite(opts: {
     `CSeq: ${opts.cseq ?? 1} INVITE`,
     `Contact: <sip:alice@127.0.0.1:${opts.peerPort}>`,
     'Max-Forwards: 70',
+    ...(opts.headers ?? []),
     'Content-Type: application/sdp',
     `Content-Length: ${Buffer.byteLength(body)}`,
     '',
