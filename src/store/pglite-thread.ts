@@ -9,6 +9,8 @@
  * `fn` on this thread while the worker holds PGlite's transaction (and its
  * lock) open.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { inspect } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { messages, TransactionAbortedError } from '@electric-sql/pglite';
@@ -36,6 +38,15 @@ export interface PgliteThreadDb extends Db {
   readonly worker: Worker;
   /** The OS id of the thread whose priority was lowered, or null (not lowered). */
   readonly lowPriorityThread: number | null;
+  /** Where the database thread's memory goes (a WASM memory never shrinks). */
+  memory(): Promise<PgliteMemory>;
+}
+
+export interface PgliteMemory {
+  /** Postgres' WASM linear memory, in bytes. */
+  wasmBytes: number;
+  /** The worker thread's JavaScript heap in use, in bytes. */
+  heapUsedBytes: number;
 }
 
 type Request =
@@ -43,6 +54,7 @@ type Request =
   | { op: 'exec'; sql: string; tx?: number }
   | { op: 'begin' }
   | { op: 'end'; tx: number; commit: boolean }
+  | { op: 'memory' }
   | { op: 'close' };
 
 interface WireError {
@@ -74,6 +86,16 @@ export function openPglite(dataDir?: string): Promise<PgliteThreadDb> {
 }
 
 export async function openPgliteThread(source: PgliteSource = {}): Promise<PgliteThreadDb> {
+  if (source.dataDir !== undefined && !fs.existsSync(path.join(source.dataDir, 'PG_VERSION'))) {
+    // PGlite creates a new database with a second Postgres instance (initdb)
+    // whose few hundred MB would stay with the thread that ran it: a thread
+    // of its own creates the folder and ends, and its memory with it.
+    await (await startWorker({ dataDir: source.dataDir, niceness: source.niceness })).close();
+  }
+  return startWorker(source);
+}
+
+async function startWorker(source: PgliteSource): Promise<PgliteThreadDb> {
   // The dump's bytes move to the worker (transferred, not copied).
   const dump = source.loadDataDir ? await source.loadDataDir.arrayBuffer() : undefined;
   const worker = new Worker(WORKER, {
@@ -227,6 +249,7 @@ function threadDb(worker: Worker, channel: Channel, thread: number | null): Pgli
     kind: 'pglite',
     worker,
     lowPriorityThread: thread,
+    memory: () => channel.call({ op: 'memory' }) as Promise<PgliteMemory>,
     query: (sql, params) => runQuery(runner(), sql, params),
     exec: (sql) => mapped(async () => void (await channel.call({ op: 'exec', sql }))),
     transaction,

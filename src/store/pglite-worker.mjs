@@ -105,6 +105,11 @@ async function run(msg) {
       return begin();
     case 'end':
       return end(msg.tx, msg.commit);
+    case 'memory':
+      return {
+        wasmBytes: lite.Module?.HEAPU8?.byteLength ?? 0,
+        heapUsedBytes: process.memoryUsage().heapUsed,
+      };
     case 'close':
       return lite.close();
     default:

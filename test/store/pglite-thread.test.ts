@@ -4,7 +4,7 @@
  * the worker gives: an event loop that keeps running during a long query, and
  * requests that fail instead of hanging when the worker stops.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite, TransactionAbortedError } from '@electric-sql/pglite';
@@ -380,6 +380,25 @@ describe('lifetime', () => {
     await expect(db.query('SELECT 1')).rejects.toThrow(/PGlite worker exited/);
     await db.close();
   });
+
+  test('a new data folder is created by a thread that then ends; the folder opens again with its rows', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pglite-thread-new-'));
+    try {
+      const dataDir = path.join(dir, 'pglite');
+      const first = await openPgliteThread({ dataDir });
+      await first.exec('CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)');
+      // One Postgres instance in the open thread: its memory, and the thread's heap.
+      const memory = await first.memory();
+      expect(memory.wasmBytes).toBeGreaterThan(16 * 2 ** 20);
+      expect(memory.heapUsedBytes).toBeGreaterThan(0);
+      await first.close();
+      const again = await openPgliteThread({ dataDir });
+      expect((await again.query<{ n: number }>('SELECT n FROM kept')).rows).toEqual([{ n: 7 }]);
+      await again.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   test('a database that cannot be opened rejects the open', async () => {
     const notADir = path.join(os.tmpdir(), `pglite-thread-${process.pid}-file`);
