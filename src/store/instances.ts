@@ -29,6 +29,15 @@ export async function liveCallsNotRoutedBy(
   return rows.map((r) => ({ id: r.id, routedBy: r.routed_by }));
 }
 
+/** Ids of the live calls in the log that this instance routed, oldest first. */
+export async function liveCallsRoutedBy(db: Db, instanceId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM calls WHERE ended_at IS NULL AND routed_by = $1 ORDER BY arrived_at`,
+    [instanceId],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** The caller's SIP Call-ID of each given call, as its arrival logged it. */
 export async function callerLegsOfCalls(
   db: Db,

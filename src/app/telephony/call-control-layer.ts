@@ -27,6 +27,8 @@ import { closeOrphanCalls } from '../../calls/orphan-calls.ts';
 import { journaledUac } from '../../calls/takeover/journaled-uac.ts';
 import { openLegsJournal } from '../leadership/open-legs-journal.ts';
 import { instanceId } from '../leadership/instance-id.ts';
+import { liveCallsRoutedBy } from '../../store/instances.ts';
+import { watchUncarriedCalls } from './uncarried-calls.ts';
 import type { RegistrationBinding } from '../../calls/ports/index.ts';
 import { AllowListHolder } from '../../calls/allow-list/allow-list-holder.ts';
 import { DeviceReachability } from '../../calls/reachability/device-reachability.ts';
@@ -293,6 +295,15 @@ export async function startCallControl(
     },
   });
   cc = callControl;
+  const stopUncarriedSweep = watchUncarriedCalls({
+    everyMs: RECONCILE_EVERY_MS,
+    liveRoutedHere: () => liveCallsRoutedBy(store.db, instanceId(config)),
+    carries: (id) => callControl.carries(id),
+    flush: () => writer.flush(),
+    ports: orphanCallPortsFrom(store),
+    logger: log,
+    publisher: events,
+  });
 
   const unsubscribe = syncEngineWithApi({
     events,
@@ -361,6 +372,7 @@ export async function startCallControl(
         stopFollowingStatus();
         await directory.close();
         stopFollowingMedia();
+        await stopUncarriedSweep();
         await callControl.close();
         await prober?.close();
         await registrar.close();
