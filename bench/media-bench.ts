@@ -14,7 +14,8 @@
  *        thread this long every 100 ms, standing in for the app's own work)
  *        --realtime 20 (the default: SCHED_RR for the engine's thread and the
  *        receivers, as FreeSWITCH's service runs; needs CAP_SYS_NICE or
- *        RLIMIT_RTPRIO, else it says what it got; 0 = do not ask)]
+ *        RLIMIT_RTPRIO, else it says what it got; 0 = do not ask)
+ *        --write-results (rewrites its section of bench/RESULTS.md)]
  *
  * The npm script runs Node with --single-threaded-gc (the receivers too): a
  * real-time thread that waits for V8's GC helper threads, which are not
@@ -30,6 +31,7 @@ import { Worker } from 'node:worker_threads';
 import { pseudoSpeech, tone, writeWav } from '../test/support/audio.ts';
 import { EngineHost, type HostStats } from './media/engine-host.ts';
 import type { ReceiverReport } from './media/receiver.ts';
+import { machineLine, resultsRequested, writeResults } from './results-file.ts';
 
 const STREAMS_PER_SOCKET = 50;
 const TARGET_MS = 2;
@@ -216,6 +218,29 @@ async function main(): Promise<void> {
       `no clean step (first step: ${steps[0]} streams); load average after: ${loadAfter}`,
     );
   }
+  if (resultsRequested()) await writeResults('media-bench', resultsTable(results, best, seconds));
+}
+
+/** The section of bench/RESULTS.md: one row per step, then the verdict. */
+function resultsTable(results: Step[], best: Step | undefined, seconds: number): string {
+  const rows = results.map((r) => {
+    const cpu = (100 * r.host.cpuMs) / r.host.wallMs;
+    return `| ${r.n} | ${r.report.gapP50.toFixed(2)} / ${r.report.gapP99.toFixed(2)} / ${r.report.gapMax.toFixed(1)} | ${r.report.deviationP99.toFixed(2)} | ${r.report.lost} | ${cpu.toFixed(0)}% (${(cpu / r.n).toFixed(3)}% per stream) | ${r.clean ? 'clean' : 'NOT clean'} |`;
+  });
+  const verdict = best
+    ? `Highest clean count: **${best.n}** concurrent streams (target: at least 300).`
+    : 'No clean step.';
+  return [
+    `Music on hold to concurrent callers, ${seconds} s per step, G.711 20 ms packets; clean = every stream received, no packet lost, p99 of |spacing - 20 ms| within ${TARGET_MS} ms.`,
+    '',
+    `Machine: ${machineLine()}.`,
+    '',
+    '| streams | spacing p50 / p99 / max (ms) | p99 \\|spacing - 20 ms\\| (ms) | lost | engine CPU | verdict |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    verdict,
+  ].join('\n');
 }
 
 await main();
