@@ -25,6 +25,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict with an existing record',
   415: 'The body is not sent as application/json',
+  416: 'The requested byte range is outside the file (`Content-Range: bytes */<size>`)',
   500: 'Internal error',
 };
 

@@ -4,12 +4,14 @@
  *
  *   change-feed   changes made elsewhere (another instance, SQL by hand) as events (LISTEN/NOTIFY)
  *   break-ender   ends timed breaks on time (through the agent status service)
+ *   recording-retention  deletes call recordings past their department's retention, daily
  *
  * Each is a `LayerStarter` receiving the config, logger, store, event feed,
  * metrics registry and agent status service.
  */
 import { breakEnder } from './break-ender.ts';
 import { changeFeed } from './leadership/change-feed.ts';
+import { recordingRetention } from './recordings/recording-retention.ts';
 import type { LayerStarter } from './runtime/layer.ts';
 
 /** How often due breaks are ended: an agent is back within this of the break's end. */
@@ -21,5 +23,7 @@ export function productionLayers(): LayerStarter[] {
     changeFeed(),
     // Ends timed breaks through the agent status service.
     breakEnder({ intervalMs: BREAK_CHECK_MS }),
+    // Deletes recordings (file and row) past their department's retention.
+    recordingRetention(),
   ];
 }

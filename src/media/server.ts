@@ -120,6 +120,10 @@ export class MediaServer implements ChannelHost, ConnHost, ApiHost {
     );
   }
 
+  get recordDir(): string {
+    return this.opts.recordDir;
+  }
+
   get sipUrl(): string {
     return `sip:mod_sofia@${this.uas.host}:${this.uas.port}`;
   }

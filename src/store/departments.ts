@@ -59,6 +59,10 @@ export interface Department {
   /** DTMF key that leaves the queue (null = none), and where to. */
   exitKey: string | null;
   exitKeyAction: QueueExit;
+  /** Record every answered call (stereo WAV, caller left, agent right). */
+  recordCalls: boolean;
+  /** Days a recording is kept after its call, then deleted by the retention job. */
+  recordingRetentionDays: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -103,6 +107,8 @@ interface DepartmentRecord {
   no_agent_prompt: string | null;
   max_wait_prompt: string | null;
   exit_key: string | null;
+  record_calls: boolean;
+  recording_retention_days: number;
   created_at: Date;
   updated_at: Date;
   [exitColumn: string]: unknown;
@@ -154,6 +160,8 @@ function fromRecord(r: DepartmentRecord): Department {
     maxWaitPrompt: r.max_wait_prompt,
     exitKey: r.exit_key,
     exitKeyAction: exitOf(r, 'exit_key'),
+    recordCalls: r.record_calls,
+    recordingRetentionDays: r.recording_retention_days,
     createdAt: toDate(r.created_at),
     updatedAt: toDate(r.updated_at),
   };
@@ -183,6 +191,8 @@ const SCALARS: ColumnSpec = {
     'noAgentPrompt',
     'maxWaitPrompt',
     'exitKey',
+    'recordCalls',
+    'recordingRetentionDays',
   ),
   businessHours: { column: 'business_hours', cast: '::text::jsonb', encode: json },
   holidays: { column: 'holidays', cast: '::text::jsonb', encode: json },

@@ -69,6 +69,7 @@ const TABLES = [
   'mobile_allow_list',
   'registrations',
   'departments',
+  'recordings',
   'memberships',
   'vip_callers',
   'event_log',
@@ -101,6 +102,7 @@ const FIELD_OF_CONSTRAINT: Record<string, string> = {
   calls_answered_check: 'answeredAt',
   call_attempts_ended_check: 'result',
   event_log_append_only: 'eventLog',
+  recordings_ended_after_started_check: 'endedAt',
   calls_pkey: 'callId',
   call_attempts_pkey: 'attemptId',
 };
@@ -162,6 +164,7 @@ const REASON_OF_FIELD: Record<string, string> = {
   maxWaitPrompt: 'must be an absolute path to a .wav file without blanks, "!" or ".." segments',
   exitKey: 'must be one DTMF key: 0-9, * or #',
   exitKeyAction: 'must be forward (with a number), voicemail or hangup',
+  recordingRetentionDays: 'must be 1-3650 days',
 };
 
 function reasonOf(constraint: string | undefined): string {

@@ -20,6 +20,7 @@ import { type DepartmentsRepo, departmentsRepo } from './departments.ts';
 import { type DidsRepo, didsRepo } from './dids.ts';
 import { type MembershipsRepo, membershipsRepo } from './memberships.ts';
 import { type MobileAllowListRepo, mobileAllowListRepo } from './mobile-allow-list.ts';
+import { type RecordingsRepo, recordingsRepo } from './recordings.ts';
 import { type RegistrationsRepo, registrationsRepo } from './registrations.ts';
 import { type ReportsRepo, reportsRepo } from './reports.ts';
 import { type VipCallersRepo, vipCallersRepo } from './vip-callers.ts';
@@ -129,6 +130,12 @@ export {
   type PgliteSource,
   type PgliteThreadDb,
 } from './pglite-thread.ts';
+export {
+  DEFAULT_RETENTION_DAYS,
+  type Recording,
+  type RecordingInput,
+  type RecordingsRepo,
+} from './recordings.ts';
 export type {
   Registration,
   RegistrationInput,
@@ -160,6 +167,8 @@ export interface Store {
   vipCallers: VipCallersRepo;
   mobileAllowList: MobileAllowListRepo;
   registrations: RegistrationsRepo;
+  /** Finished call recordings (their files are in the recording folder). */
+  recordings: RecordingsRepo;
   callLog: CallLogRepo;
   agentStatus: AgentStatusRepo;
   /** Figures per department and per agent over a range, from the call log. */
@@ -181,6 +190,7 @@ export function createStore(db: Db): Store {
     vipCallers: vipCallersRepo(db),
     mobileAllowList: mobileAllowListRepo(db),
     registrations: registrationsRepo(db),
+    recordings: recordingsRepo(db),
     callLog: callLogRepo(db),
     agentStatus: agentStatusRepo(db),
     reports: reportsRepo(db),

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createEventBus } from '../../src/api/events/api-events.ts';
 import { createTickets } from '../../src/api/events/tickets.ts';
 import type { LiveService } from '../../src/api/events/live-service.ts';
+import { liveOnlyRecordingControl } from '../../src/api/recording-control.ts';
 import type { StatusWriter } from '../../src/api/routes/agent-status.ts';
 import { apiRoutes, type ApiRepos } from '../../src/api/routes/index.ts';
 import type { z } from 'zod';
@@ -101,6 +102,8 @@ describe.each(BACKENDS)('health, metrics and OpenAPI on %s', (backend) => {
       realm: 'x',
       live: {} as LiveService,
       tickets: createTickets(),
+      recordingControl: liveOnlyRecordingControl(() => null),
+      log: { warn: () => undefined },
     });
     expect(routes.length).toBeGreaterThan(30);
     for (const { spec } of routes) {
@@ -128,6 +131,8 @@ describe.each(BACKENDS)('health, metrics and OpenAPI on %s', (backend) => {
       'get /api/registrations',
       'get /api/calls',
       'get /api/calls/{id}',
+      'get /api/calls/{id}/recording',
+      'post /api/calls/{id}/recording',
       'get /api/call-attempts',
       'get /api/events',
       'get /readyz',

@@ -6,6 +6,7 @@ import type { DepartmentsRepo } from '../../store/departments.ts';
 import type { DidsRepo } from '../../store/dids.ts';
 import type { MembershipsRepo } from '../../store/memberships.ts';
 import type { MobileAllowListRepo } from '../../store/mobile-allow-list.ts';
+import type { RecordingsRepo } from '../../store/recordings.ts';
 import type { RegistrationsRepo } from '../../store/registrations.ts';
 import type { ReportsRepo } from '../../store/reports.ts';
 import type { VipCallersRepo } from '../../store/vip-callers.ts';
@@ -13,6 +14,7 @@ import type { ApiEvents } from '../events/api-events.ts';
 import type { RouteDef } from '../http/route.ts';
 import type { Tickets } from '../events/tickets.ts';
 import type { LiveService } from '../events/live-service.ts';
+import type { RecordingControl } from '../recording-control.ts';
 import { agentStatusRoutes, type StatusWriter } from './agent-status.ts';
 import { agentRoutes } from './agents.ts';
 import { callRoutes } from './calls.ts';
@@ -20,6 +22,7 @@ import { departmentRoutes } from './departments.ts';
 import { didRoutes } from './dids.ts';
 import { membershipRoutes } from './memberships.ts';
 import { mobileAllowListRoutes } from './mobile-allow-list.ts';
+import { recordingRoutes } from './recordings.ts';
 import { registrationRoutes } from './registrations.ts';
 import { reportRoutes } from './reports.ts';
 import { sessionRoutes } from './session.ts';
@@ -37,6 +40,7 @@ export interface ApiRepos {
   callLog: CallLogRepo;
   agentStatus: AgentStatusRepo;
   reports: ReportsRepo;
+  recordings: RecordingsRepo;
 }
 
 export interface ApiRouteDeps {
@@ -50,6 +54,10 @@ export interface ApiRouteDeps {
   live: LiveService;
   /** One-time WebSocket tickets for the web UI. */
   tickets: Tickets;
+  /** Starts and stops the recording of calls in progress. */
+  recordingControl: RecordingControl;
+  /** Where a missing recording file is reported. */
+  log: { warn(obj: object, msg: string): void };
 }
 
 export function apiRoutes({
@@ -59,6 +67,8 @@ export function apiRoutes({
   realm,
   live,
   tickets,
+  recordingControl,
+  log,
 }: ApiRouteDeps): RouteDef[] {
   return [
     ...departmentRoutes({ departments: store.departments, events }),
@@ -70,6 +80,7 @@ export function apiRoutes({
     ...mobileAllowListRoutes({ mobileAllowList: store.mobileAllowList, events }),
     ...registrationRoutes({ registrations: store.registrations }),
     ...callRoutes({ callLog: store.callLog }),
+    ...recordingRoutes({ recordings: store.recordings, control: recordingControl, log }),
     ...reportRoutes({ reports: store.reports, live }),
     ...sessionRoutes({ tickets }),
   ];

@@ -77,6 +77,10 @@ const departmentFields = {
   /** DTMF key that leaves the queue (null = none). */
   exitKey: z.enum(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#']).nullable(),
   exitKeyAction: keyExit,
+  /** Record every answered call (stereo WAV: caller left, agent right); callers hear that it may be. */
+  recordCalls: z.boolean(),
+  /** Days a call's recording is kept, then deleted by the daily retention job. */
+  recordingRetentionDays: int().min(1).max(3650),
 };
 
 const { name, ...optionalFields } = departmentFields;

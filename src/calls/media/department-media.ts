@@ -28,12 +28,16 @@ export interface DepartmentMediaRow {
   timeZone: string;
   businessHours: WeeklyHours[] | null;
   holidays: string[];
+  /** Calls of the department are recorded (absent: not). */
+  recordCalls?: boolean;
 }
 
 /** Everything a waiting caller of one department may hear, as absolute file paths. */
 export interface DepartmentMedia {
-  /** Welcome and exit-key hint, played once after the answer. */
+  /** Welcome, recording notice and exit-key hint, played once after the answer. */
   greeting: string[];
+  /** "This call may be recorded." when the department records its calls, else empty. */
+  recordingNotice: string[];
   /** Music on hold, looped in this order. */
   music: string[];
   exitKey: string | null;
@@ -62,10 +66,13 @@ export function resolveDepartmentMedia(
   const p = (names: string[]) => names.map((n) => promptPath(folder, n));
   const greeting: string[] = [];
   if (row.welcomeEnabled) greeting.push(row.welcomePrompt ?? promptPath(folder, 'welcome'));
+  const recordingNotice = row.recordCalls ? p(['recording-notice']) : [];
+  greeting.push(...recordingNotice);
   if (row.exitKey !== null) greeting.push(...p(exitHintPrompts(row.exitKey)));
   const own = (path: string | null, name: string) => [path ?? promptPath(folder, name)];
   return {
     greeting,
+    recordingNotice,
     music: ownMusic && ownMusic.length > 0 ? ownMusic : defaults.music,
     exitKey: row.exitKey,
     exitKeyAction: row.exitKeyAction,

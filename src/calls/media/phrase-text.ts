@@ -86,6 +86,7 @@ export const PHRASE_TEXT: Readonly<Record<string, string>> = {
   midnight: 'midnight',
   oh: 'oh',
   goodbye: 'Goodbye.',
+  'recording-notice': 'This call may be recorded.',
   ...Object.fromEntries(WEEKDAY_NAMES.map((d) => [d, d])),
   ...numberTexts(),
 };

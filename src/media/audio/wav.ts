@@ -109,8 +109,8 @@ export function parseWav(buf: Buffer, name: string): DecodedAudio {
   };
 }
 
-/** The 44-byte header of a 16-bit PCM mono WAV holding `dataBytes` of samples. */
-export function wavHeader(dataBytes: number, sampleRate = SAMPLE_RATE): Buffer {
+/** The 44-byte header of a 16-bit PCM WAV (mono unless told; stereo is interleaved left, right) holding `dataBytes` of samples. */
+export function wavHeader(dataBytes: number, sampleRate = SAMPLE_RATE, channels = 1): Buffer {
   const h = Buffer.alloc(44);
   h.write('RIFF', 0, 'latin1');
   h.writeUInt32LE(36 + dataBytes, 4);
@@ -118,10 +118,10 @@ export function wavHeader(dataBytes: number, sampleRate = SAMPLE_RATE): Buffer {
   h.write('fmt ', 12, 'latin1');
   h.writeUInt32LE(16, 16);
   h.writeUInt16LE(FORMAT_PCM, 20);
-  h.writeUInt16LE(1, 22);
+  h.writeUInt16LE(channels, 22);
   h.writeUInt32LE(sampleRate, 24);
-  h.writeUInt32LE(sampleRate * 2, 28);
-  h.writeUInt16LE(2, 32);
+  h.writeUInt32LE(sampleRate * 2 * channels, 28);
+  h.writeUInt16LE(2 * channels, 32);
   h.writeUInt16LE(16, 34);
   h.write('data', 36, 'latin1');
   h.writeUInt32LE(dataBytes, 40);

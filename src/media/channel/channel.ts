@@ -18,6 +18,7 @@ import { commonBlock, type ServerIdentity } from '../esl/wire/event-common.ts';
 import type { EslEvent, EventHeaders } from '../esl/wire/frames.ts';
 import type { HangupCause } from './causes.ts';
 import { Frame } from './frame.ts';
+import { SessionRecordings } from './session-recordings.ts';
 
 /** How long a hanging-up channel waits for its applications to complete. */
 const HANGUP_GRACE_MS = 5000;
@@ -69,6 +70,8 @@ export class Channel {
   remote: RemoteMedia | undefined;
   hangupCause: HangupCause | undefined;
   bridgedTo: Channel | undefined;
+  /** `record_session` / `uuid_record`: recordings of both directions, one per file. */
+  readonly recordings: SessionRecordings;
   private hangupGrace: NodeJS.Timeout | undefined;
   /** Monotonic ms from which silence from the peer is counted (answer or new remote). */
   private mediaSince = performance.now();
@@ -87,6 +90,7 @@ export class Channel {
     this.remote = init.remote;
     this.state = init.remoteSdp === undefined ? 'offered' : 'active';
     this.log = host.log.child({ channel: this.uuid });
+    this.recordings = new SessionRecordings(this);
     // The drachtio image's dialplan, before `socket`: see freeswitch-esl.md §2.2.
     const v = this.vars;
     v.set('direction', 'inbound');
@@ -359,6 +363,7 @@ export class Channel {
     this.vars.set('hangup_cause', cause);
     this.log.info({ cause, byPeer }, 'channel hangup');
     this.media.off('dtmf', this.onDtmf);
+    this.recordings.stop('all');
     this.unbridge();
     if (!byPeer) this.host.sendBye(this, cause);
     for (const f of [...this.frames].reverse()) f.stop('hangup');

@@ -1,12 +1,13 @@
 /**
  * `api` / `bgapi` commands: the ones drachtio-fsmrf sends (`sofia status`,
  * `uuid_set_media_stats`, `uuid_dump`, `uuid_bridge`, `uuid_transfer ...
- * park`, `uuid_break`, `uuid_kill`) and a few an application uses to look
- * around. Answers are FreeSWITCH's texts; an unknown command gets
+ * park`, `uuid_break`, `uuid_kill`), `uuid_record` (session recordings) and
+ * a few an application uses to look around. Answers are FreeSWITCH's texts; an unknown command gets
  * `-ERR <cmd> Command not found!`.
  */
 import type { Channel } from '../channel/channel.ts';
 import { isHangupCause } from '../channel/causes.ts';
+import { parseRecordArgs } from '../channel/session-recordings.ts';
 import type { ServerIdentity } from './wire/event-common.ts';
 import { plainHeaders } from './wire/frames.ts';
 
@@ -19,11 +20,41 @@ export interface ApiHost {
   sessionsSinceStart: number;
   maxSessions: number;
   channels: ReadonlyMap<string, Channel>;
+  /** Where relative recording paths go. */
+  recordDir: string;
 }
 
 type Handler = (host: ApiHost, args: string[]) => string;
 
 const noChannel = '-ERR No such channel!\n';
+const RECORD_USAGE =
+  '-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>] [<recording_vars>]\n';
+
+/** `uuid_record <uuid> start|stop <path> [<limit s>] [{vars}]`, with FreeSWITCH's answers. */
+function uuidRecord(host: ApiHost, args: string[]): string {
+  const [uuid, action, ...rest] = args;
+  const parsed = parseRecordArgs(rest, host.recordDir, false);
+  if (!uuid || !action || !parsed) return RECORD_USAGE;
+  const ch = find(host, uuid);
+  if (!ch) return '-ERR Cannot locate session!\n';
+  switch (action.toLowerCase()) {
+    case 'start':
+      return ch.recordings.start(parsed.file, parsed.limitS, parsed.vars) === 'failed'
+        ? '-ERR Cannot record session!\n'
+        : '+OK Success\n';
+    case 'stop':
+      return ch.recordings.stop(rest[0] === 'all' ? 'all' : parsed.file)
+        ? '+OK Success\n'
+        : '-ERR Cannot stop record session!\n';
+    case 'pause':
+    case 'resume':
+    case 'mask':
+    case 'unmask':
+      return `-ERR embedded media server: uuid_record ${action.toLowerCase()} is not supported\n`;
+    default:
+      return RECORD_USAGE;
+  }
+}
 
 function find(host: ApiHost, uuid: string | undefined): Channel | undefined {
   if (!uuid) return undefined;
@@ -112,6 +143,7 @@ const HANDLERS: Record<string, Handler> = {
     a.bridge(b);
     return `+OK ${b.uuid}\n`;
   },
+  uuid_record: uuidRecord,
   uuid_transfer: (host, args) => {
     const ch = find(host, args[0]);
     if (!ch) return noChannel;

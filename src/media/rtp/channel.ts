@@ -6,7 +6,8 @@
  *   partner's received audio  >  silence (sent while idle, as FreeSWITCH does
  *   with send_silence_when_idle, which keeps NAT bindings open).
  * Nothing is sent until `setRemote`. Play, bridge and record are independent
- * slots, each with one owner: `#play`, `#partner`, `#recorder`.
+ * slots, each with one owner: `#play`, `#partner`, `#recorder`; session
+ * recordings (both directions) are taps in `#sessions`, one per file.
  *
  * Channel life: open -> closing -> closed (`close()` is idempotent).
  */
@@ -23,6 +24,7 @@ import type { PortPair } from './port-pool.ts';
 import { RateLimitedLog } from './rate-log.ts';
 import { Recorder } from './recorder.ts';
 import { SampleFifo } from './sample-fifo.ts';
+import { SessionTap, sessionArgumentsProblem } from './session-tap.ts';
 import type { FrameSource } from './sources.ts';
 import type {
   PlayEnd,
@@ -34,6 +36,7 @@ import type {
   RtpChannelEvents,
   RtpChannelStats,
   RtpLogger,
+  SessionRecordOptions,
 } from './types.ts';
 
 export const FRAME_SAMPLES = 160;
@@ -91,6 +94,7 @@ export class Channel extends EventEmitter<RtpChannelEvents> implements RtpChanne
   #play: Playing | undefined;
   #partner: Channel | undefined;
   #recorder: Recorder | undefined;
+  readonly #sessions = new Set<SessionTap>();
   readonly #inbound = new SampleFifo();
   readonly #decoded = new Int16Array(2048);
   readonly #inFrame = new Int16Array(FRAME_SAMPLES);
@@ -260,7 +264,9 @@ export class Channel extends EventEmitter<RtpChannelEvents> implements RtpChanne
     if (this.#life !== 'open') return;
     for (let k = Math.min(skipped, MAX_CATCH_UP_FRAMES); k >= 0; k--) {
       this.#inFrameValid = this.#inbound.take(this.#inFrame);
-      this.#recorder?.push(this.#inFrameValid ? this.#inFrame : this.#silence);
+      const received = this.#inFrameValid ? this.#inFrame : this.#silence;
+      this.#recorder?.push(received);
+      for (const tap of this.#sessions) tap.read(received);
     }
   }
 
@@ -274,6 +280,7 @@ export class Channel extends EventEmitter<RtpChannelEvents> implements RtpChanne
     if (this.#life !== 'open') return;
     if (skipped > 0) this.#startOfSpurt = true;
     const frame = this.#nextFrame();
+    for (const tap of this.#sessions) tap.write(frame);
     const remote = this.#remote;
     const target = this.#target;
     if (!remote || !target) return;
@@ -399,6 +406,28 @@ export class Channel extends EventEmitter<RtpChannelEvents> implements RtpChanne
     });
   }
 
+  recordSession(
+    path: string,
+    opts: SessionRecordOptions,
+    signal?: AbortSignal,
+  ): Promise<RecordResult> {
+    if (this.#life !== 'open')
+      return Promise.reject(new Error('recordSession: the RTP channel is closed'));
+    const problem = sessionArgumentsProblem(path, opts);
+    if (problem) return Promise.reject(new TypeError(`recordSession: ${problem}`));
+    const tap = new SessionTap(path, opts);
+    this.#sessions.add(tap);
+    const onAbort = () => tap.finish('stopped');
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    // A disk error is in the result; the media side logs it with the channel's context.
+    return tap.result.then((result) => {
+      signal?.removeEventListener('abort', onAbort);
+      this.#sessions.delete(tap);
+      return result;
+    });
+  }
+
   stopMedia(): void {
     if (this.#play) this.#endPlay(this.#play, 'stopped');
     this.#recorder?.finish('stopped');
@@ -448,7 +477,11 @@ export class Channel extends EventEmitter<RtpChannelEvents> implements RtpChanne
     this.#life = 'closing';
     this.#dtmfOut.clear();
     const recording = this.#recorder?.result;
-    await Promise.all([closeSocket(this.#rtp), closeSocket(this.#rtcp), recording]);
+    const sessions = [...this.#sessions].map((tap) => {
+      tap.finish('stopped');
+      return tap.result;
+    });
+    await Promise.all([closeSocket(this.#rtp), closeSocket(this.#rtcp), recording, ...sessions]);
     this.#life = 'closed';
     this.#deps.released(this);
   }

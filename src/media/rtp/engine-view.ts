@@ -4,7 +4,14 @@
  * engine class satisfies them structurally.
  */
 
-import type { PlayEnd, PlaySource, RecordOptions, RecordResult, RemoteMedia } from './types.ts';
+import type {
+  PlayEnd,
+  PlaySource,
+  RecordOptions,
+  RecordResult,
+  RemoteMedia,
+  SessionRecordOptions,
+} from './types.ts';
 
 export type {
   G711,
@@ -13,6 +20,7 @@ export type {
   RecordOptions,
   RecordResult,
   RemoteMedia,
+  SessionRecordOptions,
 } from './types.ts';
 
 export interface MediaChannel {
@@ -20,6 +28,11 @@ export interface MediaChannel {
   setRemote(remote: RemoteMedia): void;
   play(source: PlaySource, signal?: AbortSignal): Promise<PlayEnd>;
   record(path: string, opts: RecordOptions, signal?: AbortSignal): Promise<RecordResult>;
+  recordSession(
+    path: string,
+    opts: SessionRecordOptions,
+    signal?: AbortSignal,
+  ): Promise<RecordResult>;
   stopMedia(): void;
   bridge(other: MediaChannel): void;
   unbridge(): void;

@@ -1,5 +1,7 @@
 /**
- * Recording what the peer sends to a 16-bit PCM 8 kHz mono WAV.
+ * Recording to a 16-bit PCM 8 kHz WAV: mono (what the peer sends, or a
+ * session's two directions mixed) or stereo (a session's two directions,
+ * interleaved left, right).
  *
  * The channel hands over one frame per 20 ms tick (silence where the peer sent
  * nothing), so the file's length is wall-clock time. Samples go to a hidden
@@ -19,11 +21,18 @@ import { basename, dirname, join } from 'node:path';
 import { wavHeader } from '../audio/wav.ts';
 import type { RecordOptions, RecordResult } from './types.ts';
 
-const FLUSH_SAMPLES = 4000; // half a second
+const FLUSH_SAMPLES = 4000; // half a second of mono, a quarter of stereo
 const SILENCE_RMS = 150; // about -47 dBFS
 const HEADER_BYTES = 44;
 
 type Reason = RecordResult['reason'];
+
+export interface RecorderOptions extends RecordOptions {
+  /** Samples per frame: 1 (mono) or 2 (stereo, interleaved). */
+  channels?: 1 | 2;
+  /** A recording that got no audio at all is removed instead of kept as an empty file. */
+  discardEmpty?: boolean;
+}
 type State = 'opening' | 'recording' | 'finishing' | 'done';
 
 export class Recorder {
@@ -33,12 +42,15 @@ export class Recorder {
   readonly #maxSamples: number;
   readonly #terminators: string;
   readonly #silenceSamples: number;
+  readonly #channels: 1 | 2;
+  readonly #discardEmpty: boolean;
   #resolve!: (r: RecordResult) => void;
   #state: State = 'opening';
   #file: FileHandle | undefined;
   #pending: Int16Array[] = [];
   #pendingSamples = 0;
-  #samples = 0; // accepted so far
+  /** Sample frames (one sample per channel) accepted so far. */
+  #samples = 0;
   #silentRun = 0;
   #writes: Promise<void> = Promise.resolve();
   /** Where the next batch goes (every write is positioned: the header is rewritten at 0). */
@@ -46,11 +58,13 @@ export class Recorder {
   #failure: string | undefined;
   #endReason: Reason | undefined;
 
-  constructor(path: string, opts: RecordOptions) {
+  constructor(path: string, opts: RecorderOptions) {
     this.#path = path;
     this.#temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.part`);
     this.#maxSamples = Math.max(1, Math.round(opts.maxMs * 8));
     this.#terminators = opts.terminators ?? '';
+    this.#channels = opts.channels ?? 1;
+    this.#discardEmpty = opts.discardEmpty ?? false;
     this.#silenceSamples =
       opts.silenceStopMs && opts.silenceStopMs > 0 ? Math.round(opts.silenceStopMs * 8) : 0;
     this.result = new Promise((resolve) => {
@@ -66,7 +80,7 @@ export class Recorder {
   async #open(): Promise<void> {
     try {
       this.#file = await open(this.#temp, 'wx');
-      await this.#file.write(wavHeader(0), 0, HEADER_BYTES, 0);
+      await this.#file.write(wavHeader(0, 8000, this.#channels), 0, HEADER_BYTES, 0);
     } catch (err) {
       this.#failure = describe(err);
     }
@@ -76,12 +90,13 @@ export class Recorder {
     else this.#flush(false);
   }
 
-  /** One tick's frame of received audio. */
+  /** One tick's frame (interleaved left, right when stereo). */
   push(frame: Int16Array): void {
     if (!this.active) return;
-    const take = Math.min(frame.length, this.#maxSamples - this.#samples);
-    this.#pending.push(frame.slice(0, take));
-    this.#pendingSamples += take;
+    const ch = this.#channels;
+    const take = Math.min(Math.floor(frame.length / ch), this.#maxSamples - this.#samples);
+    this.#pending.push(frame.slice(0, take * ch));
+    this.#pendingSamples += take * ch;
     this.#samples += take;
     if (this.#silenceSamples > 0) {
       this.#silentRun = rms(frame) < SILENCE_RMS ? this.#silentRun + frame.length : 0;
@@ -131,7 +146,13 @@ export class Recorder {
     this.#writes = this.#writes.then(async () => {
       if (this.#failure) return;
       try {
-        await file.write(bytes, 0, bytes.length, position);
+        const { bytesWritten } = await file.write(bytes, 0, bytes.length, position);
+        // A full disk may take part of a write without an error; the file would then lie.
+        if (bytesWritten < bytes.length) {
+          throw Object.assign(new Error(`short write (${bytesWritten} of ${bytes.length} bytes)`), {
+            code: 'ENOSPC',
+          });
+        }
       } catch (err) {
         this.#failure = describe(err);
         if (this.active) this.finish('error');
@@ -142,29 +163,32 @@ export class Recorder {
   async #close(): Promise<void> {
     const file = this.#file;
     this.#file = undefined;
-    const dataBytes = this.#samples * 2;
-    if (file && !this.#failure) {
+    const dataBytes = this.#samples * 2 * this.#channels;
+    const discard = this.#discardEmpty && this.#samples === 0;
+    if (file && !this.#failure && !discard) {
       try {
-        await file.write(wavHeader(dataBytes), 0, HEADER_BYTES, 0);
+        await file.write(wavHeader(dataBytes, 8000, this.#channels), 0, HEADER_BYTES, 0);
       } catch (err) {
         this.#failure = describe(err);
       }
     }
     await file?.close().catch(() => undefined);
-    if (!this.#failure && file) {
+    if (!this.#failure && file && !discard) {
       try {
         await rename(this.#temp, this.#path);
       } catch (err) {
         this.#failure = describe(err);
       }
     }
-    if (this.#failure) await unlink(this.#temp).catch(() => undefined);
+    if (this.#failure || discard) await unlink(this.#temp).catch(() => undefined);
     this.#state = 'done';
     const durationMs = Math.round(this.#samples / 8);
     this.#resolve(
       this.#failure
         ? { reason: 'error', durationMs, error: this.#failure }
-        : { reason: this.#endReason ?? 'stopped', durationMs },
+        : discard
+          ? { reason: this.#endReason ?? 'stopped', durationMs, discarded: true }
+          : { reason: this.#endReason ?? 'stopped', durationMs },
     );
   }
 }

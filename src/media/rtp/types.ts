@@ -43,6 +43,19 @@ export interface RecordResult {
   reason: 'max' | 'terminator' | 'silence' | 'stopped' | 'error';
   durationMs: number;
   error?: string;
+  /** Set when a session recording got no audio and its file was removed. */
+  discarded?: boolean;
+}
+
+/**
+ * A session recording (FreeSWITCH's `record_session`): both directions of
+ * the channel. `read` is what the peer sends, `write` what the channel sends
+ * it (for a bridged channel: the other leg's audio). `stereo` puts read left
+ * and write right, `stereo-swap` the reverse, `mono` mixes them.
+ */
+export interface SessionRecordOptions {
+  maxMs: number;
+  layout: 'mono' | 'stereo' | 'stereo-swap';
 }
 
 export interface RtpChannelEvents {
@@ -70,7 +83,17 @@ export interface RtpChannel extends EventEmitter<RtpChannelEvents> {
   play(source: PlaySource, signal?: AbortSignal): Promise<PlayEnd>;
   /** Records what the peer sends; while playing or not. A disk error resolves with reason 'error'. */
   record(path: string, opts: RecordOptions, signal?: AbortSignal): Promise<RecordResult>;
-  /** Ends the current play and record as 'stopped'. */
+  /**
+   * Records both directions until the limit, the signal or `close`; several may
+   * run at once (one per path), beside `record`. A disk error resolves with
+   * reason 'error' and leaves no file; a recording without audio is discarded.
+   */
+  recordSession(
+    path: string,
+    opts: SessionRecordOptions,
+    signal?: AbortSignal,
+  ): Promise<RecordResult>;
+  /** Ends the current play and record as 'stopped' (session recordings go on). */
   stopMedia(): void;
   /** Relays audio both ways (transcodes PCMU<->PCMA if needed) and DTMF as RFC 4733 events; stops playback. */
   bridge(other: RtpChannel): void;

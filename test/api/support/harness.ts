@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../../src/app/settings/config.ts';
+import type { LayerStarter } from '../../../src/app/runtime/layer.ts';
 import { createLogger } from '../../../src/app/runtime/logger.ts';
 import { type AcdApp, startApp } from '../../../src/app/start-app.ts';
 import { startPostgres, type TestPostgres } from '../../support/postgres.ts';
@@ -64,6 +65,8 @@ export function captureLogs(lines: string[]) {
 export interface HarnessOptions {
   /** Config overrides on top of the test defaults. */
   overrides?: Record<string, unknown>;
+  /** Layers started after the store (see src/app/runtime/layer.ts). */
+  layers?: LayerStarter[];
 }
 
 export function useApp(backend: Backend, options: HarnessOptions = {}): Harness {
@@ -92,6 +95,7 @@ export function useApp(backend: Backend, options: HarnessOptions = {}): Harness 
     });
     app = await startApp(config, {
       logger: createLogger({ level: 'info', destination: captureLogs(logs) }),
+      ...(options.layers ? { layers: options.layers } : {}),
     });
     // PGlite compiles its WASM on boot: seconds when idle, far more on a busy 2-core CI machine.
   }, 180_000);

@@ -5,6 +5,7 @@ import type { SourceOptions } from '../sources.ts';
 import { playAndGetDigitsApp } from './collect.ts';
 import { endlessPlaybackApp, playbackApp } from './playback.ts';
 import { recordApp } from './record.ts';
+import { recordSessionApp, stopRecordSessionApp } from './record-session.ts';
 
 export interface AppOptions extends SourceOptions {
   recordDir: string;
@@ -76,6 +77,8 @@ export function applications(opts: AppOptions): Map<string, App> {
     ['endless_playback', endlessPlaybackApp(opts)],
     ['play_and_get_digits', playAndGetDigitsApp(opts)],
     ['record', recordApp(opts.recordDir)],
+    ['record_session', recordSessionApp(opts.recordDir)],
+    ['stop_record_session', stopRecordSessionApp(opts.recordDir)],
     ['set', setVar],
     ['export', setVar],
     ['multiset', multiset],

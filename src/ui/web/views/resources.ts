@@ -95,6 +95,13 @@ export const RESOURCES: ResourceDef[] = [
         help: '[{"day":1,"open":"09:00","close":"17:00"}] (day 0 = Sunday)',
       },
       { name: 'holidays', label: 'Holidays (JSON)', kind: 'json', help: '["2026-12-25"]' },
+      { name: 'recordCalls', label: 'Record calls', kind: 'checkbox' },
+      {
+        name: 'recordingRetentionDays',
+        label: 'Keep recordings (days)',
+        kind: 'number',
+        help: '1-3650; older recordings are deleted daily',
+      },
     ],
   },
   {

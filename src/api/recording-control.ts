@@ -1,0 +1,46 @@
+/**
+ * What the API needs to start and stop the recording of a call in progress
+ * (`POST /api/calls/:id/recording`). Call control implements it for calls it
+ * has anchored in the media server (caller and agent legs bridged there);
+ * the composition root passes it in.
+ *
+ * `liveOnlyRecordingControl` is the answer of a product whose calls are not
+ * anchored: it knows which calls are live (the routing engine's picture) and
+ * can record none of them, so a live call gets 'not-anchored' (409) and any
+ * other 'not-live' (404).
+ */
+import type { AcdLiveState } from '../acd/index.ts';
+
+export type RecordingAction = 'start' | 'stop';
+
+export type RecordingControlResult =
+  /** Recording now (also when it already was). */
+  | { kind: 'started' }
+  /** The recording has ended; its file is saved once complete. */
+  | { kind: 'stopped' }
+  /** No such call in progress. */
+  | { kind: 'not-live' }
+  /** In progress, but its media does not pass through the media server. */
+  | { kind: 'not-anchored' }
+  /** `stop` for a call that is not being recorded. */
+  | { kind: 'not-recording' };
+
+export interface RecordingControl {
+  start(callId: string): Promise<RecordingControlResult>;
+  stop(callId: string): Promise<RecordingControlResult>;
+}
+
+/** The calls in progress now, from the engine's picture (null: no router in this process). */
+export function liveCallIds(state: AcdLiveState | null): Set<string> {
+  const ids = new Set<string>();
+  if (!state) return ids;
+  for (const c of state.connected) ids.add(c.callId);
+  for (const d of state.departments) for (const w of d.waiting) ids.add(w.callId);
+  return ids;
+}
+
+export function liveOnlyRecordingControl(live: () => AcdLiveState | null): RecordingControl {
+  const answer = async (callId: string): Promise<RecordingControlResult> =>
+    liveCallIds(live()).has(callId) ? { kind: 'not-anchored' } : { kind: 'not-live' };
+  return { start: answer, stop: answer };
+}
