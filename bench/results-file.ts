@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type BenchName = 'acd-bench' | 'sip-bench' | 'acd-load' | 'media-bench';
+export type BenchName = 'acd-bench' | 'sip-bench' | 'acd-load' | 'media-bench' | 'reports-bench';
 
 export const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
 

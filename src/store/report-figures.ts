@@ -1,7 +1,7 @@
 /**
- * The call figures every report shares (per department, per interval), as one
- * SQL select list over `calls c LEFT JOIN departments d` and the mapping of
- * its row. Definitions, calls counted by arrival time:
+ * The call figures every report shares (per department, per interval): their
+ * definitions and the mapping of the row report-parts.ts's sums give. Calls
+ * count by arrival time:
  *
  * - calls: every call that arrived; live: not ended yet;
  * - offered: calls that reached a queue (every call but out-of-hours and
@@ -20,17 +20,15 @@
  * - talkS: total talk time; longestWaitS: the longest wait of any ended or
  *   answered call.
  */
-import {
-  CALL_OUTCOMES,
-  type CallLogOutcome,
-  sqlList,
-  UNQUEUED_OUTCOMES,
-} from './call-vocabulary.ts';
+import { CALL_OUTCOMES, type CallLogOutcome } from './call-vocabulary.ts';
 import { ConstraintError } from './errors.ts';
+import type { ReportSource } from './report-parts.ts';
 
 export interface ReportRange {
   from: Date;
   to: Date;
+  /** Default 'rollups'; 'raw' reads every call (the reference the rollups are tested against). */
+  source?: ReportSource;
 }
 
 export interface CallFigures {
@@ -55,32 +53,6 @@ export interface CallFigures {
 
 /** Seconds: an abandon after less than this is a short abandon (default). */
 export const DEFAULT_SHORT_ABANDON_S = 5;
-
-/**
- * The select list; `$short` is the placeholder of the short-abandon threshold
- * (a number parameter). Needs `c` (calls) and `d` (departments, may be NULL).
- */
-export function figuresSelect(short: string): string {
-  const outcomes = CALL_OUTCOMES.map(
-    (o, i) => `count(*) FILTER (WHERE c.outcome = '${o}')::int AS o${i}`,
-  ).join(',\n  ');
-  return `count(c.id)::int AS calls,
-  count(c.id) FILTER (WHERE c.ended_at IS NULL)::int AS live,
-  count(c.id) FILTER (WHERE c.outcome IS NULL
-    OR c.outcome NOT IN (${sqlList(UNQUEUED_OUTCOMES)}))::int AS offered,
-  count(*) FILTER (WHERE c.answered_at IS NULL
-    AND c.outcome NOT IN (${sqlList(['answered', ...UNQUEUED_OUTCOMES])}))::int AS missed,
-  count(*) FILTER (WHERE c.outcome = 'abandoned' AND c.wait_s < ${short})::int AS short_abandoned,
-  count(*) FILTER (WHERE c.answered_at IS NOT NULL AND c.wait_s <= d.service_level_s)::int
-    AS within_sl,
-  count(*) FILTER (WHERE c.answered_at IS NOT NULL)::int AS answered_any,
-  avg(c.wait_s) FILTER (WHERE c.answered_at IS NOT NULL) AS asa_s,
-  avg(c.talk_s) AS avg_talk_s,
-  avg(c.talk_s + coalesce(d.wrap_up_s, 0)) AS aht_s,
-  coalesce(sum(c.talk_s), 0) AS talk_s,
-  max(c.wait_s) AS longest_wait_s,
-  ${outcomes}`;
-}
 
 const num = (v: unknown): number => Number(v ?? 0);
 /** Rounded to the millisecond: both drivers then give the same figure. */

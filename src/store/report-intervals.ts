@@ -5,6 +5,8 @@
  * interval. Intervals are cut on the zone's local clock (a day is local
  * midnight to local midnight, weeks start on Monday); calls count by arrival
  * time in [from, to), so the first and last interval may be partial.
+ * Whole quarter hours, days and months inside an interval are read from the
+ * rollups (report-parts.ts).
  */
 import type { Db, SqlParam } from './db.ts';
 import { ConstraintError, toStoreError } from './errors.ts';
@@ -12,10 +14,10 @@ import {
   type CallFigures,
   checkRange,
   figuresFrom,
-  figuresSelect,
   type ReportRange,
   shortAbandonOf,
 } from './report-figures.ts';
+import { callFiguresSum, callParts, readsRollups } from './report-parts.ts';
 import { isUuid, toDate } from './sql-helpers.ts';
 
 export type IntervalUnit = '15min' | 'hour' | 'day' | 'week' | 'month';
@@ -63,6 +65,12 @@ function bucketOf(unit: IntervalUnit, x: string): string {
 /** Postgres: invalid_parameter_value, e.g. "time zone ... not recognized". */
 const INVALID_PARAMETER = '22023';
 
+/**
+ * Labelling steps longer than this many are not worth it: such a report
+ * (decades in days, weeks or months) reads the calls one by one.
+ */
+const MAX_LABEL_STEPS = 200_000;
+
 export async function intervalReport(db: Db, q: IntervalQuery): Promise<IntervalReport> {
   checkRange(q);
   if (!INTERVAL_UNITS.includes(q.unit)) {
@@ -73,24 +81,29 @@ export async function intervalReport(db: Db, q: IntervalQuery): Promise<Interval
     throw new ConstraintError('to', `more than ${MAX_INTERVALS} intervals: choose a longer unit`);
   }
   const timeZone = q.timeZone ?? 'UTC';
-  const params: SqlParam[] = [q.from, q.to, timeZone, shortAbandonOf(q)];
-  let deptFilter = '';
+  const short = shortAbandonOf(q);
+  const labelStepMs = q.unit === '15min' || q.unit === 'hour' ? 900_000 : 3_600_000;
+  const rolled =
+    readsRollups(q, short) && (q.to.getTime() - q.from.getTime()) / labelStepMs <= MAX_LABEL_STEPS;
+  const params: SqlParam[] = [q.from, q.to, timeZone, short, rolled];
+  let department: string | undefined;
   if (q.departmentId !== undefined) {
     if (!isUuid(q.departmentId)) return { unit: q.unit, timeZone, intervals: [] };
     params.push(q.departmentId);
-    deptFilter = 'AND c.department_id = $5';
+    department = '$6::uuid';
   }
-  const local = '(c.arrived_at AT TIME ZONE $3)';
   const sql = `WITH series AS (
       SELECT g AS local_start
       FROM generate_series(${bucketOf(q.unit, '($1::timestamptz AT TIME ZONE $3)')},
         ($2::timestamptz AT TIME ZONE $3) - interval '1 microsecond',
         interval '${step.sql}') g),
-    figures AS (
-      SELECT ${bucketOf(q.unit, local)} AS local_start, ${figuresSelect('$4')}
-      FROM calls c LEFT JOIN departments d ON d.id = c.department_id
-      WHERE c.arrived_at >= $1 AND c.arrived_at < $2 ${deptFilter}
-      GROUP BY 1)
+    pieces AS (SELECT * FROM report_interval_pieces($1, $2, $3, '${q.unit}', $5)),
+    parts AS (${callParts({
+      department,
+      shortAbandon: '$4',
+      rawGroup: `coalesce(p.grp, ${bucketOf(q.unit, '(c.arrived_at AT TIME ZONE $3)')})`,
+    })}),
+    figures AS (SELECT x.grp AS local_start, ${callFiguresSum()} FROM parts x GROUP BY x.grp)
     SELECT s.local_start AT TIME ZONE $3 AS start,
       (s.local_start + interval '${step.sql}') AT TIME ZONE $3 AS end, f.*
     FROM series s LEFT JOIN figures f ON f.local_start = s.local_start

@@ -2,9 +2,11 @@
  * Reports per department, per agent and per time interval, computed in SQL
  * from the projections of the append-only event log (`calls`,
  * `call_attempts`, `agent_status_history`), the same rows the call list and
- * its CSV read, so a report never disagrees with the calls behind it.
- * The call figures and their definitions are in report-figures.ts; intervals
- * in report-intervals.ts.
+ * its CSV read, so a report never disagrees with the calls behind it: whole
+ * quarter hours, days and months are read from their rollups (sums of those
+ * rows, kept current by the database: sql/0014), the rest from the rows
+ * (report-parts.ts). The call figures and their definitions are in
+ * report-figures.ts; intervals in report-intervals.ts.
  *
  * Per agent (rings by start time in [from, to), calls by arrival time):
  * - rings: offered to the agent; ringsAnswered; missedRings: rings that ended
@@ -22,14 +24,20 @@ import {
   checkRange,
   DEFAULT_SHORT_ABANDON_S,
   figuresFrom,
-  figuresSelect,
   numOrNull,
   type ReportRange,
   round3,
   shortAbandonOf,
 } from './report-figures.ts';
+import {
+  type AgentPartsFilter,
+  agentFiguresSum,
+  agentParts,
+  callFiguresSum,
+  callParts,
+  readsRollups,
+} from './report-parts.ts';
 import { type IntervalReport, type IntervalQuery, intervalReport } from './report-intervals.ts';
-import { MISSED_RING_RESULTS, sqlList } from './call-vocabulary.ts';
 import { isUuid } from './sql-helpers.ts';
 
 export interface DepartmentReport extends CallFigures {
@@ -91,35 +99,26 @@ export type {
 
 const num = (v: unknown): number => Number(v ?? 0);
 
-/** The condition on `call_attempts` (as `a`) of a missed ring. */
-const MISSED_RING = `a.result IN (${sqlList(MISSED_RING_RESULTS)})`;
-
 export function reportsRepo(db: Db): ReportsRepo {
   return {
     async departments(q) {
       checkRange(q);
-      const params: SqlParam[] = [q.from, q.to, shortAbandonOf(q)];
-      let where = 'c.arrived_at >= $1 AND c.arrived_at < $2';
+      const short = shortAbandonOf(q);
+      const params: SqlParam[] = [q.from, q.to, short, readsRollups(q, short)];
+      let department: string | undefined;
       if (q.departmentId !== undefined) {
         if (!isUuid(q.departmentId)) return [];
         params.push(q.departmentId);
-        where += ' AND c.department_id = $4';
+        department = '$5::uuid';
       }
       const { rows } = await db.query<Record<string, unknown>>(
-        `WITH figures AS (
-           SELECT c.department_id, ${figuresSelect('$3')}
-           FROM calls c LEFT JOIN departments d ON d.id = c.department_id
-           WHERE ${where}
-           GROUP BY c.department_id),
-         rings AS (
-           SELECT c.department_id, count(*)::int AS missed_rings
-           FROM calls c JOIN call_attempts a ON a.call_id = c.id
-           WHERE ${where} AND ${MISSED_RING}
-           GROUP BY c.department_id)
-         SELECT f.*, d.name, d.service_level_s, coalesce(r.missed_rings, 0) AS missed_rings
-         FROM figures f
-           LEFT JOIN departments d ON d.id = f.department_id
-           LEFT JOIN rings r ON r.department_id IS NOT DISTINCT FROM f.department_id
+        `WITH pieces AS (SELECT NULL::int AS grp, * FROM report_pieces($1, $2, $4)),
+         parts AS (${callParts({ department, shortAbandon: '$3' })}),
+         figures AS (
+           SELECT nullif(x.dkey, report_no_department()) AS department_id, ${callFiguresSum()}
+           FROM parts x GROUP BY x.dkey HAVING sum(x.calls) > 0)
+         SELECT f.*, d.name, d.service_level_s
+         FROM figures f LEFT JOIN departments d ON d.id = f.department_id
          ORDER BY d.name NULLS LAST, f.department_id NULLS LAST`,
         params,
       );
@@ -134,61 +133,42 @@ export function reportsRepo(db: Db): ReportsRepo {
 
     async agents(q) {
       checkRange(q);
-      const params: SqlParam[] = [q.from, q.to];
-      let ringFilter = '';
-      let callFilter = '';
+      const params: SqlParam[] = [q.from, q.to, q.source !== 'raw'];
+      const filter: AgentPartsFilter = {};
       let statusFilter = '';
       if (q.agentId !== undefined) {
         if (!isUuid(q.agentId)) return [];
         params.push(q.agentId);
-        ringFilter += ` AND a.agent_id = $${params.length}`;
-        callFilter += ` AND c.agent_id = $${params.length}`;
-        statusFilter += ` AND h.agent_id = $${params.length}`;
+        filter.agent = `$${params.length}::uuid`;
+        statusFilter = ` AND h.agent_id = $${params.length}::uuid`;
       }
       if (q.departmentId !== undefined) {
         if (!isUuid(q.departmentId)) return [];
         params.push(q.departmentId);
-        ringFilter += ` AND c.department_id = $${params.length}`;
-        callFilter += ` AND c.department_id = $${params.length}`;
+        filter.department = `$${params.length}::uuid`;
       }
       const { rows } = await db.query<Record<string, unknown>>(
-        `WITH rings AS (
-           SELECT a.agent_id,
-             count(*)::int AS rings,
-             count(*) FILTER (WHERE a.result = 'answered')::int AS rings_answered,
-             count(*) FILTER (WHERE ${MISSED_RING})::int AS missed_rings,
-             avg(a.ring_s) FILTER (WHERE a.result = 'answered') AS avg_ring_s
-           FROM call_attempts a JOIN calls c ON c.id = a.call_id
-           WHERE a.started_at >= $1 AND a.started_at < $2 ${ringFilter}
-           GROUP BY a.agent_id),
-         talk AS (
-           SELECT c.agent_id, count(*)::int AS answered,
-             coalesce(sum(c.talk_s), 0) AS talk_s, avg(c.talk_s) AS avg_talk_s,
-             avg(c.talk_s + coalesce(d.wrap_up_s, 0)) AS aht_s,
-             coalesce(sum(c.talk_s + coalesce(d.wrap_up_s, 0)), 0) AS handle_s
-           FROM calls c LEFT JOIN departments d ON d.id = c.department_id
-           WHERE c.arrived_at >= $1 AND c.arrived_at < $2 AND c.agent_id IS NOT NULL
-             AND c.answered_at IS NOT NULL ${callFilter}
-           GROUP BY c.agent_id),
+        `WITH pieces AS (SELECT NULL::int AS grp, * FROM report_pieces($1, $2, $3)),
+         parts AS (${agentParts(filter)}),
+         figures AS (
+           SELECT x.agent_id, ${agentFiguresSum()}
+           FROM parts x GROUP BY x.agent_id HAVING sum(x.rings) > 0 OR sum(x.answered) > 0),
          spans AS (
            SELECT h.agent_id, h.to_status, h.at,
              lead(h.at) OVER (PARTITION BY h.agent_id ORDER BY h.at, h.id) AS next_at
            FROM agent_status_history h
-           WHERE h.agent_id IN (SELECT agent_id FROM rings UNION SELECT agent_id FROM talk)
-             ${statusFilter}),
+           WHERE h.agent_id IN (SELECT agent_id FROM figures) ${statusFilter}),
          staffed AS (
            SELECT agent_id, sum(extract(epoch FROM
                least(coalesce(next_at, least(now(), $2)), $2) - greatest(at, $1))) AS staffed_s
            FROM spans
            WHERE to_status <> 'offline' AND at < $2 AND coalesce(next_at, now()) > $1
            GROUP BY agent_id)
-         SELECT coalesce(r.agent_id, t.agent_id) AS agent_id, ag.name,
-           r.rings, r.rings_answered, r.missed_rings, r.avg_ring_s,
-           t.answered, t.talk_s, t.avg_talk_s, t.aht_s, t.handle_s, s.staffed_s
-         FROM rings r FULL JOIN talk t ON t.agent_id = r.agent_id
-           LEFT JOIN staffed s ON s.agent_id = coalesce(r.agent_id, t.agent_id)
-           LEFT JOIN agents ag ON ag.id = coalesce(r.agent_id, t.agent_id)
-         ORDER BY coalesce(t.answered, 0) DESC, coalesce(t.talk_s, 0) DESC, ag.name, 1`,
+         SELECT f.*, ag.name, s.staffed_s
+         FROM figures f
+           LEFT JOIN staffed s ON s.agent_id = f.agent_id
+           LEFT JOIN agents ag ON ag.id = f.agent_id
+         ORDER BY f.answered DESC, f.talk_s DESC, ag.name, 1`,
         params,
       );
       return rows.map((r) => {
@@ -216,15 +196,22 @@ export function reportsRepo(db: Db): ReportsRepo {
     intervals: (q) => intervalReport(db, q),
 
     async today() {
-      // Per department, an index range scan of (department_id, arrived_at) from its local midnight.
+      // Per department from its local midnight: the whole quarter hours from
+      // the rollups (today's current one included, as current as the log).
       const { rows } = await db.query<Record<string, unknown>>(
-        `SELECT d.id AS department_id, f.*
-         FROM departments d CROSS JOIN LATERAL (
-           SELECT ${figuresSelect('$1')}
-           FROM calls c
-           WHERE c.department_id = d.id
-             AND c.arrived_at >= (date_trunc('day', now() AT TIME ZONE d.time_zone) AT TIME ZONE d.time_zone)
-         ) f`,
+        `WITH days AS (
+           SELECT d.id,
+             date_trunc('day', now() AT TIME ZONE d.time_zone) AT TIME ZONE d.time_zone AS midnight,
+             (date_trunc('day', now() AT TIME ZONE d.time_zone) + interval '1 day')
+               AT TIME ZONE d.time_zone AS next_midnight
+           FROM departments d),
+         pieces AS (
+           SELECT days.id AS grp, p.* FROM days
+             CROSS JOIN LATERAL report_pieces(days.midnight, days.next_midnight, true) p),
+         parts AS (${callParts({ department: 'p.grp', shortAbandon: '$1' })})
+         SELECT days.id AS department_id, f.*
+         FROM days LEFT JOIN (
+           SELECT x.grp, ${callFiguresSum()} FROM parts x GROUP BY x.grp) f ON f.grp = days.id`,
         [DEFAULT_SHORT_ABANDON_S],
       );
       return new Map(rows.map((r) => [String(r.department_id), figuresFrom(r)]));

@@ -296,6 +296,67 @@ describe.each(BACKENDS)('reports and live view on %s', (backend) => {
     expect(plain.events.filter((e) => e.type.startsWith('live.'))).toEqual([]);
   });
 
+  it("a wallboard shows an arriving call, and its end in today's figures, within a second", async () => {
+    const { dept, ann } = await team();
+    const start = Date.now();
+    const engine = createAcd(await loadAcdConfig(app.store, new Date(start)), {
+      now: start,
+      random: () => 0.5,
+    });
+    holder.engine = engine;
+    engine.handle({ type: 'agentDevicesChanged', at: start, agentId: ann, registeredDevices: 1 });
+    const live = await connect(`${eventsUrl(app.httpUrl, READ_TOKEN)}&live=true`);
+    clients.push(live);
+    await live.waitFor((e) => e.type === 'live.snapshot');
+    const deptIn = (e: { data: Json }) =>
+      (e.data as Json).departments.find((x: Json) => x.id === dept);
+
+    // The call arrives: the engine queues it, call control logs and publishes it.
+    const callId = `wb-${unique()}`;
+    const arrivedAt = Date.now();
+    let t0 = performance.now();
+    engine.handle({ type: 'callArrived', at: arrivedAt, callId, departmentId: dept, caller: '+1' });
+    const arrival = app.store.callLog.appendMany([
+      {
+        type: 'call.arrived',
+        callId,
+        at: new Date(arrivedAt),
+        departmentId: dept,
+        payload: { caller: '+1', dialledNumber: '+2' },
+      },
+    ]);
+    app.events.publish('call.queued', { callId, departmentId: dept, caller: '+1', dialled: '' });
+    await live.waitFor((e) => e.type === 'live.snapshot' && deptIn(e)?.waiting.length === 1, 1000);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    await arrival;
+
+    // The caller hangs up: the end is written and published; today's figures count it.
+    t0 = performance.now();
+    engine.handle({ type: 'callerHungUp', at: Date.now(), callId });
+    const end = app.store.callLog.appendMany([
+      { type: 'call.ended', callId, at: new Date(), payload: { outcome: 'abandoned' } },
+    ]);
+    app.events.publish('call.ended', {
+      callId,
+      departmentId: dept,
+      outcome: 'abandoned',
+      agentId: null,
+      waitMs: Date.now() - arrivedAt,
+      talkMs: null,
+      reason: null,
+    });
+    const seen = await live.waitFor(
+      (e) =>
+        e.type === 'live.snapshot' &&
+        deptIn(e)?.waiting.length === 0 &&
+        deptIn(e)?.today.abandoned === 1,
+      1000,
+    );
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(deptIn(seen).today).toMatchObject({ offered: 1, answered: 0, abandoned: 1 });
+    await end;
+  });
+
   it('reports per department, agent and interval as JSON and CSV with the same totals', async () => {
     const { dept, ann } = await team();
     const base = Date.parse('2026-02-10T08:00:00Z');

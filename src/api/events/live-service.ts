@@ -6,8 +6,8 @@
  * The routing engine's picture comes in as a function (`source`): the
  * composition root hands over the call-control layer's engine, so the API
  * never reaches into call control. Names and memberships are read from the
- * store once and kept until an API event changes them; today's figures are
- * re-read at most every `todayMaxAgeMs`.
+ * store once and kept until an API event changes them; today's figures (a
+ * few rollup rows per department) are re-read at most every `todayMaxAgeMs`.
  *
  * Pushes: any call or agent event schedules one rebuild `debounceMs` later
  * (events in between share it); a call's end schedules one more after
@@ -61,8 +61,12 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
   const { store, events, source } = options;
   const now = options.now ?? Date.now;
   const debounceMs = options.debounceMs ?? 150;
-  const settleMs = options.settleMs ?? 1500;
-  const todayMaxAgeMs = options.todayMaxAgeMs ?? 2000;
+  // The call-log writer commits a call's end within tens of milliseconds
+  // (it gathers 25 ms); 400 ms leaves room for a busy database and keeps the
+  // wallboard's figures within a second of the event.
+  const settleMs = options.settleMs ?? 400;
+  // Today's figures are a few rollup rows per department: fresh each second.
+  const todayMaxAgeMs = options.todayMaxAgeMs ?? 1000;
 
   let config: Promise<Config> | null = null;
   let today: { at: number; value: Promise<Map<string, CallFigures>> } | null = null;

@@ -1,0 +1,143 @@
+/**
+ * The SQL every report shares: a range cut into pieces (sql/0014's
+ * `report_pieces`: whole UTC months, days and quarter hours read from the
+ * rollups, edges shorter than a quarter hour read from the calls), the
+ * pieces' partial figures (counts, sums in milliseconds, maxima) and their
+ * sum. Rollup rows and calls give the same partial columns, so a figure over
+ * any mix of pieces is the figure over the calls themselves.
+ *
+ * A query names its pieces in a CTE `pieces (grp, span, lo, hi)`: `grp` is
+ * what the report groups by (an interval's start, a department), carried
+ * through to the partial rows.
+ */
+import { CALL_OUTCOMES } from './call-vocabulary.ts';
+
+/**
+ * Where the figures come from: the rollups where whole spans allow ('rollups',
+ * the default) or every call read one by one ('raw', the reference path the
+ * tests compare the rollups with).
+ */
+export type ReportSource = 'rollups' | 'raw';
+
+/** The short-abandon threshold the rollups count with (other thresholds read the calls). */
+export const ROLLUP_SHORT_ABANDON_S = 5;
+
+const outcomeColumn = (o: string) => `outcome_${o.replaceAll('-', '_')}`;
+const OUTCOME_COLUMNS = CALL_OUTCOMES.map(outcomeColumn);
+
+/** Filters of a call-figures query, as SQL expressions (placeholders or columns of `p`). */
+export interface CallPartsFilter {
+  /** Only this department's calls (an expression giving a uuid). */
+  department?: string;
+  /** The short-abandon threshold (a placeholder); raw pieces count with it. */
+  shortAbandon: string;
+  /** The group of a call read one by one (default: its piece's, p.grp). */
+  rawGroup?: string;
+}
+
+/** Partial call figures per piece: columns grp, dkey and the sums' inputs. */
+export function callParts(f: CallPartsFilter): string {
+  const rolledDept = f.department ? `AND r.department_key = ${f.department}` : '';
+  const rawDept = f.department ? `AND c.department_id = ${f.department}` : '';
+  const outcomes = OUTCOME_COLUMNS.join(', ');
+  return `SELECT p.grp, r.department_key AS dkey, r.calls, r.live, r.offered, r.answered, r.missed,
+      r.short_abandoned, r.within_sl, r.answered_wait_n, r.answered_wait_ms, r.talk_n, r.talk_ms,
+      r.talk_ms + r.talk_n::bigint * coalesce(d.wrap_up_s, 0) * 1000 AS handle_ms,
+      r.longest_wait_s, ${OUTCOME_COLUMNS.map((c) => `r.${c}`).join(', ')}, r.missed_rings
+    FROM pieces p
+      JOIN report_department_rollups r
+        ON r.span = p.span AND r.bucket >= p.lo AND r.bucket < p.hi ${rolledDept}
+      LEFT JOIN departments d ON d.id = r.department_key
+    UNION ALL
+    SELECT ${f.rawGroup ?? 'p.grp'}, c.department_key, 1, c.live, c.offered, c.answered, c.missed,
+      CASE WHEN c.outcome = 'abandoned' AND c.wait_s < ${f.shortAbandon} THEN 1 ELSE 0 END,
+      c.within_sl, c.answered_wait_n, c.answered_wait_ms, c.talk_n, c.talk_ms, c.handle_ms,
+      c.wait_s, ${outcomes}, c.missed_rings
+    FROM pieces p
+      JOIN report_call_parts c
+        ON p.span = 'raw' AND c.arrived_at >= p.lo AND c.arrived_at < p.hi ${rawDept}`;
+}
+
+/**
+ * The call figures summed over partial rows `x`, under the column names
+ * report-figures.ts's `figuresFrom` reads. Times are divided in numeric, so
+ * an average is the exact quotient of the millisecond sums.
+ */
+export function callFiguresSum(x = 'x'): string {
+  const outcomes = OUTCOME_COLUMNS.map((c, i) => `sum(${x}.${c})::int AS o${i}`).join(',\n  ');
+  return `sum(${x}.calls)::int AS calls,
+  sum(${x}.live)::int AS live,
+  sum(${x}.offered)::int AS offered,
+  sum(${x}.missed)::int AS missed,
+  sum(${x}.short_abandoned)::int AS short_abandoned,
+  sum(${x}.within_sl)::int AS within_sl,
+  sum(${x}.answered)::int AS answered_any,
+  sum(${x}.answered_wait_ms)::numeric / nullif(sum(${x}.answered_wait_n), 0) / 1000 AS asa_s,
+  sum(${x}.talk_ms)::numeric / nullif(sum(${x}.talk_n), 0) / 1000 AS avg_talk_s,
+  sum(${x}.handle_ms)::numeric / nullif(sum(${x}.talk_n), 0) / 1000 AS aht_s,
+  coalesce(sum(${x}.talk_ms), 0)::numeric / 1000 AS talk_s,
+  max(${x}.longest_wait_s) AS longest_wait_s,
+  sum(${x}.missed_rings)::int AS missed_rings,
+  ${outcomes}`;
+}
+
+/** Filters of an agent-figures query (placeholders). */
+export interface AgentPartsFilter {
+  agent?: string;
+  department?: string;
+}
+
+/**
+ * Partial agent figures per piece: rings by start time, answered calls by
+ * arrival time; columns agent_id and the sums' inputs.
+ */
+export function agentParts(f: AgentPartsFilter): string {
+  const rolled = [
+    f.agent ? `AND r.agent_id = ${f.agent}` : '',
+    f.department ? `AND r.department_key = ${f.department}` : '',
+  ].join(' ');
+  const ring = [
+    f.agent ? `AND a.agent_id = ${f.agent}` : '',
+    f.department ? `AND a.department_id = ${f.department}` : '',
+  ].join(' ');
+  const talk = [
+    f.agent ? `AND c.agent_id = ${f.agent}` : '',
+    f.department ? `AND c.department_id = ${f.department}` : '',
+  ].join(' ');
+  return `SELECT r.agent_id, r.rings, r.rings_answered, r.missed_rings, r.answered_ring_n,
+      r.answered_ring_ms, r.answered, r.talk_n, r.talk_ms,
+      r.talk_ms + r.talk_n::bigint * coalesce(d.wrap_up_s, 0) * 1000 AS handle_ms
+    FROM pieces p
+      JOIN report_agent_rollups r ON r.span = p.span AND r.bucket >= p.lo AND r.bucket < p.hi ${rolled}
+      LEFT JOIN departments d ON d.id = r.department_key
+    UNION ALL
+    SELECT a.agent_id, 1, a.rings_answered, a.missed_rings, a.answered_ring_n, a.answered_ring_ms,
+      0, 0, NULL::bigint, NULL::bigint
+    FROM pieces p
+      JOIN report_ring_parts a
+        ON p.span = 'raw' AND a.started_at >= p.lo AND a.started_at < p.hi ${ring}
+    UNION ALL
+    SELECT c.agent_id, 0, 0, 0, 0, NULL::bigint, 1, c.talk_n, c.talk_ms, c.handle_ms
+    FROM pieces p
+      JOIN report_call_parts c
+        ON p.span = 'raw' AND c.arrived_at >= p.lo AND c.arrived_at < p.hi
+          AND c.agent_id IS NOT NULL AND c.answered_at IS NOT NULL ${talk}`;
+}
+
+/** The agent figures summed over partial rows `x`, grouped by x.agent_id. */
+export function agentFiguresSum(x = 'x'): string {
+  return `sum(${x}.rings)::int AS rings,
+  sum(${x}.rings_answered)::int AS rings_answered,
+  sum(${x}.missed_rings)::int AS missed_rings,
+  sum(${x}.answered_ring_ms)::numeric / nullif(sum(${x}.answered_ring_n), 0) / 1000 AS avg_ring_s,
+  sum(${x}.answered)::int AS answered,
+  coalesce(sum(${x}.talk_ms), 0)::numeric / 1000 AS talk_s,
+  sum(${x}.talk_ms)::numeric / nullif(sum(${x}.talk_n), 0) / 1000 AS avg_talk_s,
+  sum(${x}.handle_ms)::numeric / nullif(sum(${x}.talk_n), 0) / 1000 AS aht_s,
+  coalesce(sum(${x}.handle_ms), 0)::numeric / 1000 AS handle_s`;
+}
+
+/** Whether a query reads the rollups: not on request, nor for another short-abandon threshold. */
+export function readsRollups(q: { source?: ReportSource }, shortAbandonS: number): boolean {
+  return q.source !== 'raw' && shortAbandonS === ROLLUP_SHORT_ABANDON_S;
+}

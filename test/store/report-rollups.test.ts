@@ -1,0 +1,270 @@
+/**
+ * The rollups (sql/0014) against the calls read one by one: on random call
+ * logs written in many small appends (calls moving between departments,
+ * missed and cancelled rings, calls still waiting or talking), every report
+ * read through the rollups equals the same report read from the calls
+ * (`source: 'raw'`), for ranges on and off quarter-hour, day and month
+ * boundaries, in zones with daylight saving, offsets of 30 and 45 minutes,
+ * and a local mean time that is no multiple of 15 minutes. A changed service
+ * level or a deleted department leaves them equal too.
+ */
+import { expect, test } from 'vitest';
+import { CALL_OUTCOMES } from '../../src/store/call-vocabulary.ts';
+import type { LogEventInput, Store } from '../../src/store/index.ts';
+import type { IntervalUnit } from '../../src/store/reports.ts';
+import { eachBackend } from './backends.ts';
+import { seeded } from './report-fixtures.ts';
+
+interface Generated {
+  departments: string[];
+  agents: string[];
+}
+
+/** `count` calls arriving at random milliseconds in [start, start + spanMs). */
+async function generate(
+  store: Store,
+  seed: number,
+  start: number,
+  spanMs: number,
+  count: number,
+): Promise<Generated> {
+  const random = seeded(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+  const departments: string[] = [];
+  for (const [i, sl] of [15, 20, 30].entries()) {
+    const d = await store.departments.create({
+      name: `R${seed} ${i}`,
+      serviceLevelS: sl,
+      wrapUpS: i * 7,
+    });
+    departments.push(d.id);
+  }
+  const agents: string[] = [];
+  for (const n of [1, 2, 3, 4]) {
+    const name = `r${seed}a${n}`;
+    agents.push((await store.agents.create({ name, sipUsername: name })).id);
+  }
+  const events: LogEventInput[] = [];
+  for (let n = 0; n < count; n++) {
+    const id = `r${seed}-${n}`;
+    const t0 = start + Math.floor(random() * spanMs);
+    const t = (ms: number) => new Date(t0 + ms);
+    const first = random() < 0.08 ? null : pick(departments);
+    events.push({
+      type: 'call.arrived',
+      callId: id,
+      at: t(0),
+      departmentId: first,
+      payload: { caller: `+4930${n}`, dialledNumber: '+4930999' },
+    });
+    if (first === null) {
+      events.push({ type: 'call.ended', callId: id, at: t(700), payload: { outcome: 'rejected' } });
+      continue;
+    }
+    events.push({ type: 'call.queued', callId: id, at: t(5), departmentId: first });
+    const wait = 800 + Math.floor(random() * 70_000);
+    let clock = 20;
+    for (let m = 0; m < Math.floor(random() * 3) && clock + 3000 < wait; m++) {
+      const attempt = `${id}-m${m}`;
+      events.push({
+        type: 'call.ringing',
+        callId: id,
+        agentId: pick(agents),
+        at: t(clock),
+        payload: { attemptId: attempt, device: 'sip:d@h' },
+      });
+      events.push({
+        type: 'attempt.ended',
+        callId: id,
+        at: t(clock + 1500 + Math.floor(random() * 900)),
+        payload: { attemptId: attempt, result: pick(['no-answer', 'busy', 'declined'] as const) },
+      });
+      clock += 2500;
+    }
+    // Some calls move to another department (a transfer), rings and all.
+    if (random() < 0.15) {
+      events.push({
+        type: 'call.queued',
+        callId: id,
+        at: t(clock),
+        departmentId: pick(departments),
+      });
+      clock += 10;
+    }
+    const r = random();
+    if (r < 0.55) {
+      const agent = pick(agents);
+      const attempt = `${id}-a`;
+      events.push({
+        type: 'call.ringing',
+        callId: id,
+        agentId: agent,
+        at: t(Math.min(clock, wait - 1)),
+        payload: { attemptId: attempt, device: 'sip:d@h' },
+      });
+      events.push({
+        type: 'call.answered',
+        callId: id,
+        agentId: agent,
+        at: t(wait),
+        payload: { attemptId: attempt },
+      });
+      if (random() < 0.9) {
+        events.push({
+          type: 'call.ended',
+          callId: id,
+          at: t(wait + 3000 + Math.floor(random() * 500_000)),
+          payload: { outcome: 'answered' },
+        });
+      }
+    } else if (r < 0.95) {
+      const outcome = pick(['abandoned', 'abandoned', 'no-agent', 'out-of-hours', 'failed']);
+      if (outcome === 'abandoned' && random() < 0.5) {
+        events.push({
+          type: 'call.ringing',
+          callId: id,
+          agentId: pick(agents),
+          at: t(Math.min(clock, wait - 1)),
+          payload: { attemptId: `${id}-c`, device: 'sip:d@h' },
+        });
+      }
+      const end =
+        outcome === 'abandoned' && random() < 0.3 ? 300 + Math.floor(random() * 9000) : wait;
+      events.push({
+        type: 'call.ended',
+        callId: id,
+        at: t(Math.max(end, clock + 1)),
+        payload: { outcome },
+      });
+    }
+    // else: still waiting.
+  }
+  events.sort((a, b) => (a.at?.getTime() ?? 0) - (b.at?.getTime() ?? 0));
+  // Small appends, as call control writes them: the rollups follow statement by statement.
+  for (let i = 0; i < events.length; ) {
+    const size = 1 + Math.floor(random() * 60);
+    await store.callLog.appendMany(events.slice(i, i + size));
+    i += size;
+  }
+  return { departments, agents };
+}
+
+const at = (iso: string) => new Date(iso);
+
+/** Reports through the rollups equal the same reports over the calls. */
+async function expectSame(
+  store: Store,
+  ranges: { from: Date; to: Date }[],
+  gen: Generated,
+  zones: string[],
+  units: IntervalUnit[],
+) {
+  for (const range of ranges) {
+    const label = `${range.from.toISOString()} .. ${range.to.toISOString()}`;
+    const raw = { ...range, source: 'raw' as const };
+    expect(await store.reports.departments(range), label).toEqual(
+      await store.reports.departments(raw),
+    );
+    const one = { departmentId: gen.departments[1] as string };
+    expect(await store.reports.departments({ ...range, ...one }), label).toEqual(
+      await store.reports.departments({ ...raw, ...one }),
+    );
+    expect(await store.reports.agents(range), label).toEqual(await store.reports.agents(raw));
+    expect(await store.reports.agents({ ...range, ...one }), label).toEqual(
+      await store.reports.agents({ ...raw, ...one }),
+    );
+    for (const timeZone of zones) {
+      for (const unit of units) {
+        const what = `${label} ${unit} ${timeZone}`;
+        const rolled = await store.reports.intervals({ ...range, unit, timeZone });
+        expect(rolled.intervals.length, what).toBeGreaterThan(0);
+        expect(rolled, what).toEqual(await store.reports.intervals({ ...raw, unit, timeZone }));
+      }
+    }
+  }
+}
+
+eachBackend('report rollups', (ctx) => {
+  test('every call outcome has its count in the rollups and the per-call view', async () => {
+    const { db } = ctx();
+    for (const table of ['report_department_rollups', 'report_call_parts']) {
+      const { rows } = await db.query<{ column_name: string }>(
+        `SELECT column_name FROM information_schema.columns WHERE table_name = $1`,
+        [table],
+      );
+      const columns = rows.map((r) => r.column_name);
+      for (const o of CALL_OUTCOMES) {
+        // A new outcome needs a column in a new migration, and a count in report_call_parts.
+        expect(columns, table).toContain(`outcome_${o.replaceAll('-', '_')}`);
+      }
+    }
+  });
+
+  test('reports over rollups equal reports over the calls, on and off every boundary', async () => {
+    const { store } = ctx();
+    // Five days around the end of March: a month boundary and Europe's switch to summer time.
+    const gen = await generate(store, 7, Date.parse('2026-03-27T20:00:00Z'), 5 * 86_400_000, 400);
+    const ranges = [
+      { from: at('2026-03-27T00:00:00Z'), to: at('2026-04-02T00:00:00Z') },
+      { from: at('2026-03-28T07:13:21.517Z'), to: at('2026-04-01T16:52:08.004Z') },
+      { from: at('2026-03-29T00:15:00Z'), to: at('2026-03-29T00:30:00Z') },
+      { from: at('2026-03-29T00:15:00.001Z'), to: at('2026-03-29T00:29:59.999Z') },
+      { from: at('2026-03-30T22:00:00Z'), to: at('2026-04-01T02:00:00Z') },
+    ];
+    await expectSame(
+      store,
+      ranges,
+      gen,
+      ['UTC', 'Europe/Berlin', 'Asia/Kathmandu', 'America/St_Johns'],
+      ['15min', 'hour', 'day', 'week', 'month'],
+    );
+    // A short-abandon threshold of another length reads the calls, and agrees.
+    const odd = { ...ranges[1]!, shortAbandonS: 7.5 };
+    expect(await store.reports.departments(odd)).toEqual(
+      await store.reports.departments({ ...odd, source: 'raw' }),
+    );
+  }, 240_000);
+
+  test('the autumn switch (an hour twice) and a month boundary agree', async () => {
+    const { store } = ctx();
+    const gen = await generate(store, 8, Date.parse('2026-10-24T12:00:00Z'), 9 * 86_400_000, 300);
+    await expectSame(
+      store,
+      [
+        { from: at('2026-10-24T00:00:00Z'), to: at('2026-11-03T00:00:00Z') },
+        { from: at('2026-10-25T00:07:00Z'), to: at('2026-11-01T05:00:00.5Z') },
+      ],
+      gen,
+      ['Europe/Berlin', 'America/Santiago', 'Australia/Lord_Howe'],
+      ['15min', 'hour', 'day', 'week', 'month'],
+    );
+  }, 240_000);
+
+  test('a local mean time off the quarter hour reads the calls and agrees', async () => {
+    const { store } = ctx();
+    // Liberia kept UTC-0:44:30 until 1972.
+    const gen = await generate(store, 9, Date.parse('1971-06-01T00:00:00Z'), 3 * 86_400_000, 120);
+    await expectSame(
+      store,
+      [{ from: at('1971-05-31T00:00:00Z'), to: at('1971-06-05T00:00:00Z') }],
+      gen,
+      ['Africa/Monrovia'],
+      ['15min', 'hour', 'day'],
+    );
+  }, 240_000);
+
+  test('a changed service level and a deleted department keep the rollups exact', async () => {
+    const { store } = ctx();
+    const gen = await generate(store, 10, Date.parse('2026-05-04T06:00:00Z'), 2 * 86_400_000, 250);
+    const range = { from: at('2026-05-01T00:00:00Z'), to: at('2026-06-01T00:00:00Z') };
+    const before = await store.reports.departments(range);
+    await store.departments.update(gen.departments[0] as string, { serviceLevelS: 60 });
+    const after = await store.reports.departments(range);
+    expect(after).toEqual(await store.reports.departments({ ...range, source: 'raw' }));
+    const within = (rows: typeof before) =>
+      rows.find((d) => d.departmentId === gen.departments[0])?.answeredWithinSl ?? 0;
+    expect(within(after)).toBeGreaterThan(within(before));
+    await store.departments.remove(gen.departments[2] as string);
+    await expectSame(store, [range], gen, ['UTC'], ['day', 'month']);
+  }, 240_000);
+});
