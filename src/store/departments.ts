@@ -59,6 +59,8 @@ export interface Department {
   /** DTMF key that leaves the queue (null = none), and where to. */
   exitKey: string | null;
   exitKeyAction: QueueExit;
+  /** Longest voicemail a caller may leave, in seconds. */
+  voicemailMaxS: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -103,6 +105,7 @@ interface DepartmentRecord {
   no_agent_prompt: string | null;
   max_wait_prompt: string | null;
   exit_key: string | null;
+  voicemail_max_s: number;
   created_at: Date;
   updated_at: Date;
   [exitColumn: string]: unknown;
@@ -154,6 +157,7 @@ function fromRecord(r: DepartmentRecord): Department {
     maxWaitPrompt: r.max_wait_prompt,
     exitKey: r.exit_key,
     exitKeyAction: exitOf(r, 'exit_key'),
+    voicemailMaxS: r.voicemail_max_s,
     createdAt: toDate(r.created_at),
     updatedAt: toDate(r.updated_at),
   };
@@ -183,6 +187,7 @@ const SCALARS: ColumnSpec = {
     'noAgentPrompt',
     'maxWaitPrompt',
     'exitKey',
+    'voicemailMaxS',
   ),
   businessHours: { column: 'business_hours', cast: '::text::jsonb', encode: json },
   holidays: { column: 'holidays', cast: '::text::jsonb', encode: json },

@@ -23,6 +23,7 @@ import { type MobileAllowListRepo, mobileAllowListRepo } from './mobile-allow-li
 import { type RegistrationsRepo, registrationsRepo } from './registrations.ts';
 import { type ReportsRepo, reportsRepo } from './reports.ts';
 import { type VipCallersRepo, vipCallersRepo } from './vip-callers.ts';
+import { type VoicemailsRepo, voicemailsRepo } from './voicemails.ts';
 
 export {
   loadAcdConfig,
@@ -150,6 +151,13 @@ export type {
 export { INTERVAL_UNITS } from './report-intervals.ts';
 export type { CallFigures } from './report-figures.ts';
 export type { VipCaller, VipCallerInput, VipCallerPatch, VipCallersRepo } from './vip-callers.ts';
+export type {
+  Voicemail,
+  VoicemailFilter,
+  VoicemailInput,
+  VoicemailPatch,
+  VoicemailsRepo,
+} from './voicemails.ts';
 
 export interface Store {
   db: Db;
@@ -164,6 +172,8 @@ export interface Store {
   agentStatus: AgentStatusRepo;
   /** Figures per department and per agent over a range, from the call log. */
   reports: ReportsRepo;
+  /** Messages left at the voicemail exit (their audio files live outside the database). */
+  voicemails: VoicemailsRepo;
   /**
    * Runs `fn` with repositories bound to one transaction: every write inside
    * commits together or not at all.
@@ -184,6 +194,7 @@ export function createStore(db: Db): Store {
     callLog: callLogRepo(db),
     agentStatus: agentStatusRepo(db),
     reports: reportsRepo(db),
+    voicemails: voicemailsRepo(db),
     transaction: (fn) => db.transaction((tx) => fn(createStore(tx))),
   };
 }

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'conflict'
   | 'unsupported_media_type'
   | 'payload_too_large'
+  | 'range_not_satisfiable'
   | 'internal';
 
 export interface FieldProblem {

@@ -9,6 +9,7 @@ import type { MobileAllowListRepo } from '../../store/mobile-allow-list.ts';
 import type { RegistrationsRepo } from '../../store/registrations.ts';
 import type { ReportsRepo } from '../../store/reports.ts';
 import type { VipCallersRepo } from '../../store/vip-callers.ts';
+import type { VoicemailsRepo } from '../../store/voicemails.ts';
 import type { ApiEvents } from '../events/api-events.ts';
 import type { RouteDef } from '../http/route.ts';
 import type { Tickets } from '../events/tickets.ts';
@@ -24,6 +25,7 @@ import { registrationRoutes } from './registrations.ts';
 import { reportRoutes } from './reports.ts';
 import { sessionRoutes } from './session.ts';
 import { vipCallerRoutes } from './vip-callers.ts';
+import { voicemailRoutes } from './voicemails.ts';
 
 /** The repositories the API uses (the store's `createStore(db)` result fits). */
 export interface ApiRepos {
@@ -37,6 +39,7 @@ export interface ApiRepos {
   callLog: CallLogRepo;
   agentStatus: AgentStatusRepo;
   reports: ReportsRepo;
+  voicemails: VoicemailsRepo;
 }
 
 export interface ApiRouteDeps {
@@ -70,6 +73,7 @@ export function apiRoutes({
     ...mobileAllowListRoutes({ mobileAllowList: store.mobileAllowList, events }),
     ...registrationRoutes({ registrations: store.registrations }),
     ...callRoutes({ callLog: store.callLog }),
+    ...voicemailRoutes({ voicemails: store.voicemails }),
     ...reportRoutes({ reports: store.reports, live }),
     ...sessionRoutes({ tickets }),
   ];

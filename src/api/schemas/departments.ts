@@ -77,6 +77,8 @@ const departmentFields = {
   /** DTMF key that leaves the queue (null = none). */
   exitKey: z.enum(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#']).nullable(),
   exitKeyAction: keyExit,
+  /** Longest voicemail a caller may leave, in seconds. */
+  voicemailMaxS: int().min(5).max(3600),
 };
 
 const { name, ...optionalFields } = departmentFields;

@@ -185,6 +185,12 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     description: 'folder of the default music on hold',
   },
   {
+    env: 'ACD_VOICEMAIL_DIR',
+    key: 'media.voicemailDir',
+    kind: 'string',
+    description: 'folder of voicemail recordings (default <dataDir>/voicemail)',
+  },
+  {
     env: 'ACD_MEDIA_HOST',
     key: 'media.embedded.host',
     kind: 'string',
