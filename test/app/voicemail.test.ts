@@ -305,6 +305,56 @@ describe('voicemail, end to end', () => {
     await expectIdle(r);
   }, 180_000);
 
+  it('the exit key with a voicemail action: the caller leaves the queue and leaves a message', async () => {
+    const r = await startProduct(await tempDir());
+    const deptId = await voicemailDepartment(r, {
+      noAgentAction: { kind: 'hangup' },
+      exitKey: '*',
+      exitKeyAction: { kind: 'voicemail' },
+    });
+    // A registered agent who is away: the caller waits in the queue with music.
+    const agent = await r.api<{ id: string }>('POST', '/agents', {
+      name: 'bob',
+      sipUsername: '2002',
+      password: 'pw-bob-secret',
+      status: 'away',
+    });
+    await r.api('POST', '/memberships', { agentId: agent.id, departmentId: deptId, priority: 1 });
+    assertSippPassed(
+      await runSipp({
+        scenario: scenario('agent-register'),
+        localPort: await freePort(),
+        remote: { host: '127.0.0.1', port: r.sipPort },
+        service: '2002',
+        extraArgs: ['-au', '2002', '-ap', 'pw-bob-secret'],
+        timeoutSeconds: 15,
+      }),
+      'REGISTER',
+    );
+    const peer = await rtpPeer();
+    const run = caller(r, peer);
+    await until('the welcome', () => peer.received.length > 100, 60_000);
+    const mediaServer = peer.received[0]!.from;
+    const mark = peer.received.length;
+    await peer.sendDtmf(mediaServer, 101, 10); // '*'
+    const vmPackets = ['voicemail', 'beep']
+      .map((n) => prompt(n).samples.length / 160)
+      .reduce((a, b) => a + b, 0);
+    await until('the voicemail prompt and beep', () => peer.received.length - mark >= vmPackets);
+    await sleep(300);
+    await peer.sendAudio(mediaServer, 0, tone([440], 2500, 8000, 8000), encodeMu);
+    await peer.sendDtmf(mediaServer, 101, 11); // '#'
+    assertSippPassed(await run, 'caller');
+    const call = await theCall(r);
+    expect(call.outcome).toBe('abandoned');
+    await until('the voicemail listed', async () => (await voicemails(r)).length === 1);
+    const [vm] = await voicemails(r);
+    expect(vm).toMatchObject({ callId: call.id, departmentId: deptId });
+    const wav = readWav(Buffer.from(await (await audio(r, vm!.id)).arrayBuffer()));
+    expect(bestTone(wav.samples, 440)).toBeGreaterThan(0.8);
+    await expectIdle(r);
+  }, 180_000);
+
   it('a folder that cannot be written: the caller is still ended cleanly, an error is logged, nothing is listed', async () => {
     // A path below a regular file: no process can create it, root included.
     const base = await tempDir();
