@@ -20,7 +20,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PHRASE_TEXT, promptFileNames } from '../src/calls/media/phrase-text.ts';
+import { PHRASE_TEXT, TONE_PROMPTS } from '../src/calls/media/phrase-text.ts';
 
 const { values } = parseArgs({
   options: {
@@ -62,6 +62,26 @@ function speak(name: string, text: string, outDir: string): void {
     '0.05',
     '0.08',
   ]);
+}
+
+/** A sine tone with 10 ms fades (no click), e.g. the beep before a voicemail recording. */
+function beep(name: string, hz: number, seconds: number, outDir: string): void {
+  const raw = join(work, `${name}.wav`);
+  sox([
+    '-n',
+    '-r',
+    '8000',
+    '-c',
+    '1',
+    '-b',
+    '16',
+    raw,
+    'synth',
+    String(seconds),
+    'sine',
+    String(hz),
+  ]);
+  to8k(raw, join(outDir, `${name}.wav`), ['fade', 'q', '0.01', '-0', '0.01', 'vol', '0.5']);
 }
 
 /**
@@ -153,7 +173,8 @@ try {
   const moh = resolve(values.moh!);
   mkdirSync(out, { recursive: true });
   mkdirSync(moh, { recursive: true });
-  for (const name of promptFileNames()) speak(name, PHRASE_TEXT[name]!, out);
+  for (const [name, text] of Object.entries(PHRASE_TEXT)) speak(name, text, out);
+  for (const [name, t] of Object.entries(TONE_PROMPTS)) beep(name, t.hz, t.seconds, out);
   tune('track-1', 0, moh);
   tune('track-2', 5, moh);
   console.log(`prompts in ${out}, music in ${moh}`);

@@ -6,6 +6,7 @@ import type { LogEventInput, Registration, Store } from '../store/index.ts';
 import type { CallLogSink } from './recorder/call-log-writer.ts';
 import { type AllowListSyntaxError, MobileAllowList } from './dialer/mobile-allow-list.ts';
 import type { OrphanCallPorts } from './orphan-calls.ts';
+import type { VoicemailStorePort } from './voicemail/voicemail-box.ts';
 import type { CredentialsLookup, RegistrationBinding, RegistrationStore } from './ports/index.ts';
 
 export function credentialsFrom(store: Pick<Store, 'agents'>): CredentialsLookup {
@@ -111,6 +112,14 @@ export function orphanCallPortsFrom(store: Pick<Store, 'callLog'>): OrphanCallPo
     },
     async write(events) {
       await store.callLog.record(events as LogEventInput[]);
+    },
+  };
+}
+
+export function voicemailStoreFrom(store: Pick<Store, 'voicemails'>): VoicemailStorePort {
+  return {
+    async add(row) {
+      await store.voicemails.add(row);
     },
   };
 }

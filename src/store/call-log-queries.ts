@@ -84,7 +84,16 @@ export async function getCall(db: Db, id: string): Promise<CallWithAttempts | nu
     `SELECT *, '' AS sort_key FROM call_attempts WHERE call_id = $1 ORDER BY started_at, id`,
     [id],
   );
-  return { ...callFromRecord(rows[0]), attempts: attempts.rows.map(attemptFromRecord) };
+  // The message the caller left at a voicemail exit (sql/0010), if any.
+  const voicemail = await db.query<{ id: string }>(
+    'SELECT id FROM voicemails WHERE call_id = $1 ORDER BY started_at DESC LIMIT 1',
+    [id],
+  );
+  return {
+    ...callFromRecord(rows[0]),
+    attempts: attempts.rows.map(attemptFromRecord),
+    voicemailId: voicemail.rows[0]?.id ?? null,
+  };
 }
 
 export async function listCalls(db: Db, filter: CallFilter = {}): Promise<Page<Call>> {

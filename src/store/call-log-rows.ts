@@ -42,6 +42,8 @@ export interface CallAttempt {
 
 export interface CallWithAttempts extends Call {
   attempts: CallAttempt[];
+  /** The voicemail the caller left, if any. */
+  voicemailId: string | null;
 }
 
 export interface CallFilter {

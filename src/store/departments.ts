@@ -63,6 +63,8 @@ export interface Department {
   recordCalls: boolean;
   /** Days a recording is kept after its call, then deleted by the retention job. */
   recordingRetentionDays: number;
+  /** Longest voicemail a caller may leave, in seconds. */
+  voicemailMaxS: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -109,6 +111,7 @@ interface DepartmentRecord {
   exit_key: string | null;
   record_calls: boolean;
   recording_retention_days: number;
+  voicemail_max_s: number;
   created_at: Date;
   updated_at: Date;
   [exitColumn: string]: unknown;
@@ -162,6 +165,7 @@ function fromRecord(r: DepartmentRecord): Department {
     exitKeyAction: exitOf(r, 'exit_key'),
     recordCalls: r.record_calls,
     recordingRetentionDays: r.recording_retention_days,
+    voicemailMaxS: r.voicemail_max_s,
     createdAt: toDate(r.created_at),
     updatedAt: toDate(r.updated_at),
   };
@@ -193,6 +197,7 @@ const SCALARS: ColumnSpec = {
     'exitKey',
     'recordCalls',
     'recordingRetentionDays',
+    'voicemailMaxS',
   ),
   businessHours: { column: 'business_hours', cast: '::text::jsonb', encode: json },
   holidays: { column: 'holidays', cast: '::text::jsonb', encode: json },

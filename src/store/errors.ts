@@ -76,6 +76,7 @@ const TABLES = [
   'agents',
   'calls',
   'dids',
+  'voicemails',
 ];
 
 /** Constraints whose name does not end in the column they guard. */
@@ -145,6 +146,7 @@ const REASON_OF_FIELD: Record<string, string> = {
   stickyWindowS: 'must be 0-31536000 seconds',
   serviceLevelS: 'must be 1-3600 seconds',
   announceIntervalS: 'must be 0-3600 seconds',
+  voicemailMaxS: 'must be 5-3600 seconds',
   maxWaitS: 'must be 1-86400 seconds, or null for no limit',
   maxCallDurationS: 'must be 60-604800 seconds, or null for no limit',
   maxQueueLength: 'must be 0-100000, or null for no limit',

@@ -24,6 +24,7 @@ import { type RecordingsRepo, recordingsRepo } from './recordings.ts';
 import { type RegistrationsRepo, registrationsRepo } from './registrations.ts';
 import { type ReportsRepo, reportsRepo } from './reports.ts';
 import { type VipCallersRepo, vipCallersRepo } from './vip-callers.ts';
+import { type VoicemailsRepo, voicemailsRepo } from './voicemails.ts';
 
 export {
   loadAcdConfig,
@@ -157,6 +158,13 @@ export type {
 export { INTERVAL_UNITS } from './report-intervals.ts';
 export type { CallFigures } from './report-figures.ts';
 export type { VipCaller, VipCallerInput, VipCallerPatch, VipCallersRepo } from './vip-callers.ts';
+export type {
+  Voicemail,
+  VoicemailFilter,
+  VoicemailInput,
+  VoicemailPatch,
+  VoicemailsRepo,
+} from './voicemails.ts';
 
 export interface Store {
   db: Db;
@@ -173,6 +181,8 @@ export interface Store {
   agentStatus: AgentStatusRepo;
   /** Figures per department and per agent over a range, from the call log. */
   reports: ReportsRepo;
+  /** Messages left at the voicemail exit (their audio files live outside the database). */
+  voicemails: VoicemailsRepo;
   /**
    * Runs `fn` with repositories bound to one transaction: every write inside
    * commits together or not at all.
@@ -194,6 +204,7 @@ export function createStore(db: Db): Store {
     callLog: callLogRepo(db),
     agentStatus: agentStatusRepo(db),
     reports: reportsRepo(db),
+    voicemails: voicemailsRepo(db),
     transaction: (fn) => db.transaction((tx) => fn(createStore(tx))),
   };
 }

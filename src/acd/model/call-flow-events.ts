@@ -32,6 +32,15 @@ export interface CallFlowEventMap {
   'call.rejected': { callId: string; reason: string; exit: string; status: number };
   /** The agent's life-cycle state (available, ringing, onCall, wrapUp, away, ...). */
   'agent.state': { agentId: string; from: string; to: string; cause: string };
+  /** A caller left a message at a voicemail exit; it is stored and its audio can be fetched. */
+  'voicemail.recorded': {
+    voicemailId: string;
+    callId: string;
+    departmentId: string;
+    caller: string;
+    durationMs: number;
+    startedAt: string;
+  };
   /** Two views disagreed and one was corrected (call control's reconcile, a takeover). */
   'reconcile.fixed': ReconcileFixed;
 }

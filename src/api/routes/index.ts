@@ -10,6 +10,7 @@ import type { RecordingsRepo } from '../../store/recordings.ts';
 import type { RegistrationsRepo } from '../../store/registrations.ts';
 import type { ReportsRepo } from '../../store/reports.ts';
 import type { VipCallersRepo } from '../../store/vip-callers.ts';
+import type { VoicemailsRepo } from '../../store/voicemails.ts';
 import type { ApiEvents } from '../events/api-events.ts';
 import type { RouteDef } from '../http/route.ts';
 import type { Tickets } from '../events/tickets.ts';
@@ -27,6 +28,7 @@ import { registrationRoutes } from './registrations.ts';
 import { reportRoutes } from './reports.ts';
 import { sessionRoutes } from './session.ts';
 import { vipCallerRoutes } from './vip-callers.ts';
+import { voicemailRoutes } from './voicemails.ts';
 
 /** The repositories the API uses (the store's `createStore(db)` result fits). */
 export interface ApiRepos {
@@ -41,6 +43,7 @@ export interface ApiRepos {
   agentStatus: AgentStatusRepo;
   reports: ReportsRepo;
   recordings: RecordingsRepo;
+  voicemails: VoicemailsRepo;
 }
 
 export interface ApiRouteDeps {
@@ -81,6 +84,7 @@ export function apiRoutes({
     ...registrationRoutes({ registrations: store.registrations }),
     ...callRoutes({ callLog: store.callLog }),
     ...recordingRoutes({ recordings: store.recordings, control: recordingControl, log }),
+    ...voicemailRoutes({ voicemails: store.voicemails }),
     ...reportRoutes({ reports: store.reports, live }),
     ...sessionRoutes({ tickets }),
   ];

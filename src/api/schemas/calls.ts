@@ -80,7 +80,11 @@ export const callView = z.object({
   lastEventId: z.number().int(),
 });
 
-export const callDetailView = callView.extend({ attempts: z.array(attemptView) });
+export const callDetailView = callView.extend({
+  attempts: z.array(attemptView),
+  /** The voicemail the caller left (GET /api/voicemails/{id}), or null. */
+  voicemailId: z.uuid().nullable(),
+});
 
 export function cursorPage<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });

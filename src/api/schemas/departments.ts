@@ -81,6 +81,8 @@ const departmentFields = {
   recordCalls: z.boolean(),
   /** Days a call's recording is kept, then deleted by the daily retention job. */
   recordingRetentionDays: int().min(1).max(3650),
+  /** Longest voicemail a caller may leave, in seconds. */
+  voicemailMaxS: int().min(5).max(3600),
 };
 
 const { name, ...optionalFields } = departmentFields;

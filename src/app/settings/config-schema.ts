@@ -109,6 +109,12 @@ export const configSchema = z
       /** Shipped prompts and music (relative to the working folder, or absolute). */
       promptsDir: nonEmpty,
       mohDir: nonEmpty,
+      /**
+       * Voicemail WAV files: written by the media server, read by the API.
+       * null = `<database.dataDir>/voicemail`. With FreeSWITCH or several
+       * instances, a folder at the same path on every host (a shared volume).
+       */
+      voicemailDir: nonEmpty.nullable(),
       /** The embedded media server (src/media), used when media.freeswitch.host is null. */
       embedded: z.strictObject({
         /** Address its event socket, SIP UAS and RTP bind to (loopback unless the app is elsewhere). */

@@ -21,6 +21,7 @@ import { type ForwardingSource, forwardingSource } from '../../calls/dialer/forw
 import { optionsAnswer } from '../../calls/srf/options-answer.ts';
 import { RegisteredSources } from '../../calls/inbound/registered-sources.ts';
 import { CallerMedia } from '../../calls/media/caller-media.ts';
+import { VoicemailBox } from '../../calls/voicemail/voicemail-box.ts';
 import { trunkTarget } from '../../calls/dialer/forwarding-plan.ts';
 import { OptionsProber } from '../../calls/reachability/options-prober.ts';
 import { closeOrphanCalls } from '../../calls/orphan-calls.ts';
@@ -43,6 +44,7 @@ import {
   loadAllowList,
   orphanCallPortsFrom,
   registrationStoreFrom,
+  voicemailStoreFrom,
 } from '../../calls/store-adapters.ts';
 import type { LiveSource } from '../../api/events/live-service.ts';
 import { type LogEventInput, loadAcdConfig } from '../../store/index.ts';
@@ -52,6 +54,7 @@ import type { LayerContext } from '../runtime/layer.ts';
 import { statusEvent, syncEngineWithApi } from './engine-sync.ts';
 import type { MediaConnection } from './media-connection.ts';
 import { MediaDirectory } from './media-directory.ts';
+import { voicemailDir } from './voicemail-dir.ts';
 import { RoutingDirectory } from './routing-directory.ts';
 import {
   registerCallLogMetrics,
@@ -141,6 +144,7 @@ export async function startCallControl(
   );
   const memberships = await store.memberships.list();
   const mediaRows = parts.media ? await store.departments.list() : [];
+  const recordingsDir = parts.media ? await voicemailDir(config, log) : null;
   // Last: it starts a timer and follows events, which a failed start above would leak.
   const directory = await RoutingDirectory.open(store, events, log, DIRECTORY_REFRESH_MS);
   // Nothing below awaits until the layer is running, so a failed start leaves no timer or listener.
@@ -243,6 +247,16 @@ export async function startCallControl(
   const mediaDirectory = mediaWiring ? new MediaDirectory(mediaRows, config.media, log) : null;
   const stopFollowingMedia = mediaDirectory?.follow(events) ?? (() => {});
   const trunk = config.sip.trunk.outboundUri;
+  const voicemail =
+    mediaWiring && recordingsDir !== null
+      ? new VoicemailBox({
+          dir: recordingsDir,
+          store: voicemailStoreFrom(store),
+          callLog: { append: (e: CallLogEvent) => writer.write(e as LogEventInput) },
+          publisher,
+          logger: log,
+        })
+      : null;
   const callerMedia =
     mediaWiring && mediaDirectory
       ? new CallerMedia({
@@ -250,6 +264,7 @@ export async function startCallControl(
           department: (id) => mediaDirectory.get(id),
           forwardTarget: (n) => (trunk ? trunkTarget(trunk, n) : null),
           mediaTimeoutMs: config.media.timeoutS * 1000,
+          voicemail,
           logger: log,
         })
       : null;
@@ -348,6 +363,7 @@ export async function startCallControl(
     writer,
     sources,
     media: callerMedia,
+    voicemail,
   };
   const unregisterMetrics = registerTelephonyMetrics(metrics.registry, {
     runtime,
@@ -372,8 +388,11 @@ export async function startCallControl(
         stopFollowingStatus();
         await directory.close();
         stopFollowingMedia();
+        // Messages being left end now and keep what was said; calls then end as usual.
+        voicemail?.stopAll();
         await stopUncarriedSweep();
         await callControl.close();
+        await voicemail?.settled();
         await prober?.close();
         await registrar.close();
         await allowList.close();

@@ -5,6 +5,7 @@ import type { CallerMedia } from '../../calls/media/caller-media.ts';
 import type { OptionsProber } from '../../calls/reachability/options-prober.ts';
 import type { CallLogWriter } from '../../calls/recorder/call-log-writer.ts';
 import type { Registrar } from '../../calls/registrar/index.ts';
+import type { VoicemailBox } from '../../calls/voicemail/voicemail-box.ts';
 import type { LogEventInput } from '../../store/index.ts';
 
 /** Live objects of the call-control layer (tests and the benchmark read counters from them). */
@@ -16,4 +17,6 @@ export interface CallControlRuntime {
   sources: RegisteredSources;
   /** Media for queued callers (null with `media.callers = 'ringback'`). */
   media: CallerMedia | null;
+  /** Voicemail exits' recordings (null without media). */
+  voicemail: VoicemailBox | null;
 }

@@ -138,7 +138,7 @@ export class ActionExecutor implements CallOperations {
     const r = exitResponse(a, this.o.trunkUri ?? null);
     this.o.recorder.rejected(a, r.status);
     if (!session) return;
-    this.o.media?.exiting(a.callId, a.reason);
+    this.o.media?.exiting(a.callId, a.reason, a.exit.kind);
     session.reject(r.status, r.reason, r.headers);
   }
 

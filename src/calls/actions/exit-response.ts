@@ -1,8 +1,10 @@
 /**
  * The final response a caller gets when the call leaves the queue without an
  * agent (the engine's `reject` action). One table, so the call log, the tests
- * and the docs agree. Announcements and voicemail come with the media
- * layer; until then voicemail is answered like a hang-up, with its own phrase.
+ * and the docs agree. A caller answered into media hears the message and,
+ * at a voicemail exit, leaves one (src/calls/voicemail/); this response is
+ * what a caller without media gets: voicemail needs an answered call, so
+ * there it is the reason's response with its own phrase.
  */
 import type { Reject } from '../../acd/index.ts';
 import { trunkTarget } from '../dialer/forwarding-plan.ts';

@@ -11,6 +11,7 @@ import type { InboundCall } from '../sip/sip.ts';
 import type { DepartmentMedia } from './department-media.ts';
 import { MediaCaller } from './media-caller.ts';
 import type { MrfMediaServer } from './mrf-types.ts';
+import type { VoicemailBox } from '../voicemail/voicemail-box.ts';
 
 export interface CallerMediaOptions {
   /** The connected media server, or null while there is none (callers then hear ringback). */
@@ -21,6 +22,8 @@ export interface CallerMediaOptions {
   forwardTarget(number: string): string | null;
   /** No RTP from a queued caller for this long ends the call (asks the media server). */
   mediaTimeoutMs: number;
+  /** Where `voicemail` exits record; null or absent: they end with goodbye. */
+  voicemail?: VoicemailBox | null;
   logger?: Logger;
   now?: () => number;
 }
@@ -46,7 +49,7 @@ export class CallerMedia {
   }
 
   /** The caller's INVITE as the session should see it: with media when there is a media server. */
-  wrap(call: InboundCall, callId: string, departmentId: string): InboundCall {
+  wrap(call: InboundCall, callId: string, departmentId: string, from = ''): InboundCall {
     const media = this.#o.media();
     const dept = this.#o.department(departmentId);
     if (!media || !dept) return call;
@@ -65,9 +68,11 @@ export class CallerMedia {
         },
         forwardTarget: (n) => this.#o.forwardTarget(n),
         mediaTimeoutMs: this.#o.mediaTimeoutMs,
+        voicemail: this.#o.voicemail ?? null,
       },
       dept,
       callId,
+      from,
     );
     this.#callers.set(callId, caller);
     return caller;
@@ -77,8 +82,8 @@ export class CallerMedia {
     this.#callers.get(callId)?.announce(position, expectedWaitS);
   }
 
-  exiting(callId: string, reason: ExitReason): void {
-    this.#callers.get(callId)?.exiting(reason);
+  exiting(callId: string, reason: ExitReason, exit?: string): void {
+    this.#callers.get(callId)?.exiting(reason, exit);
   }
 
   moved(callId: string, departmentId: string): void {

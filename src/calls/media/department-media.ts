@@ -15,6 +15,7 @@ import {
 
 /** What the department row says (fields of the stored department). */
 export interface DepartmentMediaRow {
+  id: string;
   promptsFolder: string | null;
   mohFolder: string | null;
   welcomeEnabled: boolean;
@@ -30,10 +31,12 @@ export interface DepartmentMediaRow {
   holidays: string[];
   /** Calls of the department are recorded (absent: not). */
   recordCalls?: boolean;
+  voicemailMaxS: number;
 }
 
 /** Everything a waiting caller of one department may hear, as absolute file paths. */
 export interface DepartmentMedia {
+  departmentId: string;
   /** Welcome, recording notice and exit-key hint, played once after the answer. */
   greeting: string[];
   /** "This call may be recorded." when the department records its calls, else empty. */
@@ -47,6 +50,8 @@ export interface DepartmentMedia {
   /** The message before an exit (out of hours with the next opening time at `now`). */
   exitMessage(reason: ExitReason, now: number): string[];
   goodbye: string[];
+  /** The voicemail exit: prompt and beep, then a recording of at most `maxS` seconds. */
+  voicemail: { prompt: string[]; maxS: number };
 }
 
 export interface MediaDefaults {
@@ -71,6 +76,7 @@ export function resolveDepartmentMedia(
   if (row.exitKey !== null) greeting.push(...p(exitHintPrompts(row.exitKey)));
   const own = (path: string | null, name: string) => [path ?? promptPath(folder, name)];
   return {
+    departmentId: row.id,
     greeting,
     recordingNotice,
     music: ownMusic && ownMusic.length > 0 ? ownMusic : defaults.music,
@@ -95,6 +101,7 @@ export function resolveDepartmentMedia(
       }
     },
     goodbye: p(['goodbye']),
+    voicemail: { prompt: p(['voicemail', 'beep']), maxS: row.voicemailMaxS },
   };
 }
 

@@ -8,7 +8,9 @@
  * 200 carries the endpoint's SDP); where the session answers the caller with
  * the agent's SDP (`answer`), the caller's dialog is re-INVITEd towards the
  * agent and the endpoint released; where it refuses the call (`reject`), the
- * department's message is played first and the exit carried out after it.
+ * department's message is played first and the exit carried out after it:
+ * at a voicemail exit the caller is handed to the voicemail box
+ * (`src/calls/voicemail/`), which records the message on the same endpoint.
  *
  * ```
  *   idle ─180─▶ answering ─200 sent─▶ queued ─agent─▶ handover ─re-INVITE done─▶ handed-over
@@ -25,6 +27,8 @@ import type { CallDialog, InboundCall } from '../sip/sip.ts';
 import type { DepartmentMedia } from './department-media.ts';
 import { SPOKEN_EXITS } from './department-media.ts';
 import type { MrfEndpoint, MrfMediaServer } from './mrf-types.ts';
+import type { VoicemailBox } from '../voicemail/voicemail-box.ts';
+import type { VoicemailRecording } from '../voicemail/voicemail-recording.ts';
 
 export type MediaCallerState =
   | 'idle'
@@ -49,6 +53,8 @@ export interface MediaCallerHost {
   forwardTarget(number: string): string | null;
   /** No RTP from the caller for this long: the media server ends the channel (MEDIA_TIMEOUT). */
   mediaTimeoutMs: number;
+  /** Where `voicemail` exits record (null: they end with goodbye, as `hangup` does). */
+  voicemail: VoicemailBox | null;
 }
 
 export class MediaCaller implements InboundCall {
@@ -60,6 +66,9 @@ export class MediaCaller implements InboundCall {
   #cancelFired = false;
   #abandonCause: AbandonCause | null = null;
   #exitReason: ExitReason | null = null;
+  /** The exit is `voicemail`: after the message the caller may leave one. */
+  #leaveMessage = false;
+  #recording: VoicemailRecording | null = null;
   /** Prompts waiting to interrupt the music (at most one announcement). */
   #queue: string[][] = [];
   #playing: 'music' | 'prompt' | null = null;
@@ -73,6 +82,8 @@ export class MediaCaller implements InboundCall {
     private readonly host: MediaCallerHost,
     private dept: DepartmentMedia,
     private readonly acdCallId: string,
+    /** The caller's number ('' when withheld), for the voicemail. */
+    private readonly caller = '',
   ) {
     inner.onCancel(() => this.#left('caller-hung-up'));
   }
@@ -136,9 +147,10 @@ export class MediaCaller implements InboundCall {
   }
   #pendingAnnouncement: string[] | null = null;
 
-  /** The engine is about to refuse the call for `reason`: `reject` will speak it. */
-  exiting(reason: ExitReason): void {
+  /** The engine is about to refuse the call for `reason`: `reject` will speak it, then `exit`. */
+  exiting(reason: ExitReason, exit?: string): void {
     this.#exitReason = reason;
+    this.#leaveMessage = exit === 'voicemail';
   }
 
   reject(status: number, reason: string, headers?: Record<string, string>): void {
@@ -199,6 +211,7 @@ export class MediaCaller implements InboundCall {
   lost(): void {
     this.#state = 'done';
     this.#queue = [];
+    this.#recording?.close();
     if (this.#ep && !this.#endpointReleased) {
       this.#endpointReleased = Promise.resolve();
       this.#ep = null;
@@ -271,7 +284,9 @@ export class MediaCaller implements InboundCall {
     }
     this.#dialog = dialog;
     dialog.onEnded((by) => {
-      if (by === 'remote') this.#left('caller-hung-up');
+      if (by !== 'remote') return;
+      this.#left('caller-hung-up');
+      this.#recording?.callerLeft();
     });
     dialog.onInfo?.((contentType, body) => {
       const digit = dtmfRelayDigit(contentType, body);
@@ -341,6 +356,7 @@ export class MediaCaller implements InboundCall {
   #digit(digit: string): void {
     if (this.#state !== 'queued' || digit !== this.dept.exitKey) return;
     const exit = this.dept.exitKeyAction;
+    this.#leaveMessage = exit.kind === 'voicemail';
     this.#left('exit-key');
     const target = exit.kind === 'forward' ? this.host.forwardTarget(exit.number) : null;
     this.#exit([], target === null ? null : `<${target}>`, 'exit key');
@@ -395,12 +411,15 @@ export class MediaCaller implements InboundCall {
           this.#state = 'done';
           return;
         }
-        const files = referTo === null ? [...message, ...this.dept.goodbye] : message;
+        const voicemail = this.#leaveMessage ? this.host.voicemail : null;
+        const goodbye = referTo === null ? this.dept.goodbye : [];
+        const files = voicemail ? message : [...message, ...goodbye];
         if (ep && files.length > 0) {
           await ep.play(files).catch((err: unknown) => {
             this.host.logger.warn({ err, callId: this.acdCallId }, 'media: exit message failed');
           });
         }
+        if (voicemail && ep && !dialog.ended) await this.#takeMessage(voicemail, ep, dialog);
         if (referTo !== null && !dialog.ended && dialog.refer) {
           await dialog.refer(referTo.replace(/^<|>$/g, '')).catch((err: unknown) => {
             this.host.logger.warn({ err, callId: this.acdCallId }, 'media: REFER refused');
@@ -411,6 +430,23 @@ export class MediaCaller implements InboundCall {
         this.#releaseEndpoint();
       })(),
     );
+  }
+
+  /** The voicemail box records the caller on this endpoint; then goodbye, if still there. */
+  async #takeMessage(box: VoicemailBox, ep: MrfEndpoint, dialog: CallDialog): Promise<void> {
+    this.#recording = box.record(ep, {
+      callId: this.acdCallId,
+      departmentId: this.dept.departmentId,
+      caller: this.caller,
+      prompt: this.dept.voicemail.prompt,
+      maxS: this.dept.voicemail.maxS,
+    });
+    const outcome = await this.#recording.done;
+    // A failed recording usually means the media server ended the channel: nothing to play on.
+    if (outcome.kind === 'failed' || dialog.ended || this.#ep !== ep) return;
+    await ep.play(this.dept.goodbye).catch((err: unknown) => {
+      this.host.logger.warn({ err, callId: this.acdCallId }, 'media: goodbye failed');
+    });
   }
 
   #releaseEndpoint(): void {

@@ -16,6 +16,11 @@ export interface MrfEndpoint {
   readonly local: { sdp: string };
   /** `playback` of one file or a `!`-joined list; resolves when it ends or is broken off. */
   play(file: string | string[]): Promise<unknown>;
+  /**
+   * `record <file> <limit s>`: what the caller sends, to a WAV file, until the
+   * limit, a digit in `playback_terminators`, `uuid_break` or hang-up.
+   */
+  record(file: string, opts: { timeLimitSecs: number }): Promise<unknown>;
   /** `set <name>=<value>` on the channel. */
   set(name: string, value: string): Promise<unknown>;
   /** `api <command> <args>` on the media server (e.g. `uuid_break <uuid>`). */

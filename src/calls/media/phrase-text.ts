@@ -87,11 +87,21 @@ export const PHRASE_TEXT: Readonly<Record<string, string>> = {
   oh: 'oh',
   goodbye: 'Goodbye.',
   'recording-notice': 'This call may be recorded.',
+  voicemail:
+    'Please leave a message after the tone. When you are done, hang up or press the pound key.',
   ...Object.fromEntries(WEEKDAY_NAMES.map((d) => [d, d])),
   ...numberTexts(),
 };
 
+/**
+ * Prompts that are tones, not speech: the prompt script synthesises them
+ * (the beep after the voicemail prompt: 1 kHz, 0.4 s).
+ */
+export const TONE_PROMPTS: Readonly<Record<string, { hz: number; seconds: number }>> = {
+  beep: { hz: 1000, seconds: 0.4 },
+};
+
 /** Every file name a complete prompt folder holds (without `.wav`). */
 export function promptFileNames(): string[] {
-  return Object.keys(PHRASE_TEXT).sort();
+  return [...Object.keys(PHRASE_TEXT), ...Object.keys(TONE_PROMPTS)].sort();
 }

@@ -9,6 +9,8 @@ import {
 } from '../../../src/calls/media/department-media.ts';
 
 const row: DepartmentMediaRow = {
+  id: 'dept-1',
+  voicemailMaxS: 120,
   promptsFolder: null,
   mohFolder: null,
   welcomeEnabled: true,
