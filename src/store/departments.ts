@@ -59,6 +59,10 @@ export interface Department {
   /** DTMF key that leaves the queue (null = none), and where to. */
   exitKey: string | null;
   exitKeyAction: QueueExit;
+  /** Calls are anchored in the media server and recorded (stereo: caller left, agent right). */
+  recordCalls: boolean;
+  /** The department's name as spoken to agents ("Call for <name>"); null = "your department". */
+  namePrompt: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -103,6 +107,8 @@ interface DepartmentRecord {
   no_agent_prompt: string | null;
   max_wait_prompt: string | null;
   exit_key: string | null;
+  record_calls: boolean;
+  name_prompt: string | null;
   created_at: Date;
   updated_at: Date;
   [exitColumn: string]: unknown;
@@ -154,6 +160,8 @@ function fromRecord(r: DepartmentRecord): Department {
     maxWaitPrompt: r.max_wait_prompt,
     exitKey: r.exit_key,
     exitKeyAction: exitOf(r, 'exit_key'),
+    recordCalls: r.record_calls,
+    namePrompt: r.name_prompt,
     createdAt: toDate(r.created_at),
     updatedAt: toDate(r.updated_at),
   };
@@ -183,6 +191,8 @@ const SCALARS: ColumnSpec = {
     'noAgentPrompt',
     'maxWaitPrompt',
     'exitKey',
+    'recordCalls',
+    'namePrompt',
   ),
   businessHours: { column: 'business_hours', cast: '::text::jsonb', encode: json },
   holidays: { column: 'holidays', cast: '::text::jsonb', encode: json },

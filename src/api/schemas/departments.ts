@@ -77,6 +77,10 @@ const departmentFields = {
   /** DTMF key that leaves the queue (null = none). */
   exitKey: z.enum(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#']).nullable(),
   exitKeyAction: keyExit,
+  /** Calls are held in the media server for their whole length and recorded in stereo. */
+  recordCalls: z.boolean(),
+  /** The department's name, spoken to agents: "Call for <name>, press 1" (null = "your department"). */
+  namePrompt: wavFile,
 };
 
 const { name, ...optionalFields } = departmentFields;

@@ -173,6 +173,12 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     description: 'no RTP from a queued caller for this long ends the call (0 = never)',
   },
   {
+    env: 'ACD_MEDIA_CONFIRM_TIMEOUT_S',
+    key: 'media.confirmTimeoutS',
+    kind: 'int',
+    description: 'seconds a mobile answer has to be accepted with 1',
+  },
+  {
     env: 'ACD_MEDIA_PROMPTS_DIR',
     key: 'media.promptsDir',
     kind: 'string',

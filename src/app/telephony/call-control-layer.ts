@@ -214,7 +214,13 @@ export async function startCallControl(
       const agent = directory.agent(agentId);
       return forwardingSource({
         agent: () =>
-          agent ? { mode: agent.forwardingMode, mobileNumber: agent.mobileNumber } : null,
+          agent
+            ? {
+                mode: agent.forwardingMode,
+                mobileNumber: agent.mobileNumber,
+                confirmMobileAnswer: agent.confirmMobileAnswer,
+              }
+            : null,
         bindings: (id) => sources.bindings(id),
         isUnreachable: (uri) => reachability.isUnreachable(uri),
         allowList: () => allowList.current(),
@@ -248,6 +254,7 @@ export async function startCallControl(
           department: (id) => mediaDirectory.get(id),
           forwardTarget: (n) => (trunk ? trunkTarget(trunk, n) : null),
           mediaTimeoutMs: config.media.timeoutS * 1000,
+          confirmTimeoutMs: config.media.confirmTimeoutS * 1000,
           logger: log,
         })
       : null;

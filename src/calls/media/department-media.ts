@@ -28,6 +28,8 @@ export interface DepartmentMediaRow {
   timeZone: string;
   businessHours: WeeklyHours[] | null;
   holidays: string[];
+  recordCalls: boolean;
+  namePrompt: string | null;
 }
 
 /** Everything a waiting caller of one department may hear, as absolute file paths. */
@@ -43,6 +45,10 @@ export interface DepartmentMedia {
   /** The message before an exit (out of hours with the next opening time at `now`). */
   exitMessage(reason: ExitReason, now: number): string[];
   goodbye: string[];
+  /** Calls are anchored in the media server and recorded. */
+  recordCalls: boolean;
+  /** What an agent's mobile hears on answering: "Call for <department>, press 1 to accept." */
+  acceptQuestion: string[];
 }
 
 export interface MediaDefaults {
@@ -88,6 +94,12 @@ export function resolveDepartmentMedia(
       }
     },
     goodbye: p(['goodbye']),
+    recordCalls: row.recordCalls,
+    acceptQuestion: [
+      promptPath(folder, 'call-for'),
+      row.namePrompt ?? promptPath(folder, 'your-department'),
+      promptPath(folder, 'press-one-to-accept'),
+    ],
   };
 }
 

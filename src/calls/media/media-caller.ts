@@ -7,24 +7,31 @@
  * media server (created through drachtio-fsmrf with the caller's offer; our
  * 200 carries the endpoint's SDP); where the session answers the caller with
  * the agent's SDP (`answer`), the caller's dialog is re-INVITEd towards the
- * agent and the endpoint released; where it refuses the call (`reject`), the
+ * agent and the endpoint released; where the agent leg is anchored in the
+ * media server (`answerAnchored`), the endpoint is bridged with the agent's
+ * and kept until the call ends; where it refuses the call (`reject`), the
  * department's message is played first and the exit carried out after it.
  *
  * ```
  *   idle ─180─▶ answering ─200 sent─▶ queued ─agent─▶ handover ─re-INVITE done─▶ handed-over
- *     │            │                    │  └─reject / exit key─▶ exiting ─▶ done
+ *     │            │                    │               └──────bridged──────────▶ anchored
+ *     │            │                    └─reject / exit key─▶ exiting ─▶ done
  *     └─reject─────┴── failure, CANCEL, BYE, media gone ─────────────────────▶ done
  * ```
  *
- * One owner per resource: the endpoint is destroyed exactly once (`#releaseEndpoint`),
- * the caller's dialog is ended here unless it was handed to the session's bridge.
+ * One owner per resource: the endpoint is destroyed exactly once (`#releaseEndpoint`;
+ * when anchored, as the caller's dialog ends), the caller's dialog is ended
+ * here unless it was handed to the session's bridge.
  */
 import type { ExitReason } from '../../acd/index.ts';
-import type { Logger } from '../ports/index.ts';
 import type { CallDialog, InboundCall } from '../sip/sip.ts';
+import { dtmfRelayDigit } from '../sip/dtmf-relay.ts';
+import { anchoredDialog, anchoredEndpointOf } from '../anchor/anchored-dialog.ts';
+import { bridgeEndpoints, renegotiate } from '../anchor/anchor-endpoint.ts';
 import type { DepartmentMedia } from './department-media.ts';
 import { SPOKEN_EXITS } from './department-media.ts';
-import type { MrfEndpoint, MrfMediaServer } from './mrf-types.ts';
+import type { MediaCallerHost } from './media-caller-host.ts';
+import type { MrfEndpoint } from './mrf-types.ts';
 
 export type MediaCallerState =
   | 'idle'
@@ -32,24 +39,20 @@ export type MediaCallerState =
   | 'queued'
   | 'handover'
   | 'handed-over'
+  | 'anchored'
   | 'exiting'
   | 'done';
 
 /** Why a queued caller left on its own (for the call log). */
 export type AbandonCause = 'media-timeout' | 'exit-key' | 'caller-hung-up' | 'media-lost';
 
-export interface MediaCallerHost {
-  media: MrfMediaServer;
-  logger: Logger;
-  now(): number;
-  /** Counts endpoints in use (leak checks). */
-  endpointOpened(): void;
-  endpointReleased(): void;
-  /** Refer-To target for a forward exit after the answer (null = no trunk: hang up instead). */
-  forwardTarget(number: string): string | null;
-  /** No RTP from the caller for this long: the media server ends the channel (MEDIA_TIMEOUT). */
-  mediaTimeoutMs: number;
-}
+/** States in which the caller no longer waits in the queue: leaving it means nothing. */
+const PAST_THE_QUEUE = new Set<MediaCallerState>([
+  'handover',
+  'handed-over',
+  'anchored',
+  'exiting',
+]);
 
 export class MediaCaller implements InboundCall {
   #state: MediaCallerState = 'idle';
@@ -99,6 +102,11 @@ export class MediaCaller implements InboundCall {
 
   get state(): MediaCallerState {
     return this.#state;
+  }
+
+  /** The department whose media the caller hears now. */
+  get department(): DepartmentMedia {
+    return this.dept;
   }
 
   get abandonCause(): AbandonCause | null {
@@ -163,6 +171,48 @@ export class MediaCaller implements InboundCall {
       this.#state = 'handed-over';
       return this.inner.answer(agentSdp);
     }
+    const [dialog] = await this.#handOver('re-INVITE towards the agent', (d) => d.modify(agentSdp));
+    this.#releaseEndpoint();
+    this.#state = 'handed-over';
+    return dialog;
+  }
+
+  /**
+   * The agent's leg is anchored: bridge the caller's endpoint with the
+   * agent's in the media server and keep both until the call ends. Resolves
+   * with the caller's dialog, which releases the endpoint when it ends.
+   */
+  async answerAnchored(agent: CallDialog): Promise<CallDialog> {
+    const agentMedia = anchoredEndpointOf(agent);
+    const [dialog, ep] = await this.#handOver('bridge in the media server', async (_d, ep) => {
+      if (!ep || !agentMedia) throw new Error('no endpoint to bridge');
+      await bridgeEndpoints(ep, agentMedia.uuid);
+      return ep;
+    });
+    this.#state = 'anchored';
+    this.host.anchored?.(this.acdCallId, ep, this.dept.recordCalls);
+    return anchoredDialog(dialog, {
+      uuid: ep.uuid,
+      // The caller's re-INVITE (hold, codec change) is answered by its endpoint alone.
+      renegotiate: (offer) => renegotiate(ep, offer),
+      release: () => {
+        if (this.#state === 'anchored') this.#state = 'done';
+        this.host.anchorEnded?.(this.acdCallId);
+        this.#releaseEndpoint();
+      },
+    });
+  }
+
+  /**
+   * Moves the queued caller to the agent: stops the queue's media, then
+   * `connect` (re-INVITE or bridge). Throws 487 when the caller is gone
+   * before or during it; on any failure the caller's dialog is ended and the
+   * endpoint released.
+   */
+  async #handOver<T>(
+    how: string,
+    connect: (dialog: CallDialog, ep: MrfEndpoint | null) => Promise<T>,
+  ): Promise<[CallDialog, T]> {
     await this.#answering;
     const dialog = this.#dialog;
     if (this.#state !== 'queued' || !dialog) {
@@ -173,21 +223,21 @@ export class MediaCaller implements InboundCall {
     this.#state = 'handover';
     this.#queue = [];
     this.#interruptAll();
+    let connected: T;
     try {
-      await dialog.modify(agentSdp);
+      connected = await connect(dialog, this.#ep);
     } catch (err) {
       this.#state = 'done';
-      void this.#track(dialog.end('re-INVITE towards the agent failed'));
+      void this.#track(dialog.end(`${how} failed`));
       this.#releaseEndpoint();
       throw err;
     }
-    this.#releaseEndpoint();
     if (dialog.ended) {
       this.#state = 'done';
+      this.#releaseEndpoint();
       throw Object.assign(new Error('caller hung up during the handover'), { status: 487 });
     }
-    this.#state = 'handed-over';
-    return dialog;
+    return [dialog, connected];
   }
 
   /** Resolves once the endpoint and, unless handed over, the caller's dialog are released. */
@@ -349,9 +399,7 @@ export class MediaCaller implements InboundCall {
   /** The caller left the queue on its own (or its media did): the session hears a CANCEL. */
   #left(cause: AbandonCause): void {
     if (this.#cancelFired) return;
-    if (this.#state === 'handover' || this.#state === 'handed-over' || this.#state === 'exiting') {
-      return;
-    }
+    if (PAST_THE_QUEUE.has(this.#state)) return;
     this.#abandonCause = cause;
     this.#cancelFired = true;
     if (cause !== 'exit-key') {
@@ -368,6 +416,12 @@ export class MediaCaller implements InboundCall {
     if (!this.#endpointReleased) {
       this.#endpointReleased = Promise.resolve();
       this.host.endpointReleased();
+    }
+    if (this.#state === 'anchored') {
+      // Ending the caller's dialog: the bridge hears it and hangs up the agent.
+      this.host.logger.warn({ callId: this.acdCallId, reason }, 'media: anchored endpoint ended');
+      if (this.#dialog) void this.#track(this.#dialog.end('media ended'));
+      return;
     }
     if (this.#state === 'queued' || this.#state === 'answering') {
       const timeout = (reason ?? '').includes('MEDIA_TIMEOUT');
@@ -433,19 +487,4 @@ export class MediaCaller implements InboundCall {
     this.#work.add(tracked);
     return tracked;
   }
-}
-
-/** The digit of a SIP INFO `application/dtmf-relay` body (`Signal=5`), or of `application/dtmf`. */
-export function dtmfRelayDigit(contentType: string | undefined, body: string): string | null {
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  let value: string | undefined;
-  if (type === 'application/dtmf-relay') {
-    value = /^\s*Signal\s*=\s*(\S+)\s*$/im.exec(body)?.[1];
-  } else if (type === 'application/dtmf') {
-    value = body.trim();
-  }
-  if (value === undefined) return null;
-  if (value === '10') return '*';
-  if (value === '11') return '#';
-  return /^[0-9*#A-D]$/i.test(value) ? value.toUpperCase() : null;
 }

@@ -86,6 +86,10 @@ export const PHRASE_TEXT: Readonly<Record<string, string>> = {
   midnight: 'midnight',
   oh: 'oh',
   goodbye: 'Goodbye.',
+  // Heard by an agent whose mobile answered: "Call for <department name prompt>, press 1 to accept."
+  'call-for': 'Call for',
+  'your-department': 'your department.',
+  'press-one-to-accept': 'Press 1 to accept.',
   ...Object.fromEntries(WEEKDAY_NAMES.map((d) => [d, d])),
   ...numberTexts(),
 };
