@@ -300,6 +300,47 @@ describe('human-answer check on mobile legs', () => {
     await expectIdle(r);
   }, 150_000);
 
+  it('a mobile that presses 1 by SIP INFO (dtmf-relay) is bridged as well', async () => {
+    const trunkPort = await freePort();
+    const r = await startProduct(trunkPort);
+    const deptId = await department(r);
+    const mobileId = await mobileAgent(r, deptId, 1);
+    const mobileRtp = await rtpPeer();
+    const callerRtp = await rtpPeer();
+    const mobile = await startSipp({
+      scenario: scenario('mobile-answer-info'),
+      localPort: trunkPort,
+      keys: { agent_rtp_port: String(mobileRtp.port) },
+      timeoutSeconds: 60,
+    });
+    sipps.add(mobile);
+    const caller = runSipp({
+      scenario: scenario('anchored-caller-talk'),
+      localPort: await freePort(),
+      remote: { host: '127.0.0.1', port: r.sipPort },
+      service: DID.slice(1),
+      keys: { rtp_port: String(callerRtp.port) },
+      timeoutSeconds: 60,
+    });
+    caller.catch(() => {});
+    await until('the caller bridged with the mobile', () => connected(r), 20_000);
+    await until('the caller hears its endpoint A', () => callerRtp.received.length > 0, 5000);
+    const mobileMark = mobileRtp.received.length;
+    await callerRtp.sendAudio(
+      callerRtp.received[0]!.from,
+      0,
+      tone([1000], 1500, 8000, 8000),
+      encodeMu,
+    );
+    await sleep(300);
+    expect(bestTone(mobileRtp, 1000, mobileMark)).toBeGreaterThan(0.8);
+    assertSippPassed(await caller, 'caller');
+    assertSippPassed(await mobile.finished, 'mobile');
+    const call = await endedCall(r);
+    expect(call.attempts.map((a) => [a.agentId, a.result])).toEqual([[mobileId, 'answered']]);
+    await expectIdle(r);
+  }, 150_000);
+
   it('a carrier voicemail that answers at once and plays a greeting never gets the call', async () => {
     const trunkPort = await freePort();
     const r = await startProduct(trunkPort);
