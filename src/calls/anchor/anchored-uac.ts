@@ -94,6 +94,7 @@ class AnchoredInvite {
     });
     if (ep === null) {
       if (confirm) throw new Error('no media server for the human-answer check');
+      if (this.#cancelledBecause !== null) throw cancelled(this.#cancelledBecause);
       this.#step = 'inviting';
       return this.inner.invite(plain, this.#forwarding());
     }
@@ -129,10 +130,13 @@ class AnchoredInvite {
       await leg.end('media setup failed');
       throw err;
     }
-    if (leg.ended || this.#cancelledBecause !== null || confirm === null) {
-      // Cancelled meanwhile: the leg drops the dialog (its BYE releases B).
-      this.#step = leg.ended ? 'ended' : 'answered';
-      if (leg.ended) throw cancelled('the agent hung up while joining');
+    if (leg.ended) {
+      this.#step = 'ended';
+      throw cancelled('the agent hung up while joining');
+    }
+    if (confirm === null || this.#cancelledBecause !== null) {
+      // No check asked for; or cancelled meanwhile, and the leg drops the dialog (its BYE releases B).
+      this.#step = 'answered';
       return leg;
     }
 
