@@ -92,7 +92,8 @@ export class CallControl {
       book: this.#book,
       recorder,
       send,
-      uac: o.uac,
+      // Legs that ask for it are anchored in the media server (recording, human-answer check).
+      uac: o.media ? o.media.anchors.uac(o.uac) : o.uac,
       forwarding: o.forwarding,
       scheduler,
       logger,

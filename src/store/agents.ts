@@ -36,6 +36,8 @@ export interface Agent {
   statusUntil: Date | null;
   statusReason: string | null;
   mayChangeOwnStatus: boolean;
+  /** A mobile leg that answers must be accepted with 1 before the caller is connected. */
+  confirmMobileAnswer: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -61,6 +63,7 @@ export interface AgentInput {
   statusUntil?: Date | null;
   statusReason?: string | null;
   mayChangeOwnStatus?: boolean;
+  confirmMobileAnswer?: boolean;
 }
 
 /**
@@ -88,6 +91,7 @@ export interface AgentRecord {
   status_until: Date | null;
   status_reason: string | null;
   may_change_own_status: boolean;
+  confirm_mobile_answer: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -95,7 +99,7 @@ export interface AgentRecord {
 /** Every column except the hashes. */
 export const AGENT_COLUMNS = `id, name, sip_username, (ha1_md5 IS NOT NULL) AS has_sip_password,
   mobile_number, forwarding_mode, mobile_delay_s, max_concurrent_calls, status, status_until,
-  status_reason, may_change_own_status, created_at, updated_at`;
+  status_reason, may_change_own_status, confirm_mobile_answer, created_at, updated_at`;
 
 const COLUMNS = columnsOf(
   'name',
@@ -110,6 +114,7 @@ const COLUMNS = columnsOf(
   'statusUntil',
   'statusReason',
   'mayChangeOwnStatus',
+  'confirmMobileAnswer',
 );
 
 export function agentFromRecord(r: AgentRecord): Agent {
@@ -126,6 +131,7 @@ export function agentFromRecord(r: AgentRecord): Agent {
     statusUntil: toDateOrNull(r.status_until),
     statusReason: r.status_reason,
     mayChangeOwnStatus: r.may_change_own_status,
+    confirmMobileAnswer: r.confirm_mobile_answer,
     createdAt: toDate(r.created_at),
     updatedAt: toDate(r.updated_at),
   };

@@ -2,7 +2,7 @@
  * The words the call log stores: how a call ended (`calls.outcome`), how a
  * ring attempt ended (`call_attempts.result`) and who changed an agent's
  * status. These lists are the source; the database checks the same values
- * (`call_log_values()` in sql/0003_call_log.sql, kept equal to them by
+ * (`call_log_values()`, last defined in sql/0013_anchored_calls.sql, kept equal to them by
  * test/store/call-vocabulary.test.ts), the API validates with them, and the
  * reports group by them.
  *
@@ -37,6 +37,8 @@ export const ATTEMPT_RESULTS = [
   'unreachable',
   'cancelled',
   'failed',
+  // A device answered but nobody accepted the call with 1 (human-answer check).
+  'not-accepted',
 ] as const;
 export type CallLogAttemptResult = (typeof ATTEMPT_RESULTS)[number];
 
@@ -50,6 +52,7 @@ export const MISSED_RING_RESULTS = [
   'declined',
   'unreachable',
   'failed',
+  'not-accepted',
 ] as const satisfies readonly CallLogAttemptResult[];
 
 /** Who changed an agent's status: the agent, an admin (API) or the system. */

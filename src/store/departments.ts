@@ -65,6 +65,8 @@ export interface Department {
   recordingRetentionDays: number;
   /** Longest voicemail a caller may leave, in seconds. */
   voicemailMaxS: number;
+  /** The department's name as spoken to agents ("Call for <name>"); null = "your department". */
+  namePrompt: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -112,6 +114,7 @@ interface DepartmentRecord {
   record_calls: boolean;
   recording_retention_days: number;
   voicemail_max_s: number;
+  name_prompt: string | null;
   created_at: Date;
   updated_at: Date;
   [exitColumn: string]: unknown;
@@ -166,6 +169,7 @@ function fromRecord(r: DepartmentRecord): Department {
     recordCalls: r.record_calls,
     recordingRetentionDays: r.recording_retention_days,
     voicemailMaxS: r.voicemail_max_s,
+    namePrompt: r.name_prompt,
     createdAt: toDate(r.created_at),
     updatedAt: toDate(r.updated_at),
   };
@@ -198,6 +202,7 @@ const SCALARS: ColumnSpec = {
     'recordCalls',
     'recordingRetentionDays',
     'voicemailMaxS',
+    'namePrompt',
   ),
   businessHours: { column: 'business_hours', cast: '::text::jsonb', encode: json },
   holidays: { column: 'holidays', cast: '::text::jsonb', encode: json },

@@ -164,6 +164,7 @@ const REASON_OF_FIELD: Record<string, string> = {
   queueFullPrompt: 'must be an absolute path to a .wav file without blanks, "!" or ".." segments',
   noAgentPrompt: 'must be an absolute path to a .wav file without blanks, "!" or ".." segments',
   maxWaitPrompt: 'must be an absolute path to a .wav file without blanks, "!" or ".." segments',
+  namePrompt: 'must be an absolute path to a .wav file without blanks, "!" or ".." segments',
   exitKey: 'must be one DTMF key: 0-9, * or #',
   exitKeyAction: 'must be forward (with a number), voicemail or hangup',
   recordingRetentionDays: 'must be 1-3650 days',

@@ -94,6 +94,7 @@ describe('planForwarding', () => {
         number: '+4915112345678',
         requestUri: 'sip:+4915112345678@trunk.example.net;transport=tcp',
         delayMs: 0,
+        confirmAnswer: true,
       },
     ]);
   });

@@ -29,6 +29,7 @@ export function agentToView(a: Agent) {
     statusUntil: a.statusUntil,
     statusReason: a.statusReason,
     mayChangeOwnStatus: a.mayChangeOwnStatus,
+    confirmMobileAnswer: a.confirmMobileAnswer,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
   };

@@ -25,6 +25,8 @@ const fields = {
   mobileDelayS: z.number().int().min(0).max(600),
   maxConcurrentCalls: z.number().int().min(1).max(100),
   mayChangeOwnStatus: z.boolean(),
+  /** A mobile leg that answers is connected only after the agent presses 1 (default true). */
+  confirmMobileAnswer: z.boolean(),
 };
 
 const { name, sipUsername: username, ...rest } = fields;
@@ -53,6 +55,7 @@ export const agentView = z.strictObject({
   statusUntil: isoDateTime.nullable(),
   statusReason: z.string().nullable(),
   mayChangeOwnStatus: z.boolean(),
+  confirmMobileAnswer: z.boolean(),
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
 });

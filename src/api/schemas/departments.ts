@@ -83,6 +83,8 @@ const departmentFields = {
   recordingRetentionDays: int().min(1).max(3650),
   /** Longest voicemail a caller may leave, in seconds. */
   voicemailMaxS: int().min(5).max(3600),
+  /** The department's name, spoken to agents: "Call for <name>, press 1" (null = "your department"). */
+  namePrompt: wavFile,
 };
 
 const { name, ...optionalFields } = departmentFields;

@@ -106,6 +106,8 @@ export const configSchema = z
       callers: z.enum(['answer', 'ringback']),
       /** No RTP from a queued caller for this long ends the call (0 = never). */
       timeoutS: z.number().int().min(0).max(3600),
+      /** A mobile leg's answer must be accepted with 1 within this many seconds (human-answer check). */
+      confirmTimeoutS: z.number().int().min(2).max(60),
       /** Shipped prompts and music (relative to the working folder, or absolute). */
       promptsDir: nonEmpty,
       mohDir: nonEmpty,

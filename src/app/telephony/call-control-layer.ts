@@ -220,7 +220,13 @@ export async function startCallControl(
       const agent = directory.agent(agentId);
       return forwardingSource({
         agent: () =>
-          agent ? { mode: agent.forwardingMode, mobileNumber: agent.mobileNumber } : null,
+          agent
+            ? {
+                mode: agent.forwardingMode,
+                mobileNumber: agent.mobileNumber,
+                confirmMobileAnswer: agent.confirmMobileAnswer,
+              }
+            : null,
         bindings: (id) => sources.bindings(id),
         isUnreachable: (uri) => reachability.isUnreachable(uri),
         allowList: () => allowList.current(),
@@ -265,6 +271,7 @@ export async function startCallControl(
           forwardTarget: (n) => (trunk ? trunkTarget(trunk, n) : null),
           mediaTimeoutMs: config.media.timeoutS * 1000,
           voicemail,
+          confirmTimeoutMs: config.media.confirmTimeoutS * 1000,
           logger: log,
         })
       : null;

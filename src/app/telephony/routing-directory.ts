@@ -29,7 +29,7 @@ export interface RouteTarget {
 /** The agent fields routing uses to ring an agent's devices. */
 export type AgentForwarding = Pick<
   Agent,
-  'id' | 'forwardingMode' | 'mobileNumber' | 'mobileDelayS'
+  'id' | 'forwardingMode' | 'mobileNumber' | 'mobileDelayS' | 'confirmMobileAnswer'
 >;
 
 /**
@@ -195,8 +195,8 @@ function putDid(s: Snapshot, did: Pick<Did, 'id' | 'number' | 'departmentId'>): 
 }
 
 function putAgent(s: Snapshot, a: AgentForwarding): void {
-  const { id, forwardingMode, mobileNumber, mobileDelayS } = a;
-  s.agents.set(id, { id, forwardingMode, mobileNumber, mobileDelayS });
+  const { id, forwardingMode, mobileNumber, mobileDelayS, confirmMobileAnswer } = a;
+  s.agents.set(id, { id, forwardingMode, mobileNumber, mobileDelayS, confirmMobileAnswer });
 }
 
 function applyTo(s: Snapshot, e: DirectoryEvent): void {

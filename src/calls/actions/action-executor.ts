@@ -88,12 +88,14 @@ export class ActionExecutor implements CallOperations {
     book.addAttempt(attempt);
     session.addAttempt(attempt);
     const info = session.info;
+    const anchoring = this.o.media?.anchoring(a.callId) ?? null;
     attempt.start(() =>
       andThen(this.o.forwarding.planFor(a.agentId), (plan) =>
         legSpecs(plan, {
           caller: info.caller,
           departmentName: info.departmentName,
           sdp: session.inbound.sdp,
+          anchoring,
         }),
       ),
     );

@@ -23,6 +23,8 @@ export interface ForwardingInput {
   /** Contacts that stopped answering OPTIONS; not rung. */
   isUnreachable: (contactUri: string) => boolean;
   mobileNumber: string | null;
+  /** A mobile answer counts only once accepted with 1 (absent = true). */
+  confirmMobileAnswer?: boolean;
   allowList: MobileAllowList;
   /** SIP URI of the outbound trunk, e.g. `sip:trunk.example.net;transport=tcp`; null = none. */
   trunkUri: string | null;
@@ -49,6 +51,8 @@ export interface MobileLeg {
   requestUri: string;
   number: string;
   delayMs: number;
+  /** Whoever answers must press 1 before the caller is connected (human-answer check). */
+  confirmAnswer: boolean;
 }
 
 export type PlannedLeg = SoftphoneLeg | MobileLeg;
@@ -114,6 +118,7 @@ export function planForwarding(input: ForwardingInput): ForwardingPlan {
         requestUri: trunkTarget(input.trunkUri, number),
         number,
         delayMs,
+        confirmAnswer: input.confirmMobileAnswer ?? true,
       });
     }
   }

@@ -21,6 +21,8 @@ export interface ForwardingSource {
 export interface AgentReach {
   mode: ForwardingMode;
   mobileNumber: string | null;
+  /** A mobile answer counts only once accepted with 1 (absent = true). */
+  confirmMobileAnswer?: boolean;
 }
 
 export interface ForwardingSourceOptions {
@@ -44,6 +46,9 @@ export function forwardingSource(o: ForwardingSourceOptions): ForwardingSource {
           contacts,
           isUnreachable: o.isUnreachable ?? (() => false),
           mobileNumber: reach.mobileNumber,
+          ...(reach.confirmMobileAnswer !== undefined
+            ? { confirmMobileAnswer: reach.confirmMobileAnswer }
+            : {}),
           allowList: o.allowList(),
           trunkUri: o.trunkUri,
           mobileDelayMs: o.mobileDelayMs,

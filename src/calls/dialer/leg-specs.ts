@@ -3,7 +3,13 @@
  * into the INVITEs of a ring attempt: Request-URI, next hop, caller ID and
  * the caller's offer as our offer to the agent (the agent's answer goes back
  * to the caller unchanged: a signalling-only B2BUA).
+ *
+ * When the call can be anchored in the media server, a leg asks for it
+ * (`request.anchor`) if the department records its calls, or if it is a
+ * mobile leg whose answer must be accepted with 1; softphone legs of other
+ * departments stay signalling-only.
  */
+import type { AnchorRequest } from '../sip/sip.ts';
 import type { ForwardingPlan, PlannedLeg } from './forwarding-plan.ts';
 import { callerIdContact, callerIdFrom } from './caller-id.ts';
 import type { LegSpec } from './leg.ts';
@@ -14,6 +20,12 @@ export interface OfferContext {
   departmentName: string;
   /** The caller's SDP offer. */
   sdp: string;
+  /** How legs are anchored for this call; absent or null = plain legs. */
+  anchoring?: {
+    record: boolean;
+    acceptQuestion: readonly string[];
+    confirmTimeoutMs: number;
+  } | null;
 }
 
 /** Agents are offered the RFC 4028 session timer (see `sip/session-timer.ts`). */
@@ -24,7 +36,20 @@ export function legSpecs(plan: ForwardingPlan, ctx: OfferContext): LegSpec[] {
     Supported: 'timer',
     'Session-Expires': String(SESSION_EXPIRES_S),
   };
-  return plan.legs.map((leg, i) => legSpec(leg, i, headers, ctx.sdp));
+  return plan.legs.map((leg, i) => {
+    const spec = legSpec(leg, i, headers, ctx.sdp);
+    const anchor = anchorFor(leg, ctx.anchoring ?? null);
+    return anchor ? { ...spec, request: { ...spec.request, anchor } } : spec;
+  });
+}
+
+function anchorFor(leg: PlannedLeg, a: OfferContext['anchoring']): AnchorRequest | null {
+  if (!a) return null;
+  const confirm =
+    leg.kind === 'mobile' && leg.confirmAnswer
+      ? { prompt: a.acceptQuestion, timeoutMs: a.confirmTimeoutMs }
+      : null;
+  return confirm || a.record ? { confirm } : null;
 }
 
 function legSpec(

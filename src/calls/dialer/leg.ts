@@ -24,6 +24,10 @@
  *   because drachtio forgets a cancelled INVITE without telling the app when
  *   no final response comes within 32 s.
  * - A 2xx while another leg already won also goes to `dropping`.
+ * - `on-trial`: the device answered but the answer counts only once a person
+ *   accepts it (the human-answer check of anchored mobile legs, run by the
+ *   UAC); it then ends like `ringing` does: answered, failed (not accepted)
+ *   or cancelling.
  * - Final states: answered, failed, cancelled, dropped. The leg releases its
  *   own resources (timers, pending INVITE, a dropped dialog); the answered
  *   dialog belongs to whoever took it.
@@ -41,6 +45,7 @@ export type LegState =
   | 'waiting'
   | 'inviting'
   | 'ringing'
+  | 'on-trial'
   | 'cancelling'
   | 'dropping'
   | 'answered'
@@ -50,8 +55,9 @@ export type LegState =
 
 export const LEG_TRANSITIONS: TransitionTable<LegState> = {
   waiting: ['inviting', 'cancelled'],
-  inviting: ['ringing', 'answered', 'dropping', 'failed', 'cancelling'],
-  ringing: ['answered', 'dropping', 'failed', 'cancelling'],
+  inviting: ['ringing', 'on-trial', 'answered', 'dropping', 'failed', 'cancelling'],
+  ringing: ['on-trial', 'answered', 'dropping', 'failed', 'cancelling'],
+  'on-trial': ['answered', 'dropping', 'failed', 'cancelling'],
   cancelling: ['cancelled', 'dropping'],
   dropping: ['dropped'],
   answered: [],
@@ -129,6 +135,11 @@ export class Leg {
     return this.#startedAt;
   }
 
+  /** The device answered and a person is being asked to accept (human-answer check). */
+  get answerOnTrial(): boolean {
+    return this.#fsm.is('on-trial');
+  }
+
   get history(): readonly Transition<LegState>[] {
     return this.#fsm.history;
   }
@@ -163,6 +174,7 @@ export class Leg {
         return;
       case 'inviting':
       case 'ringing':
+      case 'on-trial':
         this.#fsm.to('cancelling', cause);
         this.#fsm.after(CANCEL_GUARD_MS, () =>
           this.#settle('cancelled', 'no final response to CANCEL'),
@@ -189,6 +201,7 @@ export class Leg {
         break;
       case 'inviting':
       case 'ringing':
+      case 'on-trial':
         this.#failure = 'unreachable';
         this.#fsm.to('failed', 'connection lost');
         break;
@@ -217,6 +230,11 @@ export class Leg {
             this.owner.legRinging(this);
           }
         },
+        onAnswerOnTrial: () => {
+          if (this.#fsm.is('inviting', 'ringing')) {
+            this.#fsm.to('on-trial', 'answered; awaiting acceptance');
+          }
+        },
       });
     } catch (err) {
       promise = Promise.reject(err);
@@ -240,7 +258,7 @@ export class Leg {
   #answered(dialog: CallDialog): void {
     this.#status = 200;
     const s = this.#fsm.state;
-    if (s === 'inviting' || s === 'ringing') {
+    if (s === 'inviting' || s === 'ringing' || s === 'on-trial') {
       if (this.owner.legAnswered(this, dialog)) {
         this.#fsm.to('answered', '2xx');
         this.owner.legSettled(this);
@@ -273,7 +291,7 @@ export class Leg {
       this.#settle('cancelled', `${status ?? 'error'} after CANCEL`);
       return;
     }
-    if (this.#fsm.is('inviting', 'ringing')) {
+    if (this.#fsm.is('inviting', 'ringing', 'on-trial')) {
       this.#failure = failure;
       this.#fsm.to('failed', `${status ?? 'error'}`);
       this.owner.legSettled(this);

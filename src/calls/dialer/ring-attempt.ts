@@ -25,7 +25,7 @@
 import type { CallLogAttemptResult } from '../../store/index.ts';
 import type { Scheduler } from '../mechanisms/scheduler.ts';
 import type { CallDialog, SipUac } from '../sip/sip.ts';
-import { type RingFailureCause, ringFailureOf } from '../sip/sip-failure.ts';
+import { attemptFailureOf, type RingFailureCause } from '../sip/sip-failure.ts';
 import {
   StateMachine,
   type Transition,
@@ -199,7 +199,7 @@ export class RingAttempt implements LegOwner {
     switch (this.#fsm.state) {
       case 'planning':
       case 'ringing':
-        this.#end('cancelled', reason === 'timeout' ? 'no-answer' : 'cancelled', reason);
+        this.#end('cancelled', this.#cancelResult(reason), reason);
         return;
       case 'answered':
         this.dropAnswer(reason);
@@ -267,8 +267,10 @@ export class RingAttempt implements LegOwner {
         // Only delayed legs are left (softphone-then-mobile): no reason to wait.
         for (const l of live) l.startNow();
       } else {
-        const cause = ringFailureOf(this.#legs.map((l) => l.failure ?? 'failed'));
-        this.#end('failed', cause, `every leg failed (${cause})`);
+        const result = attemptFailureOf(this.#legs.map((l) => l.failure ?? 'failed'));
+        // Not accepted counts as no answer for routing: the call rolls over.
+        const cause = result === 'not-accepted' ? 'no-answer' : result;
+        this.#end('failed', result, `every leg failed (${result})`);
         this.#o.listener.failed(this, cause);
       }
     }
@@ -276,6 +278,12 @@ export class RingAttempt implements LegOwner {
   }
 
   // ------------------------------------------------------------ internal
+
+  /** The ring deadline passing while a device's answer awaits its 1 is a refusal, not silence. */
+  #cancelResult(reason: string): AttemptResult {
+    if (reason !== 'timeout') return 'cancelled';
+    return this.#legs.some((l) => l.answerOnTrial) ? 'not-accepted' : 'no-answer';
+  }
 
   #ring(specs: LegSpec[]): void {
     if (!this.#fsm.is('planning')) return; // cancelled while the plan was being built

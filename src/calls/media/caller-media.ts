@@ -6,7 +6,10 @@
  * owns is released.
  */
 import type { ExitReason } from '../../acd/index.ts';
-import { type Logger, silentLogger } from '../ports/index.ts';
+import type { AnchorMediaServer } from '../anchor/anchor-endpoint.ts';
+import { Anchors } from '../anchor/anchors.ts';
+import type { Scheduler } from '../mechanisms/scheduler.ts';
+import { type CallRecordings, type Logger, silentLogger } from '../ports/index.ts';
 import type { InboundCall } from '../sip/sip.ts';
 import type { DepartmentMedia } from './department-media.ts';
 import { MediaCaller } from './media-caller.ts';
@@ -24,23 +27,64 @@ export interface CallerMediaOptions {
   mediaTimeoutMs: number;
   /** Where `voicemail` exits record; null or absent: they end with goodbye. */
   voicemail?: VoicemailBox | null;
+  /** How long a mobile's answer waits for its 1 (human-answer check). */
+  confirmTimeoutMs?: number;
+  /** Where recordings of anchored calls go; absent = calls cannot be recorded. */
+  recordings?: CallRecordings | null;
   logger?: Logger;
   now?: () => number;
+  scheduler?: Scheduler;
 }
+
+/** How a ring attempt's legs are anchored for a call (null: plain legs). */
+export interface LegAnchoring {
+  /** Every leg is anchored: the department records its calls. */
+  record: boolean;
+  /** What a mobile leg that must be accepted plays, and how long it waits for the 1. */
+  acceptQuestion: string[];
+  confirmTimeoutMs: number;
+}
+
+/** Default of `media.confirmTimeoutS`. */
+export const CONFIRM_TIMEOUT_MS = 8000;
 
 export class CallerMedia {
   readonly #o: CallerMediaOptions;
   readonly #callers = new Map<string, MediaCaller>();
   readonly #settling = new Set<Promise<void>>();
   #endpoints = 0;
+  /** Agent legs' endpoints and the anchored calls (recording control). */
+  readonly anchors: Anchors;
 
   constructor(options: CallerMediaOptions) {
     this.#o = options;
+    this.anchors = new Anchors({
+      // fsmrf's MediaServer makes both kinds of endpoint; only the option differs.
+      media: () => options.media() as unknown as AnchorMediaServer | null,
+      recordings: options.recordings ?? null,
+      logger: options.logger ?? silentLogger,
+      ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    });
   }
 
-  /** Endpoints created and not yet released. */
+  /** Endpoints created and not yet released (callers' and anchored agent legs'). */
   get openEndpoints(): number {
-    return this.#endpoints;
+    return this.#endpoints + this.anchors.openEndpoints;
+  }
+
+  /**
+   * How the legs ringing for this call are anchored: only a caller answered
+   * (or about to be answered) into media can be bridged in the media server.
+   */
+  anchoring(callId: string): LegAnchoring | null {
+    const caller = this.#callers.get(callId);
+    if (!caller || !['idle', 'answering', 'queued'].includes(caller.state)) return null;
+    const dept = caller.department;
+    return {
+      record: dept.recordCalls,
+      acceptQuestion: dept.acceptQuestion,
+      confirmTimeoutMs: this.#o.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS,
+    };
   }
 
   /** Callers still tracked (ended ones leave once the engine has completed them). */
@@ -69,6 +113,8 @@ export class CallerMedia {
         forwardTarget: (n) => this.#o.forwardTarget(n),
         mediaTimeoutMs: this.#o.mediaTimeoutMs,
         voicemail: this.#o.voicemail ?? null,
+        anchored: (id, ep, record) => this.anchors.calls.anchored(id, ep, record),
+        anchorEnded: (id) => this.anchors.calls.ended(id),
       },
       dept,
       callId,
@@ -109,6 +155,7 @@ export class CallerMedia {
   /** The SIP server connection is gone: nothing can be sent, forget the endpoints. */
   lost(): void {
     for (const c of this.#callers.values()) c.lost();
+    this.anchors.lost();
   }
 
   async settled(): Promise<void> {
@@ -117,7 +164,8 @@ export class CallerMedia {
         ...this.#settling,
         ...[...this.#callers.values()].map((c) => c.settled()),
       ]);
-      if (this.#settling.size === 0) return;
+      if (this.#settling.size === 0) break;
     }
+    await this.anchors.settled();
   }
 }

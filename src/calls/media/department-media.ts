@@ -32,6 +32,7 @@ export interface DepartmentMediaRow {
   /** Calls of the department are recorded (absent: not). */
   recordCalls?: boolean;
   voicemailMaxS: number;
+  namePrompt: string | null;
 }
 
 /** Everything a waiting caller of one department may hear, as absolute file paths. */
@@ -52,6 +53,10 @@ export interface DepartmentMedia {
   goodbye: string[];
   /** The voicemail exit: prompt and beep, then a recording of at most `maxS` seconds. */
   voicemail: { prompt: string[]; maxS: number };
+  /** Calls are anchored in the media server and recorded. */
+  recordCalls: boolean;
+  /** What an agent's mobile hears on answering: "Call for <department>, press 1 to accept." */
+  acceptQuestion: string[];
 }
 
 export interface MediaDefaults {
@@ -102,6 +107,12 @@ export function resolveDepartmentMedia(
     },
     goodbye: p(['goodbye']),
     voicemail: { prompt: p(['voicemail', 'beep']), maxS: row.voicemailMaxS },
+    recordCalls: row.recordCalls ?? false,
+    acceptQuestion: [
+      promptPath(folder, 'call-for'),
+      row.namePrompt ?? promptPath(folder, 'your-department'),
+      promptPath(folder, 'press-one-to-accept'),
+    ],
   };
 }
 

@@ -7,55 +7,38 @@
  * media server (created through drachtio-fsmrf with the caller's offer; our
  * 200 carries the endpoint's SDP); where the session answers the caller with
  * the agent's SDP (`answer`), the caller's dialog is re-INVITEd towards the
- * agent and the endpoint released; where it refuses the call (`reject`), the
+ * agent and the endpoint released; where the agent leg is anchored in the
+ * media server (`answerAnchored`), the endpoint is bridged with the agent's
+ * and kept until the call ends; where it refuses the call (`reject`), the
  * department's message is played first and the exit carried out after it:
  * at a voicemail exit the caller is handed to the voicemail box
  * (`src/calls/voicemail/`), which records the message on the same endpoint.
  *
  * ```
  *   idle ─180─▶ answering ─200 sent─▶ queued ─agent─▶ handover ─re-INVITE done─▶ handed-over
- *     │            │                    │  └─reject / exit key─▶ exiting ─▶ done
+ *     │            │                    │               └──────bridged──────────▶ anchored
+ *     │            │                    └─reject / exit key─▶ exiting ─▶ done
  *     └─reject─────┴── failure, CANCEL, BYE, media gone ─────────────────────▶ done
  * ```
  *
- * One owner per resource: the endpoint is destroyed exactly once (`#releaseEndpoint`),
- * the caller's dialog is ended here unless it was handed to the session's bridge.
+ * One owner per resource: the endpoint is destroyed exactly once (`#releaseEndpoint`;
+ * when anchored, as the caller's dialog ends), the caller's dialog is ended
+ * here unless it was handed to the session's bridge.
  */
 import type { ExitReason } from '../../acd/index.ts';
-import type { Logger } from '../ports/index.ts';
 import type { CallDialog, InboundCall } from '../sip/sip.ts';
+import { dtmfRelayDigit } from '../sip/dtmf-relay.ts';
+import { anchoredDialog, anchoredEndpointOf } from '../anchor/anchored-dialog.ts';
+import { bridgeEndpoints, renegotiate } from '../anchor/anchor-endpoint.ts';
 import type { DepartmentMedia } from './department-media.ts';
 import { SPOKEN_EXITS } from './department-media.ts';
-import type { MrfEndpoint, MrfMediaServer } from './mrf-types.ts';
-import type { VoicemailBox } from '../voicemail/voicemail-box.ts';
+import { HoldPlaylist } from './hold-playlist.ts';
+import type { MediaCallerHost } from './media-caller-host.ts';
+import { type AbandonCause, type MediaCallerState, PAST_THE_QUEUE } from './media-caller-state.ts';
+import type { MrfEndpoint } from './mrf-types.ts';
 import type { VoicemailRecording } from '../voicemail/voicemail-recording.ts';
 
-export type MediaCallerState =
-  | 'idle'
-  | 'answering'
-  | 'queued'
-  | 'handover'
-  | 'handed-over'
-  | 'exiting'
-  | 'done';
-
-/** Why a queued caller left on its own (for the call log). */
-export type AbandonCause = 'media-timeout' | 'exit-key' | 'caller-hung-up' | 'media-lost';
-
-export interface MediaCallerHost {
-  media: MrfMediaServer;
-  logger: Logger;
-  now(): number;
-  /** Counts endpoints in use (leak checks). */
-  endpointOpened(): void;
-  endpointReleased(): void;
-  /** Refer-To target for a forward exit after the answer (null = no trunk: hang up instead). */
-  forwardTarget(number: string): string | null;
-  /** No RTP from the caller for this long: the media server ends the channel (MEDIA_TIMEOUT). */
-  mediaTimeoutMs: number;
-  /** Where `voicemail` exits record (null: they end with goodbye, as `hangup` does). */
-  voicemail: VoicemailBox | null;
-}
+export type { AbandonCause, MediaCallerState } from './media-caller-state.ts';
 
 export class MediaCaller implements InboundCall {
   #state: MediaCallerState = 'idle';
@@ -69,10 +52,8 @@ export class MediaCaller implements InboundCall {
   /** The exit is `voicemail`: after the message the caller may leave one. */
   #leaveMessage = false;
   #recording: VoicemailRecording | null = null;
-  /** Prompts waiting to interrupt the music (at most one announcement). */
-  #queue: string[][] = [];
+  readonly #playlist = new HoldPlaylist();
   #playing: 'music' | 'prompt' | null = null;
-  #musicIndex = 0;
   #loop: Promise<void> | null = null;
   readonly #work = new Set<Promise<unknown>>();
   #endpointReleased: Promise<void> | null = null;
@@ -112,6 +93,11 @@ export class MediaCaller implements InboundCall {
     return this.#state;
   }
 
+  /** The department whose media the caller hears now. */
+  get department(): DepartmentMedia {
+    return this.dept;
+  }
+
   get abandonCause(): AbandonCause | null {
     return this.#abandonCause;
   }
@@ -138,14 +124,9 @@ export class MediaCaller implements InboundCall {
 
   /** The engine's position announcement. */
   announce(position: number, expectedWaitS: number | null): void {
-    const files = this.dept.position(position, expectedWaitS);
-    // A newer announcement replaces one still waiting its turn.
-    this.#queue = this.#queue.filter((q) => q !== this.#pendingAnnouncement);
-    this.#pendingAnnouncement = files;
-    this.#queue.push(files);
+    this.#playlist.announce(this.dept.position(position, expectedWaitS));
     this.#interruptMusic();
   }
-  #pendingAnnouncement: string[] | null = null;
 
   /** The engine is about to refuse the call for `reason`: `reject` will speak it, then `exit`. */
   exiting(reason: ExitReason, exit?: string): void {
@@ -175,6 +156,48 @@ export class MediaCaller implements InboundCall {
       this.#state = 'handed-over';
       return this.inner.answer(agentSdp);
     }
+    const [dialog] = await this.#handOver('re-INVITE towards the agent', (d) => d.modify(agentSdp));
+    this.#releaseEndpoint();
+    this.#state = 'handed-over';
+    return dialog;
+  }
+
+  /**
+   * The agent's leg is anchored: bridge the caller's endpoint with the
+   * agent's in the media server and keep both until the call ends. Resolves
+   * with the caller's dialog, which releases the endpoint when it ends.
+   */
+  async answerAnchored(agent: CallDialog): Promise<CallDialog> {
+    const agentMedia = anchoredEndpointOf(agent);
+    const [dialog, ep] = await this.#handOver('bridge in the media server', async (_d, ep) => {
+      if (!ep || !agentMedia) throw new Error('no endpoint to bridge');
+      await bridgeEndpoints(ep, agentMedia.uuid);
+      return ep;
+    });
+    this.#state = 'anchored';
+    this.host.anchored?.(this.acdCallId, ep, this.dept.recordCalls);
+    return anchoredDialog(dialog, {
+      uuid: ep.uuid,
+      // The caller's re-INVITE (hold, codec change) is answered by its endpoint alone.
+      renegotiate: (offer) => renegotiate(ep, offer),
+      release: () => {
+        if (this.#state === 'anchored') this.#state = 'done';
+        this.host.anchorEnded?.(this.acdCallId);
+        this.#releaseEndpoint();
+      },
+    });
+  }
+
+  /**
+   * Moves the queued caller to the agent: stops the queue's media, then
+   * `connect` (re-INVITE or bridge). Throws 487 when the caller is gone
+   * before or during it; on any failure the caller's dialog is ended and the
+   * endpoint released.
+   */
+  async #handOver<T>(
+    how: string,
+    connect: (dialog: CallDialog, ep: MrfEndpoint | null) => Promise<T>,
+  ): Promise<[CallDialog, T]> {
     await this.#answering;
     const dialog = this.#dialog;
     if (this.#state !== 'queued' || !dialog) {
@@ -183,23 +206,23 @@ export class MediaCaller implements InboundCall {
       });
     }
     this.#state = 'handover';
-    this.#queue = [];
+    this.#playlist.clear();
     this.#interruptAll();
+    let connected: T;
     try {
-      await dialog.modify(agentSdp);
+      connected = await connect(dialog, this.#ep);
     } catch (err) {
       this.#state = 'done';
-      void this.#track(dialog.end('re-INVITE towards the agent failed'));
+      void this.#track(dialog.end(`${how} failed`));
       this.#releaseEndpoint();
       throw err;
     }
-    this.#releaseEndpoint();
     if (dialog.ended) {
       this.#state = 'done';
+      this.#releaseEndpoint();
       throw Object.assign(new Error('caller hung up during the handover'), { status: 487 });
     }
-    this.#state = 'handed-over';
-    return dialog;
+    return [dialog, connected];
   }
 
   /** Resolves once the endpoint and, unless handed over, the caller's dialog are released. */
@@ -210,7 +233,7 @@ export class MediaCaller implements InboundCall {
   /** The SIP or media connection is gone: forget everything without sending. */
   lost(): void {
     this.#state = 'done';
-    this.#queue = [];
+    this.#playlist.clear();
     this.#recording?.close();
     if (this.#ep && !this.#endpointReleased) {
       this.#endpointReleased = Promise.resolve();
@@ -294,7 +317,7 @@ export class MediaCaller implements InboundCall {
     });
     if (this.#state === 'answering') {
       this.#state = 'queued';
-      if (this.dept.greeting.length > 0) this.#queue.unshift(this.dept.greeting);
+      this.#playlist.first(this.dept.greeting);
       this.#loop = this.#track(this.#playLoop());
     } else if (this.#stateNow() === 'done') {
       void this.#track(dialog.end('call ended while answering'));
@@ -307,14 +330,12 @@ export class MediaCaller implements InboundCall {
   async #playLoop(): Promise<void> {
     while (this.#state === 'queued' && this.#ep) {
       const ep = this.#ep;
-      const next = this.#queue.shift();
-      if (next === this.#pendingAnnouncement) this.#pendingAnnouncement = null;
-      const files = next ?? this.#nextTrack();
+      const { kind, files } = this.#playlist.next(this.dept.music);
       if (files.length === 0) {
         await new Promise((r) => setTimeout(r, 1000));
         continue;
       }
-      this.#playing = next ? 'prompt' : 'music';
+      this.#playing = kind;
       try {
         await ep.play(files);
       } catch (err) {
@@ -325,14 +346,6 @@ export class MediaCaller implements InboundCall {
         this.#playing = null;
       }
     }
-  }
-
-  #nextTrack(): string[] {
-    const music = this.dept.music;
-    if (music.length === 0) return [];
-    const track = music[this.#musicIndex % music.length]!;
-    this.#musicIndex += 1;
-    return [track];
   }
 
   #interruptMusic(): void {
@@ -365,14 +378,12 @@ export class MediaCaller implements InboundCall {
   /** The caller left the queue on its own (or its media did): the session hears a CANCEL. */
   #left(cause: AbandonCause): void {
     if (this.#cancelFired) return;
-    if (this.#state === 'handover' || this.#state === 'handed-over' || this.#state === 'exiting') {
-      return;
-    }
+    if (PAST_THE_QUEUE.has(this.#state)) return;
     this.#abandonCause = cause;
     this.#cancelFired = true;
     if (cause !== 'exit-key') {
       this.#state = 'done';
-      this.#queue = [];
+      this.#playlist.clear();
       if (this.#dialog && !this.#dialog.ended) void this.#track(this.#dialog.end(cause));
       this.#releaseEndpoint();
     }
@@ -384,6 +395,12 @@ export class MediaCaller implements InboundCall {
     if (!this.#endpointReleased) {
       this.#endpointReleased = Promise.resolve();
       this.host.endpointReleased();
+    }
+    if (this.#state === 'anchored') {
+      // Ending the caller's dialog: the bridge hears it and hangs up the agent.
+      this.host.logger.warn({ callId: this.acdCallId, reason }, 'media: anchored endpoint ended');
+      if (this.#dialog) void this.#track(this.#dialog.end('media ended'));
+      return;
     }
     if (this.#state === 'queued' || this.#state === 'answering') {
       const timeout = (reason ?? '').includes('MEDIA_TIMEOUT');
@@ -398,7 +415,7 @@ export class MediaCaller implements InboundCall {
   /** Plays `message`, then transfers to `referTo` (a Contact value) or hangs up. */
   #exit(message: string[], referTo: string | null, why: string): void {
     this.#state = 'exiting';
-    this.#queue = [];
+    this.#playlist.clear();
     this.#interruptAll();
     this.#track(
       (async () => {
@@ -419,7 +436,22 @@ export class MediaCaller implements InboundCall {
             this.host.logger.warn({ err, callId: this.acdCallId }, 'media: exit message failed');
           });
         }
-        if (voicemail && ep && !dialog.ended) await this.#takeMessage(voicemail, ep, dialog);
+        if (voicemail && ep && !dialog.ended) {
+          this.#recording = voicemail.record(ep, {
+            callId: this.acdCallId,
+            departmentId: this.dept.departmentId,
+            caller: this.caller,
+            prompt: this.dept.voicemail.prompt,
+            maxS: this.dept.voicemail.maxS,
+          });
+          const outcome = await this.#recording.done;
+          // A failed recording usually means the media server ended the channel: nothing to play on.
+          if (outcome.kind !== 'failed' && !dialog.ended && this.#ep === ep) {
+            await ep.play(this.dept.goodbye).catch((err: unknown) => {
+              this.host.logger.warn({ err, callId: this.acdCallId }, 'media: goodbye failed');
+            });
+          }
+        }
         if (referTo !== null && !dialog.ended && dialog.refer) {
           await dialog.refer(referTo.replace(/^<|>$/g, '')).catch((err: unknown) => {
             this.host.logger.warn({ err, callId: this.acdCallId }, 'media: REFER refused');
@@ -430,23 +462,6 @@ export class MediaCaller implements InboundCall {
         this.#releaseEndpoint();
       })(),
     );
-  }
-
-  /** The voicemail box records the caller on this endpoint; then goodbye, if still there. */
-  async #takeMessage(box: VoicemailBox, ep: MrfEndpoint, dialog: CallDialog): Promise<void> {
-    this.#recording = box.record(ep, {
-      callId: this.acdCallId,
-      departmentId: this.dept.departmentId,
-      caller: this.caller,
-      prompt: this.dept.voicemail.prompt,
-      maxS: this.dept.voicemail.maxS,
-    });
-    const outcome = await this.#recording.done;
-    // A failed recording usually means the media server ended the channel: nothing to play on.
-    if (outcome.kind === 'failed' || dialog.ended || this.#ep !== ep) return;
-    await ep.play(this.dept.goodbye).catch((err: unknown) => {
-      this.host.logger.warn({ err, callId: this.acdCallId }, 'media: goodbye failed');
-    });
   }
 
   #releaseEndpoint(): void {
@@ -469,19 +484,4 @@ export class MediaCaller implements InboundCall {
     this.#work.add(tracked);
     return tracked;
   }
-}
-
-/** The digit of a SIP INFO `application/dtmf-relay` body (`Signal=5`), or of `application/dtmf`. */
-export function dtmfRelayDigit(contentType: string | undefined, body: string): string | null {
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  let value: string | undefined;
-  if (type === 'application/dtmf-relay') {
-    value = /^\s*Signal\s*=\s*(\S+)\s*$/im.exec(body)?.[1];
-  } else if (type === 'application/dtmf') {
-    value = body.trim();
-  }
-  if (value === undefined) return null;
-  if (value === '10') return '*';
-  if (value === '11') return '#';
-  return /^[0-9*#A-D]$/i.test(value) ? value.toUpperCase() : null;
 }

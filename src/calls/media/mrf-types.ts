@@ -30,6 +30,8 @@ export interface MrfEndpoint {
   on(event: 'destroy', cb: (e?: { reason?: string }) => void): unknown;
   /** `hangup`, resolved by the media server's BYE; a no-op once destroyed. */
   destroy(): Promise<unknown>;
+  /** Re-INVITEs the endpoint with a new offer; resolves with the media server's answer. */
+  modify?(sdp: string): Promise<unknown>;
 }
 
 export interface MrfMediaServer {

@@ -89,6 +89,10 @@ export const PHRASE_TEXT: Readonly<Record<string, string>> = {
   'recording-notice': 'This call may be recorded.',
   voicemail:
     'Please leave a message after the tone. When you are done, hang up or press the pound key.',
+  // Heard by an agent whose mobile answered: "Call for <department name prompt>, press 1 to accept."
+  'call-for': 'Call for',
+  'your-department': 'your department.',
+  'press-one-to-accept': 'Press 1 to accept.',
   ...Object.fromEntries(WEEKDAY_NAMES.map((d) => [d, d])),
   ...numberTexts(),
 };

@@ -77,3 +77,21 @@ export const silentLogger: Logger = {
 };
 
 export type Clock = () => number;
+
+/** A finished recording of a call (stereo WAV: caller left, agent right). */
+export interface SavedRecording {
+  callId: string;
+  /** As the media server wrote it. */
+  path: string;
+  /** Epoch ms. */
+  startedAt: number;
+  endedAt: number;
+}
+
+/** Where recordings of anchored calls go (the store's recordings in the app). */
+export interface CallRecordings {
+  /** The file the media server writes the call's recording to (as the media server sees it). */
+  fileFor(callId: string): string;
+  /** The recording is complete (stopped, or the call ended). */
+  saved(recording: SavedRecording): void;
+}

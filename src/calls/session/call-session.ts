@@ -34,6 +34,7 @@
  * `lost`: nothing is sent and only the attempts are waited for (srf never
  * settles what was pending on the dead connection).
  */
+import { anchoredEndpointOf } from '../anchor/anchored-dialog.ts';
 import { Bridge, type BridgeEnd } from '../bridge/bridge.ts';
 import type { RingAttempt } from '../dialer/ring-attempt.ts';
 import type { Scheduler } from '../mechanisms/scheduler.ts';
@@ -219,7 +220,7 @@ export class CallSession {
     this.#cancelAttempts('answered elsewhere');
     this.#invite.to('answered', `agent ${attempt.agentId} answered`);
     this.#track(
-      this.inbound.answer(agentDialog.remoteSdp).then(
+      this.#answerCaller(agentDialog).then(
         (callerDialog) => this.#callerAnswered(callerDialog, agentDialog),
         (err: unknown) => {
           void agentDialog.end('caller gone before answer');
@@ -237,6 +238,18 @@ export class CallSession {
         },
       ),
     );
+  }
+
+  /**
+   * An anchored agent leg is bridged with the caller's endpoint in the media
+   * server; any other is connected by giving the caller the agent's SDP.
+   */
+  #answerCaller(agentDialog: CallDialog): Promise<CallDialog> {
+    if (anchoredEndpointOf(agentDialog) === null) return this.inbound.answer(agentDialog.remoteSdp);
+    if (!this.inbound.answerAnchored) {
+      return Promise.reject(new Error('an anchored agent leg for a caller without media'));
+    }
+    return this.inbound.answerAnchored(agentDialog);
   }
 
   /** Refuses the waiting call with a final response (reject action, shutdown). */

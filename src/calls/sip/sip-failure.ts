@@ -8,7 +8,24 @@
  */
 
 /** Why one leg (one INVITE) ended without an answer. */
-export type LegFailure = 'busy' | 'declined' | 'unreachable' | 'no-answer' | 'cancelled' | 'failed';
+export type LegFailure =
+  | 'busy'
+  | 'declined'
+  | 'unreachable'
+  | 'no-answer'
+  | 'not-accepted'
+  | 'cancelled'
+  | 'failed';
+
+/**
+ * A leg that answered but was not accepted by a person: the human-answer
+ * check heard no 1 in time (a carrier's voicemail, a pocket answer). Counts
+ * as no answer for the routing engine; the call log says `not-accepted`.
+ */
+export class NotAcceptedError extends Error {
+  override name = 'NotAcceptedError';
+  readonly failure = 'not-accepted';
+}
 
 export interface ClassifiedFailure {
   /** Final SIP status, or null when no response came (transport error, bug). */
@@ -24,6 +41,7 @@ export function sipStatusOf(err: unknown): number | null {
 }
 
 export function classifyUacFailure(err: unknown): ClassifiedFailure {
+  if (err instanceof NotAcceptedError) return { status: null, failure: 'not-accepted' };
   const status = sipStatusOf(err);
   if (status === null) return { status, failure: 'unreachable' };
   return { status, failure: failureForStatus(status) };
@@ -55,6 +73,8 @@ export type RingFailureCause = 'no-answer' | 'busy' | 'declined' | 'unreachable'
 const WEIGHT: Record<LegFailure, number> = {
   declined: 5,
   busy: 4,
+  // Picked up, then no 1: more telling than plain silence, less than a refusal.
+  'not-accepted': 3.5,
   'no-answer': 3,
   cancelled: 2,
   unreachable: 1,
@@ -66,9 +86,16 @@ const WEIGHT: Record<LegFailure, number> = {
  * device declined the call; busy beats silence; unreachable is the fallback.
  */
 export function ringFailureOf(legs: readonly LegFailure[]): RingFailureCause {
+  const best = attemptFailureOf(legs);
+  return best === 'not-accepted' ? 'no-answer' : best;
+}
+
+/** As `ringFailureOf`, keeping `not-accepted` apart (the call log's word for the attempt). */
+export function attemptFailureOf(legs: readonly LegFailure[]): RingFailureCause | 'not-accepted' {
   let best: LegFailure = 'failed';
   for (const f of legs) if (WEIGHT[f] > WEIGHT[best]) best = f;
   switch (best) {
+    case 'not-accepted':
     case 'declined':
     case 'busy':
     case 'no-answer':

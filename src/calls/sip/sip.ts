@@ -45,6 +45,17 @@ export interface UacRequest {
   headers: Record<string, string>;
   /** Next hop, e.g. the outbound trunk for mobile legs. */
   proxy?: string;
+  /**
+   * Offer a media-server endpoint instead of `localSdp` and keep the call in
+   * the media server once connected (an anchored call: recording, the
+   * human-answer check). Absent: a plain signalling leg.
+   */
+  anchor?: AnchorRequest;
+}
+
+export interface AnchorRequest {
+  /** Ask whoever answers to press 1 before the answer counts (mobile legs); null = no check. */
+  confirm: { prompt: readonly string[]; timeoutMs: number } | null;
 }
 
 export interface UacProgress {
@@ -52,6 +63,11 @@ export interface UacProgress {
   onRequest(req: SentInvite): void;
   /** A 1xx arrived (srf `cbProvisional`; 100 Trying is never relayed by drachtio). */
   onProvisional(status: number): void;
+  /**
+   * The device answered, but the answer counts only once a person accepts it
+   * (the human-answer check of mobile legs); the INVITE's promise settles then.
+   */
+  onAnswerOnTrial?(): void;
 }
 
 /** Outgoing calls (srf `createUAC`): resolves with the dialog on 2xx, rejects on anything else. */
@@ -77,4 +93,9 @@ export interface InboundCall {
   reject(status: number, reason: string, headers?: Record<string, string>): void;
   /** 200 with `localSdp` (srf `createUAS`); rejects with SipError 487 if the caller cancelled. */
   answer(localSdp: string): Promise<CallDialog>;
+  /**
+   * Connects the caller to an anchored agent leg inside the media server
+   * (callers answered into media only); resolves with the caller's dialog.
+   */
+  answerAnchored?(agent: CallDialog): Promise<CallDialog>;
 }

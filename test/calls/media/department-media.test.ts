@@ -11,6 +11,7 @@ import {
 const row: DepartmentMediaRow = {
   id: 'dept-1',
   voicemailMaxS: 120,
+  namePrompt: null,
   promptsFolder: null,
   mohFolder: null,
   welcomeEnabled: true,

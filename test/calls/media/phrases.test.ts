@@ -167,7 +167,7 @@ describe('the shipped prompt folder', () => {
 
 describe('SIP INFO DTMF', () => {
   it('reads application/dtmf-relay and application/dtmf bodies', async () => {
-    const { dtmfRelayDigit } = await import('../../../src/calls/media/media-caller.ts');
+    const { dtmfRelayDigit } = await import('../../../src/calls/sip/dtmf-relay.ts');
     expect(dtmfRelayDigit('application/dtmf-relay', 'Signal=*\r\nDuration=160\r\n')).toBe('*');
     expect(dtmfRelayDigit('Application/DTMF-Relay; x=1', 'Signal= 5\r\nDuration=100')).toBe('5');
     expect(dtmfRelayDigit('application/dtmf-relay', 'Signal=11\r\n')).toBe('#');

@@ -138,6 +138,11 @@ export const RESOURCES: ResourceDef[] = [
       { name: 'mobileDelayS', label: 'Mobile delay (s)', kind: 'number' },
       { name: 'maxConcurrentCalls', label: 'Maximum concurrent calls', kind: 'number' },
       { name: 'mayChangeOwnStatus', label: 'May change own status', kind: 'checkbox' },
+      {
+        name: 'confirmMobileAnswer',
+        label: 'Mobile answers need 1 to accept',
+        kind: 'checkbox',
+      },
     ],
   },
   {

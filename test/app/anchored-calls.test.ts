@@ -1,0 +1,444 @@
+/**
+ * Anchored calls and the human-answer check, end to end as `npm start` runs
+ * it: the app with the embedded SIP server and the embedded media server,
+ * drachtio-fsmrf between call control and media. Callers, softphones, the
+ * trunk (mobiles) and a carrier's voicemail are sipp, each with a real RTP
+ * socket (test/support/rtp-peer.ts) whose audio is analysed
+ * (test/support/audio.ts).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeG711 } from '../../src/media/audio/g711.ts';
+import { type Audio, findPrompt, readWav, tone, toneRatio, windows } from '../support/audio.ts';
+import { openMigratedPglite } from '../support/pglite.ts';
+import { freePort } from '../support/ports.ts';
+import { RtpPeer } from '../support/rtp-peer.ts';
+import { assertSippPassed, runSipp, type SippProcess, startSipp } from '../support/sipp.ts';
+import {
+  type Product,
+  startProduct as startProductFixture,
+  stopProducts,
+} from './support/product.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
+const PROMPTS = path.resolve(here, '../../media/prompts/en');
+const prompt = (name: string): Audio => readWav(path.join(PROMPTS, `${name}.wav`));
+const DID = '+4930200';
+const MOBILE = '+4915111111111';
+/** RFC 4733 payload type both sides announce. */
+const TELEPHONE_EVENT = 101;
+
+const peers = new Set<RtpPeer>();
+const sipps = new Set<SippProcess>();
+afterEach(async () => {
+  await Promise.all([...sipps].map((s) => s.stop()));
+  sipps.clear();
+  await Promise.all([...peers].map((p) => p.close()));
+  peers.clear();
+  await stopProducts();
+});
+
+/** The product with media, a trunk on `trunkPort`, and a 5 s human-answer check. */
+async function startProduct(trunkPort: number): Promise<Product> {
+  const rtpBase = 32000 + 2 * Math.floor(Math.random() * 2000);
+  const r = await startProductFixture({
+    sipPort: await freePort(),
+    db: await openMigratedPglite(),
+    logLevel: process.env.MEDIA_TEST_LOG ?? 'warn',
+    overrides: {
+      sip: { trunk: { outboundUri: `sip:127.0.0.1:${trunkPort}` } },
+      media: {
+        callers: 'answer',
+        rtpPortMin: rtpBase,
+        rtpPortMax: rtpBase + 99,
+        confirmTimeoutS: 5,
+        embedded: { eslPort: 0, sipPort: 0 },
+      },
+    },
+  });
+  await r.api('POST', '/mobile-allow-list', { pattern: '+4915*' });
+  return r;
+}
+
+async function department(r: Product, fields: Record<string, unknown> = {}): Promise<string> {
+  const d = await r.api<{ id: string }>('POST', '/departments', {
+    name: 'Support',
+    strategy: 'priority',
+    ringTimeoutS: 20,
+    retryDelayS: 0,
+    maxMissedRings: 0,
+    noAgentAction: { kind: 'hangup' },
+    ...fields,
+  });
+  await r.api('POST', '/dids', { number: DID, departmentId: d.id });
+  return d.id;
+}
+
+async function mobileAgent(r: Product, deptId: string, priority: number): Promise<string> {
+  const a = await r.api<{ id: string; confirmMobileAnswer: boolean }>('POST', '/agents', {
+    name: 'mobile agent',
+    sipUsername: '3001',
+    forwardingMode: 'mobile',
+    mobileNumber: MOBILE,
+    status: 'available',
+  });
+  expect(a.confirmMobileAnswer).toBe(true);
+  await r.api('POST', '/memberships', { agentId: a.id, departmentId: deptId, priority });
+  return a.id;
+}
+
+/** A softphone agent registered from `port`. */
+async function softphoneAgent(
+  r: Product,
+  deptId: string,
+  priority: number,
+  port: number,
+): Promise<string> {
+  const a = await r.api<{ id: string }>('POST', '/agents', {
+    name: 'softphone agent',
+    sipUsername: '2001',
+    password: 'pw-alice-secret',
+    status: 'available',
+  });
+  await r.api('POST', '/memberships', { agentId: a.id, departmentId: deptId, priority });
+  assertSippPassed(
+    await runSipp({
+      scenario: scenario('agent-register'),
+      localPort: port,
+      remote: { host: '127.0.0.1', port: r.sipPort },
+      service: '2001',
+      extraArgs: ['-au', '2001', '-ap', 'pw-alice-secret'],
+      timeoutSeconds: 15,
+    }),
+    'REGISTER',
+  );
+  return a.id;
+}
+
+async function rtpPeer(): Promise<RtpPeer> {
+  const p = await RtpPeer.open();
+  peers.add(p);
+  return p;
+}
+
+function encodeMu(pcm: Int16Array): Uint8Array {
+  const out = new Uint8Array(pcm.length);
+  encodeG711('PCMU', pcm, out);
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Best share of `hz` in any 200 ms window of what `peer` received from packet `from` on. */
+function bestTone(peer: RtpPeer, hz: number, from: number): number {
+  const audio = peer.audio('PCMU', 0, from);
+  return Math.max(0, ...windows(audio, 200).map((w) => toneRatio(w, hz, 8000)));
+}
+
+function connected(r: Product): boolean {
+  return [...r.telephony.calls.callControl.sessions.values()].some((s) => s.state === 'connected');
+}
+
+/** Nothing of any call is left: sessions, attempts, endpoints (both kinds), channels, dialogs. */
+async function expectIdle(r: Product): Promise<void> {
+  const rt = r.telephony.calls;
+  await rt.callControl.settled();
+  await until('media released', () => {
+    const c = r.telephony.media?.embedded?.counts();
+    return rt.media?.openEndpoints === 0 && c?.channels === 0 && c?.eslOutbound === 0;
+  });
+  expect(rt.media?.anchors.openEndpoints).toBe(0);
+  expect(rt.media?.anchors.calls.size).toBe(0);
+  const counts = r.telephony.media?.embedded?.counts();
+  expect(counts).toMatchObject({ channels: 0, eslOutbound: 0, rtpPorts: 0, sipDialogs: 0 });
+  expect(counts?.eslInbound).toBe(1);
+  expect(rt.callControl.sessions.size).toBe(0);
+  expect(rt.callControl.attempts.size).toBe(0);
+  const edge = r.telephony.edge;
+  await until('SIP dialogs gone', () => (edge?.stats().dialogs ?? 0) === 0, 5000);
+}
+
+interface LoggedAttempt {
+  agentId: string;
+  device: string;
+  result: string | null;
+}
+
+/** The ended call's outcome and ring attempts, from the API. */
+async function endedCall(r: Product): Promise<{ outcome: string; attempts: LoggedAttempt[] }> {
+  let id = '';
+  let outcome = '';
+  await until('the call logged as ended', async () => {
+    const page = await r.api<{ items: Array<{ id: string; outcome: string | null }> }>(
+      'GET',
+      '/calls',
+    );
+    const c = page.items.find((x) => x.outcome !== null);
+    if (c) {
+      id = c.id;
+      outcome = c.outcome as string;
+    }
+    return c !== undefined;
+  });
+  const full = await r.api<{ attempts: LoggedAttempt[] }>('GET', `/calls/${id}`);
+  return { outcome, attempts: full.attempts };
+}
+
+describe('human-answer check on mobile legs', () => {
+  it('a mobile that answers and sends no 1 is hung up and the call rolls over to the next agent (not-accepted); the softphone is connected as before', async () => {
+    const trunkPort = await freePort();
+    const r = await startProduct(trunkPort);
+    const deptId = await department(r);
+    const mobileId = await mobileAgent(r, deptId, 1);
+    const phonePort = await freePort();
+    const softphoneId = await softphoneAgent(r, deptId, 2, phonePort);
+    const mobileRtp = await rtpPeer();
+    const phoneRtp = await rtpPeer();
+    const callerRtp = await rtpPeer();
+    const mobile = await startSipp({
+      scenario: scenario('mobile-answer'),
+      localPort: trunkPort,
+      keys: { agent_rtp_port: String(mobileRtp.port) },
+      timeoutSeconds: 60,
+    });
+    sipps.add(mobile);
+    const phone = await startSipp({
+      scenario: scenario('media-agent-answer'),
+      localPort: phonePort,
+      keys: { agent_rtp_port: String(phoneRtp.port) },
+      timeoutSeconds: 60,
+    });
+    sipps.add(phone);
+    const started = Date.now();
+    // The softphone leg is plain, as before: the caller is re-INVITEd towards it.
+    const caller = await runSipp({
+      scenario: scenario('media-caller-reinvite'),
+      localPort: await freePort(),
+      remote: { host: '127.0.0.1', port: r.sipPort },
+      service: DID.slice(1),
+      keys: { rtp_port: String(callerRtp.port) },
+      timeoutSeconds: 60,
+    });
+    assertSippPassed(caller, 'caller');
+    assertSippPassed(await mobile.finished, 'mobile (hung up by us)');
+    assertSippPassed(await phone.finished, 'softphone');
+    // The mobile heard the question: "Call for your department, press 1 to accept."
+    const asked = { sampleRate: 8000, samples: mobileRtp.audio('PCMU') };
+    expect(findPrompt(asked, prompt('call-for')).score).toBeGreaterThan(0.8);
+    expect(findPrompt(asked, prompt('press-one-to-accept')).score).toBeGreaterThan(0.8);
+    expect(Date.now() - started).toBeGreaterThan(5000);
+    const call = await endedCall(r);
+    expect(call.outcome).toBe('answered');
+    expect(call.attempts.map((a) => [a.agentId, a.result])).toEqual([
+      [mobileId, 'not-accepted'],
+      [softphoneId, 'answered'],
+    ]);
+    await expectIdle(r);
+  }, 150_000);
+
+  it('a mobile that presses 1 (RFC 4733, after a flood of other digits) is bridged in the media server: tones pass both ways, the caller is never re-INVITEd', async () => {
+    const trunkPort = await freePort();
+    const r = await startProduct(trunkPort);
+    const deptId = await department(r);
+    const mobileId = await mobileAgent(r, deptId, 1);
+    const mobileRtp = await rtpPeer();
+    const callerRtp = await rtpPeer();
+    const mobile = await startSipp({
+      scenario: scenario('mobile-answer'),
+      localPort: trunkPort,
+      keys: { agent_rtp_port: String(mobileRtp.port) },
+      timeoutSeconds: 60,
+    });
+    sipps.add(mobile);
+    const caller = runSipp({
+      scenario: scenario('anchored-caller-talk'),
+      localPort: await freePort(),
+      remote: { host: '127.0.0.1', port: r.sipPort },
+      service: DID.slice(1),
+      keys: { rtp_port: String(callerRtp.port) },
+      timeoutSeconds: 60,
+    });
+    caller.catch(() => {});
+    // The question plays to the mobile from its endpoint B.
+    await until('the question to the mobile', () => mobileRtp.received.length > 50, 20_000);
+    const endpointB = mobileRtp.received[0]!.from;
+    // A flood of every other key (0, 2-9, *, #), one after the other, 40 ms each.
+    const others = [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+    for (let i = 0; i < 12; i++) {
+      await mobileRtp.sendDtmf(endpointB, TELEPHONE_EVENT, others[i % others.length]!, 40, 1);
+    }
+    expect(connected(r)).toBe(false);
+    await mobileRtp.sendDtmf(endpointB, TELEPHONE_EVENT, 1);
+    await until('the caller bridged with the mobile', () => connected(r), 10_000);
+    await until('the caller hears its endpoint A', () => callerRtp.received.length > 0, 5000);
+    const endpointA = callerRtp.received[0]!.from;
+    const mobileMark = mobileRtp.received.length;
+    const callerMark = callerRtp.received.length;
+    await Promise.all([
+      callerRtp.sendAudio(endpointA, 0, tone([1000], 1500, 8000, 8000), encodeMu),
+      mobileRtp.sendAudio(endpointB, 0, tone([1500], 1500, 8000, 8000), encodeMu),
+    ]);
+    await sleep(300);
+    expect(bestTone(mobileRtp, 1000, mobileMark)).toBeGreaterThan(0.8);
+    expect(bestTone(callerRtp, 1500, callerMark)).toBeGreaterThan(0.8);
+    // The caller hangs up: the mobile gets our BYE.
+    assertSippPassed(await caller, 'caller');
+    assertSippPassed(await mobile.finished, 'mobile');
+    const call = await endedCall(r);
+    expect(call.outcome).toBe('answered');
+    expect(call.attempts.map((a) => [a.agentId, a.result])).toEqual([[mobileId, 'answered']]);
+    await expectIdle(r);
+  }, 150_000);
+
+  it('a mobile that presses 1 by SIP INFO (dtmf-relay) is bridged as well', async () => {
+    const trunkPort = await freePort();
+    const r = await startProduct(trunkPort);
+    const deptId = await department(r);
+    const mobileId = await mobileAgent(r, deptId, 1);
+    const mobileRtp = await rtpPeer();
+    const callerRtp = await rtpPeer();
+    const mobile = await startSipp({
+      scenario: scenario('mobile-answer-info'),
+      localPort: trunkPort,
+      keys: { agent_rtp_port: String(mobileRtp.port) },
+      timeoutSeconds: 60,
+    });
+    sipps.add(mobile);
+    const caller = runSipp({
+      scenario: scenario('anchored-caller-talk'),
+      localPort: await freePort(),
+      remote: { host: '127.0.0.1', port: r.sipPort },
+      service: DID.slice(1),
+      keys: { rtp_port: String(callerRtp.port) },
+      timeoutSeconds: 60,
+    });
+    caller.catch(() => {});
+    await until('the caller bridged with the mobile', () => connected(r), 20_000);
+    await until('the caller hears its endpoint A', () => callerRtp.received.length > 0, 5000);
+    const mobileMark = mobileRtp.received.length;
+    await callerRtp.sendAudio(
+      callerRtp.received[0]!.from,
+      0,
+      tone([1000], 1500, 8000, 8000),
+      encodeMu,
+    );
+    await sleep(300);
+    expect(bestTone(mobileRtp, 1000, mobileMark)).toBeGreaterThan(0.8);
+    assertSippPassed(await caller, 'caller');
+    assertSippPassed(await mobile.finished, 'mobile');
+    const call = await endedCall(r);
+    expect(call.attempts.map((a) => [a.agentId, a.result])).toEqual([[mobileId, 'answered']]);
+    await expectIdle(r);
+  }, 150_000);
+
+  it('a carrier voicemail that answers at once and plays a greeting never gets the call', async () => {
+    const trunkPort = await freePort();
+    const r = await startProduct(trunkPort);
+    const deptId = await department(r);
+    await mobileAgent(r, deptId, 1);
+    const voicemailRtp = await rtpPeer();
+    const callerRtp = await rtpPeer();
+    const voicemail = await startSipp({
+      scenario: scenario('voicemail-answer'),
+      localPort: trunkPort,
+      calls: 20,
+      keys: { agent_rtp_port: String(voicemailRtp.port) },
+      timeoutSeconds: 60,
+    });
+    sipps.add(voicemail);
+    const caller = runSipp({
+      scenario: scenario('anchored-caller-talk'),
+      localPort: await freePort(),
+      remote: { host: '127.0.0.1', port: r.sipPort },
+      service: DID.slice(1),
+      keys: { rtp_port: String(callerRtp.port) },
+      timeoutSeconds: 60,
+    });
+    caller.catch(() => {});
+    // Each time it answers, the greeting plays (a spoken prompt stands in for it).
+    const greeting = prompt('welcome').samples;
+    let seenFrom = 0;
+    const speaking = (async () => {
+      const done = Date.now() + 11_000;
+      while (Date.now() < done) {
+        const from = voicemailRtp.received[seenFrom]?.from;
+        if (from) {
+          await voicemailRtp.sendAudio(from, 0, greeting.subarray(0, 8000 * 2), encodeMu);
+          seenFrom = voicemailRtp.received.length;
+        } else {
+          await sleep(100);
+        }
+        expect(connected(r)).toBe(false);
+      }
+    })();
+    assertSippPassed(await caller, 'caller');
+    await speaking;
+    const call = await endedCall(r);
+    expect(call.outcome).toBe('abandoned');
+    expect(call.attempts.length).toBeGreaterThanOrEqual(2);
+    for (const a of call.attempts.slice(0, -1)) expect(a.result).toBe('not-accepted');
+    // The last ring may have been cut off by the caller hanging up.
+    expect(['not-accepted', 'cancelled']).toContain(call.attempts.at(-1)!.result);
+    await voicemail.stop();
+    sipps.delete(voicemail);
+    await expectIdle(r);
+  }, 150_000);
+});
+
+describe('anchored calls of a recording department', () => {
+  it('a softphone leg is anchored: bridged in the media server, and the agent hanging up ends the caller', async () => {
+    const trunkPort = await freePort();
+    const r = await startProduct(trunkPort);
+    const deptId = await department(r, { recordCalls: true });
+    const phonePort = await freePort();
+    await softphoneAgent(r, deptId, 1, phonePort);
+    const phoneRtp = await rtpPeer();
+    const callerRtp = await rtpPeer();
+    const phone = await startSipp({
+      scenario: scenario('anchored-agent-bye'),
+      localPort: phonePort,
+      keys: { agent_rtp_port: String(phoneRtp.port) },
+      timeoutSeconds: 60,
+    });
+    sipps.add(phone);
+    const caller = runSipp({
+      scenario: scenario('media-caller-wait-bye'),
+      localPort: await freePort(),
+      remote: { host: '127.0.0.1', port: r.sipPort },
+      service: DID.slice(1),
+      keys: { rtp_port: String(callerRtp.port) },
+      timeoutSeconds: 60,
+    });
+    caller.catch(() => {});
+    await until('the caller bridged with the softphone', () => connected(r), 20_000);
+    const session = [...r.telephony.calls.callControl.sessions.values()][0]!;
+    expect(r.telephony.calls.media?.anchors.calls.size).toBe(1);
+    await until(
+      'audio on both sides',
+      () => callerRtp.received.length > 0 && phoneRtp.received.length > 0,
+      5000,
+    );
+    const endpointA = callerRtp.received[0]!.from;
+    const phoneMark = phoneRtp.received.length;
+    await callerRtp.sendAudio(endpointA, 0, tone([1000], 1500, 8000, 8000), encodeMu);
+    await sleep(300);
+    expect(bestTone(phoneRtp, 1000, phoneMark)).toBeGreaterThan(0.8);
+    // Without a recording store, asking for a recording is refused; the call goes on.
+    await expect(r.telephony.calls.media!.anchors.calls.start(session.id)).rejects.toThrow();
+    expect(connected(r)).toBe(true);
+    assertSippPassed(await phone.finished, 'softphone (hangs up)');
+    assertSippPassed(await caller, 'caller (gets our BYE)');
+    expect((await endedCall(r)).outcome).toBe('answered');
+    await expectIdle(r);
+  }, 150_000);
+});
