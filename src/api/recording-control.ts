@@ -2,12 +2,7 @@
  * What the API needs to start and stop the recording of a call in progress
  * (`POST /api/calls/:id/recording`). Call control implements it for calls it
  * has anchored in the media server (caller and agent legs bridged there);
- * the composition root passes it in.
- *
- * `liveOnlyRecordingControl` is the answer of a product whose calls are not
- * anchored: it knows which calls are live (the routing engine's picture) and
- * can record none of them, so a live call gets 'not-anchored' (409) and any
- * other 'not-live' (404).
+ * the composition root passes it in (app/recordings/anchored-recording-control.ts).
  */
 import type { AcdLiveState } from '../acd/index.ts';
 
@@ -37,10 +32,4 @@ export function liveCallIds(state: AcdLiveState | null): Set<string> {
   for (const c of state.connected) ids.add(c.callId);
   for (const d of state.departments) for (const w of d.waiting) ids.add(w.callId);
   return ids;
-}
-
-export function liveOnlyRecordingControl(live: () => AcdLiveState | null): RecordingControl {
-  const answer = async (callId: string): Promise<RecordingControlResult> =>
-    liveCallIds(live()).has(callId) ? { kind: 'not-anchored' } : { kind: 'not-live' };
-  return { start: answer, stop: answer };
 }

@@ -16,7 +16,7 @@ import { storeErrorToApi } from '../api/http/store-errors.ts';
 import { createTickets } from '../api/events/tickets.ts';
 import { createLiveService, type LiveSource } from '../api/events/live-service.ts';
 import { type ApiMetrics, createMetrics } from '../api/metrics.ts';
-import { liveOnlyRecordingControl } from '../api/recording-control.ts';
+import { anchoredRecordingControl } from './recordings/anchored-recording-control.ts';
 import { apiRoutes } from '../api/routes/index.ts';
 import { startApiServer } from '../api/server.ts';
 import { createStore, type Db, type Store } from '../store/index.ts';
@@ -159,8 +159,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         realm: config.sip.realm,
         live,
         tickets,
-        // Calls are not anchored in the media server here: a live call cannot be recorded (409).
-        recordingControl: liveOnlyRecordingControl(() => liveSource()),
+        // Only calls anchored in the media server can be recorded (others: 409).
+        recordingControl: anchoredRecordingControl(
+          () => telephony?.calls.media?.anchors.calls ?? null,
+          () => liveSource(),
+        ),
         log: logger.child({ component: 'recordings' }),
       }),
       ui: uiAssets,

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createEventBus } from '../../src/api/events/api-events.ts';
 import { createTickets } from '../../src/api/events/tickets.ts';
 import type { LiveService } from '../../src/api/events/live-service.ts';
-import { liveOnlyRecordingControl } from '../../src/api/recording-control.ts';
+import { anchoredRecordingControl } from '../../src/app/recordings/anchored-recording-control.ts';
 import type { StatusWriter } from '../../src/api/routes/agent-status.ts';
 import { apiRoutes, type ApiRepos } from '../../src/api/routes/index.ts';
 import type { z } from 'zod';
@@ -102,7 +102,10 @@ describe.each(BACKENDS)('health, metrics and OpenAPI on %s', (backend) => {
       realm: 'x',
       live: {} as LiveService,
       tickets: createTickets(),
-      recordingControl: liveOnlyRecordingControl(() => null),
+      recordingControl: anchoredRecordingControl(
+        () => null,
+        () => null,
+      ),
       log: { warn: () => undefined },
     });
     expect(routes.length).toBeGreaterThan(30);

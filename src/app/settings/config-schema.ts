@@ -117,6 +117,11 @@ export const configSchema = z
        * instances, a folder at the same path on every host (a shared volume).
        */
       voicemailDir: nonEmpty.nullable(),
+      /**
+       * Call recordings (stereo WAV), as voicemailDir; null =
+       * `<database.dataDir>/recordings`.
+       */
+      recordingsDir: nonEmpty.nullable(),
       /** The embedded media server (src/media), used when media.freeswitch.host is null. */
       embedded: z.strictObject({
         /** Address its event socket, SIP UAS and RTP bind to (loopback unless the app is elsewhere). */

@@ -54,7 +54,8 @@ import type { LayerContext } from '../runtime/layer.ts';
 import { statusEvent, syncEngineWithApi } from './engine-sync.ts';
 import type { MediaConnection } from './media-connection.ts';
 import { MediaDirectory } from './media-directory.ts';
-import { voicemailDir } from './voicemail-dir.ts';
+import { recordingsDir, voicemailDir } from './media-folders.ts';
+import { callRecordingFiles } from '../recordings/call-recordings.ts';
 import { RoutingDirectory } from './routing-directory.ts';
 import {
   registerCallLogMetrics,
@@ -144,7 +145,8 @@ export async function startCallControl(
   );
   const memberships = await store.memberships.list();
   const mediaRows = parts.media ? await store.departments.list() : [];
-  const recordingsDir = parts.media ? await voicemailDir(config, log) : null;
+  const voicemailFolder = parts.media ? await voicemailDir(config, log) : null;
+  const recordingsFolder = parts.media ? await recordingsDir(config, log) : null;
   // Last: it starts a timer and follows events, which a failed start above would leak.
   const directory = await RoutingDirectory.open(store, events, log, DIRECTORY_REFRESH_MS);
   // Nothing below awaits until the layer is running, so a failed start leaves no timer or listener.
@@ -254,15 +256,24 @@ export async function startCallControl(
   const stopFollowingMedia = mediaDirectory?.follow(events) ?? (() => {});
   const trunk = config.sip.trunk.outboundUri;
   const voicemail =
-    mediaWiring && recordingsDir !== null
+    mediaWiring && voicemailFolder !== null
       ? new VoicemailBox({
-          dir: recordingsDir,
+          dir: voicemailFolder,
           store: voicemailStoreFrom(store),
           callLog: { append: (e: CallLogEvent) => writer.write(e as LogEventInput) },
           publisher,
           logger: log,
         })
       : null;
+  const recordingFiles =
+    recordingsFolder === null
+      ? null
+      : callRecordingFiles({
+          dir: recordingsFolder,
+          recordings: store.recordings,
+          departmentOf: async (id) => (await store.callLog.getCall(id))?.departmentId ?? null,
+          log,
+        });
   const callerMedia =
     mediaWiring && mediaDirectory
       ? new CallerMedia({
@@ -272,6 +283,7 @@ export async function startCallControl(
           mediaTimeoutMs: config.media.timeoutS * 1000,
           voicemail,
           confirmTimeoutMs: config.media.confirmTimeoutS * 1000,
+          recordings: recordingFiles,
           logger: log,
         })
       : null;
@@ -400,6 +412,7 @@ export async function startCallControl(
         await stopUncarriedSweep();
         await callControl.close();
         await voicemail?.settled();
+        await recordingFiles?.settled();
         await prober?.close();
         await registrar.close();
         await allowList.close();
