@@ -59,6 +59,11 @@ export interface Department {
   /** DTMF key that leaves the queue (null = none), and where to. */
   exitKey: string | null;
   exitKeyAction: QueueExit;
+  /** DTMF digit that asks for a callback keeping the place (null = no callbacks). */
+  callbackKey: string | null;
+  /** Dial-outs after the first when the customer does not answer. */
+  callbackRetries: number;
+  callbackRetryIntervalS: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -103,6 +108,9 @@ interface DepartmentRecord {
   no_agent_prompt: string | null;
   max_wait_prompt: string | null;
   exit_key: string | null;
+  callback_key: string | null;
+  callback_retries: number;
+  callback_retry_interval_s: number;
   created_at: Date;
   updated_at: Date;
   [exitColumn: string]: unknown;
@@ -154,6 +162,9 @@ function fromRecord(r: DepartmentRecord): Department {
     maxWaitPrompt: r.max_wait_prompt,
     exitKey: r.exit_key,
     exitKeyAction: exitOf(r, 'exit_key'),
+    callbackKey: r.callback_key,
+    callbackRetries: r.callback_retries,
+    callbackRetryIntervalS: r.callback_retry_interval_s,
     createdAt: toDate(r.created_at),
     updatedAt: toDate(r.updated_at),
   };
@@ -183,6 +194,9 @@ const SCALARS: ColumnSpec = {
     'noAgentPrompt',
     'maxWaitPrompt',
     'exitKey',
+    'callbackKey',
+    'callbackRetries',
+    'callbackRetryIntervalS',
   ),
   businessHours: { column: 'business_hours', cast: '::text::jsonb', encode: json },
   holidays: { column: 'holidays', cast: '::text::jsonb', encode: json },

@@ -95,6 +95,7 @@ const FIELD_OF_CONSTRAINT: Record<string, string> = {
   departments_out_of_hours_target_check: 'outOfHoursAction',
   departments_exit_key_target_check: 'exitKeyAction',
   departments_exit_key_department_id_check: 'exitKeyAction',
+  departments_callback_key_exit_key_check: 'callbackKey',
   agents_mobile_number_required_check: 'mobileNumber',
   agents_sip_password_check: 'sipPassword',
   calls_ended_check: 'outcome',
@@ -112,6 +113,7 @@ const REASON_OF_CONSTRAINT: Record<string, string> = {
   departments_out_of_hours_target_check: 'overflow needs a department, forward needs a number',
   departments_exit_key_target_check: 'forward needs a number',
   departments_exit_key_department_id_check: 'the exit key cannot overflow',
+  departments_callback_key_exit_key_check: 'must differ from the exit key',
   agents_mobile_number_required_check: 'required when the forwarding mode uses the mobile',
   agents_sip_password_check: 'both digest hashes or neither',
   event_log_append_only: 'the event log is append-only',
@@ -162,6 +164,9 @@ const REASON_OF_FIELD: Record<string, string> = {
   maxWaitPrompt: 'must be an absolute path to a .wav file without blanks, "!" or ".." segments',
   exitKey: 'must be one DTMF key: 0-9, * or #',
   exitKeyAction: 'must be forward (with a number), voicemail or hangup',
+  callbackKey: 'must be one DTMF digit 0-9, other than the exit key, or null',
+  callbackRetries: 'must be 0-10',
+  callbackRetryIntervalS: 'must be 10-86400 seconds',
 };
 
 function reasonOf(constraint: string | undefined): string {

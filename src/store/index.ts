@@ -15,6 +15,7 @@
 import { type AgentStatusRepo, agentStatusRepo } from './agent-status.ts';
 import { type AgentsRepo, agentsRepo } from './agents.ts';
 import { type CallLogRepo, callLogRepo } from './call-log.ts';
+import { type CallbacksRepo, callbacksRepo } from './callbacks.ts';
 import type { Db } from './db.ts';
 import { type DepartmentsRepo, departmentsRepo } from './departments.ts';
 import { type DidsRepo, didsRepo } from './dids.ts';
@@ -69,6 +70,7 @@ export type {
   EventFilter,
 } from './call-log-rows.ts';
 export type { CallLogRepo } from './call-log.ts';
+export type { CallbackEnd, CallbackRequest, CallbacksRepo } from './callbacks.ts';
 export {
   ATTEMPT_RESULTS,
   CALL_OUTCOMES,
@@ -161,6 +163,8 @@ export interface Store {
   mobileAllowList: MobileAllowListRepo;
   registrations: RegistrationsRepo;
   callLog: CallLogRepo;
+  /** Callback requests that keep their place in the queue. */
+  callbacks: CallbacksRepo;
   agentStatus: AgentStatusRepo;
   /** Figures per department and per agent over a range, from the call log. */
   reports: ReportsRepo;
@@ -182,6 +186,7 @@ export function createStore(db: Db): Store {
     mobileAllowList: mobileAllowListRepo(db),
     registrations: registrationsRepo(db),
     callLog: callLogRepo(db),
+    callbacks: callbacksRepo(db),
     agentStatus: agentStatusRepo(db),
     reports: reportsRepo(db),
     transaction: (fn) => db.transaction((tx) => fn(createStore(tx))),

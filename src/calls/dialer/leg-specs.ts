@@ -13,6 +13,8 @@ export interface OfferContext {
   departmentName: string;
   /** The caller's SDP offer. */
   sdp: string;
+  /** Shown instead of "<caller> <department>" (callbacks). */
+  displayName?: string;
 }
 
 /**
@@ -26,7 +28,7 @@ const SESSION_EXPIRES_S = 1800;
 
 export function legSpecs(plan: ForwardingPlan, ctx: OfferContext): LegSpec[] {
   const headers = {
-    From: callerIdFrom(ctx.caller, ctx.departmentName),
+    From: callerIdFrom(ctx.caller, ctx.departmentName, ctx.displayName),
     Contact: callerIdContact(ctx.caller),
     Supported: 'timer',
     'Session-Expires': String(SESSION_EXPIRES_S),

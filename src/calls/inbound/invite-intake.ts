@@ -155,7 +155,7 @@ export class InviteIntake {
       return;
     }
     const callId = this.o.newCallId();
-    const inbound = this.o.media?.wrap(call, callId, route.departmentId) ?? call;
+    const inbound = this.o.media?.wrap(call, callId, route.departmentId, admission.caller) ?? call;
     const session = new CallSession(
       {
         callId,

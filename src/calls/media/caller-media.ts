@@ -6,6 +6,8 @@
  * owns is released.
  */
 import type { ExitReason } from '../../acd/index.ts';
+import { CallbackMenu } from './callback-menu.ts';
+import { realScheduler } from '../mechanisms/scheduler.ts';
 import { type Logger, silentLogger } from '../ports/index.ts';
 import type { InboundCall } from '../sip/sip.ts';
 import type { DepartmentMedia } from './department-media.ts';
@@ -23,6 +25,15 @@ export interface CallerMediaOptions {
   mediaTimeoutMs: number;
   logger?: Logger;
   now?: () => number;
+  /** What the callback dialogue asks (absent: the callback key does nothing). */
+  callbacks?: CallbackRequests;
+}
+
+export interface CallbackRequests {
+  /** Whether `number` may be called back through the trunk. */
+  allowed(number: string): boolean;
+  /** Asks the routing engine; true when the call stays queued as a callback request. */
+  request(callId: string, number: string): boolean;
 }
 
 export class CallerMedia {
@@ -46,11 +57,12 @@ export class CallerMedia {
   }
 
   /** The caller's INVITE as the session should see it: with media when there is a media server. */
-  wrap(call: InboundCall, callId: string, departmentId: string): InboundCall {
+  wrap(call: InboundCall, callId: string, departmentId: string, callerNumber = ''): InboundCall {
     const media = this.#o.media();
     const dept = this.#o.department(departmentId);
     if (!media || !dept) return call;
     const logger = this.#o.logger ?? silentLogger;
+    const callbacks = this.#o.callbacks;
     const caller = new MediaCaller(
       call,
       {
@@ -65,6 +77,21 @@ export class CallerMedia {
         },
         forwardTarget: (n) => this.#o.forwardTarget(n),
         mediaTimeoutMs: this.#o.mediaTimeoutMs,
+        ...(callbacks
+          ? {
+              callbackMenu: (d: DepartmentMedia, play: (files: string[]) => Promise<void>) =>
+                new CallbackMenu({
+                  callId,
+                  caller: callerNumber,
+                  prompts: d.callback,
+                  play,
+                  allowed: (n) => callbacks.allowed(n),
+                  request: (n) => callbacks.request(callId, n),
+                  scheduler: realScheduler,
+                  logger,
+                }),
+            }
+          : {}),
       },
       dept,
       callId,
@@ -99,6 +126,11 @@ export class CallerMedia {
     this.#settling.add(settle);
     const cause = caller.abandonCause;
     return cause === 'media-timeout' || cause === 'exit-key' ? cause : null;
+  }
+
+  /** The caller became a callback request and hung up: its media is no longer the call's. */
+  callbackTaken(callId: string): void {
+    this.completed(callId);
   }
 
   /** The SIP server connection is gone: nothing can be sent, forget the endpoints. */

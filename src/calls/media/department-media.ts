@@ -5,6 +5,7 @@
  */
 import type { ExitReason, QueueExit, WeeklyHours } from '../../acd/index.ts';
 import { nextOpening } from '../../acd/model/next-opening.ts';
+import { CALLBACK_PROMPTS, callbackHintPrompts } from './callback-phrases.ts';
 import {
   exitHintPrompts,
   openingPrompts,
@@ -25,6 +26,8 @@ export interface DepartmentMediaRow {
   maxWaitPrompt: string | null;
   exitKey: string | null;
   exitKeyAction: QueueExit;
+  /** DTMF digit that asks for a callback keeping the place (null = none). */
+  callbackKey: string | null;
   timeZone: string;
   businessHours: WeeklyHours[] | null;
   holidays: string[];
@@ -43,6 +46,14 @@ export interface DepartmentMedia {
   /** The message before an exit (out of hours with the next opening time at `now`). */
   exitMessage(reason: ExitReason, now: number): string[];
   goodbye: string[];
+  callbackKey: string | null;
+  /** The callback dialogue's sentences (files). */
+  callback: {
+    enter: string[];
+    refused: string[];
+    confirm(number: string): string[];
+    kept: string[];
+  };
 }
 
 export interface MediaDefaults {
@@ -63,6 +74,7 @@ export function resolveDepartmentMedia(
   const greeting: string[] = [];
   if (row.welcomeEnabled) greeting.push(row.welcomePrompt ?? promptPath(folder, 'welcome'));
   if (row.exitKey !== null) greeting.push(...p(exitHintPrompts(row.exitKey)));
+  if (row.callbackKey !== null) greeting.push(...p(callbackHintPrompts(row.callbackKey)));
   const own = (path: string | null, name: string) => [path ?? promptPath(folder, name)];
   return {
     greeting,
@@ -88,6 +100,13 @@ export function resolveDepartmentMedia(
       }
     },
     goodbye: p(['goodbye']),
+    callbackKey: row.callbackKey,
+    callback: {
+      enter: p(CALLBACK_PROMPTS.enter),
+      refused: p(CALLBACK_PROMPTS.refused),
+      confirm: (number) => p(CALLBACK_PROMPTS.confirm(number)),
+      kept: p(CALLBACK_PROMPTS.kept),
+    },
   };
 }
 

@@ -13,6 +13,7 @@
  * ```
  *   idle ─180─▶ answering ─200 sent─▶ queued ─agent─▶ handover ─re-INVITE done─▶ handed-over
  *     │            │                    │  └─reject / exit key─▶ exiting ─▶ done
+ *     │            │                    └─callback key─▶ callback-menu (callback-menu.ts) ─▶ queued / done
  *     └─reject─────┴── failure, CANCEL, BYE, media gone ─────────────────────▶ done
  * ```
  *
@@ -25,6 +26,10 @@ import type { CallDialog, InboundCall } from '../sip/sip.ts';
 import type { DepartmentMedia } from './department-media.ts';
 import { SPOKEN_EXITS } from './department-media.ts';
 import type { MrfEndpoint, MrfMediaServer } from './mrf-types.ts';
+import type { CallbackMenu } from './callback-menu.ts';
+import { dtmfRelayDigit } from './dtmf-relay.ts';
+
+export { dtmfRelayDigit } from './dtmf-relay.ts';
 
 export type MediaCallerState =
   | 'idle'
@@ -33,10 +38,16 @@ export type MediaCallerState =
   | 'handover'
   | 'handed-over'
   | 'exiting'
+  | 'callback-menu'
   | 'done';
 
 /** Why a queued caller left on its own (for the call log). */
-export type AbandonCause = 'media-timeout' | 'exit-key' | 'caller-hung-up' | 'media-lost';
+export type AbandonCause =
+  | 'media-timeout'
+  | 'exit-key'
+  | 'caller-hung-up'
+  | 'media-lost'
+  | 'callback';
 
 export interface MediaCallerHost {
   media: MrfMediaServer;
@@ -49,6 +60,8 @@ export interface MediaCallerHost {
   forwardTarget(number: string): string | null;
   /** No RTP from the caller for this long: the media server ends the channel (MEDIA_TIMEOUT). */
   mediaTimeoutMs: number;
+  /** The callback dialogue for this caller (absent: the callback key does nothing). */
+  callbackMenu?(dept: DepartmentMedia, play: (files: string[]) => Promise<void>): CallbackMenu;
 }
 
 export class MediaCaller implements InboundCall {
@@ -67,6 +80,7 @@ export class MediaCaller implements InboundCall {
   #loop: Promise<void> | null = null;
   readonly #work = new Set<Promise<unknown>>();
   #endpointReleased: Promise<void> | null = null;
+  #menu: CallbackMenu | null = null;
 
   constructor(
     private readonly inner: InboundCall,
@@ -165,7 +179,8 @@ export class MediaCaller implements InboundCall {
     }
     await this.#answering;
     const dialog = this.#dialog;
-    if (this.#state !== 'queued' || !dialog) {
+    this.#menu?.abort();
+    if ((this.#state !== 'queued' && this.#state !== 'callback-menu') || !dialog) {
       throw Object.assign(new Error('caller gone before the agent was connected'), {
         status: 487,
       });
@@ -339,6 +354,14 @@ export class MediaCaller implements InboundCall {
   }
 
   #digit(digit: string): void {
+    if (this.#state === 'callback-menu') {
+      this.#menu?.digit(digit);
+      return;
+    }
+    if (this.#state === 'queued' && digit === this.dept.callbackKey) {
+      this.#callbackMenu();
+      return;
+    }
     if (this.#state !== 'queued' || digit !== this.dept.exitKey) return;
     const exit = this.dept.exitKeyAction;
     this.#left('exit-key');
@@ -346,8 +369,36 @@ export class MediaCaller implements InboundCall {
     this.#exit([], target === null ? null : `<${target}>`, 'exit key');
   }
 
+  /** The callback key: the dialogue runs instead of the music; the caller hangs up or goes back. */
+  #callbackMenu(): void {
+    const ep = this.#ep;
+    if (!ep || !this.host.callbackMenu) return;
+    this.#state = 'callback-menu';
+    this.#interruptAll();
+    const menu = this.host.callbackMenu(this.dept, async (files) => {
+      this.#playing = 'prompt';
+      await ep.play(files).catch(() => {});
+      this.#playing = null;
+    });
+    this.#menu = menu;
+    this.#track(
+      (async () => {
+        await this.#loop;
+        const result = await menu.run();
+        this.#menu = null;
+        if (this.#stateNow() !== 'callback-menu') return;
+        if (result === 'requested') this.#left('callback');
+        else {
+          this.#state = 'queued';
+          this.#loop = this.#track(this.#playLoop());
+        }
+      })(),
+    );
+  }
+
   /** The caller left the queue on its own (or its media did): the session hears a CANCEL. */
   #left(cause: AbandonCause): void {
+    this.#menu?.abort();
     if (this.#cancelFired) return;
     if (this.#state === 'handover' || this.#state === 'handed-over' || this.#state === 'exiting') {
       return;
@@ -381,6 +432,7 @@ export class MediaCaller implements InboundCall {
 
   /** Plays `message`, then transfers to `referTo` (a Contact value) or hangs up. */
   #exit(message: string[], referTo: string | null, why: string): void {
+    this.#menu?.abort();
     this.#state = 'exiting';
     this.#queue = [];
     this.#interruptAll();
@@ -433,19 +485,4 @@ export class MediaCaller implements InboundCall {
     this.#work.add(tracked);
     return tracked;
   }
-}
-
-/** The digit of a SIP INFO `application/dtmf-relay` body (`Signal=5`), or of `application/dtmf`. */
-export function dtmfRelayDigit(contentType: string | undefined, body: string): string | null {
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  let value: string | undefined;
-  if (type === 'application/dtmf-relay') {
-    value = /^\s*Signal\s*=\s*(\S+)\s*$/im.exec(body)?.[1];
-  } else if (type === 'application/dtmf') {
-    value = body.trim();
-  }
-  if (value === undefined) return null;
-  if (value === '10') return '*';
-  if (value === '11') return '#';
-  return /^[0-9*#A-D]$/i.test(value) ? value.toUpperCase() : null;
 }

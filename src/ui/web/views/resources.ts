@@ -95,6 +95,16 @@ export const RESOURCES: ResourceDef[] = [
         help: '[{"day":1,"open":"09:00","close":"17:00"}] (day 0 = Sunday)',
       },
       { name: 'holidays', label: 'Holidays (JSON)', kind: 'json', help: '["2026-12-25"]' },
+      {
+        name: 'callbackKey',
+        label: 'Callback key (empty = no callbacks)',
+        kind: 'select',
+        options: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+        nullable: true,
+        help: 'A waiting caller presses it to be called back without losing the place; not the exit key',
+      },
+      { name: 'callbackRetries', label: 'Callback retries', kind: 'number' },
+      { name: 'callbackRetryIntervalS', label: 'Callback retry interval (s)', kind: 'number' },
     ],
   },
   {
