@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { type Audio, findPrompt, readWav, tone, toneRatio, windows } from '../support/audio.ts';
 import { openMigratedPglite } from '../support/pglite.ts';
 import { freePort } from '../support/ports.ts';
@@ -175,6 +175,15 @@ async function expectIdle(r: Product): Promise<void> {
   await until('SIP dialogs gone', () => (edge?.stats().dialogs ?? 0) === 0, 5000);
 }
 
+/** On failure: what the product logged about media and callbacks, and the media server's counts. */
+function dumpMediaLog(r: Product): void {
+  for (const l of r.logLines()) {
+    const text = JSON.stringify(l);
+    if (/rtp|callback|media|"level":[45]0/.test(text)) console.log(text.slice(0, 500));
+  }
+  console.log('media server counts', JSON.stringify(r.telephony.media?.embedded?.counts()));
+}
+
 async function callRow(r: Product, id: string) {
   return r.api<{ id: string; outcome: string | null; kind: string; agentId: string | null }>(
     'GET',
@@ -195,6 +204,7 @@ describe('callbacks keeping the place, end to end', () => {
     const customerPort = await freePort();
     const db = await openMigratedPglite();
     const r = await startProduct(customerPort, { db });
+    onTestFailed(() => dumpMediaLog(r));
     const agentPort = await freePort();
     const { agentId } = await setUp(
       r,
@@ -250,9 +260,14 @@ describe('callbacks keeping the place, end to end', () => {
     await until('the callback connected', () =>
       r.telephony.live()!.connected.some((c) => c.callId === callId),
     );
-    // The agent heard ringing while the customer was dialled.
+    // The agent heard ringing while the customer was dialled (1.5 s before its answer).
+    await until('the agent heard something', () => agentRtp.received.length > 40, 5000);
     const ringing = windows(agentRtp.audio('PCMU'), 200).map((w) => toneRatio(w, 440, 8000));
-    expect(Math.max(...ringing)).toBeGreaterThan(0.3);
+    const types = [...new Set(agentRtp.received.map((p) => p.payloadType))].join(',');
+    expect(
+      Math.max(...ringing),
+      `${agentRtp.received.length} packets, types ${types}`,
+    ).toBeGreaterThan(0.3);
     // Both directions pass through the bridged endpoints.
     const agentMedia = agentRtp.received[0]!.from;
     const agentMark = agentRtp.received.length;
@@ -270,9 +285,8 @@ describe('callbacks keeping the place, end to end', () => {
     // The customer hangs up: the agent's leg is ended, the callback logged as answered.
     const agentResult = await agentPhone.finished;
     assertSippPassed(agentResult, 'agent');
-    expect(countInTrace(agentResult.messages, /From: "Callback \+4915112345678"/, 'received')).toBe(
-      1,
-    );
+    // The agent's phone showed the callback and its number.
+    expect(agentResult.messages).toMatch(/^From: "Callback \+4915112345678"/m);
     const customerResult = await customer.finished;
     assertSippPassed(customerResult, 'customer');
     expect(
@@ -293,6 +307,7 @@ describe('callbacks keeping the place, end to end', () => {
     const customerPort = await freePort();
     const db = await openMigratedPglite();
     const r = await startProduct(customerPort, { db });
+    onTestFailed(() => dumpMediaLog(r));
     const agentPort = await freePort();
     const { agentId } = await setUp(
       r,
