@@ -15,12 +15,14 @@ ALTER TABLE departments
     CONSTRAINT departments_name_prompt_check CHECK (length(name_prompt) <= 1024 AND name_prompt ~ '^/[^!\s]*\.wav$' AND name_prompt !~ '(^|/)\.\.(/|$)');
 
 -- A ring attempt may end `not-accepted`: its device answered and nobody
--- pressed 1 in time. Same lists as src/store/call-vocabulary.ts.
+-- pressed 1 in time. Same lists as src/store/call-vocabulary.ts (with 0012's
+-- `callback-failed` outcome: this replaces 0012's function).
 CREATE OR REPLACE FUNCTION call_log_values(field text) RETURNS text[]
 LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE field
     WHEN 'outcome' THEN
-      ARRAY['answered', 'abandoned', 'overflowed', 'out-of-hours', 'no-agent', 'rejected', 'failed']
+      ARRAY['answered', 'abandoned', 'overflowed', 'out-of-hours', 'no-agent', 'rejected', 'failed',
+            'callback-failed']
     WHEN 'result' THEN
       ARRAY['answered', 'no-answer', 'busy', 'declined', 'unreachable', 'cancelled', 'failed',
             'not-accepted']

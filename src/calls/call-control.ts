@@ -16,6 +16,11 @@
  * `close()` ends every call and resolves once all of them are released.
  */
 import { ActionExecutor, type AgentStatusWriter } from './actions/action-executor.ts';
+import {
+  CallbackDesk,
+  type CallbackStorePort,
+  type PendingCallback,
+} from './callback/callback-desk.ts';
 import type { ForwardingSource } from './dialer/forwarding-source.ts';
 import type { RingAttempt } from './dialer/ring-attempt.ts';
 import { type DriverEvent, EngineDriver, type RoutingEngine } from './engine/engine-driver.ts';
@@ -33,6 +38,7 @@ import { CallRecorder } from './recorder/call-recorder.ts';
 import { CallBook } from './session/call-book.ts';
 import type { CallSession } from './session/call-session.ts';
 import type { InboundCall, SipUac } from './sip/sip.ts';
+import type { MrfMediaServer } from './media/mrf-types.ts';
 
 export type { AgentStatusWriter } from './actions/action-executor.ts';
 
@@ -51,6 +57,13 @@ export interface CallControlOptions extends InviteIntakeOptions {
   trunkUri?: string | null;
   /** Runs `reconcile()` this often (default: never; the app runs it every minute). */
   reconcileEveryMs?: number;
+  /** Callback requests (docs/callbacks.md); absent = callers cannot ask for one. */
+  callbacks?: {
+    media(): MrfMediaServer | null;
+    /** The toll-fraud check for the numbers dialled (the mobile allow-list's rules). */
+    allowed(number: string): boolean;
+    store?: CallbackStorePort;
+  };
 }
 
 /** One disagreement found and corrected by `reconcile()`. */
@@ -64,6 +77,7 @@ export class CallControl {
   readonly #media: CallControlOptions['media'];
   readonly #engine: RoutingEngine;
   readonly #publisher: CallEventPublisher;
+  readonly #callbacks: CallbackDesk | null;
   #stopReconcile: (() => void) | null = null;
 
   constructor(o: CallControlOptions) {
@@ -88,6 +102,24 @@ export class CallControl {
       ),
     );
     this.#intake = new InviteIntake(o, { book: this.#book, recorder, send, scheduler, logger });
+    const cb = o.callbacks;
+    this.#callbacks = cb
+      ? new CallbackDesk({
+          send,
+          book: this.#book,
+          recorder,
+          uac: o.uac,
+          forwarding: o.forwarding,
+          scheduler,
+          logger,
+          media: () => cb.media(),
+          trunkUri: o.trunkUri ?? null,
+          allowed: (n) => cb.allowed(n),
+          departmentName: (id) => o.departmentName?.(id) ?? id,
+          ...(cb.store ? { store: cb.store } : {}),
+          callerTaken: (id) => o.media?.callbackTaken(id),
+        })
+      : null;
     const executor = new ActionExecutor({
       book: this.#book,
       recorder,
@@ -101,6 +133,7 @@ export class CallControl {
       ...(o.departmentName ? { departmentName: o.departmentName } : {}),
       ...(o.trunkUri !== undefined ? { trunkUri: o.trunkUri } : {}),
       ...(o.media ? { media: o.media } : {}),
+      ...(this.#callbacks ? { callbacks: this.#callbacks } : {}),
     });
     this.driver = new EngineDriver({
       engine: o.engine,
@@ -129,7 +162,22 @@ export class CallControl {
 
   /** True while a session of this process holds the call (live, or ended with releases under way). */
   carries(callId: string): boolean {
-    return this.#book.carries(callId);
+    return this.#book.carries(callId) || (this.#callbacks?.carries(callId) ?? false);
+  }
+
+  /** Callback requests held (null without callbacks). */
+  get callbacks(): CallbackDesk | null {
+    return this.#callbacks;
+  }
+
+  /** A waiting caller asks to be called back; true when the call stays queued as a request. */
+  requestCallback(callId: string, number: string): boolean {
+    return this.#callbacks?.request(callId, number) ?? false;
+  }
+
+  /** Stored callback requests back into their queues (at start, in the order they were made). */
+  restoreCallbacks(pending: readonly PendingCallback[]): void {
+    this.#callbacks?.restore(pending);
   }
 
   /** Ring attempts not yet released. */
@@ -146,7 +194,7 @@ export class CallControl {
   reconcile(): ReconcileFix[] {
     const fixes: ReconcileFix[] = [];
     for (const callId of this.#engine.heldCallIds()) {
-      if (this.#book.carries(callId)) continue;
+      if (this.carries(callId)) continue;
       const fix: ReconcileFix = {
         what: 'call',
         callId,
@@ -177,6 +225,7 @@ export class CallControl {
     this.#stopReconcile = null;
     this.#intake.close();
     for (const s of [...this.#book.sessions.values()]) s.hangUp('shutting down');
+    this.#callbacks?.close();
     await this.settled();
     this.driver.close();
     this.#intake.dispose();
@@ -200,6 +249,7 @@ export class CallControl {
   /** Resolves when no call is live and nothing of an ended call is left to release. */
   async settled(): Promise<void> {
     await this.#book.settled();
+    await this.#callbacks?.settled();
     await this.#media?.settled();
   }
 }

@@ -76,6 +76,7 @@ export const PROJECTED_CALL_EVENTS = [
   'attempt.ended',
   'call.answered',
   'call.ended',
+  'call.callback-requested',
 ] as const;
 
 export interface LoggedEvent {

@@ -19,6 +19,8 @@ export interface Call {
   agentId: string | null;
   /** null while the call is live. */
   outcome: CallLogOutcome | null;
+  /** `callback`: the caller asked to be called back and hung up (its own outcome marker). */
+  kind: 'inbound' | 'callback';
   /** Seconds from arrival to answer (or to the end when unanswered); null while waiting. */
   waitS: number | null;
   /** Seconds from answer to end; null unless answered and ended. */
@@ -97,6 +99,7 @@ export interface CallRecord {
   ended_at: Date | null;
   agent_id: string | null;
   outcome: CallLogOutcome | null;
+  kind: 'inbound' | 'callback';
   wait_s: number | null;
   talk_s: number | null;
   routing: JsonValue | null;
@@ -127,6 +130,7 @@ export function callFromRecord(r: CallRecord): Call {
     endedAt: toDateOrNull(r.ended_at),
     agentId: r.agent_id,
     outcome: r.outcome,
+    kind: r.kind,
     waitS: toNumberOrNull(r.wait_s),
     talkS: toNumberOrNull(r.talk_s),
     routing: r.routing,

@@ -19,6 +19,8 @@ export const CALL_OUTCOMES = [
   'no-agent',
   'rejected',
   'failed',
+  // A callback request whose customer was not reached after every retry.
+  'callback-failed',
 ] as const;
 export type CallLogOutcome = (typeof CALL_OUTCOMES)[number];
 

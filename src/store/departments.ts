@@ -67,6 +67,11 @@ export interface Department {
   voicemailMaxS: number;
   /** The department's name as spoken to agents ("Call for <name>"); null = "your department". */
   namePrompt: string | null;
+  /** DTMF digit that asks for a callback keeping the place (null = no callbacks). */
+  callbackKey: string | null;
+  /** Dial-outs after the first when the customer does not answer. */
+  callbackRetries: number;
+  callbackRetryIntervalS: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -115,6 +120,9 @@ interface DepartmentRecord {
   recording_retention_days: number;
   voicemail_max_s: number;
   name_prompt: string | null;
+  callback_key: string | null;
+  callback_retries: number;
+  callback_retry_interval_s: number;
   created_at: Date;
   updated_at: Date;
   [exitColumn: string]: unknown;
@@ -170,6 +178,9 @@ function fromRecord(r: DepartmentRecord): Department {
     recordingRetentionDays: r.recording_retention_days,
     voicemailMaxS: r.voicemail_max_s,
     namePrompt: r.name_prompt,
+    callbackKey: r.callback_key,
+    callbackRetries: r.callback_retries,
+    callbackRetryIntervalS: r.callback_retry_interval_s,
     createdAt: toDate(r.created_at),
     updatedAt: toDate(r.updated_at),
   };
@@ -203,6 +214,9 @@ const SCALARS: ColumnSpec = {
     'recordingRetentionDays',
     'voicemailMaxS',
     'namePrompt',
+    'callbackKey',
+    'callbackRetries',
+    'callbackRetryIntervalS',
   ),
   businessHours: { column: 'business_hours', cast: '::text::jsonb', encode: json },
   holidays: { column: 'holidays', cast: '::text::jsonb', encode: json },

@@ -97,6 +97,7 @@ const FIELD_OF_CONSTRAINT: Record<string, string> = {
   departments_out_of_hours_target_check: 'outOfHoursAction',
   departments_exit_key_target_check: 'exitKeyAction',
   departments_exit_key_department_id_check: 'exitKeyAction',
+  departments_callback_key_exit_key_check: 'callbackKey',
   agents_mobile_number_required_check: 'mobileNumber',
   agents_sip_password_check: 'sipPassword',
   calls_ended_check: 'outcome',
@@ -115,6 +116,7 @@ const REASON_OF_CONSTRAINT: Record<string, string> = {
   departments_out_of_hours_target_check: 'overflow needs a department, forward needs a number',
   departments_exit_key_target_check: 'forward needs a number',
   departments_exit_key_department_id_check: 'the exit key cannot overflow',
+  departments_callback_key_exit_key_check: 'must differ from the exit key',
   agents_mobile_number_required_check: 'required when the forwarding mode uses the mobile',
   agents_sip_password_check: 'both digest hashes or neither',
   event_log_append_only: 'the event log is append-only',
@@ -168,6 +170,9 @@ const REASON_OF_FIELD: Record<string, string> = {
   exitKey: 'must be one DTMF key: 0-9, * or #',
   exitKeyAction: 'must be forward (with a number), voicemail or hangup',
   recordingRetentionDays: 'must be 1-3650 days',
+  callbackKey: 'must be one DTMF digit 0-9, other than the exit key, or null',
+  callbackRetries: 'must be 0-10',
+  callbackRetryIntervalS: 'must be 10-86400 seconds',
 };
 
 function reasonOf(constraint: string | undefined): string {

@@ -15,6 +15,7 @@
 import { type AgentStatusRepo, agentStatusRepo } from './agent-status.ts';
 import { type AgentsRepo, agentsRepo } from './agents.ts';
 import { type CallLogRepo, callLogRepo } from './call-log.ts';
+import { type CallbacksRepo, callbacksRepo } from './callbacks.ts';
 import type { Db } from './db.ts';
 import { type DepartmentsRepo, departmentsRepo } from './departments.ts';
 import { type DidsRepo, didsRepo } from './dids.ts';
@@ -71,6 +72,7 @@ export type {
   EventFilter,
 } from './call-log-rows.ts';
 export type { CallLogRepo } from './call-log.ts';
+export type { CallbackEnd, CallbackRequest, CallbacksRepo } from './callbacks.ts';
 export {
   ATTEMPT_RESULTS,
   CALL_OUTCOMES,
@@ -178,6 +180,8 @@ export interface Store {
   /** Finished call recordings (their files are in the recording folder). */
   recordings: RecordingsRepo;
   callLog: CallLogRepo;
+  /** Callback requests that keep their place in the queue. */
+  callbacks: CallbacksRepo;
   agentStatus: AgentStatusRepo;
   /** Figures per department and per agent over a range, from the call log. */
   reports: ReportsRepo;
@@ -202,6 +206,7 @@ export function createStore(db: Db): Store {
     registrations: registrationsRepo(db),
     recordings: recordingsRepo(db),
     callLog: callLogRepo(db),
+    callbacks: callbacksRepo(db),
     agentStatus: agentStatusRepo(db),
     reports: reportsRepo(db),
     voicemails: voicemailsRepo(db),

@@ -142,6 +142,7 @@ const noOutcomes = {
   'no-agent': 0,
   rejected: 0,
   failed: 0,
+  'callback-failed': 0,
 };
 
 eachBackend('reports', (ctx) => {

@@ -1,6 +1,12 @@
 import type { AcdEvent } from '../model/events.ts';
 import { endWrapUp, refreshAgent, statusChanged } from './agent-book.ts';
 import { agentAnswered, callArrived, callEnded, callerHungUp } from './calls.ts';
+import {
+  callbackNotReached,
+  callbackReached,
+  callbackRequested,
+  callbackRestored,
+} from './callbacks.ts';
 import { applyConfig, validateConfig } from './config-apply.ts';
 import { ringFailed } from './rings.ts';
 import type { EngineState, Step } from './state.ts';
@@ -14,7 +20,7 @@ export function validateEvent(s: EngineState, e: AcdEvent): void {
   if (!Number.isFinite(e.at)) {
     throw new AcdInputError(`${e.type}: 'at' must be a clock reading in ms`);
   }
-  if (e.type === 'callArrived' && s.calls.has(e.callId)) {
+  if ((e.type === 'callArrived' || e.type === 'callbackRestored') && s.calls.has(e.callId)) {
     throw new AcdInputError(`call ${e.callId} already in the engine`);
   }
   if (e.type === 'configChanged') validateConfig(s, e.changes);
@@ -55,6 +61,18 @@ export function applyEvent(s: EngineState, step: Step, e: AcdEvent): void {
     }
     case 'configChanged':
       applyConfig(s, step, e.changes);
+      return;
+    case 'callbackRequested':
+      callbackRequested(s, step, e.callId, e.number);
+      return;
+    case 'callbackRestored':
+      callbackRestored(s, step, e);
+      return;
+    case 'callbackReached':
+      callbackReached(s, step, e.callId);
+      return;
+    case 'callbackNotReached':
+      callbackNotReached(s, step, e.callId);
       return;
     case 'tick':
       return;

@@ -9,7 +9,9 @@ import type {
 /** The only moves a call makes (diagram at `CallState`); anything else is a bug and throws. */
 const ALLOWED: Readonly<Record<CallStateName, readonly CallStateName[]>> = {
   queued: ['ringing', 'ended'],
-  ringing: ['queued', 'connected'],
+  ringing: ['queued', 'connected', 'dialing'],
+  dialing: ['connected', 'awaiting-retry', 'ended'],
+  'awaiting-retry': ['queued', 'ended'],
   connected: ['ended'],
   ended: [],
 };
@@ -29,7 +31,7 @@ export const QUEUED: CallState = { name: 'queued' };
 const RINGING: CallState = { name: 'ringing' };
 const ENDED: CallState = { name: 'ended' };
 
-function move(call: CallRec, to: CallState): void {
+export function move(call: CallRec, to: CallState): void {
   if (!ALLOWED[call.state.name].includes(to.name)) {
     throw new IllegalCallTransition(call.id, call.state.name, to.name);
   }

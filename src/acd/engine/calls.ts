@@ -4,6 +4,7 @@ import type { CallRec, DeptRec } from '../routing/records.ts';
 import type { QueueExit } from '../model/types.ts';
 import { dropIfRemoved, settleAgent, startWrapUp, stopWrapUp } from './agent-book.ts';
 import { callConnected, callFinished, QUEUED } from './call-state.ts';
+import { callbackAgentAnswered, callbackLineEnded } from './callbacks.ts';
 import { unqueue } from './queue.ts';
 import { cancelAttempts, endAttempt } from './rings.ts';
 import type { EngineState, Step } from './state.ts';
@@ -37,6 +38,7 @@ export function callArrived(
     id: callId,
     seq: s.callSeq++,
     state: QUEUED,
+    kind: { name: 'caller' },
     dept: d,
     caller,
     vip,
@@ -139,7 +141,9 @@ export function reject(
     type: 'callCompleted',
     callId: call.id,
     departmentId: d.id,
-    outcome: 'rejected',
+    ...(call.kind.name === 'callback'
+      ? ({ outcome: 'callback-failed', kind: 'callback' } as const)
+      : ({ outcome: 'rejected' } as const)),
     reason,
     waitMs: s.now - call.arrivedAt,
   });
@@ -150,6 +154,10 @@ export function callerHungUp(s: EngineState, step: Step, callId: string): void {
   if (!call) return;
   if (call.state.name === 'connected') {
     callEnded(s, step, callId);
+    return;
+  }
+  if (call.kind.name === 'callback') {
+    callbackLineEnded(s, step, call);
     return;
   }
   cancelAttempts(s, step, call, 'caller-hung-up');
@@ -177,6 +185,10 @@ export function agentAnswered(s: EngineState, step: Step, attemptId: string): vo
     return;
   }
   const { call, agent: a } = att;
+  if (call.kind.name === 'callback') {
+    callbackAgentAnswered(s, step, att);
+    return;
+  }
   const d = call.dept;
   const limitS = d.cfg.maxCallDurationS;
   callConnected(
@@ -233,6 +245,7 @@ export function callEnded(s: EngineState, step: Step, callId: string): void {
     agentId: a.id,
     waitMs: answeredAt - call.arrivedAt,
     talkMs: talk,
+    ...(call.kind.name === 'callback' ? { kind: 'callback' as const } : {}),
   });
   settleAgent(s, step, a, 'call ended');
   dropIfRemoved(s, a);

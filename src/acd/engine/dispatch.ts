@@ -31,7 +31,7 @@ export function settle(s: EngineState, step: Step): void {
     for (const call of hoping) startRoundDelay(s, step, call);
   } while (step.dirty.size > 0 || step.noAgentCheck.size > 0);
   for (const call of step.entered.splice(0)) {
-    if (!isWaiting(call)) continue;
+    if (!isWaiting(call) || call.kind.name === 'callback') continue;
     if (call.state.name === 'queued') announce(step, call, 'queued');
     scheduleReminder(s, call);
   }
@@ -106,6 +106,7 @@ function checkNoAgent(s: EngineState, step: Step): void {
     if (d.loggedIn > 0 || !s.depts.has(d.id)) continue;
     for (const call of d.waiting.toArray()) {
       if (call.state.name === 'ringing') continue; // a ring in progress may still be answered
+      if (call.kind.name === 'callback') continue; // promised a call: waits for the next agent
       leaveQueue(s, step, call, d.cfg.noAgentAction, 'no-agent');
     }
   }

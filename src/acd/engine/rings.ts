@@ -43,6 +43,7 @@ export function startRing(
     timeoutMs,
     timeoutAt: s.now + timeoutMs,
     ...(decision ? { decision } : {}),
+    ...(call.kind.name === 'callback' ? { callbackNumber: call.kind.number } : {}),
   });
   settleAgent(s, step, a, 'offered');
 }

@@ -1,6 +1,7 @@
 import { nextLocalMidnight } from '../model/business-hours.ts';
 import type { EngineTask } from '../routing/records.ts';
 import { breakOver, endWrapUp, resetDay } from './agent-book.ts';
+import { callbackDialTimeout, callbackRetryDue } from './callbacks.ts';
 import { maxDurationOver, maxWaitOver } from './calls.ts';
 import { newRound, reminderDue, settle } from './dispatch.ts';
 import { ringTimeout } from './rings.ts';
@@ -42,6 +43,12 @@ function runTask(s: EngineState, step: Step, task: EngineTask): void {
       return;
     case 'breakOver':
       breakOver(s, step, task.agent);
+      return;
+    case 'callbackDialTimeout':
+      callbackDialTimeout(s, step, task.call);
+      return;
+    case 'callbackRetry':
+      callbackRetryDue(s, step, task.call);
       return;
     case 'dayReset':
       resetDay(s, step);

@@ -15,6 +15,10 @@ export type AcdAction =
   | Reject
   | PauseAgent
   | AgentStateChanged
+  | CallbackAccepted
+  | DialCallback
+  | EndCallbackDial
+  | CallbackRetryScheduled
   | CallCompleted;
 
 /** Offer `callId` to `agentId`: fork to the agent's devices per its forwarding mode. */
@@ -29,6 +33,8 @@ export interface Ring {
   timeoutAt: number;
   /** Why this agent (absent when the engine runs with `explain: false`). */
   decision?: Decision;
+  /** Set for a callback request: the number the customer will be called back on. */
+  callbackNumber?: string;
 }
 
 export type CancelReason =
@@ -37,7 +43,8 @@ export type CancelReason =
   | 'caller-hung-up'
   | 'max-wait'
   | 'agent-removed'
-  | 'department-removed';
+  | 'department-removed'
+  | 'callback-requested';
 
 /** Stop ringing this attempt (the engine has released the agent). */
 export interface CancelRing {
@@ -126,7 +133,7 @@ export interface HangUp {
   reason: 'max-duration';
 }
 
-export type CallOutcome = 'answered' | 'abandoned' | 'rejected';
+export type CallOutcome = 'answered' | 'abandoned' | 'rejected' | 'callback-failed';
 
 /** The call left the engine for good; figures for the call log. */
 export interface CallCompleted {
@@ -138,6 +145,44 @@ export interface CallCompleted {
   agentId?: string;
   waitMs: number;
   talkMs?: number;
+  /** Set for a callback request (answered: the customer was reached). */
+  kind?: 'callback';
+}
+
+/** The call stays in its queue as a callback request: store it; the caller may hang up. */
+export interface CallbackAccepted {
+  type: 'callbackAccepted';
+  callId: string;
+  departmentId: string;
+  number: string;
+  /** Its place in the queue (original arrival, epoch ms). */
+  arrivedAt: number;
+}
+
+/** The agent answered a callback's ring: dial the customer and bridge them on answer. */
+export interface DialCallback {
+  type: 'dialCallback';
+  callId: string;
+  agentId: string;
+  attemptId: string;
+  number: string;
+  /** The engine's deadline for the customer's answer (it emits `endCallbackDial` then). */
+  timeoutAt: number;
+}
+
+/** The dial-out's deadline passed: stop dialling and hang up the agent's leg. */
+export interface EndCallbackDial {
+  type: 'endCallbackDial';
+  callId: string;
+  reason: 'timeout';
+}
+
+/** A dial-out failed; the request goes back to its place in the queue at `retryAt`. */
+export interface CallbackRetryScheduled {
+  type: 'callbackRetryScheduled';
+  callId: string;
+  failedTries: number;
+  retryAt: number;
 }
 
 export type AttemptResult = 'answered' | RingFailure | CancelReason;

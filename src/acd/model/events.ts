@@ -15,6 +15,10 @@ export type AcdEvent =
   | AgentStatusChanged
   | AgentDevicesChanged
   | ConfigChanged
+  | CallbackRequested
+  | CallbackRestored
+  | CallbackReached
+  | CallbackNotReached
   | Tick;
 
 /** A caller entered a department's queue (after the dialled number was resolved). */
@@ -96,4 +100,45 @@ export interface ConfigChanged {
 export interface Tick {
   type: 'tick';
   at: number;
+}
+
+/**
+ * The waiting caller asked to be called back on `number` (already checked by
+ * call control): the call stays in its queue, at its place, as a callback
+ * request, and the caller may hang up. Ignored for a call that is not waiting.
+ */
+export interface CallbackRequested {
+  type: 'callbackRequested';
+  at: number;
+  callId: string;
+  number: string;
+}
+
+/** A stored callback request put back into its queue after a restart (in stored order). */
+export interface CallbackRestored {
+  type: 'callbackRestored';
+  at: number;
+  callId: string;
+  departmentId: string;
+  number: string;
+  /** The original arrival (epoch ms): the request's place in the queue. */
+  arrivedAt: number;
+  failedTries: number;
+  /** Next try (epoch ms) when the request was waiting to retry; null = queued now. */
+  retryAt: number | null;
+}
+
+/** The customer answered a callback's dial-out; call control bridged the agent and the customer. */
+export interface CallbackReached {
+  type: 'callbackReached';
+  at: number;
+  callId: string;
+}
+
+/** A callback's dial-out ended without the customer (no answer, busy, refused, agent hung up). */
+export interface CallbackNotReached {
+  type: 'callbackNotReached';
+  at: number;
+  callId: string;
+  cause: string;
 }

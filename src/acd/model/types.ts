@@ -92,6 +92,10 @@ export interface DepartmentConfig {
   businessHours: WeeklyHours[] | null;
   /** Local dates 'YYYY-MM-DD' on which the department is closed all day. */
   holidays: string[];
+  /** Dial-outs of a callback request after the first that failed (default 2). */
+  callbackRetries?: number;
+  /** Pause before each of those retries (default 300 s). */
+  callbackRetryIntervalS?: number;
 }
 
 /** The status an agent chooses (or an admin or the engine sets). */

@@ -64,10 +64,16 @@ export interface DeptRec {
  *
  * ```
  *   arrived ─▶ queued ──offer──▶ ringing ──answer──▶ connected ──hang-up──▶ ended
- *                 │  ▲                │
- *                 │  └────────────────┘ last ring missed or cancelled
- *                 └──▶ ended (abandoned, or rejected: hours, limits, no agent, removal)
+ *                 │  ▲                │  │
+ *                 │  └────────────────┘  │ last ring missed or cancelled
+ *                 │                      │ answer (callback: the agent first)
+ *                 │                      ▼
+ *                 │  ◀──retry due──  awaiting-retry ◀──not reached── dialing ──reached──▶ connected
+ *                 └──▶ ended (abandoned, or rejected: hours, limits, no agent, removal;
+ *                             a callback whose last try failed)
  * ```
+ *
+ * `dialing` and `awaiting-retry` belong to callback requests alone (see `CallKind`).
  */
 export type CallState =
   | { readonly name: 'queued' }
@@ -79,7 +85,36 @@ export type CallState =
       /** The department's maximum duration (null = none). */
       readonly durationLimit: EngineTimer | null;
     }
+  | {
+      /** Callback: the agent answered and hears ringing while the customer is dialled. */
+      readonly name: 'dialing';
+      readonly agent: AgentRec;
+      /** The dial-out's deadline (the department's ring timeout). */
+      readonly deadline: EngineTimer;
+    }
+  | {
+      /** Callback: the last dial-out failed; back in the queue, at its place, when the timer fires. */
+      readonly name: 'awaiting-retry';
+      readonly timer: EngineTimer;
+    }
   | { readonly name: 'ended' };
+
+/**
+ * Who the call is for. A `caller` waits on the line. A `callback` request
+ * has hung up and keeps its place in the queue (its arrival time); when its
+ * turn comes the agent is rung first and the customer dialled once the agent
+ * answered. No maximum wait, reminders or no-agent exit apply to it: the
+ * customer was promised a call.
+ */
+export type CallKind =
+  | { readonly name: 'caller' }
+  | {
+      readonly name: 'callback';
+      /** E.164 number to dial. */
+      readonly number: string;
+      /** Dial-outs that did not reach the customer so far. */
+      failedTries: number;
+    };
 
 export type CallStateName = CallState['name'];
 
@@ -87,6 +122,7 @@ export interface CallRec {
   id: string;
   seq: number;
   state: CallState;
+  kind: CallKind;
   dept: DeptRec;
   caller: string;
   vip: boolean;
@@ -121,7 +157,9 @@ export type EngineTask =
   | { readonly kind: 'reminder'; readonly call: CallRec }
   | { readonly kind: 'wrapUpOver'; readonly agent: AgentRec }
   | { readonly kind: 'breakOver'; readonly agent: AgentRec }
-  | { readonly kind: 'dayReset' };
+  | { readonly kind: 'dayReset' }
+  | { readonly kind: 'callbackDialTimeout'; readonly call: CallRec }
+  | { readonly kind: 'callbackRetry'; readonly call: CallRec };
 
 export type EngineTimer = Timer<EngineTask>;
 

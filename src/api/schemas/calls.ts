@@ -73,6 +73,8 @@ export const callView = z.object({
   endedAt: isoDateTime.nullable(),
   agentId: z.uuid().nullable(),
   outcome: callOutcome.nullable(),
+  /** `callback`: the caller asked to be called back, kept its place and hung up. */
+  kind: z.enum(['inbound', 'callback']),
   waitS: z.number().nullable(),
   talkS: z.number().nullable(),
   /** The router's explanation: strategy, candidates, the chosen agent, why others were skipped. */

@@ -85,16 +85,38 @@ const departmentFields = {
   voicemailMaxS: int().min(5).max(3600),
   /** The department's name, spoken to agents: "Call for <name>, press 1" (null = "your department"). */
   namePrompt: wavFile,
+  /** DTMF digit that asks for a callback keeping the caller's place (null = no callbacks). */
+  callbackKey: z.enum(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']).nullable(),
+  /** Dial-outs after the first when the customer does not answer. */
+  callbackRetries: int().min(0).max(10),
+  /** Pause before each retry. */
+  callbackRetryIntervalS: int().min(10).max(86_400),
+};
+
+/** The callback key and the exit key are different keys (when both are set in one request). */
+const KEYS_DIFFER = {
+  check: (d: { exitKey?: string | null; callbackKey?: string | null }) =>
+    d.callbackKey === undefined ||
+    d.callbackKey === null ||
+    d.exitKey === undefined ||
+    d.exitKey === null ||
+    d.callbackKey !== d.exitKey,
+  message: { message: 'must differ from the exit key', path: ['callbackKey'] },
 };
 
 const { name, ...optionalFields } = departmentFields;
 
-export const departmentCreate = z.strictObject({
-  name,
-  ...z.object(optionalFields).partial().shape,
-});
+export const departmentCreate = z
+  .strictObject({
+    name,
+    ...z.object(optionalFields).partial().shape,
+  })
+  .refine(KEYS_DIFFER.check, KEYS_DIFFER.message);
 
-export const departmentPatch = z.strictObject(departmentFields).partial();
+export const departmentPatch = z
+  .strictObject(departmentFields)
+  .partial()
+  .refine(KEYS_DIFFER.check, KEYS_DIFFER.message);
 
 export const departmentView = z.object({
   id: z.uuid(),

@@ -119,6 +119,10 @@ export async function startCallControl(
     storedBindings.set(agentId, await registrationStore.listForAgent(agentId));
   }
 
+  // Callback requests of the previous run keep their calls open in the log.
+  const pendingCallbacks = await store.callbacks.pending();
+  const callbackCalls = new Set(pendingCallbacks.map((c) => c.callId));
+
   // Calls a crash cut off are still open in the log: end them before taking
   // new ones. Only in embedded mode, where this process is the only router
   // (the data folder is locked); with a database server other instances may
@@ -127,8 +131,8 @@ export async function startCallControl(
   if (config.database.url === null)
     await closeOrphanCalls({
       ports: orphanCallPortsFrom(store),
-      // Nothing is carried yet: this process has not taken a call.
-      carried: () => false,
+      // Nothing is carried yet but the stored callback requests, queued again below.
+      carried: (callId) => callbackCalls.has(callId),
       cause: 'restart',
       logger: log,
       publisher: events,
@@ -285,6 +289,15 @@ export async function startCallControl(
           confirmTimeoutMs: config.media.confirmTimeoutS * 1000,
           recordings: recordingFiles,
           logger: log,
+          // Callbacks dial out through the trunk: without one the key does nothing.
+          ...(trunk
+            ? {
+                callbacks: {
+                  allowed: (n: string) => allowList.current().allows(n),
+                  request: (callId: string, n: string) => cc?.requestCallback(callId, n) ?? false,
+                },
+              }
+            : {}),
         })
       : null;
 
@@ -318,6 +331,15 @@ export async function startCallControl(
     trunkUri: config.sip.trunk.outboundUri,
     callerAuth: authenticator,
     ...(callerMedia ? { media: callerMedia } : {}),
+    ...(mediaWiring && trunk
+      ? {
+          callbacks: {
+            media: () => mediaWiring.server(),
+            allowed: (n: string) => allowList.current().allows(n),
+            store: store.callbacks,
+          },
+        }
+      : {}),
     featureCodes: {
       agent: async (id) => {
         const a = await store.agents.get(id);
@@ -338,6 +360,8 @@ export async function startCallControl(
     logger: log,
     publisher: events,
   });
+  // Only the routing instance dials callbacks; a standby leaves them to the leader.
+  if (parts.routing.isOpen()) callControl.restoreCallbacks(pendingCallbacks);
 
   const unsubscribe = syncEngineWithApi({
     events,

@@ -14,15 +14,20 @@ import type {
   AgentStateChanged,
   Announce,
   Bridge,
+  CallbackAccepted,
+  CallbackRetryScheduled,
   CallCompleted,
   CancelRing,
+  DialCallback,
   DropLateAnswer,
+  EndCallbackDial,
   HangUp,
   Overflow,
   PauseAgent,
   Reject,
   Ring,
 } from '../../acd/index.ts';
+import type { CallbackDesk } from '../callback/callback-desk.ts';
 import { andThen, type ForwardingSource } from '../dialer/forwarding-source.ts';
 import { legSpecs } from '../dialer/leg-specs.ts';
 import { type AttemptListener, RingAttempt } from '../dialer/ring-attempt.ts';
@@ -55,6 +60,8 @@ export interface ActionExecutorOptions {
   /** Outbound trunk, for `forward` exits (302 to the number through the trunk). */
   trunkUri?: string | null;
   media?: CallerMedia;
+  /** Callback requests (absent: the engine never has any). */
+  callbacks?: CallbackDesk;
 }
 
 export class ActionExecutor implements CallOperations {
@@ -66,6 +73,11 @@ export class ActionExecutor implements CallOperations {
     // Published before the INVITEs are built: the stream (and the load
     // benchmark's ring latency) sees the moment the agent was chosen.
     recorder.agentRinging(a);
+    if (a.callbackNumber !== undefined) {
+      if (this.o.callbacks) this.o.callbacks.ring(a, this.#attemptListener);
+      else this.o.send({ type: 'ringFailed', attemptId: a.attemptId, cause: 'unreachable' });
+      return;
+    }
     const session = book.live(a.callId);
     if (session?.state !== 'queued') {
       // The engine offered a call we no longer hold: let it roll over at once.
@@ -121,7 +133,10 @@ export class ActionExecutor implements CallOperations {
   /** The call reached its department's maximum duration: both legs are hung up. */
   hangUp(a: HangUp): void {
     const session = this.o.book.live(a.callId);
-    if (!session) return;
+    if (!session) {
+      this.o.callbacks?.hangUp(a.callId, a.reason);
+      return;
+    }
     this.o.logger.warn(
       { callId: a.callId, reason: a.reason },
       'hanging up a call at its maximum duration',
@@ -176,7 +191,25 @@ export class ActionExecutor implements CallOperations {
     this.o.recorder.agentState(a);
   }
 
+  callbackAccepted(a: CallbackAccepted): void {
+    this.o.callbacks?.accepted(a);
+  }
+
+  dialCallback(a: DialCallback): void {
+    if (this.o.callbacks) this.o.callbacks.dial(a);
+    else this.o.send({ type: 'callbackNotReached', callId: a.callId, cause: 'no callbacks' });
+  }
+
+  endCallbackDial(a: EndCallbackDial): void {
+    this.o.callbacks?.endDial(a);
+  }
+
+  callbackRetryScheduled(a: CallbackRetryScheduled): void {
+    this.o.callbacks?.retryScheduled(a);
+  }
+
   callCompleted(a: CallCompleted): void {
+    this.o.callbacks?.completed(a);
     // Why a queued caller left on its own: no RTP any more, or the exit key.
     const cause = this.o.media?.completed(a.callId) ?? null;
     this.o.recorder.completed(a, this.o.book.complete(a.callId), cause);

@@ -24,10 +24,12 @@ export function quotedDisplayName(text: string): string {
   return `"${clean.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
-export function callerIdFrom(caller: string, departmentName: string): string {
+/** `displayName` replaces the shown text (a callback says so: "Callback +4930123456"). */
+export function callerIdFrom(caller: string, departmentName: string, displayName?: string): string {
   const user = callerIdUser(caller);
   const shown = caller.trim() === '' ? 'anonymous' : caller.trim();
-  const name = departmentName.trim() === '' ? shown : `${shown} ${departmentName.trim()}`;
+  const name =
+    displayName ?? (departmentName.trim() === '' ? shown : `${shown} ${departmentName.trim()}`);
   return `${quotedDisplayName(name)} <sip:${user}@localhost>`;
 }
 

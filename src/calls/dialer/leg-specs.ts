@@ -26,12 +26,14 @@ export interface OfferContext {
     acceptQuestion: readonly string[];
     confirmTimeoutMs: number;
   } | null;
+  /** Shown instead of "<caller> <department>" (callbacks). */
+  displayName?: string;
 }
 
 /** Agents are offered the RFC 4028 session timer (see `sip/session-timer.ts`). */
 export function legSpecs(plan: ForwardingPlan, ctx: OfferContext): LegSpec[] {
   const headers = {
-    From: callerIdFrom(ctx.caller, ctx.departmentName),
+    From: callerIdFrom(ctx.caller, ctx.departmentName, ctx.displayName),
     Contact: callerIdContact(ctx.caller),
     Supported: 'timer',
     'Session-Expires': String(SESSION_EXPIRES_S),

@@ -8,7 +8,8 @@
 import type { ExitReason } from '../../acd/index.ts';
 import type { AnchorMediaServer } from '../anchor/anchor-endpoint.ts';
 import { Anchors } from '../anchor/anchors.ts';
-import type { Scheduler } from '../mechanisms/scheduler.ts';
+import { CallbackMenu } from './callback-menu.ts';
+import { realScheduler, type Scheduler } from '../mechanisms/scheduler.ts';
 import { type CallRecordings, type Logger, silentLogger } from '../ports/index.ts';
 import type { InboundCall } from '../sip/sip.ts';
 import type { DepartmentMedia } from './department-media.ts';
@@ -34,6 +35,15 @@ export interface CallerMediaOptions {
   logger?: Logger;
   now?: () => number;
   scheduler?: Scheduler;
+  /** What the callback dialogue asks (absent: the callback key does nothing). */
+  callbacks?: CallbackRequests;
+}
+
+export interface CallbackRequests {
+  /** Whether `number` may be called back through the trunk. */
+  allowed(number: string): boolean;
+  /** Asks the routing engine; true when the call stays queued as a callback request. */
+  request(callId: string, number: string): boolean;
 }
 
 /** How a ring attempt's legs are anchored for a call (null: plain legs). */
@@ -93,11 +103,12 @@ export class CallerMedia {
   }
 
   /** The caller's INVITE as the session should see it: with media when there is a media server. */
-  wrap(call: InboundCall, callId: string, departmentId: string, from = ''): InboundCall {
+  wrap(call: InboundCall, callId: string, departmentId: string, callerNumber = ''): InboundCall {
     const media = this.#o.media();
     const dept = this.#o.department(departmentId);
     if (!media || !dept) return call;
     const logger = this.#o.logger ?? silentLogger;
+    const callbacks = this.#o.callbacks;
     const caller = new MediaCaller(
       call,
       {
@@ -115,10 +126,25 @@ export class CallerMedia {
         voicemail: this.#o.voicemail ?? null,
         anchored: (id, ep, record) => this.anchors.calls.anchored(id, ep, record),
         anchorEnded: (id) => this.anchors.calls.ended(id),
+        ...(callbacks
+          ? {
+              callbackMenu: (d: DepartmentMedia, play: (files: string[]) => Promise<void>) =>
+                new CallbackMenu({
+                  callId,
+                  caller: callerNumber,
+                  prompts: d.callback,
+                  play,
+                  allowed: (n) => callbacks.allowed(n),
+                  request: (n) => callbacks.request(callId, n),
+                  scheduler: realScheduler,
+                  logger,
+                }),
+            }
+          : {}),
       },
       dept,
       callId,
-      from,
+      callerNumber,
     );
     this.#callers.set(callId, caller);
     return caller;
@@ -150,6 +176,11 @@ export class CallerMedia {
     this.#settling.add(settle);
     const cause = caller.abandonCause;
     return cause === 'media-timeout' || cause === 'exit-key' ? cause : null;
+  }
+
+  /** The caller became a callback request and hung up: its media is no longer the call's. */
+  callbackTaken(callId: string): void {
+    this.completed(callId);
   }
 
   /** The SIP server connection is gone: nothing can be sent, forget the endpoints. */

@@ -5,6 +5,7 @@
  */
 import type { ExitReason, QueueExit, WeeklyHours } from '../../acd/index.ts';
 import { nextOpening } from '../../acd/model/next-opening.ts';
+import { CALLBACK_PROMPTS, callbackHintPrompts } from './callback-phrases.ts';
 import {
   exitHintPrompts,
   openingPrompts,
@@ -26,6 +27,8 @@ export interface DepartmentMediaRow {
   maxWaitPrompt: string | null;
   exitKey: string | null;
   exitKeyAction: QueueExit;
+  /** DTMF digit that asks for a callback keeping the place (null = none). */
+  callbackKey: string | null;
   timeZone: string;
   businessHours: WeeklyHours[] | null;
   holidays: string[];
@@ -57,6 +60,14 @@ export interface DepartmentMedia {
   recordCalls: boolean;
   /** What an agent's mobile hears on answering: "Call for <department>, press 1 to accept." */
   acceptQuestion: string[];
+  callbackKey: string | null;
+  /** The callback dialogue's sentences (files). */
+  callback: {
+    enter: string[];
+    refused: string[];
+    confirm(number: string): string[];
+    kept: string[];
+  };
 }
 
 export interface MediaDefaults {
@@ -79,6 +90,7 @@ export function resolveDepartmentMedia(
   const recordingNotice = row.recordCalls ? p(['recording-notice']) : [];
   greeting.push(...recordingNotice);
   if (row.exitKey !== null) greeting.push(...p(exitHintPrompts(row.exitKey)));
+  if (row.callbackKey !== null) greeting.push(...p(callbackHintPrompts(row.callbackKey)));
   const own = (path: string | null, name: string) => [path ?? promptPath(folder, name)];
   return {
     departmentId: row.id,
@@ -113,6 +125,13 @@ export function resolveDepartmentMedia(
       row.namePrompt ?? promptPath(folder, 'your-department'),
       promptPath(folder, 'press-one-to-accept'),
     ],
+    callbackKey: row.callbackKey,
+    callback: {
+      enter: p(CALLBACK_PROMPTS.enter),
+      refused: p(CALLBACK_PROMPTS.refused),
+      confirm: (number) => p(CALLBACK_PROMPTS.confirm(number)),
+      kept: p(CALLBACK_PROMPTS.kept),
+    },
   };
 }
 

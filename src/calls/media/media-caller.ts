@@ -17,7 +17,8 @@
  * ```
  *   idle ─180─▶ answering ─200 sent─▶ queued ─agent─▶ handover ─re-INVITE done─▶ handed-over
  *     │            │                    │               └──────bridged──────────▶ anchored
- *     │            │                    └─reject / exit key─▶ exiting ─▶ done
+ *     │            │                    │  └─reject / exit key─▶ exiting ─▶ done
+ *     │            │                    └─callback key─▶ callback-menu (callback-menu.ts) ─▶ queued / done
  *     └─reject─────┴── failure, CANCEL, BYE, media gone ─────────────────────▶ done
  * ```
  *
@@ -36,6 +37,7 @@ import { HoldPlaylist } from './hold-playlist.ts';
 import type { MediaCallerHost } from './media-caller-host.ts';
 import { type AbandonCause, type MediaCallerState, PAST_THE_QUEUE } from './media-caller-state.ts';
 import type { MrfEndpoint } from './mrf-types.ts';
+import type { CallbackMenu } from './callback-menu.ts';
 import type { VoicemailRecording } from '../voicemail/voicemail-recording.ts';
 
 export type { AbandonCause, MediaCallerState } from './media-caller-state.ts';
@@ -57,6 +59,7 @@ export class MediaCaller implements InboundCall {
   #loop: Promise<void> | null = null;
   readonly #work = new Set<Promise<unknown>>();
   #endpointReleased: Promise<void> | null = null;
+  #menu: CallbackMenu | null = null;
 
   constructor(
     private readonly inner: InboundCall,
@@ -200,7 +203,8 @@ export class MediaCaller implements InboundCall {
   ): Promise<[CallDialog, T]> {
     await this.#answering;
     const dialog = this.#dialog;
-    if (this.#state !== 'queued' || !dialog) {
+    this.#menu?.abort();
+    if ((this.#state !== 'queued' && this.#state !== 'callback-menu') || !dialog) {
       throw Object.assign(new Error('caller gone before the agent was connected'), {
         status: 487,
       });
@@ -367,6 +371,14 @@ export class MediaCaller implements InboundCall {
   }
 
   #digit(digit: string): void {
+    if (this.#state === 'callback-menu') {
+      this.#menu?.digit(digit);
+      return;
+    }
+    if (this.#state === 'queued' && digit === this.dept.callbackKey) {
+      this.#callbackMenu();
+      return;
+    }
     if (this.#state !== 'queued' || digit !== this.dept.exitKey) return;
     const exit = this.dept.exitKeyAction;
     this.#leaveMessage = exit.kind === 'voicemail';
@@ -375,8 +387,36 @@ export class MediaCaller implements InboundCall {
     this.#exit([], target === null ? null : `<${target}>`, 'exit key');
   }
 
+  /** The callback key: the dialogue runs instead of the music; the caller hangs up or goes back. */
+  #callbackMenu(): void {
+    const ep = this.#ep;
+    if (!ep || !this.host.callbackMenu) return;
+    this.#state = 'callback-menu';
+    this.#interruptAll();
+    const menu = this.host.callbackMenu(this.dept, async (files) => {
+      this.#playing = 'prompt';
+      await ep.play(files).catch(() => {});
+      this.#playing = null;
+    });
+    this.#menu = menu;
+    this.#track(
+      (async () => {
+        await this.#loop;
+        const result = await menu.run();
+        this.#menu = null;
+        if (this.#stateNow() !== 'callback-menu') return;
+        if (result === 'requested') this.#left('callback');
+        else {
+          this.#state = 'queued';
+          this.#loop = this.#track(this.#playLoop());
+        }
+      })(),
+    );
+  }
+
   /** The caller left the queue on its own (or its media did): the session hears a CANCEL. */
   #left(cause: AbandonCause): void {
+    this.#menu?.abort();
     if (this.#cancelFired) return;
     if (PAST_THE_QUEUE.has(this.#state)) return;
     this.#abandonCause = cause;
@@ -414,6 +454,7 @@ export class MediaCaller implements InboundCall {
 
   /** Plays `message`, then transfers to `referTo` (a Contact value) or hangs up. */
   #exit(message: string[], referTo: string | null, why: string): void {
+    this.#menu?.abort();
     this.#state = 'exiting';
     this.#playlist.clear();
     this.#interruptAll();

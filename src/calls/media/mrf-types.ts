@@ -30,12 +30,15 @@ export interface MrfEndpoint {
   on(event: 'destroy', cb: (e?: { reason?: string }) => void): unknown;
   /** `hangup`, resolved by the media server's BYE; a no-op once destroyed. */
   destroy(): Promise<unknown>;
-  /** Re-INVITEs the endpoint with a new offer; resolves with the media server's answer. */
-  modify?(sdp: string): Promise<unknown>;
+  /** Re-INVITE of the endpoint with the peer's SDP (an endpoint made without one: 3pcc). */
+  modify(sdp: string): Promise<unknown>;
+  /** `uuid_bridge` with another endpoint: RTP flows between their peers. */
+  bridge(other: MrfEndpoint): Promise<unknown>;
 }
 
 export interface MrfMediaServer {
-  createEndpoint(opts: { remoteSdp: string; codecs?: string[] }): Promise<MrfEndpoint>;
+  /** Without `remoteSdp` the endpoint offers (its SDP in `local.sdp`), answered by `modify()`. */
+  createEndpoint(opts?: { remoteSdp?: string; codecs?: string[] }): Promise<MrfEndpoint>;
 }
 
 /** Checks that `ms` has what call control uses (a connected fsmrf MediaServer does). */

@@ -93,6 +93,14 @@ export const PHRASE_TEXT: Readonly<Record<string, string>> = {
   'call-for': 'Call for',
   'your-department': 'your department.',
   'press-one-to-accept': 'Press 1 to accept.',
+  'callback-hint': 'To be called back without losing your place in the queue, press',
+  'callback-on': 'We will call you back on',
+  'callback-enter':
+    'Please enter the number we should call you back on, starting with the country code, then press pound.',
+  'callback-refused': 'We are sorry. We cannot call you back on that number.',
+  'callback-kept':
+    'You keep your place in the queue, and we will call you back when it is your turn.',
+  plus: 'plus',
   ...Object.fromEntries(WEEKDAY_NAMES.map((d) => [d, d])),
   ...numberTexts(),
 };

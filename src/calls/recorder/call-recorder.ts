@@ -9,6 +9,9 @@
 import type {
   AgentStateChanged,
   Bridge,
+  CallbackAccepted,
+  CallbackRetryScheduled,
+  DialCallback,
   CallCompleted,
   Overflow,
   Reject,
@@ -249,6 +252,35 @@ export class CallRecorder {
       waitMs: a.waitMs,
       talkMs: a.talkMs ?? null,
       reason: reason ?? null,
+    });
+  }
+
+  /** The call stays queued as a callback request (the call list marks it). */
+  callbackRequested(a: CallbackAccepted): void {
+    this.#append({
+      type: 'call.callback-requested',
+      callId: a.callId,
+      departmentId: a.departmentId,
+      payload: { number: a.number },
+    });
+  }
+
+  /** A callback's try did not reach the customer: the agent's answered ring ends here. */
+  callbackTryEnded(d: DialCallback, cause: string): void {
+    this.#append({
+      type: 'attempt.ended',
+      callId: d.callId,
+      agentId: d.agentId,
+      payload: { attemptId: d.attemptId, result: 'answered', callbackNotReached: cause },
+    });
+  }
+
+  /** A callback's next try is due at `retryAt`. */
+  callbackRetry(a: CallbackRetryScheduled): void {
+    this.#append({
+      type: 'call.callback-retry',
+      callId: a.callId,
+      payload: { failedTries: a.failedTries, retryAt: new Date(a.retryAt).toISOString() },
     });
   }
 

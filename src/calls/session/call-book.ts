@@ -13,12 +13,14 @@
  *
  * ```
  *   routed ──engine rejected it / refused its arrival──▶ refused
- *     │                                                    │
+ *     │  └──the caller became a callback request──▶ callback   │
+ *     │                                                │       │
  *     └──────────────── engine completed it ──────▶ completed ◀┘
  * ```
  *
  * The end of a `refused` call's session is not reported to the engine (it
- * ended the call itself); every other end is. A reject's exit kind is kept
+ * ended the call itself), nor that of a `callback` (the caller hangs up by
+ * design; the request lives on in the engine); every other end is. A reject's exit kind is kept
  * with the standing until the engine completes the call (the call log's
  * outcome).
  */
@@ -36,11 +38,13 @@ export const CALL_PHASES: TransitionTable<CallPhase> = {
 export type EngineStanding =
   | { kind: 'routed' }
   | { kind: 'refused'; exit: string | null }
+  | { kind: 'callback' }
   | { kind: 'completed' };
 
 export const ENGINE_STANDINGS: TransitionTable<EngineStanding['kind']> = {
-  routed: ['refused', 'completed'],
+  routed: ['refused', 'callback', 'completed'],
   refused: ['completed'],
+  callback: ['completed'],
   completed: [],
 };
 
@@ -100,6 +104,11 @@ export class CallBook {
     this.#stand(callId, { kind: 'refused', exit });
   }
 
+  /** The caller became a callback request: the end of its session is not the call's end. */
+  handOver(callId: string): void {
+    this.#stand(callId, { kind: 'callback' });
+  }
+
   /**
    * The engine completed the call; returns the exit kind of its reject, if
    * it rejected it. The engine has forgotten the call: a later end of the
@@ -150,6 +159,8 @@ export class CallBook {
     entry.phase = 'releasing';
     this.#live.delete(session.id);
     this.hold(session.settled().then(() => void this.#entries.delete(session.id)));
-    if (entry.standing.kind !== 'refused') this.report(session, end);
+    if (entry.standing.kind === 'routed' || entry.standing.kind === 'completed') {
+      this.report(session, end);
+    }
   }
 }

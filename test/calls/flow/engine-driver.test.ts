@@ -46,6 +46,10 @@ function ops(log: string[], onRing?: () => void): CallOperations {
     pauseAgent: rec('pauseAgent'),
     callCompleted: rec('callCompleted'),
     agentStateChanged: rec('agentStateChanged'),
+    callbackAccepted: rec('callbackAccepted'),
+    dialCallback: rec('dialCallback'),
+    endCallbackDial: rec('endCallbackDial'),
+    callbackRetryScheduled: rec('callbackRetryScheduled'),
   };
 }
 

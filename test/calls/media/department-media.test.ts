@@ -12,6 +12,7 @@ const row: DepartmentMediaRow = {
   id: 'dept-1',
   voicemailMaxS: 120,
   namePrompt: null,
+  callbackKey: null,
   promptsFolder: null,
   mohFolder: null,
   welcomeEnabled: true,

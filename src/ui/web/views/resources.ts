@@ -102,6 +102,16 @@ export const RESOURCES: ResourceDef[] = [
         kind: 'number',
         help: '1-3650; older recordings are deleted daily',
       },
+      {
+        name: 'callbackKey',
+        label: 'Callback key (empty = no callbacks)',
+        kind: 'select',
+        options: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+        nullable: true,
+        help: 'A waiting caller presses it to be called back without losing the place; not the exit key',
+      },
+      { name: 'callbackRetries', label: 'Callback retries', kind: 'number' },
+      { name: 'callbackRetryIntervalS', label: 'Callback retry interval (s)', kind: 'number' },
     ],
   },
   {
