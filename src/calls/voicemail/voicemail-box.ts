@@ -40,6 +40,8 @@ export class VoicemailBox {
   readonly #o: VoicemailBoxOptions;
   readonly #active = new Set<VoicemailRecording>();
   readonly #finishing = new Set<Promise<void>>();
+  /** Shutting down: messages end at once, new ones are not recorded. */
+  #closing = false;
 
   constructor(options: VoicemailBoxOptions) {
     this.#o = options;
@@ -59,6 +61,7 @@ export class VoicemailBox {
       now: this.#o.now ?? Date.now,
     });
     this.#active.add(recording);
+    if (this.#closing) recording.close();
     const finished = recording.done
       .then((outcome) => this.#settle(call, outcome))
       .catch((err: unknown) => {
@@ -72,8 +75,9 @@ export class VoicemailBox {
     return recording;
   }
 
-  /** Shutdown: every recording ends now and keeps what it has. */
+  /** Shutdown: every recording ends now and keeps what it has; later ones end before the beep. */
   stopAll(): void {
+    this.#closing = true;
     for (const r of this.#active) r.close();
   }
 
