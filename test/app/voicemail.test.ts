@@ -195,7 +195,8 @@ function bestTone(samples: Int16Array, hz: number): number {
 
 describe('voicemail, end to end', () => {
   it('records what the caller says after the beep until #; listed, served with ranges, linked and announced', async () => {
-    const dir = await tempDir();
+    // Not there yet: the first message creates it.
+    const dir = path.join(await tempDir(), 'voicemail');
     const r = await startProduct(dir);
     const deptId = await voicemailDepartment(r);
     // A wallboard on the WebSocket stream, as a client sees it.

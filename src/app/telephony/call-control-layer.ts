@@ -142,7 +142,6 @@ export async function startCallControl(
   );
   const memberships = await store.memberships.list();
   const mediaRows = parts.media ? await store.departments.list() : [];
-  const recordingsDir = parts.media ? await voicemailDir(config, log) : null;
   // Last: it starts a timer and follows events, which a failed start above would leak.
   const directory = await RoutingDirectory.open(store, events, log, DIRECTORY_REFRESH_MS);
   // Nothing below awaits until the layer is running, so a failed start leaves no timer or listener.
@@ -245,16 +244,15 @@ export async function startCallControl(
   const mediaDirectory = mediaWiring ? new MediaDirectory(mediaRows, config.media, log) : null;
   const stopFollowingMedia = mediaDirectory?.follow(events) ?? (() => {});
   const trunk = config.sip.trunk.outboundUri;
-  const voicemail =
-    mediaWiring && recordingsDir !== null
-      ? new VoicemailBox({
-          dir: recordingsDir,
-          store: voicemailStoreFrom(store),
-          callLog: { append: (e: CallLogEvent) => writer.write(e as LogEventInput) },
-          publisher,
-          logger: log,
-        })
-      : null;
+  const voicemail = mediaWiring
+    ? new VoicemailBox({
+        dir: voicemailDir(config),
+        store: voicemailStoreFrom(store),
+        callLog: { append: (e: CallLogEvent) => writer.write(e as LogEventInput) },
+        publisher,
+        logger: log,
+      })
+    : null;
   const callerMedia =
     mediaWiring && mediaDirectory
       ? new CallerMedia({
