@@ -195,7 +195,8 @@ function bestTone(samples: Int16Array, hz: number): number {
 
 describe('voicemail, end to end', () => {
   it('records what the caller says after the beep until #; listed, served with ranges, linked and announced', async () => {
-    const dir = await tempDir();
+    // Not there yet: the first message creates it.
+    const dir = path.join(await tempDir(), 'voicemail');
     const r = await startProduct(dir);
     const deptId = await voicemailDepartment(r);
     // A wallboard on the WebSocket stream, as a client sees it.
@@ -253,12 +254,14 @@ describe('voicemail, end to end', () => {
     await expectIdle(r);
   }, 180_000);
 
-  it('stops at the department maximum length (voicemailMaxS) while the caller goes on', async () => {
+  it('stops at the department maximum length (voicemailMaxS) while the caller goes on; other keys do not end it', async () => {
     const r = await startProduct(await tempDir());
     await voicemailDepartment(r, { voicemailMaxS: 5 });
     const peer = await rtpPeer();
     const run = caller(r, peer);
     const mediaServer = await afterTheBeep(peer);
+    // A flood of keys that are not '#': the recording goes on.
+    for (let i = 0; i < 20; i++) await peer.sendDtmf(mediaServer, 101, i % 10, 40, 1);
     // 10 s of tone and no '#': the limit ends the recording, then goodbye and our BYE.
     const sending = peer.sendAudio(mediaServer, 0, tone([440], 10_000, 8000, 8000), encodeMu);
     assertSippPassed(await run, 'caller');

@@ -149,8 +149,6 @@ export async function startCallControl(
   );
   const memberships = await store.memberships.list();
   const mediaRows = parts.media ? await store.departments.list() : [];
-  const voicemailFolder = parts.media ? await voicemailDir(config, log) : null;
-  const recordingsFolder = parts.media ? await recordingsDir(config, log) : null;
   // Last: it starts a timer and follows events, which a failed start above would leak.
   const directory = await RoutingDirectory.open(store, events, log, DIRECTORY_REFRESH_MS);
   // Nothing below awaits until the layer is running, so a failed start leaves no timer or listener.
@@ -259,25 +257,23 @@ export async function startCallControl(
   const mediaDirectory = mediaWiring ? new MediaDirectory(mediaRows, config.media, log) : null;
   const stopFollowingMedia = mediaDirectory?.follow(events) ?? (() => {});
   const trunk = config.sip.trunk.outboundUri;
-  const voicemail =
-    mediaWiring && voicemailFolder !== null
-      ? new VoicemailBox({
-          dir: voicemailFolder,
-          store: voicemailStoreFrom(store),
-          callLog: { append: (e: CallLogEvent) => writer.write(e as LogEventInput) },
-          publisher,
-          logger: log,
-        })
-      : null;
-  const recordingFiles =
-    recordingsFolder === null
-      ? null
-      : callRecordingFiles({
-          dir: recordingsFolder,
-          recordings: store.recordings,
-          departmentOf: async (id) => (await store.callLog.getCall(id))?.departmentId ?? null,
-          log,
-        });
+  const voicemail = mediaWiring
+    ? new VoicemailBox({
+        dir: voicemailDir(config),
+        store: voicemailStoreFrom(store),
+        callLog: { append: (e: CallLogEvent) => writer.write(e as LogEventInput) },
+        publisher,
+        logger: log,
+      })
+    : null;
+  const recordingFiles = mediaWiring
+    ? callRecordingFiles({
+        dir: recordingsDir(config),
+        recordings: store.recordings,
+        departmentOf: async (id) => (await store.callLog.getCall(id))?.departmentId ?? null,
+        log,
+      })
+    : null;
   const callerMedia =
     mediaWiring && mediaDirectory
       ? new CallerMedia({

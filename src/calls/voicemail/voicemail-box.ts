@@ -9,6 +9,7 @@
  * the engine has completed the call before the caller starts speaking, so
  * they follow the call's end and link to it by its id.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../ports/index.ts';
 import type { CallEventPublisher, CallLogSink } from '../recorder/call-events.ts';
@@ -40,6 +41,10 @@ export class VoicemailBox {
   readonly #o: VoicemailBoxOptions;
   readonly #active = new Set<VoicemailRecording>();
   readonly #finishing = new Set<Promise<void>>();
+  /** Shutting down: messages end at once, new ones are not recorded. */
+  #closing = false;
+  /** The folder, created with the first message (tried again after a failure). */
+  #dirReady: Promise<void> | null = null;
 
   constructor(options: VoicemailBoxOptions) {
     this.#o = options;
@@ -57,8 +62,10 @@ export class VoicemailBox {
     const recording = new VoicemailRecording(ep, call, file, id, {
       logger: this.#o.logger,
       now: this.#o.now ?? Date.now,
+      beforeRecord: () => this.#ensureDir(),
     });
     this.#active.add(recording);
+    if (this.#closing) recording.close();
     const finished = recording.done
       .then((outcome) => this.#settle(call, outcome))
       .catch((err: unknown) => {
@@ -72,8 +79,25 @@ export class VoicemailBox {
     return recording;
   }
 
-  /** Shutdown: every recording ends now and keeps what it has. */
+  /**
+   * Creates the folder on this host (the embedded media server's; with
+   * FreeSWITCH the shared volume). When it cannot be, the recording goes on
+   * and fails there, with the media server's error.
+   */
+  #ensureDir(): Promise<void> {
+    this.#dirReady ??= mkdir(this.#o.dir, { recursive: true }).then(
+      () => undefined,
+      (err: unknown) => {
+        this.#dirReady = null;
+        this.#o.logger.error({ err, dir: this.#o.dir }, 'voicemail: folder cannot be created');
+      },
+    );
+    return this.#dirReady;
+  }
+
+  /** Shutdown: every recording ends now and keeps what it has; later ones end before the beep. */
   stopAll(): void {
+    this.#closing = true;
     for (const r of this.#active) r.close();
   }
 

@@ -74,6 +74,8 @@ const RECORD_FAILURE_CAUSES = new Set(['NORMAL_TEMPORARY_FAILURE', 'DESTINATION_
 export interface RecordingDeps {
   logger: Logger;
   now(): number;
+  /** Makes the folder ready before the media server writes into it (failures are logged). */
+  beforeRecord?(): Promise<void>;
 }
 
 export class VoicemailRecording {
@@ -154,6 +156,7 @@ export class VoicemailRecording {
       this.#endpointEnded,
     ]);
     if (this.#over()) return this.#beforeTone();
+    await deps.beforeRecord?.();
     // Sticky on the channel; FreeSWITCH images set `none`, which would make `#` do nothing.
     await Promise.race([
       ep.set('playback_terminators', '#').catch((err: unknown) => {
