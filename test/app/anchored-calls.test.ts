@@ -280,7 +280,7 @@ describe('human-answer check on mobile legs', () => {
     expect(connected(r)).toBe(false);
     await mobileRtp.sendDtmf(endpointB, TELEPHONE_EVENT, 1);
     await until('the caller bridged with the mobile', () => connected(r), 10_000);
-    await until('the caller hears its endpoint A', () => callerRtp.received.length > 0, 5000);
+    await until('the caller hears its endpoint A', () => callerRtp.received.length > 0, 10_000);
     const endpointA = callerRtp.received[0]!.from;
     const mobileMark = mobileRtp.received.length;
     const callerMark = callerRtp.received.length;
@@ -324,7 +324,7 @@ describe('human-answer check on mobile legs', () => {
     });
     caller.catch(() => {});
     await until('the caller bridged with the mobile', () => connected(r), 20_000);
-    await until('the caller hears its endpoint A', () => callerRtp.received.length > 0, 5000);
+    await until('the caller hears its endpoint A', () => callerRtp.received.length > 0, 10_000);
     const mobileMark = mobileRtp.received.length;
     await callerRtp.sendAudio(
       callerRtp.received[0]!.from,
@@ -426,7 +426,7 @@ describe('anchored calls of a recording department', () => {
     await until(
       'audio on both sides',
       () => callerRtp.received.length > 0 && phoneRtp.received.length > 0,
-      5000,
+      10_000,
     );
     const endpointA = callerRtp.received[0]!.from;
     const phoneMark = phoneRtp.received.length;

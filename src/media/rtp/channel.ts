@@ -176,6 +176,12 @@ export class Channel extends EventEmitter<RtpChannelEvents> implements RtpChanne
     }
   };
 
+  #isOwn(from: dgram.RemoteInfo): boolean {
+    if (from.port !== this.localPort) return false;
+    const own = this.#rtp.address();
+    return from.address === own.address;
+  }
+
   #drop(kind: string, from: dgram.RemoteInfo, extra: object, msg: string): void {
     this.#stats.dropped++;
     this.#warn.warn(
@@ -186,6 +192,11 @@ export class Channel extends EventEmitter<RtpChannelEvents> implements RtpChanne
   }
 
   #onPacket(p: RtpPacket, from: dgram.RemoteInfo): void {
+    if (this.#isOwn(from)) {
+      // A channel still pointed at itself (a 3pcc endpoint before its answer) hears its own
+      // packets; latching onto one that arrives after the answer would keep it talking to itself.
+      return;
+    }
     const remote = this.#remote;
     if (!remote) {
       this.#drop('no-remote', from, {}, 'rtp: packet before the remote is known, dropped');

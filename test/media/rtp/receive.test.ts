@@ -122,6 +122,31 @@ describe('symmetric RTP', () => {
   });
 });
 
+describe('a channel pointed at itself (3pcc before the answer)', () => {
+  it('ignores its own looped-back packets, so the real answer is where it sends afterwards', async () => {
+    // Pointed at its own port, as a 3pcc endpoint is until its answer arrives.
+    channel.setRemote({
+      address: '127.0.0.1',
+      port: channel.localPort,
+      codec: 'PCMU',
+      payloadType: 0,
+    });
+    await sleep(100);
+    expect(channel.stats.packetsIn).toBe(0);
+    channel.setRemote({ address: '127.0.0.1', port: peer.port, codec: 'PCMU', payloadType: 0 });
+    // Packets it sent to itself before the answer may still be queued: none of them latches.
+    await sleep(100);
+    await peer.waitForPackets(5);
+    const loud = Buffer.from(ulaw(tone([1000], 20)));
+    peer.sendRaw(peer.packet(0, loud), target);
+    await until(() => channel.stats.packetsIn === 1, 2000, 'the peer latched');
+    const before = peer.received.length;
+    await sleep(200);
+    expect(peer.received.length - before).toBeGreaterThanOrEqual(5);
+    expect(channel.stats.dropped).toBe(0);
+  });
+});
+
 describe('bad input', () => {
   beforeEach(() =>
     channel.setRemote({
