@@ -182,6 +182,7 @@ SELECT c.id, c.department_id, coalesce(c.department_id, report_no_department()) 
   CASE WHEN c.outcome = 'no-agent' THEN 1 ELSE 0 END AS outcome_no_agent,
   CASE WHEN c.outcome = 'rejected' THEN 1 ELSE 0 END AS outcome_rejected,
   CASE WHEN c.outcome = 'failed' THEN 1 ELSE 0 END AS outcome_failed,
+  CASE WHEN c.outcome = 'callback-failed' THEN 1 ELSE 0 END AS outcome_callback_failed,
   (SELECT count(*) FROM call_attempts a WHERE a.call_id = c.id
       AND a.result IN ('no-answer', 'busy', 'declined', 'unreachable', 'failed'))::int
     AS missed_rings
@@ -226,6 +227,7 @@ CREATE TABLE report_department_rollups (
   outcome_no_agent integer NOT NULL,
   outcome_rejected integer NOT NULL,
   outcome_failed integer NOT NULL,
+  outcome_callback_failed integer NOT NULL,
   missed_rings integer NOT NULL,
   PRIMARY KEY (span, department_key, bucket)
 );
@@ -272,7 +274,8 @@ BEGIN
       coalesce(sum(x.outcome_answered), 0), coalesce(sum(x.outcome_abandoned), 0),
       coalesce(sum(x.outcome_overflowed), 0), coalesce(sum(x.outcome_out_of_hours), 0),
       coalesce(sum(x.outcome_no_agent), 0), coalesce(sum(x.outcome_rejected), 0),
-      coalesce(sum(x.outcome_failed), 0), coalesce(sum(x.missed_rings), 0)
+      coalesce(sum(x.outcome_failed), 0), coalesce(sum(x.outcome_callback_failed), 0),
+      coalesce(sum(x.missed_rings), 0)
     FROM report_department_rollups x
     WHERE x.span = finer AND x.department_key = k.department_key
       AND x.bucket >= k.bucket AND x.bucket < report_span_end(coarser, k.bucket)) f
@@ -280,13 +283,13 @@ BEGIN
     (calls, live, offered, answered, missed, short_abandoned, within_sl, answered_wait_n,
      answered_wait_ms, talk_n, talk_ms, longest_wait_s, outcome_answered, outcome_abandoned,
      outcome_overflowed, outcome_out_of_hours, outcome_no_agent, outcome_rejected,
-     outcome_failed, missed_rings) =
+     outcome_failed, outcome_callback_failed, missed_rings) =
     (excluded.calls, excluded.live, excluded.offered, excluded.answered, excluded.missed,
      excluded.short_abandoned, excluded.within_sl, excluded.answered_wait_n,
      excluded.answered_wait_ms, excluded.talk_n, excluded.talk_ms, excluded.longest_wait_s,
      excluded.outcome_answered, excluded.outcome_abandoned, excluded.outcome_overflowed,
      excluded.outcome_out_of_hours, excluded.outcome_no_agent, excluded.outcome_rejected,
-     excluded.outcome_failed, excluded.missed_rings);
+     excluded.outcome_failed, excluded.outcome_callback_failed, excluded.missed_rings);
 END
 $$;
 
@@ -347,7 +350,8 @@ BEGIN
         coalesce(sum(p.outcome_answered), 0), coalesce(sum(p.outcome_abandoned), 0),
         coalesce(sum(p.outcome_overflowed), 0), coalesce(sum(p.outcome_out_of_hours), 0),
         coalesce(sum(p.outcome_no_agent), 0), coalesce(sum(p.outcome_rejected), 0),
-        coalesce(sum(p.outcome_failed), 0), coalesce(sum(p.missed_rings), 0)
+        coalesce(sum(p.outcome_failed), 0), coalesce(sum(p.outcome_callback_failed), 0),
+        coalesce(sum(p.missed_rings), 0)
       FROM report_call_parts p
       WHERE p.arrived_at >= k.bucket AND p.arrived_at < k.bucket + interval '15 minutes'
         AND p.department_key = k.department_key) f
@@ -355,13 +359,13 @@ BEGIN
       (calls, live, offered, answered, missed, short_abandoned, within_sl, answered_wait_n,
        answered_wait_ms, talk_n, talk_ms, longest_wait_s, outcome_answered, outcome_abandoned,
        outcome_overflowed, outcome_out_of_hours, outcome_no_agent, outcome_rejected,
-       outcome_failed, missed_rings) =
+       outcome_failed, outcome_callback_failed, missed_rings) =
       (excluded.calls, excluded.live, excluded.offered, excluded.answered, excluded.missed,
        excluded.short_abandoned, excluded.within_sl, excluded.answered_wait_n,
        excluded.answered_wait_ms, excluded.talk_n, excluded.talk_ms, excluded.longest_wait_s,
        excluded.outcome_answered, excluded.outcome_abandoned, excluded.outcome_overflowed,
        excluded.outcome_out_of_hours, excluded.outcome_no_agent, excluded.outcome_rejected,
-       excluded.outcome_failed, excluded.missed_rings);
+       excluded.outcome_failed, excluded.outcome_callback_failed, excluded.missed_rings);
     PERFORM report_department_roll_up('15min', 'day', dept_keys, dept_starts);
     PERFORM report_department_roll_up('day', 'month', dept_keys, dept_starts);
   END IF;
@@ -529,7 +533,7 @@ BEGIN
     sum(p.talk_n), coalesce(sum(p.talk_ms), 0), max(p.wait_s),
     sum(p.outcome_answered), sum(p.outcome_abandoned), sum(p.outcome_overflowed),
     sum(p.outcome_out_of_hours), sum(p.outcome_no_agent), sum(p.outcome_rejected),
-    sum(p.outcome_failed), sum(p.missed_rings)
+    sum(p.outcome_failed), sum(p.outcome_callback_failed), sum(p.missed_rings)
   FROM report_call_parts p
   GROUP BY 2, 3;
   INSERT INTO report_agent_rollups

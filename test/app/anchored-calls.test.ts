@@ -6,6 +6,8 @@
  * socket (test/support/rtp-peer.ts) whose audio is analysed
  * (test/support/audio.ts).
  */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,6 +21,7 @@ import {
   type Product,
   startProduct as startProductFixture,
   stopProducts,
+  TOKEN,
 } from './support/product.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -54,6 +57,7 @@ async function startProduct(trunkPort: number): Promise<Product> {
         rtpPortMin: rtpBase,
         rtpPortMax: rtpBase + 99,
         confirmTimeoutS: 5,
+        recordingsDir: await mkdtemp(path.join(tmpdir(), 'acd-anchored-recordings-')),
         embedded: { eslPort: 0, sipPort: 0 },
       },
     },
@@ -396,7 +400,7 @@ describe('human-answer check on mobile legs', () => {
 });
 
 describe('anchored calls of a recording department', () => {
-  it('a softphone leg is anchored: bridged in the media server, and the agent hanging up ends the caller', async () => {
+  it('a softphone leg is anchored and recorded in stereo (caller left, agent right); the agent hanging up ends the caller', async () => {
     const trunkPort = await freePort();
     const r = await startProduct(trunkPort);
     const deptId = await department(r, { recordCalls: true });
@@ -430,15 +434,59 @@ describe('anchored calls of a recording department', () => {
     );
     const endpointA = callerRtp.received[0]!.from;
     const phoneMark = phoneRtp.received.length;
-    await callerRtp.sendAudio(endpointA, 0, tone([1000], 1500, 8000, 8000), encodeMu);
+    // The department records: the recording started when the call was bridged.
+    expect(r.telephony.calls.media!.anchors.calls.isRecording(session.id)).toBe(true);
+    const endpointB = phoneRtp.received[0]!.from;
+    const callerMark = callerRtp.received.length;
+    await Promise.all([
+      callerRtp.sendAudio(endpointA, 0, tone([1000], 1500, 8000, 8000), encodeMu),
+      phoneRtp.sendAudio(endpointB, 0, tone([600], 1500, 8000, 8000), encodeMu),
+    ]);
     await sleep(300);
     expect(bestTone(phoneRtp, 1000, phoneMark)).toBeGreaterThan(0.8);
-    // Without a recording store, asking for a recording is refused; the call goes on.
-    await expect(r.telephony.calls.media!.anchors.calls.start(session.id)).rejects.toThrow();
+    expect(bestTone(callerRtp, 600, callerMark)).toBeGreaterThan(0.8);
     expect(connected(r)).toBe(true);
     assertSippPassed(await phone.finished, 'softphone (hangs up)');
     assertSippPassed(await caller, 'caller (gets our BYE)');
     expect((await endedCall(r)).outcome).toBe('answered');
     await expectIdle(r);
+    // The recording is listed once the call is over and served as stereo WAV.
+    let wav: Buffer | null = null;
+    await until(
+      'the recording listed',
+      async () => {
+        const res = await fetch(`${r.app.httpUrl}/api/calls/${session.id}/recording`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        if (res.status !== 200) return false;
+        wav = Buffer.from(await res.arrayBuffer());
+        return true;
+      },
+      10_000,
+    );
+    const stereo = splitStereo(wav!);
+    expect(stereo.channels).toBe(2);
+    expect(
+      Math.max(...windows(stereo.left, 200).map((w) => toneRatio(w, 1000, 8000))),
+    ).toBeGreaterThan(0.8);
+    expect(
+      Math.max(...windows(stereo.right, 200).map((w) => toneRatio(w, 600, 8000))),
+    ).toBeGreaterThan(0.8);
+    expect(Math.max(...windows(stereo.left, 200).map((w) => toneRatio(w, 600, 8000)))).toBeLessThan(
+      0.3,
+    );
   }, 150_000);
 });
+
+/** The two channels of a 16-bit stereo WAV (44-byte header, as the media server writes it). */
+function splitStereo(buf: Buffer): { channels: number; left: Int16Array; right: Int16Array } {
+  const channels = buf.readUInt16LE(22);
+  const frames = Math.floor((buf.length - 44) / (2 * channels));
+  const left = new Int16Array(frames);
+  const right = new Int16Array(frames);
+  for (let i = 0; i < frames; i++) {
+    left[i] = buf.readInt16LE(44 + 2 * channels * i);
+    right[i] = buf.readInt16LE(44 + 2 * channels * i + 2 * (channels - 1));
+  }
+  return { channels, left, right };
+}
