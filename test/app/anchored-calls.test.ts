@@ -435,7 +435,11 @@ describe('anchored calls of a recording department', () => {
     const endpointA = callerRtp.received[0]!.from;
     const phoneMark = phoneRtp.received.length;
     // The department records: the recording started when the call was bridged.
-    expect(r.telephony.calls.media!.anchors.calls.isRecording(session.id)).toBe(true);
+    await until(
+      'the recording started',
+      () => r.telephony.calls.media!.anchors.calls.isRecording(session.id),
+      5_000,
+    );
     const endpointB = phoneRtp.received[0]!.from;
     const callerMark = callerRtp.received.length;
     await Promise.all([

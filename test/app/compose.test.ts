@@ -118,7 +118,8 @@ describe('docker-compose.yml', () => {
     const known = new Set(ENV_OVERRIDES.map((o) => o.env));
     const set = new Set(appServices.flatMap(([, s]) => Object.keys(s.environment ?? {})));
     expect(set.size).toBeGreaterThan(10);
-    for (const v of set) expect(known.has(v), `${v} is not in src/app/settings/env-overrides.ts`).toBe(true);
+    for (const v of set)
+      expect(known.has(v), `${v} is not in src/app/settings/env-overrides.ts`).toBe(true);
   });
 
   test('the file is valid for the Compose client (`docker compose config`)', {

@@ -53,15 +53,35 @@ function fileSafe(callId: string): string {
   );
 }
 
+/** How long a finished recording's file may take to appear. */
+const COMPLETION_WAIT_MS = 10_000;
+
 export function callRecordingFiles(options: CallRecordingFilesOptions): CallRecordingFiles {
   const now = options.now ?? Date.now;
   const dir = path.resolve(options.dir);
   const pending = new Set<Promise<void>>();
 
+  /**
+   * The file's size once the media server has completed it. A recording
+   * that ends with its call is completed as the channel hangs up, which may
+   * come a moment after the call's end reaches us: wait for it a while.
+   */
+  async function completedSize(file: string): Promise<number> {
+    const deadline = Date.now() + COMPLETION_WAIT_MS;
+    for (;;) {
+      try {
+        return (await stat(file)).size;
+      } catch (err) {
+        if (Date.now() >= deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
   async function list(r: SavedRecording): Promise<void> {
     let bytes: number;
     try {
-      bytes = (await stat(r.path)).size;
+      bytes = await completedSize(r.path);
     } catch (err) {
       options.log.warn(
         { callId: r.callId, path: r.path, err: String(err) },
