@@ -10,10 +10,10 @@
  *     └──────────────────────────────┴──────────▶ ended ◀─────────┘
  * ```
  *
- * The agent is rung with an endpoint's offer (made without SDP, 3pcc), so
- * its leg ends in the media server: on its answer the endpoint takes the
+ * The agent is rung with an endpoint's SDP (made towards nowhere, see
+ * `PARKED_OFFER`), so its leg ends in the media server: on its answer the endpoint takes the
  * agent's SDP and plays ringing while the customer is dialled through the
- * trunk with a second endpoint's offer; the customer's answer bridges the
+ * trunk with a second endpoint's SDP; the customer's answer bridges the
  * two endpoints (`uuid_bridge`).
  *
  * Reports, each at most once: `notReached` while dialing (the engine counts
@@ -36,6 +36,29 @@ export const CALLBACK_CALL_TRANSITIONS: TransitionTable<CallbackCallState> = {
   connected: ['ended'],
   ended: [],
 };
+
+/**
+ * The offer an endpoint is made with before its peer is known: G.711 towards
+ * the discard port. Made without any SDP (3pcc), the endpoint's first remote
+ * would be its own offer echoed in the ACK: it sends to itself, and a packet
+ * of that still in flight when `modify()` gives the real peer latches the
+ * endpoint's symmetric RTP onto itself, so the peer never hears anything.
+ * The endpoint's answer to this offer is what the peer is offered.
+ */
+const PARKED_OFFER = [
+  'v=0',
+  'o=- 0 0 IN IP4 127.0.0.1',
+  's=-',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 9 RTP/AVP 0 8 101',
+  'a=rtpmap:0 PCMU/8000',
+  'a=rtpmap:8 PCMA/8000',
+  'a=rtpmap:101 telephone-event/8000',
+  'a=fmtp:101 0-15',
+  'a=sendrecv',
+  '',
+].join('\r\n');
 
 /** What the agent hears while the customer's phone rings (North American ringback). */
 export const RINGING_TONE = 'tone_stream://%(2000,4000,440,480);loops=-1';
@@ -100,9 +123,9 @@ export class CallbackCall implements LegOwner {
     return (this.#agentEp ? 1 : 0) + (this.#customerEp ? 1 : 0);
   }
 
-  /** The agent leg's offer: a new endpoint's SDP. */
+  /** The agent leg's offer: a new endpoint's SDP (its answer to `PARKED_OFFER`). */
   async agentOffer(): Promise<string> {
-    const ep = await this.o.media.createEndpoint();
+    const ep = await this.o.media.createEndpoint({ remoteSdp: PARKED_OFFER });
     this.#agentEp = ep;
     ep.on('destroy', () => this.#endpointGone(ep));
     if (!this.#fsm.is('ringing')) {
@@ -182,7 +205,7 @@ export class CallbackCall implements LegOwner {
         this.#failedOrEnded('system', 'refused');
         return;
       }
-      const ep = await this.o.media.createEndpoint();
+      const ep = await this.o.media.createEndpoint({ remoteSdp: PARKED_OFFER });
       this.#customerEp = ep;
       ep.on('destroy', () => this.#endpointGone(ep));
       if (!this.#fsm.is('dialing')) {
