@@ -35,27 +35,37 @@ export interface CallPartsFilter {
   rawGroup?: string;
 }
 
+/**
+ * Each piece reads its rows in a LATERAL subquery behind OFFSET 0, so the
+ * planner walks an index range per piece. As a plain join it would hash the
+ * pieces on `span` (the one equality) and test every rollup row of the
+ * table against every piece of its span.
+ */
+function perPiece(table: string, alias: string, where: string): string {
+  return `CROSS JOIN LATERAL (SELECT * FROM ${table} ${alias}0 WHERE ${where} OFFSET 0) ${alias}`;
+}
+
 /** Partial call figures per piece: columns grp, dkey and the sums' inputs. */
 export function callParts(f: CallPartsFilter): string {
-  const rolledDept = f.department ? `AND r.department_key = ${f.department}` : '';
-  const rawDept = f.department ? `AND c.department_id = ${f.department}` : '';
+  const rolledDept = f.department ? `AND r0.department_key = ${f.department}` : '';
+  const rawDept = f.department ? `AND c0.department_id = ${f.department}` : '';
   const outcomes = OUTCOME_COLUMNS.join(', ');
   return `SELECT p.grp, r.department_key AS dkey, r.calls, r.live, r.offered, r.answered, r.missed,
       r.short_abandoned, r.within_sl, r.answered_wait_n, r.answered_wait_ms, r.talk_n, r.talk_ms,
       r.talk_ms + r.talk_n::bigint * coalesce(d.wrap_up_s, 0) * 1000 AS handle_ms,
       r.longest_wait_s, ${OUTCOME_COLUMNS.map((c) => `r.${c}`).join(', ')}, r.missed_rings
     FROM pieces p
-      JOIN report_department_rollups r
-        ON r.span = p.span AND r.bucket >= p.lo AND r.bucket < p.hi ${rolledDept}
+      ${perPiece('report_department_rollups', 'r', `r0.span = p.span AND r0.bucket >= p.lo AND r0.bucket < p.hi ${rolledDept}`)}
       LEFT JOIN departments d ON d.id = r.department_key
+    WHERE p.span <> 'raw'
     UNION ALL
     SELECT ${f.rawGroup ?? 'p.grp'}, c.department_key, 1, c.live, c.offered, c.answered, c.missed,
       CASE WHEN c.outcome = 'abandoned' AND c.wait_s < ${f.shortAbandon} THEN 1 ELSE 0 END,
       c.within_sl, c.answered_wait_n, c.answered_wait_ms, c.talk_n, c.talk_ms, c.handle_ms,
       c.wait_s, ${outcomes}, c.missed_rings
     FROM pieces p
-      JOIN report_call_parts c
-        ON p.span = 'raw' AND c.arrived_at >= p.lo AND c.arrived_at < p.hi ${rawDept}`;
+      ${perPiece('report_call_parts', 'c', `c0.arrived_at >= p.lo AND c0.arrived_at < p.hi ${rawDept}`)}
+    WHERE p.span = 'raw'`;
 }
 
 /**
@@ -93,35 +103,40 @@ export interface AgentPartsFilter {
  */
 export function agentParts(f: AgentPartsFilter): string {
   const rolled = [
-    f.agent ? `AND r.agent_id = ${f.agent}` : '',
-    f.department ? `AND r.department_key = ${f.department}` : '',
+    f.agent ? `AND r0.agent_id = ${f.agent}` : '',
+    f.department ? `AND r0.department_key = ${f.department}` : '',
   ].join(' ');
   const ring = [
-    f.agent ? `AND a.agent_id = ${f.agent}` : '',
-    f.department ? `AND a.department_id = ${f.department}` : '',
+    f.agent ? `AND a0.agent_id = ${f.agent}` : '',
+    f.department ? `AND a0.department_id = ${f.department}` : '',
   ].join(' ');
   const talk = [
-    f.agent ? `AND c.agent_id = ${f.agent}` : '',
-    f.department ? `AND c.department_id = ${f.department}` : '',
+    f.agent ? `AND c0.agent_id = ${f.agent}` : '',
+    f.department ? `AND c0.department_id = ${f.department}` : '',
   ].join(' ');
   return `SELECT r.agent_id, r.rings, r.rings_answered, r.missed_rings, r.answered_ring_n,
       r.answered_ring_ms, r.answered, r.talk_n, r.talk_ms,
       r.talk_ms + r.talk_n::bigint * coalesce(d.wrap_up_s, 0) * 1000 AS handle_ms
     FROM pieces p
-      JOIN report_agent_rollups r ON r.span = p.span AND r.bucket >= p.lo AND r.bucket < p.hi ${rolled}
+      ${perPiece('report_agent_rollups', 'r', `r0.span = p.span AND r0.bucket >= p.lo AND r0.bucket < p.hi ${rolled}`)}
       LEFT JOIN departments d ON d.id = r.department_key
+    WHERE p.span <> 'raw'
     UNION ALL
     SELECT a.agent_id, 1, a.rings_answered, a.missed_rings, a.answered_ring_n, a.answered_ring_ms,
       0, 0, NULL::bigint, NULL::bigint
     FROM pieces p
-      JOIN report_ring_parts a
-        ON p.span = 'raw' AND a.started_at >= p.lo AND a.started_at < p.hi ${ring}
+      ${perPiece('report_ring_parts', 'a', `a0.started_at >= p.lo AND a0.started_at < p.hi ${ring}`)}
+    WHERE p.span = 'raw'
     UNION ALL
     SELECT c.agent_id, 0, 0, 0, 0, NULL::bigint, 1, c.talk_n, c.talk_ms, c.handle_ms
     FROM pieces p
-      JOIN report_call_parts c
-        ON p.span = 'raw' AND c.arrived_at >= p.lo AND c.arrived_at < p.hi
-          AND c.agent_id IS NOT NULL AND c.answered_at IS NOT NULL ${talk}`;
+      ${perPiece(
+        'report_call_parts',
+        'c',
+        `c0.arrived_at >= p.lo AND c0.arrived_at < p.hi
+          AND c0.agent_id IS NOT NULL AND c0.answered_at IS NOT NULL ${talk}`,
+      )}
+    WHERE p.span = 'raw'`;
 }
 
 /** The agent figures summed over partial rows `x`, grouped by x.agent_id. */
