@@ -20,41 +20,31 @@ export function runDueTasks(s: EngineState, step: Step, until: number): void {
   }
 }
 
-function runTask(s: EngineState, step: Step, task: EngineTask): void {
-  switch (task.kind) {
-    case 'ringTimeout':
-      ringTimeout(s, step, task.attempt);
-      return;
-    case 'maxWait':
-      maxWaitOver(s, step, task.call);
-      return;
-    case 'maxDuration':
-      maxDurationOver(s, step, task.call);
-      return;
-    case 'newRound':
-      newRound(s, step, task.call);
-      return;
-    case 'reminder':
-      reminderDue(s, step, task.call);
-      return;
-    case 'wrapUpOver':
-      task.agent.wrapUpTimer = null;
-      endWrapUp(s, step, task.agent, 'wrap-up over');
-      return;
-    case 'breakOver':
-      breakOver(s, step, task.agent);
-      return;
-    case 'callbackDialTimeout':
-      callbackDialTimeout(s, step, task.call);
-      return;
-    case 'callbackRetry':
-      callbackRetryDue(s, step, task.call);
-      return;
-    case 'dayReset':
+type TaskOf<K extends EngineTask['kind']> = Extract<EngineTask, { kind: K }>;
+
+/** What each kind of agenda entry does when it falls due. */
+const TASKS: { [K in EngineTask['kind']]: (s: EngineState, step: Step, task: TaskOf<K>) => void } =
+  {
+    ringTimeout: (s, step, t) => ringTimeout(s, step, t.attempt),
+    maxWait: (s, step, t) => maxWaitOver(s, step, t.call),
+    maxDuration: (s, step, t) => maxDurationOver(s, step, t.call),
+    newRound: (s, step, t) => newRound(s, step, t.call),
+    reminder: (s, step, t) => reminderDue(s, step, t.call),
+    wrapUpOver: (s, step, t) => {
+      t.agent.wrapUpTimer = null;
+      endWrapUp(s, step, t.agent, 'wrap-up over');
+    },
+    breakOver: (s, step, t) => breakOver(s, step, t.agent),
+    callbackDialTimeout: (s, step, t) => callbackDialTimeout(s, step, t.call),
+    callbackRetry: (s, step, t) => callbackRetryDue(s, step, t.call),
+    dayReset: (s, step) => {
       resetDay(s, step);
       scheduleDayReset(s);
-      return;
-  }
+    },
+  };
+
+function runTask<K extends EngineTask['kind']>(s: EngineState, step: Step, task: TaskOf<K>): void {
+  (TASKS[task.kind] as (s: EngineState, step: Step, task: TaskOf<K>) => void)(s, step, task);
 }
 
 /** The "today" counters reset at midnight of the statistics time zone. */
