@@ -61,9 +61,11 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
     // lease and every minute while leading (a lost instance's calls may still
     // be committed by its last writes after the takeover).
     const closeOrphans = async () => {
+      // Stored callback requests keep their calls open: the leader dials them.
+      const waiting = new Set((await store.callbacks.pending()).map((c) => c.callId));
       const mine = await closeOrphanedCalls(
         store.callLog,
-        await liveCallsOfEarlierRun(store.db, id, startedAt),
+        (await liveCallsOfEarlierRun(store.db, id, startedAt)).filter((c) => !waiting.has(c)),
         RESTART,
       );
       for (const callId of mine) {
@@ -76,7 +78,7 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
           why,
         });
       }
-      const orphans = await liveCallsNotRoutedBy(store.db, id);
+      const orphans = (await liveCallsNotRoutedBy(store.db, id)).filter((c) => !waiting.has(c.id));
       // Their callers' legs are still up at the SIP server too (the agents'
       // legs were ended at the takeover, from the journal).
       const srf = wiring.srf;

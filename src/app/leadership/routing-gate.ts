@@ -23,8 +23,15 @@ export class RoutingGate {
   /** Routes the SIP server has for us now. */
   private readonly routed = new Set<string>();
   private wanted = false;
+  private readonly openListeners = new Set<() => void>();
 
   constructor(private readonly logger: Logger) {}
+
+  /** Calls `listener` each time the gate opens (this instance starts routing); returns its removal. */
+  onOpen(listener: () => void): () => void {
+    this.openListeners.add(listener);
+    return () => this.openListeners.delete(listener);
+  }
 
   /** True while this instance may route new requests (the leader). */
   isOpen(): boolean {
@@ -48,8 +55,10 @@ export class RoutingGate {
   }
 
   open(): void {
+    const opening = !this.wanted;
     this.wanted = true;
     this.apply();
+    if (opening) for (const listener of [...this.openListeners]) listener();
   }
 
   shut(): void {

@@ -356,8 +356,15 @@ export async function startCallControl(
     logger: log,
     publisher: events,
   });
-  // Only the routing instance dials callbacks; a standby leaves them to the leader.
+  // Only the routing instance dials callbacks; a standby leaves them to the
+  // leader, and queues the stored requests itself when it takes over.
   if (parts.routing.isOpen()) callControl.restoreCallbacks(pendingCallbacks);
+  const stopRestoringCallbacks = parts.routing.onOpen(() => {
+    store.callbacks.pending().then(
+      (pending) => callControl.restoreCallbacks(pending),
+      (err: unknown) => log.error({ err }, 'callback: stored requests could not be read'),
+    );
+  });
 
   const unsubscribe = syncEngineWithApi({
     events,
@@ -429,6 +436,7 @@ export async function startCallControl(
         stopFollowingMedia();
         // Messages being left end now and keep what was said; calls then end as usual.
         voicemail?.stopAll();
+        stopRestoringCallbacks();
         await stopUncarriedSweep();
         await callControl.close();
         await voicemail?.settled();

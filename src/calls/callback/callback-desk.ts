@@ -35,7 +35,12 @@ import { CallbackCall, type CallbackCallListener } from './callback-call.ts';
 
 /** Where requests are kept across restarts (the store's `callbacks` repository). */
 export interface CallbackStorePort {
-  create(r: { callId: string; departmentId: string; number: string; arrivedAt: Date }): Promise<void>;
+  create(r: {
+    callId: string;
+    departmentId: string;
+    number: string;
+    arrivedAt: Date;
+  }): Promise<void>;
   retryScheduled(callId: string, failedTries: number, retryAt: Date): Promise<void>;
   close(callId: string, end: 'reached' | 'failed'): Promise<void>;
 }
@@ -117,7 +122,8 @@ export class CallbackDesk {
 
   /** Stored requests back into their queues, in the order they were made. */
   restore(pending: readonly PendingCallback[]): void {
-    for (const p of pending) {
+    const fresh = pending.filter((p) => !this.#requests.has(p.callId));
+    for (const p of fresh) {
       this.#requests.set(p.callId, {
         departmentId: p.departmentId,
         number: p.number,
@@ -136,8 +142,8 @@ export class CallbackDesk {
         retryAt: p.retryAt ? p.retryAt.getTime() : null,
       });
     }
-    if (pending.length > 0) {
-      this.o.logger.info({ requests: pending.length }, 'callback: stored requests queued again');
+    if (fresh.length > 0) {
+      this.o.logger.info({ requests: fresh.length }, 'callback: stored requests queued again');
     }
   }
 
