@@ -87,6 +87,31 @@ async function populate(db: Db): Promise<void> {
   // Written by the routing lease on a database server (src/app/leadership/).
   await db.query(`INSERT INTO instances (id, host, pid) VALUES ('acd-a', 'host-a', 4242)`);
   await new OpenLegsRepo(db).opened('leg-1@host', 'acd-a', 'sip:ann@10.0.0.1');
+  await store.voicemails.add({
+    id: '5d0c3f4e-3c2a-4a8e-9a57-0c6f2b1d7e11',
+    callId: 'c1',
+    departmentId: support.id,
+    caller: '+4930333',
+    startedAt: at(70),
+    endedAt: at(80),
+    durationMs: 10_000,
+    path: '/var/lib/acd/voicemail/v1.wav',
+  });
+  await store.recordings.add({
+    callId: 'c1',
+    departmentId: support.id,
+    path: '/var/lib/acd/recordings/c1.wav',
+    startedAt: at(4),
+    endedAt: at(60),
+    bytes: 1_792_044,
+  });
+  await store.callbacks.create({
+    callId: 'c1',
+    departmentId: support.id,
+    number: '+4930333',
+    arrivedAt: at(0),
+  });
+  await store.callbacks.retryScheduled('c1', 1, at(400));
 }
 
 let inThread: Db;
