@@ -57,6 +57,7 @@ describe('RoutingDirectory', () => {
       forwardingMode: 'mobile',
       mobileNumber: '+491701234567',
       mobileDelayS: 5,
+      confirmMobileAnswer: true,
     });
     expect(directory.isVip('+4917000000')).toBe(true);
     expect(directory.isVip('+4917000001')).toBe(false);
