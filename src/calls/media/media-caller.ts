@@ -1,23 +1,18 @@
 /**
- * A caller answered into a media endpoint while queued.
- *
- * It stands in for the caller's `InboundCall`, so the call session and the
- * bridge are the same with and without media: where the session asks for
- * ringback (`progress(180)`), the caller is answered into an endpoint of the
- * media server (created through drachtio-fsmrf with the caller's offer; our
- * 200 carries the endpoint's SDP); where the session answers the caller with
- * the agent's SDP (`answer`), the caller's dialog is re-INVITEd towards the
- * agent and the endpoint released; where the agent leg is anchored in the
- * media server (`answerAnchored`), the endpoint is bridged with the agent's
- * and kept until the call ends; where it refuses the call (`reject`), the
- * department's message is played first and the exit carried out after it:
- * at a voicemail exit the caller is handed to the voicemail box
- * (`src/calls/voicemail/`), which records the message on the same endpoint.
+ * A caller answered into a media endpoint while queued. It stands in for the
+ * caller's `InboundCall`, so the session and the bridge are the same with and
+ * without media: the session's ringback (`progress(180)`) answers the caller
+ * into an endpoint (drachtio-fsmrf, the caller's offer; our 200 carries the
+ * endpoint's SDP); `answer` re-INVITEs the caller towards the agent and
+ * releases the endpoint; `answerAnchored` bridges it with the agent's
+ * endpoint and keeps both until the call ends; `reject` plays the
+ * department's message, then carries out the exit (a voicemail exit hands
+ * the endpoint to the voicemail box, `src/calls/voicemail/`).
  *
  * ```
  *   idle ─180─▶ answering ─200 sent─▶ queued ─agent─▶ handover ─re-INVITE done─▶ handed-over
- *     │            │                    │               └──────bridged──────────▶ anchored
- *     │            │                    │  └─reject / exit key─▶ exiting ─▶ done
+ *     │            │                    ├─agent, anchored─▶ handover ─bridged─▶ anchored
+ *     │            │                    ├─reject / exit key─▶ exiting ─▶ done
  *     │            │                    └─callback key─▶ callback-menu (callback-menu.ts) ─▶ queued / done
  *     └─reject─────┴── failure, CANCEL, BYE, media gone ─────────────────────▶ done
  * ```
@@ -33,7 +28,9 @@ import { anchoredDialog, anchoredEndpointOf } from '../anchor/anchored-dialog.ts
 import { bridgeEndpoints, renegotiate } from '../anchor/anchor-endpoint.ts';
 import type { DepartmentMedia } from './department-media.ts';
 import { SPOKEN_EXITS } from './department-media.ts';
+import { TrackedWork } from '../mechanisms/tracked-work.ts';
 import { HoldPlaylist } from './hold-playlist.ts';
+import { InboundCallView } from './inbound-call-view.ts';
 import type { MediaCallerHost } from './media-caller-host.ts';
 import { type AbandonCause, type MediaCallerState, PAST_THE_QUEUE } from './media-caller-state.ts';
 import type { MrfEndpoint } from './mrf-types.ts';
@@ -42,7 +39,7 @@ import type { VoicemailRecording } from '../voicemail/voicemail-recording.ts';
 
 export type { AbandonCause, MediaCallerState } from './media-caller-state.ts';
 
-export class MediaCaller implements InboundCall {
+export class MediaCaller extends InboundCallView implements InboundCall {
   #state: MediaCallerState = 'idle';
   #ep: MrfEndpoint | null = null;
   #dialog: CallDialog | null = null;
@@ -57,39 +54,20 @@ export class MediaCaller implements InboundCall {
   readonly #playlist = new HoldPlaylist();
   #playing: 'music' | 'prompt' | null = null;
   #loop: Promise<void> | null = null;
-  readonly #work = new Set<Promise<unknown>>();
+  readonly #work = new TrackedWork();
   #endpointReleased: Promise<void> | null = null;
   #menu: CallbackMenu | null = null;
 
   constructor(
-    private readonly inner: InboundCall,
+    inner: InboundCall,
     private readonly host: MediaCallerHost,
     private dept: DepartmentMedia,
     private readonly acdCallId: string,
     /** The caller's number ('' when withheld), for the voicemail. */
     private readonly caller = '',
   ) {
+    super(inner);
     inner.onCancel(() => this.#left('caller-hung-up'));
-  }
-
-  // ------------------------------------------------ InboundCall (as the session sees it)
-  get uri() {
-    return this.inner.uri;
-  }
-  get callId() {
-    return this.inner.callId;
-  }
-  get sdp() {
-    return this.inner.sdp;
-  }
-  get sourceAddress() {
-    return this.inner.sourceAddress;
-  }
-  get sourcePort() {
-    return this.inner.sourcePort;
-  }
-  header(name: string) {
-    return this.inner.header(name);
   }
 
   get state(): MediaCallerState {
@@ -217,7 +195,7 @@ export class MediaCaller implements InboundCall {
       connected = await connect(dialog, this.#ep);
     } catch (err) {
       this.#state = 'done';
-      void this.#track(dialog.end(`${how} failed`));
+      void this.#work.track(dialog.end(`${how} failed`));
       this.#releaseEndpoint();
       throw err;
     }
@@ -230,8 +208,8 @@ export class MediaCaller implements InboundCall {
   }
 
   /** Resolves once the endpoint and, unless handed over, the caller's dialog are released. */
-  async settled(): Promise<void> {
-    while (this.#work.size > 0) await Promise.all([...this.#work]);
+  settled(): Promise<void> {
+    return this.#work.settled();
   }
 
   /** The SIP or media connection is gone: forget everything without sending. */
@@ -239,14 +217,8 @@ export class MediaCaller implements InboundCall {
     this.#state = 'done';
     this.#playlist.clear();
     this.#recording?.close();
-    if (this.#ep && !this.#endpointReleased) {
-      this.#endpointReleased = Promise.resolve();
-      this.#ep = null;
-      this.host.endpointReleased();
-    }
+    if (this.#ep) this.#forgetEndpoint();
   }
-
-  // ------------------------------------------------------------ internals
 
   /** The state re-read after an await (another path may have changed it meanwhile). */
   #stateNow(): MediaCallerState {
@@ -255,7 +227,7 @@ export class MediaCaller implements InboundCall {
 
   #startAnswer(): void {
     this.#state = 'answering';
-    this.#answering = this.#track(this.#answer());
+    this.#answering = this.#work.track(this.#answer());
   }
 
   async #answer(): Promise<void> {
@@ -283,7 +255,7 @@ export class MediaCaller implements InboundCall {
     ep.on('dtmf', (d) => this.#digit(d.dtmf));
     // FreeSWITCH's variable (ms): with no RTP for that long the channel hangs up with MEDIA_TIMEOUT.
     if (this.host.mediaTimeoutMs > 0) {
-      this.#track(
+      this.#work.track(
         ep.set('media_timeout', String(this.host.mediaTimeoutMs)).catch((err: unknown) => {
           this.host.logger.warn({ err, callId: this.acdCallId }, 'media: media_timeout not set');
         }),
@@ -322,9 +294,9 @@ export class MediaCaller implements InboundCall {
     if (this.#state === 'answering') {
       this.#state = 'queued';
       this.#playlist.first(this.dept.greeting);
-      this.#loop = this.#track(this.#playLoop());
+      this.#loop = this.#work.track(this.#playLoop());
     } else if (this.#stateNow() === 'done') {
-      void this.#track(dialog.end('call ended while answering'));
+      void this.#work.track(dialog.end('call ended while answering'));
       this.#releaseEndpoint();
     }
     // 'exiting': #exit() waits for this answer and continues.
@@ -363,7 +335,7 @@ export class MediaCaller implements InboundCall {
   #break(): void {
     const ep = this.#ep;
     if (!ep) return;
-    this.#track(
+    this.#work.track(
       ep.api('uuid_break', ep.uuid).catch((err: unknown) => {
         this.host.logger.debug({ err, callId: this.acdCallId }, 'media: uuid_break failed');
       }),
@@ -399,7 +371,7 @@ export class MediaCaller implements InboundCall {
       this.#playing = null;
     });
     this.#menu = menu;
-    this.#track(
+    this.#work.track(
       (async () => {
         await this.#loop;
         const result = await menu.run();
@@ -408,7 +380,7 @@ export class MediaCaller implements InboundCall {
         if (result === 'requested') this.#left('callback');
         else {
           this.#state = 'queued';
-          this.#loop = this.#track(this.#playLoop());
+          this.#loop = this.#work.track(this.#playLoop());
         }
       })(),
     );
@@ -424,22 +396,18 @@ export class MediaCaller implements InboundCall {
     if (cause !== 'exit-key') {
       this.#state = 'done';
       this.#playlist.clear();
-      if (this.#dialog && !this.#dialog.ended) void this.#track(this.#dialog.end(cause));
+      if (this.#dialog && !this.#dialog.ended) void this.#work.track(this.#dialog.end(cause));
       this.#releaseEndpoint();
     }
     this.#onCancel?.();
   }
 
   #mediaGone(reason: string | undefined): void {
-    this.#ep = null;
-    if (!this.#endpointReleased) {
-      this.#endpointReleased = Promise.resolve();
-      this.host.endpointReleased();
-    }
+    this.#forgetEndpoint();
     if (this.#state === 'anchored') {
       // Ending the caller's dialog: the bridge hears it and hangs up the agent.
       this.host.logger.warn({ callId: this.acdCallId, reason }, 'media: anchored endpoint ended');
-      if (this.#dialog) void this.#track(this.#dialog.end('media ended'));
+      if (this.#dialog) void this.#work.track(this.#dialog.end('media ended'));
       return;
     }
     if (this.#state === 'queued' || this.#state === 'answering') {
@@ -458,7 +426,7 @@ export class MediaCaller implements InboundCall {
     this.#state = 'exiting';
     this.#playlist.clear();
     this.#interruptAll();
-    this.#track(
+    this.#work.track(
       (async () => {
         await this.#answering;
         await this.#loop;
@@ -472,25 +440,15 @@ export class MediaCaller implements InboundCall {
         const voicemail = this.#leaveMessage ? this.host.voicemail : null;
         const goodbye = referTo === null ? this.dept.goodbye : [];
         const files = voicemail ? message : [...message, ...goodbye];
-        if (ep && files.length > 0) {
-          await ep.play(files).catch((err: unknown) => {
-            this.host.logger.warn({ err, callId: this.acdCallId }, 'media: exit message failed');
-          });
-        }
+        if (ep && files.length > 0) await this.#say(ep, files, 'exit message');
         if (voicemail && ep && !dialog.ended) {
-          this.#recording = voicemail.record(ep, {
-            callId: this.acdCallId,
-            departmentId: this.dept.departmentId,
-            caller: this.caller,
-            prompt: this.dept.voicemail.prompt,
-            maxS: this.dept.voicemail.maxS,
-          });
+          const { departmentId, voicemail: box } = this.dept;
+          const call = { callId: this.acdCallId, departmentId, caller: this.caller, ...box };
+          this.#recording = voicemail.record(ep, call);
           const outcome = await this.#recording.done;
           // A failed recording usually means the media server ended the channel: nothing to play on.
           if (outcome.kind !== 'failed' && !dialog.ended && this.#ep === ep) {
-            await ep.play(this.dept.goodbye).catch((err: unknown) => {
-              this.host.logger.warn({ err, callId: this.acdCallId }, 'media: goodbye failed');
-            });
+            await this.#say(ep, this.dept.goodbye, 'goodbye');
           }
         }
         if (referTo !== null && !dialog.ended && dialog.refer) {
@@ -505,11 +463,28 @@ export class MediaCaller implements InboundCall {
     );
   }
 
+  /** Plays `files`; a failure is logged and the call goes on. */
+  #say(ep: MrfEndpoint, files: string[], what: string): Promise<void> {
+    return ep.play(files).then(
+      () => undefined,
+      (err: unknown) =>
+        this.host.logger.warn({ err, callId: this.acdCallId }, `media: ${what} failed`),
+    );
+  }
+
+  /** The endpoint is gone without our destroy: counted as released, once. */
+  #forgetEndpoint(): void {
+    this.#ep = null;
+    if (this.#endpointReleased) return;
+    this.#endpointReleased = Promise.resolve();
+    this.host.endpointReleased();
+  }
+
   #releaseEndpoint(): void {
     const ep = this.#ep;
     if (!ep || this.#endpointReleased) return;
     this.#ep = null;
-    this.#endpointReleased = this.#track(
+    this.#endpointReleased = this.#work.track(
       ep.destroy().then(
         () => this.host.endpointReleased(),
         (err: unknown) => {
@@ -518,11 +493,5 @@ export class MediaCaller implements InboundCall {
         },
       ),
     );
-  }
-
-  #track<T>(p: Promise<T>): Promise<T> {
-    const tracked = p.finally(() => this.#work.delete(tracked));
-    this.#work.add(tracked);
-    return tracked;
   }
 }

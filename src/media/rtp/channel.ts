@@ -20,9 +20,9 @@ import { decodeG711, encodeG711 } from '../audio/g711.ts';
 import { DtmfReceiver, DtmfSender } from './dtmf.ts';
 import { RTP_HEADER_BYTES, type RtpPacket, classify, writeRtpHeader } from './packet.ts';
 import { immediateSource, loadSource } from './play.ts';
-import type { PortPair } from './port-pool.ts';
+import { closeSocket, type PortPair } from './port-pool.ts';
 import { RateLimitedLog } from './rate-log.ts';
-import { Recorder } from './recorder.ts';
+import { Recorder, recordArgumentsProblem } from './recorder.ts';
 import { SampleFifo } from './sample-fifo.ts';
 import { SessionTap, sessionArgumentsProblem } from './session-tap.ts';
 import type { FrameSource } from './sources.ts';
@@ -389,16 +389,8 @@ export class Channel extends EventEmitter<RtpChannelEvents> implements RtpChanne
   record(path: string, opts: RecordOptions, signal?: AbortSignal): Promise<RecordResult> {
     if (this.#life !== 'open')
       return Promise.reject(new Error('record: the RTP channel is closed'));
-    if (typeof path !== 'string' || path === '')
-      return Promise.reject(new TypeError('record: path must be a non-empty string'));
-    if (!opts || !Number.isFinite(opts.maxMs) || opts.maxMs <= 0)
-      return Promise.reject(new TypeError('record: maxMs must be a positive number'));
-    if (
-      opts.silenceStopMs !== undefined &&
-      (!Number.isFinite(opts.silenceStopMs) || opts.silenceStopMs < 0)
-    ) {
-      return Promise.reject(new TypeError('record: silenceStopMs must be zero or more'));
-    }
+    const problem = recordArgumentsProblem(path, opts);
+    if (problem) return Promise.reject(new TypeError(`record: ${problem}`));
     this.#recorder?.finish('stopped');
     const recorder = new Recorder(path, opts);
     this.#recorder = recorder;
@@ -496,14 +488,4 @@ export class Channel extends EventEmitter<RtpChannelEvents> implements RtpChanne
     this.#life = 'closed';
     this.#deps.released(this);
   }
-}
-
-function closeSocket(socket: dgram.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      socket.close(() => resolve());
-    } catch {
-      resolve(); // already closed
-    }
-  });
 }

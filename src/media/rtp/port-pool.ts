@@ -85,3 +85,14 @@ export class PortPool {
     });
   }
 }
+
+/** Closes a socket of a pair (an already closed one counts as closed). */
+export function closeSocket(socket: dgram.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      socket.close(() => resolve());
+    } catch {
+      resolve(); // already closed
+    }
+  });
+}

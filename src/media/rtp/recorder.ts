@@ -27,6 +27,17 @@ const HEADER_BYTES = 44;
 
 type Reason = RecordResult['reason'];
 
+/** What is wrong with a recording's arguments, if anything. */
+export function recordArgumentsProblem(path: string, opts: RecordOptions): string | null {
+  if (typeof path !== 'string' || path === '') return 'path must be a non-empty string';
+  if (!opts || !Number.isFinite(opts.maxMs) || opts.maxMs <= 0)
+    return 'maxMs must be a positive number';
+  const silence = opts.silenceStopMs;
+  if (silence !== undefined && (!Number.isFinite(silence) || silence < 0))
+    return 'silenceStopMs must be zero or more';
+  return null;
+}
+
 export interface RecorderOptions extends RecordOptions {
   /** Samples per frame: 1 (mono) or 2 (stereo, interleaved). */
   channels?: 1 | 2;
