@@ -418,6 +418,9 @@ export class Channel extends EventEmitter<RtpChannelEvents> implements RtpChanne
       return Promise.reject(new Error('recordSession: the RTP channel is closed'));
     const problem = sessionArgumentsProblem(path, opts);
     if (problem) return Promise.reject(new TypeError(`recordSession: ${problem}`));
+    // Stopped before it began: nothing is written (no tick may feed it meanwhile).
+    if (signal?.aborted)
+      return Promise.resolve({ reason: 'stopped', durationMs: 0, discarded: true });
     const tap = new SessionTap(path, opts);
     this.#sessions.add(tap);
     const onAbort = () => tap.finish('stopped');
