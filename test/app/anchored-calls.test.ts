@@ -23,6 +23,7 @@ import {
   stopProducts,
   TOKEN,
 } from './support/product.ts';
+import { untilWithin } from '../support/wait.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
@@ -135,13 +136,7 @@ function encodeMu(pcm: Int16Array): Uint8Array {
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const until = untilWithin(15_000);
 
 /** Best share of `hz` in any 200 ms window of what `peer` received from packet `from` on. */
 function bestTone(peer: RtpPeer, hz: number, from: number): number {

@@ -27,6 +27,7 @@ import {
   startProduct as startProductFixture,
   stopProducts,
 } from './support/product.ts';
+import { untilWithin } from '../support/wait.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
@@ -51,13 +52,7 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const until = untilWithin(20_000);
 
 async function startProduct(
   customerPort: number,

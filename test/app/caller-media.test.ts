@@ -27,6 +27,7 @@ import {
   startProduct as startProductFixture,
   stopProducts,
 } from './support/product.ts';
+import { untilWithin } from '../support/wait.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
@@ -88,15 +89,8 @@ function encodeMu(pcm: Int16Array): Uint8Array {
   return out;
 }
 
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const until = untilWithin(15_000);
 
 /** Nothing of any call is left: sessions, endpoints, the media server's channels and ports. */
 async function expectIdle(r: Running): Promise<void> {

@@ -16,6 +16,7 @@ import { openMigratedPglite } from '../support/pglite.ts';
 import { freePort } from '../support/ports.ts';
 import { assertSippPassed, runSipp, type SippProcess, startSipp } from '../support/sipp.ts';
 import { type Product, startProduct, stopProducts } from './support/product.ts';
+import { untilWithin } from '../support/wait.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const benchScenario = (name: string) => path.join(here, '../../bench/scenarios', `${name}.xml`);
@@ -31,15 +32,8 @@ afterEach(async () => {
   await stopProducts();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const until = untilWithin(15_000);
 
 async function answeredCalls(r: Product): Promise<number> {
   const rows = await r.app.store.db.query<{ n: string }>(

@@ -26,6 +26,7 @@ import {
   stopProducts,
   TOKEN,
 } from './support/product.ts';
+import { untilWithin } from '../support/wait.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
@@ -92,13 +93,7 @@ function encodeMu(pcm: Int16Array): Uint8Array {
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const until = untilWithin(30_000);
 
 /** Packets of the no-agent message, the voicemail prompt and the beep (20 ms each). */
 const PROMPT_PACKETS = ['no-agent', 'voicemail', 'beep']

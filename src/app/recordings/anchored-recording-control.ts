@@ -15,20 +15,12 @@ export function anchoredRecordingControl(
   const run = async (callId: string, action: 'start' | 'stop') => {
     if (!liveCallIds(live()).has(callId)) return { kind: 'not-live' } as const;
     const calls = anchored();
-    if (!calls) return { kind: 'not-anchored' } as const;
-    if (action === 'stop' && !calls.isRecording(callId)) {
-      try {
-        // Known to the anchored calls but not recording, or not anchored at all.
-        await calls.stop(callId);
-      } catch (err) {
-        if (err instanceof NotAnchoredError) return { kind: 'not-anchored' } as const;
-        throw err;
-      }
-      return { kind: 'not-recording' } as const;
-    }
+    if (!calls?.isAnchored(callId)) return { kind: 'not-anchored' } as const;
+    if (action === 'stop' && !calls.isRecording(callId)) return { kind: 'not-recording' } as const;
     try {
       await calls[action](callId);
     } catch (err) {
+      // The call's bridge ended while the command waited its turn.
       if (err instanceof NotAnchoredError) return { kind: 'not-anchored' } as const;
       throw err;
     }

@@ -60,7 +60,7 @@ export interface ActionExecutorOptions {
   /** Outbound trunk, for `forward` exits (302 to the number through the trunk). */
   trunkUri?: string | null;
   media?: CallerMedia;
-  /** Callback requests (absent: the engine never has any). */
+  /** Callback requests (absent: callbacks are off and the engine has none). */
   callbacks?: CallbackDesk;
 }
 

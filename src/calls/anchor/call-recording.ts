@@ -48,6 +48,8 @@ export interface CallRecordingControl {
   start(callId: string): Promise<void>;
   stop(callId: string): Promise<void>;
   isRecording(callId: string): boolean;
+  /** The call's media passes through the media server (it can be recorded). */
+  isAnchored(callId: string): boolean;
 }
 
 type Recording = { kind: 'off' } | { kind: 'on'; path: string; startedAt: number };
@@ -75,6 +77,10 @@ export class AnchoredCalls implements CallRecordingControl {
 
   isRecording(callId: string): boolean {
     return this.#calls.get(callId)?.recording.kind === 'on';
+  }
+
+  isAnchored(callId: string): boolean {
+    return this.#calls.has(callId);
   }
 
   /** The call was bridged in the media server; `record` starts recording at once. */

@@ -27,6 +27,7 @@ import type { MrfEndpoint, MrfMediaServer } from '../media/mrf-types.ts';
 import type { Logger } from '../ports/index.ts';
 import { Leg, type LegOwner } from '../dialer/leg.ts';
 import type { CallDialog, SipUac } from '../sip/sip.ts';
+import { TrackedWork } from '../mechanisms/tracked-work.ts';
 
 export type CallbackCallState = 'ringing' | 'dialing' | 'connected' | 'ended';
 
@@ -86,7 +87,7 @@ export interface CallbackCallOptions {
 
 export class CallbackCall implements LegOwner {
   readonly #fsm: StateMachine<CallbackCallState>;
-  readonly #work = new Set<Promise<unknown>>();
+  readonly #work = new TrackedWork();
   #agentEp: MrfEndpoint | null = null;
   #customerEp: MrfEndpoint | null = null;
   #agentDialog: CallDialog | null = null;
@@ -162,8 +163,8 @@ export class CallbackCall implements LegOwner {
   }
 
   /** Resolves once every endpoint, dialog and the customer's leg is released. */
-  async settled(): Promise<void> {
-    while (this.#work.size > 0) await Promise.all([...this.#work]);
+  settled(): Promise<void> {
+    return this.#work.settled();
   }
 
   // ------------------------------------------------------- the customer's leg
@@ -300,7 +301,6 @@ export class CallbackCall implements LegOwner {
   }
 
   #track(p: Promise<unknown>): void {
-    const tracked = p.finally(() => this.#work.delete(tracked));
-    this.#work.add(tracked);
+    void this.#work.track(p);
   }
 }

@@ -32,6 +32,7 @@ import type { CallRecorder } from '../recorder/call-recorder.ts';
 import type { CallBook } from '../session/call-book.ts';
 import type { SipUac } from '../sip/sip.ts';
 import { CallbackCall, type CallbackCallListener } from './callback-call.ts';
+import { TrackedWork } from '../mechanisms/tracked-work.ts';
 
 /** Where requests are kept across restarts (the store's `callbacks` repository). */
 export interface CallbackStorePort {
@@ -87,7 +88,7 @@ interface HeldRequest {
 
 export class CallbackDesk {
   readonly #requests = new Map<string, HeldRequest>();
-  readonly #releasing = new Set<Promise<void>>();
+  readonly #releasing = new TrackedWork();
   #asking: { callId: string; accepted: boolean } | null = null;
 
   constructor(private readonly o: CallbackDeskOptions) {}
@@ -274,8 +275,8 @@ export class CallbackDesk {
   }
 
   /** Resolves once every try's endpoints, dialogs and store writes are released. */
-  async settled(): Promise<void> {
-    while (this.#releasing.size > 0) await Promise.all([...this.#releasing]);
+  settled(): Promise<void> {
+    return this.#releasing.settled();
   }
 
   readonly #tryListener: CallbackCallListener = {
@@ -320,7 +321,6 @@ export class CallbackDesk {
   }
 
   #track(p: Promise<void>): void {
-    const tracked = p.finally(() => this.#releasing.delete(tracked));
-    this.#releasing.add(tracked);
+    void this.#releasing.track(p);
   }
 }
