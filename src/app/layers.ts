@@ -4,7 +4,8 @@
  *
  *   change-feed   changes made elsewhere (another instance, SQL by hand) as events (LISTEN/NOTIFY)
  *   break-ender   ends timed breaks on time (through the agent status service)
- *   recording-retention  deletes call recordings past their department's retention, daily
+ *   recording-retention  deletes call recordings past their department's retention, daily,
+ *                        and the `.part` files a crash left (at start too)
  *
  * Each is a `LayerStarter` receiving the config, logger, store, event feed,
  * metrics registry and agent status service.

@@ -3,7 +3,9 @@
  * first, then its row, so a listed recording always has its file (a file
  * already gone is counted and its row removed). Runs once a day (and
  * `firstRunMs` after start, so a product that restarts daily still sweeps);
- * every pass logs its counts.
+ * every pass logs its counts. Each pass, and the layer's start, also
+ * deletes the `.part` files a crash left in the recording and voicemail
+ * folders once nothing has written them for an hour (stale-partials.ts).
  *
  * The layer owns one timer, re-armed after each pass and cleared once on
  * close; a pass still running is awaited. Two instances sweeping at once do
@@ -12,6 +14,8 @@
 import { unlink } from 'node:fs/promises';
 import type { Recording, RecordingsRepo } from '../../store/recordings.ts';
 import type { LayerStarter } from '../runtime/layer.ts';
+import { recordingsDir, voicemailDir } from '../telephony/media-folders.ts';
+import { sweepStalePartials } from './stale-partials.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 const BATCH = 500;
@@ -76,13 +80,25 @@ export interface RecordingRetentionOptions {
   firstRunMs?: number;
   now?: () => Date;
   removeFile?: (path: string) => Promise<void>;
+  /** Folders swept for stale `.part` files (default: the recording and voicemail folders). */
+  partialDirs?: string[];
+  /** A `.part` file not written for this long is a crash's leftover (default one hour). */
+  partialStaleMs?: number;
 }
 
 export function recordingRetention(options: RecordingRetentionOptions = {}): LayerStarter {
   const intervalMs = options.intervalMs ?? DAY_MS;
   const now = options.now ?? (() => new Date());
-  return async ({ store, logger }) => {
+  return async ({ config, store, logger }) => {
     const log = logger.child({ component: 'recording-retention' });
+    const dirs = options.partialDirs ?? [recordingsDir(config), voicemailDir(config)];
+    const sweepPartials = () =>
+      sweepStalePartials({
+        dirs,
+        now: now(),
+        log,
+        ...(options.partialStaleMs !== undefined ? { staleMs: options.partialStaleMs } : {}),
+      }).catch((err: unknown) => log.warn({ err }, 'partial recordings sweep failed'));
     const deps: SweepDeps = {
       recordings: store.recordings,
       log,
@@ -101,11 +117,16 @@ export function recordingRetention(options: RecordingRetentionOptions = {}): Lay
       running = sweepRecordings(deps, now())
         .then(() => undefined)
         .catch((err: unknown) => log.warn({ err }, 'recording retention pass failed'))
+        .then(sweepPartials)
+        .then(() => undefined)
         .finally(() => {
           running = null;
           arm(intervalMs);
         });
     };
+    // Leftovers of a crash go at once: the first retention pass is a minute away.
+    // (A pass overlapping it is harmless: a file already deleted is skipped.)
+    const atStart: Promise<void> = sweepPartials().then(() => undefined);
     arm(options.firstRunMs ?? 60_000);
     return {
       name: 'recording-retention',
@@ -113,7 +134,7 @@ export function recordingRetention(options: RecordingRetentionOptions = {}): Lay
         closed = true;
         if (timer) clearTimeout(timer);
         timer = undefined;
-        await running;
+        await Promise.all([atStart, running]);
       },
     };
   };
