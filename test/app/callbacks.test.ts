@@ -20,12 +20,14 @@ import {
   type SippProcess,
   startSipp,
 } from '../support/sipp.ts';
+import { connect, eventsUrl } from '../api/support/ws-client.ts';
 import {
   newDataDir,
   type Product,
   removeDataDirs,
   startProduct as startProductFixture,
   stopProducts,
+  TOKEN,
 } from './support/product.ts';
 import { untilWithin } from '../support/wait.ts';
 
@@ -201,11 +203,15 @@ describe('callbacks keeping the place, end to end', () => {
     const r = await startProduct(customerPort, { db });
     onTestFailed(() => dumpMediaLog(r));
     const agentPort = await freePort();
-    const { agentId } = await setUp(
+    const { deptId, agentId } = await setUp(
       r,
       { ringTimeoutS: 20, exitKey: '*', exitKeyAction: { kind: 'hangup' } },
       agentPort,
     );
+    // A wallboard on the WebSocket stream (closed with the product).
+    const stream = await connect(`${eventsUrl(r.app.httpUrl)}?types=callback.*`, {
+      authorization: `Bearer ${TOKEN}`,
+    });
 
     // Caller A waits, presses 2 (and again, and again: a flood changes nothing).
     const a = await rtpPeer();
@@ -294,6 +300,12 @@ describe('callbacks keeping the place, end to end', () => {
       agentId,
     });
     expect(await storedState(db, callId)).toBe('reached');
+    const callbackEvents = stream.events.map((e) => ({ type: e.type, ...e.data }));
+    expect(callbackEvents).toMatchObject([
+      { type: 'callback.requested', callId, departmentId: deptId, number: CALLER },
+      { type: 'callback.dialing', callId, agentId, number: CALLER, attempt: 1 },
+      { type: 'callback.connected', callId, departmentId: deptId, agentId, attempt: 1 },
+    ]);
     await expectIdle(r);
     expect(r.telephony.calls.callControl.callbacks?.requests).toBe(0);
   }, 180_000);
@@ -304,11 +316,14 @@ describe('callbacks keeping the place, end to end', () => {
     const r = await startProduct(customerPort, { db });
     onTestFailed(() => dumpMediaLog(r));
     const agentPort = await freePort();
-    const { agentId } = await setUp(
+    const { deptId, agentId } = await setUp(
       r,
       { ringTimeoutS: 20, callbackRetries: 1, callbackRetryIntervalS: 10 },
       agentPort,
     );
+    const stream = await connect(`${eventsUrl(r.app.httpUrl)}?types=callback.*`, {
+      authorization: `Bearer ${TOKEN}`,
+    });
     const a = await rtpPeer();
     const caller = waitingCaller(r, a);
     const media = await answered(a);
@@ -358,6 +373,14 @@ describe('callbacks keeping the place, end to end', () => {
       kind: 'callback',
     });
     expect(await storedState(db, callId)).toBe('failed');
+    await stream.waitFor((e) => e.type === 'callback.failed');
+    expect(stream.events.map((e) => ({ type: e.type, ...e.data }))).toMatchObject([
+      { type: 'callback.requested', callId, departmentId: deptId, number: CALLER },
+      { type: 'callback.dialing', callId, agentId, attempt: 1 },
+      { type: 'callback.retry-scheduled', callId, departmentId: deptId, failedTries: 1 },
+      { type: 'callback.dialing', callId, agentId, attempt: 2 },
+      { type: 'callback.failed', callId, departmentId: deptId, number: CALLER, failedTries: 2 },
+    ]);
     assertSippPassed(await agentPhone.finished, 'agent');
     assertSippPassed(await customer.finished, 'customer');
     await expectIdle(r);

@@ -41,6 +41,46 @@ export interface CallFlowEventMap {
     durationMs: number;
     startedAt: string;
   };
+  /**
+   * Callbacks (docs/callbacks.md). `number` is the customer's number as the
+   * caller gave it, in full, as `call.queued` carries the caller's.
+   */
+  /** A waiting caller asked to be called back; the request keeps the caller's place. */
+  'callback.requested': { callId: string; departmentId: string; number: string };
+  /** An agent took the request and the customer is being dialled (`attempt`: 1 for the first try). */
+  'callback.dialing': {
+    callId: string;
+    departmentId: string;
+    agentId: string;
+    attemptId: string;
+    number: string;
+    attempt: number;
+  };
+  /** The customer answered and is talking to the agent (`waitMs` from the original arrival). */
+  'callback.connected': {
+    callId: string;
+    departmentId: string;
+    agentId: string;
+    number: string;
+    attempt: number;
+    waitMs: number;
+  };
+  /** A try did not reach the customer; another follows at `retryAt` (ISO time). */
+  'callback.retry-scheduled': {
+    callId: string;
+    departmentId: string;
+    number: string;
+    failedTries: number;
+    retryAt: string;
+  };
+  /** The request ended without reaching the customer (the call log's `callback-failed`). */
+  'callback.failed': {
+    callId: string;
+    departmentId: string;
+    number: string;
+    failedTries: number;
+    reason: string | null;
+  };
   /** Two views disagreed and one was corrected (call control's reconcile, a takeover). */
   'reconcile.fixed': ReconcileFixed;
 }

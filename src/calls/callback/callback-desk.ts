@@ -84,6 +84,11 @@ interface HeldRequest {
   /** The agent's ring of that try. */
   attempt: RingAttempt | null;
   dialing: DialCallback | null;
+  /**
+   * Customer dial-outs so far (from the stored failed tries after a restart):
+   * every one but a connected last one failed.
+   */
+  tries: number;
 }
 
 export class CallbackDesk {
@@ -132,6 +137,7 @@ export class CallbackDesk {
         call: null,
         attempt: null,
         dialing: null,
+        tries: p.failedTries,
       });
       this.o.send({
         type: 'callbackRestored',
@@ -157,6 +163,7 @@ export class CallbackDesk {
       call: null,
       attempt: null,
       dialing: null,
+      tries: 0,
     });
     this.o.book.handOver(a.callId);
     this.o.callerTaken?.(a.callId);
@@ -234,6 +241,8 @@ export class CallbackDesk {
       return;
     }
     request.dialing = a;
+    request.tries += 1;
+    this.o.recorder.callbackDialing(a, request.departmentId, request.tries);
     this.o.logger.info(
       { callId: a.callId, agentId: a.agentId, number: a.number },
       'callback: agent answered; dialling the customer',
@@ -251,7 +260,8 @@ export class CallbackDesk {
   }
 
   retryScheduled(a: CallbackRetryScheduled): void {
-    this.o.recorder.callbackRetry(a);
+    const request = this.#requests.get(a.callId);
+    this.o.recorder.callbackRetry(a, request ?? null);
     this.#store((s) => s.retryScheduled(a.callId, a.failedTries, new Date(a.retryAt)));
   }
 
@@ -262,6 +272,9 @@ export class CallbackDesk {
     this.#requests.delete(a.callId);
     request.call?.stop('callback completed');
     const end = a.outcome === 'answered' ? 'reached' : 'failed';
+    if (end === 'failed') {
+      this.o.recorder.callbackFailed(a, request.number, request.tries);
+    }
     this.o.logger.info({ callId: a.callId, outcome: a.outcome }, `callback: ${end}`);
     this.#store((s) => s.close(a.callId, end));
   }
@@ -294,6 +307,7 @@ export class CallbackDesk {
       };
       this.o.recorder.answered(bridge, null);
       this.o.recorder.bridged(bridge);
+      this.o.recorder.callbackConnected(d, request.departmentId, request.tries, waitMs);
       this.o.send({ type: 'callbackReached', callId: call.callId });
     },
     notReached: (call, cause) => {

@@ -263,6 +263,46 @@ export class CallRecorder {
       departmentId: a.departmentId,
       payload: { number: a.number },
     });
+    this.#publish('callback.requested', {
+      callId: a.callId,
+      departmentId: a.departmentId,
+      number: a.number,
+    });
+  }
+
+  /** An agent took a callback request; the customer is dialled (try `attempt`, from 1). */
+  callbackDialing(d: DialCallback, departmentId: string, attempt: number): void {
+    this.#publish('callback.dialing', {
+      callId: d.callId,
+      departmentId,
+      agentId: d.agentId,
+      attemptId: d.attemptId,
+      number: d.number,
+      attempt,
+    });
+  }
+
+  /** The customer answered a callback and talks to the agent. */
+  callbackConnected(d: DialCallback, departmentId: string, attempt: number, waitMs: number): void {
+    this.#publish('callback.connected', {
+      callId: d.callId,
+      departmentId,
+      agentId: d.agentId,
+      number: d.number,
+      attempt,
+      waitMs,
+    });
+  }
+
+  /** A callback request ended without reaching the customer. */
+  callbackFailed(a: CallCompleted, number: string, failedTries: number): void {
+    this.#publish('callback.failed', {
+      callId: a.callId,
+      departmentId: a.departmentId,
+      number,
+      failedTries,
+      reason: a.reason ?? null,
+    });
   }
 
   /** A callback's try did not reach the customer: the agent's answered ring ends here. */
@@ -276,12 +316,25 @@ export class CallRecorder {
   }
 
   /** A callback's next try is due at `retryAt`. */
-  callbackRetry(a: CallbackRetryScheduled): void {
+  callbackRetry(
+    a: CallbackRetryScheduled,
+    request: { departmentId: string; number: string } | null,
+  ): void {
+    const retryAt = new Date(a.retryAt).toISOString();
     this.#append({
       type: 'call.callback-retry',
       callId: a.callId,
-      payload: { failedTries: a.failedTries, retryAt: new Date(a.retryAt).toISOString() },
+      payload: { failedTries: a.failedTries, retryAt },
     });
+    if (request) {
+      this.#publish('callback.retry-scheduled', {
+        callId: a.callId,
+        departmentId: request.departmentId,
+        number: request.number,
+        failedTries: a.failedTries,
+        retryAt,
+      });
+    }
   }
 
   /** The engine refused the arrival itself (an input error): the call failed at once. */
