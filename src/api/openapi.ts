@@ -27,6 +27,7 @@ const ERROR_TEXT: Record<number, string> = {
   415: 'The body is not sent as application/json',
   416: 'The requested byte range is outside the file (`Content-Range: bytes */<size>`)',
   500: 'Internal error',
+  502: 'A phone or the media server refused what the request needed (`error.reason` says which)',
 };
 
 function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {

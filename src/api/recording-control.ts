@@ -1,8 +1,10 @@
 /**
  * What the API needs to start and stop the recording of a call in progress
- * (`POST /api/calls/:id/recording`). Call control implements it for calls it
- * has anchored in the media server (caller and agent legs bridged there);
- * the composition root passes it in (app/recordings/anchored-recording-control.ts).
+ * (`POST /api/calls/:id/recording`). Call control implements it: a call
+ * anchored in the media server (caller and agent legs bridged there) is
+ * recorded at once, a connected call whose media flows directly between
+ * caller and agent is anchored first; the composition root passes it in
+ * (app/recordings/anchored-recording-control.ts).
  */
 import type { AcdLiveState } from '../acd/index.ts';
 
@@ -15,8 +17,14 @@ export type RecordingControlResult =
   | { kind: 'stopped' }
   /** No such call in progress. */
   | { kind: 'not-live' }
-  /** In progress, but its media does not pass through the media server. */
+  /**
+   * In progress, but its media does not pass through the media server and
+   * cannot be moved there now (not connected to an agent; for `stop`: not
+   * anchored, so not recorded).
+   */
   | { kind: 'not-anchored' }
+  /** Moving the call into the media server failed (a leg refused the re-INVITE); the call goes on. */
+  | { kind: 'anchor-failed'; reason: string }
   /** `stop` for a call that is not being recorded. */
   | { kind: 'not-recording' };
 

@@ -159,10 +159,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         realm: config.sip.realm,
         live,
         tickets,
-        // Only calls anchored in the media server can be recorded (others: 409).
+        // A connected call not yet in the media server is moved there to be recorded.
         recordingControl: anchoredRecordingControl(
           () => telephony?.calls.media?.anchors.calls ?? null,
           () => liveSource(),
+          (id) =>
+            telephony?.calls.callControl.anchorConnected(id) ??
+            Promise.resolve({ kind: 'not-connected' }),
         ),
         log: logger.child({ component: 'recordings' }),
       }),

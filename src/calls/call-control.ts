@@ -21,6 +21,7 @@ import {
   type CallbackStorePort,
   type PendingCallback,
 } from './callback/callback-desk.ts';
+import type { OnDemandResult } from './anchor/on-demand-anchor.ts';
 import type { ForwardingSource } from './dialer/forwarding-source.ts';
 import type { RingAttempt } from './dialer/ring-attempt.ts';
 import { type DriverEvent, EngineDriver, type RoutingEngine } from './engine/engine-driver.ts';
@@ -163,6 +164,18 @@ export class CallControl {
   /** True while a session of this process holds the call (live, or ended with releases under way). */
   carries(callId: string): boolean {
     return this.#book.carries(callId) || (this.#callbacks?.carries(callId) ?? false);
+  }
+
+  /**
+   * Moves a connected call's media into the media server so that it can be
+   * recorded (anchor/on-demand-anchor.ts); anchored already: nothing to do.
+   */
+  anchorConnected(callId: string): Promise<OnDemandResult> {
+    const bridge = this.#book.live(callId)?.bridge ?? null;
+    if (!bridge) return Promise.resolve({ kind: 'not-connected' });
+    const media = this.#media;
+    if (!media) return Promise.resolve({ kind: 'failed', reason: 'no media server' });
+    return media.anchors.anchorConnected(callId, bridge);
   }
 
   /** Callback requests held (null without callbacks). */

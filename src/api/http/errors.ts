@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'range_not_satisfiable'
+  | 'bad_gateway'
   | 'internal';
 
 export interface FieldProblem {

@@ -34,6 +34,11 @@ function answer(
         field: 'id',
         reason: 'call is not recorded/anchored',
       });
+    case 'anchor-failed':
+      throw new ApiError(502, 'bad_gateway', 'the call could not be moved into the media server', {
+        field: 'id',
+        reason: result.reason,
+      });
     case 'not-recording':
       throw new ApiError(409, 'conflict', 'this call is not being recorded', {
         field: 'action',
@@ -81,12 +86,12 @@ export function recordingRoutes(deps: {
         path: '/calls/:id/recording',
         tag,
         summary:
-          'Starts or stops recording a call in progress ({"action": "start" | "stop"}); 409 when the call cannot be recorded',
+          'Starts or stops recording a call in progress ({"action": "start" | "stop"}); a call connected directly to its agent is first moved into the media server (re-INVITEs); 409 when the call cannot be recorded (not connected), 502 when a phone or the media server refused the move (the call goes on)',
         params: callParams,
         body: recordingActionBody,
         status: 200,
         response: recordingActionView,
-        errors: [404, 409],
+        errors: [404, 409, 502],
       },
       async ({ params, body }) =>
         answer(

@@ -25,6 +25,8 @@ export interface AnchorEndpoint {
   readonly local: { sdp: string };
   play(file: string | string[]): Promise<unknown>;
   api(command: string, args: string | string[]): Promise<unknown>;
+  /** Sets a channel variable (`RECORD_STEREO` before recording). */
+  set(name: string, value: string): Promise<unknown>;
   /** Re-INVITEs the endpoint with `sdp` (the agent's answer, or a later offer). */
   modify(sdp: string): Promise<unknown>;
   on(event: 'dtmf', cb: (e: { dtmf: string }) => void): unknown;
@@ -33,9 +35,32 @@ export interface AnchorEndpoint {
 }
 
 export interface AnchorMediaServer {
-  /** Without `remoteSdp`: the media server offers (3pcc). */
-  createEndpoint(opts?: Record<string, never>): Promise<AnchorEndpoint>;
+  /** Without `remoteSdp`: the media server offers (3pcc); with it, it answers that offer. */
+  createEndpoint(opts?: { remoteSdp?: string }): Promise<AnchorEndpoint>;
 }
+
+/**
+ * The offer an endpoint is made with before its peer is known: G.711 towards
+ * the discard port. Made without any SDP (3pcc), the endpoint's first remote
+ * would be its own offer echoed in the ACK: it sends to itself, and a packet
+ * of that still in flight when `modify()` gives the real peer latches the
+ * endpoint's symmetric RTP onto itself, so the peer never hears anything.
+ * The endpoint's answer to this offer is what the peer is offered.
+ */
+export const PARKED_OFFER = [
+  'v=0',
+  'o=- 0 0 IN IP4 127.0.0.1',
+  's=-',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 9 RTP/AVP 0 8 101',
+  'a=rtpmap:0 PCMU/8000',
+  'a=rtpmap:8 PCMA/8000',
+  'a=rtpmap:101 telephone-event/8000',
+  'a=fmtp:101 0-15',
+  'a=sendrecv',
+  '',
+].join('\r\n');
 
 /** Keeps the endpoints of anchored legs (leak checks, connection loss). */
 export interface EndpointCount {

@@ -1,7 +1,8 @@
 /**
  * Everything anchored calls hold, in one place: the agent legs' endpoints
- * (made by `uac()`), and the anchored calls for recording (`calls`). The
- * caller's endpoints stay with `CallerMedia`.
+ * (made by `uac()`), both endpoints of calls anchored on demand
+ * (`anchorConnected`), and the anchored calls for recording (`calls`). The
+ * endpoints of callers answered into media stay with `CallerMedia`.
  */
 import { realScheduler, type Scheduler } from '../mechanisms/scheduler.ts';
 import type { CallRecordings, Logger } from '../ports/index.ts';
@@ -9,6 +10,8 @@ import type { SipUac } from '../sip/sip.ts';
 import type { AnchorMediaServer, HeldEndpoint } from './anchor-endpoint.ts';
 import { anchoredUac } from './anchored-uac.ts';
 import { AnchoredCalls } from './call-recording.ts';
+import type { Bridge } from '../bridge/bridge.ts';
+import { OnDemandAnchors, type OnDemandResult } from './on-demand-anchor.ts';
 
 export interface AnchorsOptions {
   /** The connected media server, or null while there is none. */
@@ -24,14 +27,30 @@ export class Anchors {
   readonly #o: AnchorsOptions;
   /** The calls anchored now; start and stop their recording. */
   readonly calls: AnchoredCalls;
+  readonly #onDemand: OnDemandAnchors;
+  readonly #count = {
+    opened: (h: HeldEndpoint) => void this.#held.add(h),
+    released: (h: HeldEndpoint) => void this.#held.delete(h),
+  };
 
   constructor(o: AnchorsOptions) {
     this.#o = o;
     const scheduler = o.scheduler ?? realScheduler;
     this.calls = new AnchoredCalls(o.recordings ?? null, () => scheduler.now(), o.logger);
+    this.#onDemand = new OnDemandAnchors({
+      media: o.media,
+      count: this.#count,
+      calls: this.calls,
+      logger: o.logger,
+    });
   }
 
-  /** Agent-leg endpoints not yet released. */
+  /** Moves a connected call's media into the media server (to record it); see on-demand-anchor.ts. */
+  anchorConnected(callId: string, bridge: Bridge): Promise<OnDemandResult> {
+    return this.#onDemand.anchor(callId, bridge);
+  }
+
+  /** Endpoints not yet released (agent legs, and both legs of calls anchored on demand). */
   get openEndpoints(): number {
     return this.#held.size;
   }
@@ -40,10 +59,7 @@ export class Anchors {
   uac(inner: SipUac): SipUac {
     return anchoredUac(inner, {
       media: this.#o.media,
-      count: {
-        opened: (h) => void this.#held.add(h),
-        released: (h) => void this.#held.delete(h),
-      },
+      count: this.#count,
       scheduler: this.#o.scheduler ?? realScheduler,
       logger: this.#o.logger,
     });

@@ -12,7 +12,12 @@
  *   offer can never overtake it.
  * - A re-INVITE (hold, codec change) from one side is sent to the other side
  *   as a re-INVITE with the same offer; its answer goes back as our 200. A
- *   failure there is passed back with its status (488 when none).
+ *   failure there is passed back with its status (488 when none). That is
+ *   the `direct` media path; once the call's media is being moved into the
+ *   media server (`moving`, anchor/on-demand-anchor.ts) a peer's re-INVITE
+ *   is answered 491 (ours is in flight), and once it is `anchored` each
+ *   side's re-INVITE is answered by its own endpoint, the other side never
+ *   hears of it.
  * - `onEnded` reports once who hung up first; `closed` resolves when both
  *   dialogs are gone.
  */
@@ -31,6 +36,17 @@ export const BRIDGE_TRANSITIONS: TransitionTable<BridgeState> = {
 
 export type Side = 'caller' | 'agent' | 'system';
 
+/** Where the two legs' media flows, and so who answers a peer's re-INVITE. */
+export type MediaPath =
+  | { kind: 'direct' }
+  | { kind: 'moving' }
+  | {
+      kind: 'anchored';
+      /** Each side's own endpoint answers that side's new offers. */
+      caller: (offer: string) => Promise<string>;
+      agent: (offer: string) => Promise<string>;
+    };
+
 export interface BridgeEnd {
   /** Who ended the call first. */
   by: Side;
@@ -42,6 +58,7 @@ export class Bridge {
   readonly #fsm: StateMachine<BridgeState>;
   #end: BridgeEnd | null = null;
   #onEnded: ((end: BridgeEnd) => void) | null = null;
+  #media: MediaPath = { kind: 'direct' };
   #resolveClosed!: () => void;
   readonly closed: Promise<void>;
   readonly connectedAt: number;
@@ -59,8 +76,8 @@ export class Bridge {
     });
     caller.onEnded((_by, reason) => this.#sideEnded('caller', reason));
     agent.onEnded((_by, reason) => this.#sideEnded('agent', reason));
-    caller.onModify((offer, reply) => this.#passModify(agent, offer, reply));
-    agent.onModify((offer, reply) => this.#passModify(caller, offer, reply));
+    caller.onModify((offer, reply) => this.#passModify('caller', offer, reply));
+    agent.onModify((offer, reply) => this.#passModify('agent', offer, reply));
   }
 
   get state(): BridgeState {
@@ -69,6 +86,15 @@ export class Bridge {
 
   get ended(): BridgeEnd | null {
     return this.#end;
+  }
+
+  get mediaPath(): MediaPath['kind'] {
+    return this.#media.kind;
+  }
+
+  /** The media path changed (on-demand anchoring moves it; its failure moves it back). */
+  setMediaPath(path: MediaPath): void {
+    this.#media = path;
   }
 
   /** Called once when the first side hangs up (or `hangUp` is called). */
@@ -114,15 +140,23 @@ export class Bridge {
   }
 
   #passModify(
-    other: CallDialog,
+    from: 'caller' | 'agent',
     offer: string,
     reply: { accept(sdp: string): void; reject(status: number, reason?: string): void },
   ): void {
+    const other = from === 'caller' ? this.agent : this.caller;
     if (!this.#fsm.is('connected') || other.ended) {
       reply.reject(481, 'Call Leg Does Not Exist');
       return;
     }
-    other.modify(offer).then(
+    const media = this.#media;
+    if (media.kind === 'moving') {
+      // Our own re-INVITE of this call is under way (RFC 3261 14.2: glare).
+      reply.reject(491, 'Request Pending');
+      return;
+    }
+    const answered = media.kind === 'anchored' ? media[from](offer) : other.modify(offer);
+    answered.then(
       (answer) => reply.accept(answer),
       (err: unknown) => reply.reject(sipStatusOf(err) ?? 488),
     );

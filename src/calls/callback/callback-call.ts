@@ -11,7 +11,7 @@
  * ```
  *
  * The agent is rung with an endpoint's SDP (made towards nowhere, see
- * `PARKED_OFFER`), so its leg ends in the media server: on its answer the endpoint takes the
+ * `PARKED_OFFER` in anchor-endpoint.ts), so its leg ends in the media server: on its answer the endpoint takes the
  * agent's SDP and plays ringing while the customer is dialled through the
  * trunk with a second endpoint's SDP; the customer's answer bridges the
  * two endpoints (`uuid_bridge`).
@@ -21,6 +21,7 @@
  * `reached` on the bridge, `ended` after a connected call ended. Every
  * endpoint, dialog and the customer's leg is released once (`#release`).
  */
+import { PARKED_OFFER } from '../anchor/anchor-endpoint.ts';
 import type { Scheduler } from '../mechanisms/scheduler.ts';
 import { StateMachine, type TransitionTable } from '../mechanisms/state-machine.ts';
 import type { MrfEndpoint, MrfMediaServer } from '../media/mrf-types.ts';
@@ -37,29 +38,6 @@ export const CALLBACK_CALL_TRANSITIONS: TransitionTable<CallbackCallState> = {
   connected: ['ended'],
   ended: [],
 };
-
-/**
- * The offer an endpoint is made with before its peer is known: G.711 towards
- * the discard port. Made without any SDP (3pcc), the endpoint's first remote
- * would be its own offer echoed in the ACK: it sends to itself, and a packet
- * of that still in flight when `modify()` gives the real peer latches the
- * endpoint's symmetric RTP onto itself, so the peer never hears anything.
- * The endpoint's answer to this offer is what the peer is offered.
- */
-const PARKED_OFFER = [
-  'v=0',
-  'o=- 0 0 IN IP4 127.0.0.1',
-  's=-',
-  'c=IN IP4 127.0.0.1',
-  't=0 0',
-  'm=audio 9 RTP/AVP 0 8 101',
-  'a=rtpmap:0 PCMU/8000',
-  'a=rtpmap:8 PCMA/8000',
-  'a=rtpmap:101 telephone-event/8000',
-  'a=fmtp:101 0-15',
-  'a=sendrecv',
-  '',
-].join('\r\n');
 
 /** What the agent hears while the customer's phone rings (North American ringback). */
 export const RINGING_TONE = 'tone_stream://%(2000,4000,440,480);loops=-1';

@@ -40,6 +40,9 @@ class FakeEndpoint extends EventEmitter implements AnchorEndpoint {
     }
     return { getBody: () => '+OK\n' };
   }
+  async set(): Promise<unknown> {
+    return undefined;
+  }
   async modify(sdp: string): Promise<unknown> {
     this.modifies.push(sdp);
     return 'v=0 media server answer';
