@@ -119,9 +119,14 @@ export class OnDemandAnchors {
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       log.warn({ callId, err, moved: [...moved] }, 'anchor on demand failed; the call goes on');
-      await this.#putBack(bridge, moved, callId);
+      const restored = await this.#putBack(bridge, moved, callId);
       bridge.setMediaPath({ kind: 'direct' });
       await Promise.all(held.map((h) => h.release()));
+      if (!restored)
+        return {
+          kind: 'failed',
+          reason: `${reason}; the call could not be restored and was ended`,
+        };
       if (bridge.state !== 'connected') return { kind: 'not-connected' };
       return { kind: 'failed', reason };
     }
@@ -157,9 +162,9 @@ export class OnDemandAnchors {
   /**
    * Gives the moved legs their peer's SDP again (the caller first, whose new
    * answer then goes to the agent). A leg that refuses that too leaves the
-   * call without a media path: it is hung up.
+   * call without a media path: it is hung up (false).
    */
-  async #putBack(bridge: Bridge, moved: Set<LegName>, callId: string): Promise<void> {
+  async #putBack(bridge: Bridge, moved: Set<LegName>, callId: string): Promise<boolean> {
     const back = async (leg: CallDialog, peer: CallDialog) => {
       if (bridge.state !== 'connected') return;
       await leg.modify(peer.remoteSdp);
@@ -167,12 +172,14 @@ export class OnDemandAnchors {
     try {
       if (moved.has('caller')) await back(bridge.caller, bridge.agent);
       if (moved.has('agent')) await back(bridge.agent, bridge.caller);
+      return true;
     } catch (err) {
       this.host.logger.error(
         { callId, err },
         'anchor on demand: a leg could not be put back; the call is ended',
       );
       bridge.hangUp('media could not be restored');
+      return false;
     }
   }
 
