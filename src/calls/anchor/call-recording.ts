@@ -16,7 +16,9 @@
  * Commands for one call run one after the other (a start and a stop racing
  * from the API cannot interleave on the media server). A call that is not
  * anchored (connected by re-INVITE, still queued, or ended) cannot be
- * recorded: `start`/`stop` reject with `NotAnchoredError`.
+ * recorded here: `start`/`stop` reject with `NotAnchoredError`. A call
+ * connected by re-INVITE is anchored first when the API asks to record it
+ * (on-demand-anchor.ts), and from then on is recorded like any other.
  */
 import type { CallRecordings, Logger } from '../ports/index.ts';
 import { apiReplyText } from './anchor-endpoint.ts';
