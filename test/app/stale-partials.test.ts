@@ -5,13 +5,22 @@
  * recording may be running), finished recordings and other files are kept.
  * Real files in a temporary folder, ages set with utimes.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { recordingRetention } from '../../src/app/recordings/recording-retention.ts';
 import { sweepStalePartials } from '../../src/app/recordings/stale-partials.ts';
 import type { LayerContext } from '../../src/app/runtime/layer.ts';
+import { Recorder } from '../../src/media/rtp/recorder.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'stale-partials-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -102,4 +111,31 @@ it('the retention layer sweeps at its start, before its first pass, and its clos
   expect(existsSync(stale)).toBe(false);
   expect(existsSync(running)).toBe(true);
   expect(lines.some((l) => l.msg === 'deleted a partial recording left by a crash')).toBe(true);
+});
+
+it("a running recorder's .part file is written every half second, so a sweep with a one-second stale time keeps it", async () => {
+  const dir = path.join(root, 't4/recordings/2026-03-04');
+  mkdirSync(dir, { recursive: true });
+  const rec = new Recorder(path.join(dir, 'live-1.wav'), { maxMs: 60_000, channels: 2 });
+  const frame = new Int16Array(320).fill(1000);
+  const sweeps: Array<{ deleted: number; kept: number }> = [];
+  // Three seconds of 20 ms stereo frames in real time, a sweep every half second.
+  for (let tick = 1; tick <= 150; tick++) {
+    rec.push(frame);
+    await new Promise((res) => setTimeout(res, 20));
+    if (tick % 25 === 0) {
+      const { deleted, kept } = await sweepStalePartials({
+        dirs: [path.join(root, 't4/recordings')],
+        now: new Date(),
+        staleMs: 1000,
+        log: logSink().log,
+      });
+      sweeps.push({ deleted, kept });
+    }
+  }
+  expect(sweeps.every((c) => c.deleted === 0 && c.kept === 1)).toBe(true);
+  rec.finish('stopped');
+  const result = await rec.result;
+  expect(result.reason).toBe('stopped');
+  expect(readdirSync(dir)).toEqual(['live-1.wav']);
 });
