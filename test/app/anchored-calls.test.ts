@@ -9,58 +9,47 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeG711 } from '../../src/media/audio/g711.ts';
-import { type Audio, findPrompt, readWav, tone, toneRatio, windows } from '../support/audio.ts';
-import { openMigratedPglite } from '../support/pglite.ts';
+import { findPrompt, tone, toneRatio, windows } from '../support/audio.ts';
 import { freePort } from '../support/ports.ts';
-import { RtpPeer } from '../support/rtp-peer.ts';
-import { assertSippPassed, runSipp, type SippProcess, startSipp } from '../support/sipp.ts';
-import {
-  type Product,
-  startProduct as startProductFixture,
-  stopProducts,
-  TOKEN,
-} from './support/product.ts';
+import type { RtpPeer } from '../support/rtp-peer.ts';
+import { assertSippPassed } from '../support/sipp.ts';
 import { untilWithin } from '../support/wait.ts';
+import {
+  ALICE,
+  backgroundSipp,
+  dial,
+  encodeMu,
+  endedCall as loggedCall,
+  expectMediaIdle,
+  forgetSipp,
+  prompt,
+  registeredAgent,
+  releaseMedia,
+  rtpPeer,
+  scenario,
+  sleep,
+  startMediaProduct,
+} from './support/media-product.ts';
+import { type Product, stopProducts, TOKEN } from './support/product.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
-const PROMPTS = path.resolve(here, '../../media/prompts/en');
-const prompt = (name: string): Audio => readWav(path.join(PROMPTS, `${name}.wav`));
 const DID = '+4930200';
 const MOBILE = '+4915111111111';
 /** RFC 4733 payload type both sides announce. */
 const TELEPHONE_EVENT = 101;
 
-const peers = new Set<RtpPeer>();
-const sipps = new Set<SippProcess>();
 afterEach(async () => {
-  await Promise.all([...sipps].map((s) => s.stop()));
-  sipps.clear();
-  await Promise.all([...peers].map((p) => p.close()));
-  peers.clear();
+  await releaseMedia();
   await stopProducts();
 });
 
 /** The product with media, a trunk on `trunkPort`, and a 5 s human-answer check. */
 async function startProduct(trunkPort: number): Promise<Product> {
-  const rtpBase = 32000 + 2 * Math.floor(Math.random() * 2000);
-  const r = await startProductFixture({
-    sipPort: await freePort(),
-    db: await openMigratedPglite(),
-    logLevel: process.env.MEDIA_TEST_LOG ?? 'warn',
-    overrides: {
-      sip: { trunk: { outboundUri: `sip:127.0.0.1:${trunkPort}` } },
-      media: {
-        callers: 'answer',
-        rtpPortMin: rtpBase,
-        rtpPortMax: rtpBase + 99,
-        confirmTimeoutS: 5,
-        recordingsDir: await mkdtemp(path.join(tmpdir(), 'acd-anchored-recordings-')),
-        embedded: { eslPort: 0, sipPort: 0 },
-      },
+  const r = await startMediaProduct({
+    trunkPort,
+    media: {
+      confirmTimeoutS: 5,
+      recordingsDir: await mkdtemp(path.join(tmpdir(), 'acd-anchored-recordings-')),
     },
   });
   await r.api('POST', '/mobile-allow-list', { pattern: '+4915*' });
@@ -95,46 +84,10 @@ async function mobileAgent(r: Product, deptId: string, priority: number): Promis
 }
 
 /** A softphone agent registered from `port`. */
-async function softphoneAgent(
-  r: Product,
-  deptId: string,
-  priority: number,
-  port: number,
-): Promise<string> {
-  const a = await r.api<{ id: string }>('POST', '/agents', {
-    name: 'softphone agent',
-    sipUsername: '2001',
-    password: 'pw-alice-secret',
-    status: 'available',
-  });
-  await r.api('POST', '/memberships', { agentId: a.id, departmentId: deptId, priority });
-  assertSippPassed(
-    await runSipp({
-      scenario: scenario('agent-register'),
-      localPort: port,
-      remote: { host: '127.0.0.1', port: r.sipPort },
-      service: '2001',
-      extraArgs: ['-au', '2001', '-ap', 'pw-alice-secret'],
-      timeoutSeconds: 15,
-    }),
-    'REGISTER',
-  );
-  return a.id;
+function softphoneAgent(r: Product, deptId: string, priority: number, port: number) {
+  const login = { ...ALICE, name: 'softphone agent', status: 'available' } as const;
+  return registeredAgent(r, deptId, login, { priority, port });
 }
-
-async function rtpPeer(): Promise<RtpPeer> {
-  const p = await RtpPeer.open();
-  peers.add(p);
-  return p;
-}
-
-function encodeMu(pcm: Int16Array): Uint8Array {
-  const out = new Uint8Array(pcm.length);
-  encodeG711('PCMU', pcm, out);
-  return out;
-}
-
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 const until = untilWithin(15_000);
 
@@ -148,23 +101,11 @@ function connected(r: Product): boolean {
   return [...r.telephony.calls.callControl.sessions.values()].some((s) => s.state === 'connected');
 }
 
-/** Nothing of any call is left: sessions, attempts, endpoints (both kinds), channels, dialogs. */
+/** Nothing of any call is left, the anchored calls' endpoints included. */
 async function expectIdle(r: Product): Promise<void> {
-  const rt = r.telephony.calls;
-  await rt.callControl.settled();
-  await until('media released', () => {
-    const c = r.telephony.media?.embedded?.counts();
-    return rt.media?.openEndpoints === 0 && c?.channels === 0 && c?.eslOutbound === 0;
-  });
-  expect(rt.media?.anchors.openEndpoints).toBe(0);
-  expect(rt.media?.anchors.calls.size).toBe(0);
-  const counts = r.telephony.media?.embedded?.counts();
-  expect(counts).toMatchObject({ channels: 0, eslOutbound: 0, rtpPorts: 0, sipDialogs: 0 });
-  expect(counts?.eslInbound).toBe(1);
-  expect(rt.callControl.sessions.size).toBe(0);
-  expect(rt.callControl.attempts.size).toBe(0);
-  const edge = r.telephony.edge;
-  await until('SIP dialogs gone', () => (edge?.stats().dialogs ?? 0) === 0, 5000);
+  await expectMediaIdle(r);
+  expect(r.telephony.calls.media?.anchors.openEndpoints).toBe(0);
+  expect(r.telephony.calls.media?.anchors.calls.size).toBe(0);
 }
 
 interface LoggedAttempt {
@@ -175,22 +116,31 @@ interface LoggedAttempt {
 
 /** The ended call's outcome and ring attempts, from the API. */
 async function endedCall(r: Product): Promise<{ outcome: string; attempts: LoggedAttempt[] }> {
-  let id = '';
-  let outcome = '';
-  await until('the call logged as ended', async () => {
-    const page = await r.api<{ items: Array<{ id: string; outcome: string | null }> }>(
-      'GET',
-      '/calls',
-    );
-    const c = page.items.find((x) => x.outcome !== null);
-    if (c) {
-      id = c.id;
-      outcome = c.outcome as string;
-    }
-    return c !== undefined;
-  });
+  const { id, outcome } = await loggedCall(r);
   const full = await r.api<{ attempts: LoggedAttempt[] }>('GET', `/calls/${id}`);
   return { outcome, attempts: full.attempts };
+}
+
+/**
+ * The product, a department whose one agent is the mobile, the trunk's far
+ * end answering the mobile leg as `scenarioName` on an RTP peer of its
+ * own, and the caller's RTP peer.
+ */
+async function mobileSetUp(scenarioName: string, calls = 1) {
+  const trunkPort = await freePort();
+  const r = await startProduct(trunkPort);
+  const deptId = await department(r);
+  const mobileId = await mobileAgent(r, deptId, 1);
+  const mobileRtp = await rtpPeer();
+  const callerRtp = await rtpPeer();
+  const mobile = await backgroundSipp({
+    scenario: scenario(scenarioName),
+    localPort: trunkPort,
+    ...(calls === 1 ? {} : { calls }),
+    keys: { agent_rtp_port: String(mobileRtp.port) },
+    timeoutSeconds: 60,
+  });
+  return { r, mobileId, mobileRtp, callerRtp, mobile };
 }
 
 describe('human-answer check on mobile legs', () => {
@@ -204,30 +154,21 @@ describe('human-answer check on mobile legs', () => {
     const mobileRtp = await rtpPeer();
     const phoneRtp = await rtpPeer();
     const callerRtp = await rtpPeer();
-    const mobile = await startSipp({
+    const mobile = await backgroundSipp({
       scenario: scenario('mobile-answer'),
       localPort: trunkPort,
       keys: { agent_rtp_port: String(mobileRtp.port) },
       timeoutSeconds: 60,
     });
-    sipps.add(mobile);
-    const phone = await startSipp({
+    const phone = await backgroundSipp({
       scenario: scenario('media-agent-answer'),
       localPort: phonePort,
       keys: { agent_rtp_port: String(phoneRtp.port) },
       timeoutSeconds: 60,
     });
-    sipps.add(phone);
     const started = Date.now();
     // The softphone leg is plain, as before: the caller is re-INVITEd towards it.
-    const caller = await runSipp({
-      scenario: scenario('media-caller-reinvite'),
-      localPort: await freePort(),
-      remote: { host: '127.0.0.1', port: r.sipPort },
-      service: DID.slice(1),
-      keys: { rtp_port: String(callerRtp.port) },
-      timeoutSeconds: 60,
-    });
+    const caller = await dial(r, DID, { scenario: 'media-caller-reinvite', peer: callerRtp });
     assertSippPassed(caller, 'caller');
     assertSippPassed(await mobile.finished, 'mobile (hung up by us)');
     assertSippPassed(await phone.finished, 'softphone');
@@ -246,28 +187,8 @@ describe('human-answer check on mobile legs', () => {
   }, 150_000);
 
   it('a mobile that presses 1 (RFC 4733, after a flood of other digits) is bridged in the media server: tones pass both ways, the caller is never re-INVITEd', async () => {
-    const trunkPort = await freePort();
-    const r = await startProduct(trunkPort);
-    const deptId = await department(r);
-    const mobileId = await mobileAgent(r, deptId, 1);
-    const mobileRtp = await rtpPeer();
-    const callerRtp = await rtpPeer();
-    const mobile = await startSipp({
-      scenario: scenario('mobile-answer'),
-      localPort: trunkPort,
-      keys: { agent_rtp_port: String(mobileRtp.port) },
-      timeoutSeconds: 60,
-    });
-    sipps.add(mobile);
-    const caller = runSipp({
-      scenario: scenario('anchored-caller-talk'),
-      localPort: await freePort(),
-      remote: { host: '127.0.0.1', port: r.sipPort },
-      service: DID.slice(1),
-      keys: { rtp_port: String(callerRtp.port) },
-      timeoutSeconds: 60,
-    });
-    caller.catch(() => {});
+    const { r, mobileId, mobileRtp, callerRtp, mobile } = await mobileSetUp('mobile-answer');
+    const caller = dial(r, DID, { scenario: 'anchored-caller-talk', peer: callerRtp });
     // The question plays to the mobile from its endpoint B.
     await until('the question to the mobile', () => mobileRtp.received.length > 50, 20_000);
     const endpointB = mobileRtp.received[0]!.from;
@@ -300,28 +221,8 @@ describe('human-answer check on mobile legs', () => {
   }, 150_000);
 
   it('a mobile that presses 1 by SIP INFO (dtmf-relay) is bridged as well', async () => {
-    const trunkPort = await freePort();
-    const r = await startProduct(trunkPort);
-    const deptId = await department(r);
-    const mobileId = await mobileAgent(r, deptId, 1);
-    const mobileRtp = await rtpPeer();
-    const callerRtp = await rtpPeer();
-    const mobile = await startSipp({
-      scenario: scenario('mobile-answer-info'),
-      localPort: trunkPort,
-      keys: { agent_rtp_port: String(mobileRtp.port) },
-      timeoutSeconds: 60,
-    });
-    sipps.add(mobile);
-    const caller = runSipp({
-      scenario: scenario('anchored-caller-talk'),
-      localPort: await freePort(),
-      remote: { host: '127.0.0.1', port: r.sipPort },
-      service: DID.slice(1),
-      keys: { rtp_port: String(callerRtp.port) },
-      timeoutSeconds: 60,
-    });
-    caller.catch(() => {});
+    const { r, mobileId, mobileRtp, callerRtp, mobile } = await mobileSetUp('mobile-answer-info');
+    const caller = dial(r, DID, { scenario: 'anchored-caller-talk', peer: callerRtp });
     await until('the caller bridged with the mobile', () => connected(r), 20_000);
     await until('the caller hears its endpoint A', () => callerRtp.received.length > 0, 10_000);
     const mobileMark = mobileRtp.received.length;
@@ -341,29 +242,9 @@ describe('human-answer check on mobile legs', () => {
   }, 150_000);
 
   it('a carrier voicemail that answers at once and plays a greeting never gets the call', async () => {
-    const trunkPort = await freePort();
-    const r = await startProduct(trunkPort);
-    const deptId = await department(r);
-    await mobileAgent(r, deptId, 1);
-    const voicemailRtp = await rtpPeer();
-    const callerRtp = await rtpPeer();
-    const voicemail = await startSipp({
-      scenario: scenario('voicemail-answer'),
-      localPort: trunkPort,
-      calls: 20,
-      keys: { agent_rtp_port: String(voicemailRtp.port) },
-      timeoutSeconds: 60,
-    });
-    sipps.add(voicemail);
-    const caller = runSipp({
-      scenario: scenario('anchored-caller-talk'),
-      localPort: await freePort(),
-      remote: { host: '127.0.0.1', port: r.sipPort },
-      service: DID.slice(1),
-      keys: { rtp_port: String(callerRtp.port) },
-      timeoutSeconds: 60,
-    });
-    caller.catch(() => {});
+    const set = await mobileSetUp('voicemail-answer', 20);
+    const { r, callerRtp, mobile: voicemail, mobileRtp: voicemailRtp } = set;
+    const caller = dial(r, DID, { scenario: 'anchored-caller-talk', peer: callerRtp });
     // Each time it answers, the greeting plays (a spoken prompt stands in for it).
     const greeting = prompt('welcome').samples;
     let seenFrom = 0;
@@ -389,7 +270,7 @@ describe('human-answer check on mobile legs', () => {
     // The last ring may have been cut off by the caller hanging up.
     expect(['not-accepted', 'cancelled']).toContain(call.attempts.at(-1)!.result);
     await voicemail.stop();
-    sipps.delete(voicemail);
+    forgetSipp(voicemail);
     await expectIdle(r);
   }, 150_000);
 });
@@ -403,22 +284,13 @@ describe('anchored calls of a recording department', () => {
     await softphoneAgent(r, deptId, 1, phonePort);
     const phoneRtp = await rtpPeer();
     const callerRtp = await rtpPeer();
-    const phone = await startSipp({
+    const phone = await backgroundSipp({
       scenario: scenario('anchored-agent-bye'),
       localPort: phonePort,
       keys: { agent_rtp_port: String(phoneRtp.port) },
       timeoutSeconds: 60,
     });
-    sipps.add(phone);
-    const caller = runSipp({
-      scenario: scenario('media-caller-wait-bye'),
-      localPort: await freePort(),
-      remote: { host: '127.0.0.1', port: r.sipPort },
-      service: DID.slice(1),
-      keys: { rtp_port: String(callerRtp.port) },
-      timeoutSeconds: 60,
-    });
-    caller.catch(() => {});
+    const caller = dial(r, DID, { scenario: 'media-caller-wait-bye', peer: callerRtp });
     await until('the caller bridged with the softphone', () => connected(r), 20_000);
     const session = [...r.telephony.calls.callControl.sessions.values()][0]!;
     expect(r.telephony.calls.media?.anchors.calls.size).toBe(1);

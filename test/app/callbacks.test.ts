@@ -4,94 +4,63 @@
  * caller, the agent's phone and the customer on the trunk, each with a real
  * RTP socket (test/support/rtp-peer.ts) whose audio is analysed.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
-import { type Audio, findPrompt, readWav, tone, toneRatio, windows } from '../support/audio.ts';
+import { type Audio, findPrompt, tone, toneRatio, windows } from '../support/audio.ts';
 import { openMigratedPglite } from '../support/pglite.ts';
 import { freePort } from '../support/ports.ts';
-import { RtpPeer } from '../support/rtp-peer.ts';
-import { encodeG711 } from '../../src/media/audio/g711.ts';
+import type { RtpPeer } from '../support/rtp-peer.ts';
 import type { Db } from '../../src/store/index.ts';
+import { assertSippPassed, countInTrace, type SippProcess, startSipp } from '../support/sipp.ts';
 import {
-  assertSippPassed,
-  countInTrace,
-  runSipp,
-  type SippProcess,
-  startSipp,
-} from '../support/sipp.ts';
+  ALICE,
+  dial,
+  encodeMu,
+  expectMediaIdle,
+  prompt,
+  registeredAgent,
+  releaseMedia,
+  rtpPeer,
+  scenario,
+  sleep,
+  startMediaProduct,
+} from './support/media-product.ts';
+import { newDataDir, type Product, removeDataDirs, stopProducts, TOKEN } from './support/product.ts';
 import { connect, eventsUrl } from '../api/support/ws-client.ts';
-import {
-  newDataDir,
-  type Product,
-  removeDataDirs,
-  startProduct as startProductFixture,
-  stopProducts,
-  TOKEN,
-} from './support/product.ts';
 import { untilWithin } from '../support/wait.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
-const PROMPTS = path.resolve(here, '../../media/prompts/en');
-const prompt = (name: string): Audio => readWav(path.join(PROMPTS, `${name}.wav`));
 const DID = '+4930200';
 /** The From of media-caller-wait-bye.xml. */
 const CALLER = '+4915112345678';
 /** RFC 4733 events. */
 const KEY = { '2': 2, '*': 10, '#': 11 } as const;
 
-const peers = new Set<RtpPeer>();
 const sipps = new Set<SippProcess>();
 afterEach(async () => {
   await Promise.all([...sipps].map((s) => s.stop()));
   sipps.clear();
-  await Promise.all([...peers].map((p) => p.close()));
-  peers.clear();
+  await releaseMedia();
   await stopProducts();
   await removeDataDirs();
 });
 
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-
 const until = untilWithin(20_000);
 
-async function startProduct(
+function startProduct(
   customerPort: number,
   store: { db: Db } | { dataDir: string },
   sipPort?: number,
 ): Promise<Product> {
-  const rtpBase = 34000 + 2 * Math.floor(Math.random() * 2000);
-  return startProductFixture({
-    sipPort: sipPort ?? (await freePort()),
-    ...store,
-    logLevel: process.env.MEDIA_TEST_LOG ?? 'info',
-    overrides: {
-      sip: { trunk: { outboundUri: `sip:127.0.0.1:${customerPort}` } },
-      media: {
-        callers: 'answer',
-        rtpPortMin: rtpBase,
-        rtpPortMax: rtpBase + 99,
-        embedded: { eslPort: 0, sipPort: 0 },
-      },
-    },
+  return startMediaProduct({
+    trunkPort: customerPort,
+    store,
+    ...(sipPort === undefined ? {} : { sipPort }),
+    logLevel: 'info',
+    rtpFrom: 34000,
   });
-}
-
-async function rtpPeer(): Promise<RtpPeer> {
-  const p = await RtpPeer.open();
-  peers.add(p);
-  return p;
 }
 
 function heard(peer: RtpPeer, from = 0): Audio {
   return { sampleRate: 8000, samples: peer.audio('PCMU', 0, from) };
-}
-
-function encodeMu(pcm: Int16Array): Uint8Array {
-  const out = new Uint8Array(pcm.length);
-  encodeG711('PCMU', pcm, out);
-  return out;
 }
 
 /** A department with the callback key 2 and one registered agent who is away. */
@@ -109,39 +78,12 @@ async function setUp(
   });
   await r.api('POST', '/dids', { number: DID, departmentId: d.id });
   for (const pattern of allow) await r.api('POST', '/mobile-allow-list', { pattern });
-  const agent = await r.api<{ id: string }>('POST', '/agents', {
-    name: 'alice',
-    sipUsername: '2001',
-    password: 'pw-alice-secret',
-    status: 'away',
-  });
-  await r.api('POST', '/memberships', { agentId: agent.id, departmentId: d.id, priority: 1 });
-  assertSippPassed(
-    await runSipp({
-      scenario: scenario('agent-register'),
-      localPort: agentPort,
-      remote: { host: '127.0.0.1', port: r.sipPort },
-      service: '2001',
-      extraArgs: ['-au', '2001', '-ap', 'pw-alice-secret'],
-      timeoutSeconds: 15,
-    }),
-    'REGISTER',
-  );
-  return { deptId: d.id, agentId: agent.id };
+  const agentId = await registeredAgent(r, d.id, { ...ALICE, status: 'away' }, { port: agentPort });
+  return { deptId: d.id, agentId };
 }
 
 function waitingCaller(r: Product, peer: RtpPeer, name = 'media-caller-wait-bye') {
-  const p = (async () =>
-    runSipp({
-      scenario: scenario(name),
-      localPort: await freePort(),
-      remote: { host: '127.0.0.1', port: r.sipPort },
-      service: DID.slice(1),
-      keys: { rtp_port: String(peer.port) },
-      timeoutSeconds: 90,
-    }))();
-  p.catch(() => {});
-  return p;
+  return dial(r, DID, { scenario: name, peer, timeoutSeconds: 90 });
 }
 
 /** The call ids waiting in the department, in queue order. */
@@ -155,21 +97,10 @@ async function answered(peer: RtpPeer) {
   return peer.received[0]!.from;
 }
 
-/** Nothing of any call is left: sessions, callback tries, endpoints, media channels, dialogs. */
+/** Nothing of any call is left, no callback's endpoint either. */
 async function expectIdle(r: Product): Promise<void> {
-  const rt = r.telephony.calls;
-  await rt.callControl.settled();
-  await until('media released', () => {
-    const c = r.telephony.media?.embedded?.counts();
-    return rt.media?.openEndpoints === 0 && c?.channels === 0 && c?.eslOutbound === 0;
-  });
-  const counts = r.telephony.media?.embedded?.counts();
-  expect(counts).toMatchObject({ channels: 0, eslOutbound: 0, rtpPorts: 0, sipDialogs: 0 });
-  expect(rt.callControl.sessions.size).toBe(0);
-  expect(rt.callControl.attempts.size).toBe(0);
-  expect(rt.callControl.callbacks?.endpoints).toBe(0);
-  const edge = r.telephony.edge;
-  await until('SIP dialogs gone', () => (edge?.stats().dialogs ?? 0) === 0, 5000);
+  await expectMediaIdle(r);
+  expect(r.telephony.calls.callControl.callbacks?.endpoints).toBe(0);
 }
 
 /** On failure: what the product logged about media and callbacks, and the media server's counts. */

@@ -11,60 +11,36 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Audio, findPrompt, readWav, tone, toneRatio, windows } from '../support/audio.ts';
-import { openMigratedPglite } from '../support/pglite.ts';
 import { freePort } from '../support/ports.ts';
-import { RtpPeer } from '../support/rtp-peer.ts';
-import { encodeG711 } from '../../src/media/audio/g711.ts';
-import {
-  assertSippPassed,
-  countInTrace,
-  runSipp,
-  type SippProcess,
-  startSipp,
-} from '../support/sipp.ts';
-import {
-  type Product,
-  startProduct as startProductFixture,
-  stopProducts,
-} from './support/product.ts';
+import type { RtpPeer } from '../support/rtp-peer.ts';
+import { assertSippPassed, countInTrace } from '../support/sipp.ts';
 import { untilWithin } from '../support/wait.ts';
+import {
+  ALICE,
+  BOB,
+  backgroundSipp,
+  dial,
+  encodeMu,
+  endedCall,
+  expectMediaIdle as expectIdle,
+  prompt,
+  registeredAgent,
+  releaseMedia,
+  rtpPeer,
+  scenario,
+  startMediaProduct as startProduct,
+} from './support/media-product.ts';
+import { type Product, stopProducts } from './support/product.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
-const PROMPTS = path.resolve(here, '../../media/prompts/en');
-const prompt = (name: string): Audio => readWav(path.join(PROMPTS, `${name}.wav`));
 const DID = '+4930200';
 
 type Running = Product;
 
-const peers = new Set<RtpPeer>();
-const sipps = new Set<SippProcess>();
 afterEach(async () => {
-  await Promise.all([...sipps].map((s) => s.stop()));
-  sipps.clear();
-  await Promise.all([...peers].map((p) => p.close()));
-  peers.clear();
+  await releaseMedia();
   await stopProducts();
 });
-
-/** The product answering callers into the embedded media server. */
-async function startProduct(media: Record<string, unknown> = {}): Promise<Running> {
-  const rtpBase = 32000 + 2 * Math.floor(Math.random() * 2000);
-  return startProductFixture({
-    sipPort: await freePort(),
-    db: await openMigratedPglite(),
-    logLevel: process.env.MEDIA_TEST_LOG ?? 'warn',
-    overrides: {
-      media: {
-        callers: 'answer',
-        rtpPortMin: rtpBase,
-        rtpPortMax: rtpBase + 99,
-        embedded: { eslPort: 0, sipPort: 0 },
-        ...media,
-      },
-    },
-  });
-}
 
 async function department(r: Running, fields: Record<string, unknown>): Promise<string> {
   const d = await r.api<{ id: string }>('POST', '/departments', { name: 'Support', ...fields });
@@ -72,55 +48,12 @@ async function department(r: Running, fields: Record<string, unknown>): Promise<
   return d.id;
 }
 
-async function rtpPeer(): Promise<RtpPeer> {
-  const p = await RtpPeer.open();
-  peers.add(p);
-  return p;
-}
-
 /** The caller's audio so far (PCMU), as an Audio. */
 function heard(peer: RtpPeer): Audio {
   return { sampleRate: 8000, samples: peer.audio('PCMU') };
 }
 
-function encodeMu(pcm: Int16Array): Uint8Array {
-  const out = new Uint8Array(pcm.length);
-  encodeG711('PCMU', pcm, out);
-  return out;
-}
-
-
 const until = untilWithin(15_000);
-
-/** Nothing of any call is left: sessions, endpoints, the media server's channels and ports. */
-async function expectIdle(r: Running): Promise<void> {
-  const rt = r.telephony.calls;
-  await rt.callControl.settled();
-  await until('media released', () => {
-    const c = r.telephony.media?.embedded?.counts();
-    return rt.media?.openEndpoints === 0 && c?.channels === 0 && c?.eslOutbound === 0;
-  });
-  const counts = r.telephony.media?.embedded?.counts();
-  expect(counts).toMatchObject({ channels: 0, eslOutbound: 0, rtpPorts: 0, sipDialogs: 0 });
-  expect(counts?.eslInbound).toBe(1); // fsmrf's one inbound connection stays
-  expect(rt.callControl.sessions.size).toBe(0);
-  const edge = r.telephony.edge;
-  await until('SIP dialogs gone', () => (edge?.stats().dialogs ?? 0) === 0, 5000);
-}
-
-async function endedCall(r: Running): Promise<{ outcome: string; id: string }> {
-  let found: { outcome: string; id: string } | undefined;
-  await until('the call logged as ended', async () => {
-    const page = await r.api<{ items: Array<{ id: string; outcome: string | null }> }>(
-      'GET',
-      '/calls',
-    );
-    const c = page.items.find((x) => x.outcome !== null);
-    if (c) found = { id: c.id, outcome: c.outcome as string };
-    return c !== undefined;
-  });
-  return found!;
-}
 
 describe('caller media, end to end', () => {
   it('out of hours: the caller is answered, hears the message with the next opening, then we hang up', async () => {
@@ -133,12 +66,9 @@ describe('caller media, end to end', () => {
       outOfHoursAction: { kind: 'hangup' },
     });
     const peer = await rtpPeer();
-    const res = await runSipp({
-      scenario: scenario('media-caller-wait-bye'),
-      localPort: await freePort(),
-      remote: { host: '127.0.0.1', port: r.sipPort },
-      service: DID.slice(1),
-      keys: { rtp_port: String(peer.port) },
+    const res = await dial(r, DID, {
+      scenario: 'media-caller-wait-bye',
+      peer: peer,
       timeoutSeconds: 30,
     });
     assertSippPassed(res, 'caller');
@@ -169,42 +99,22 @@ describe('caller media, end to end', () => {
       announceIntervalS: 0,
       noAgentAction: { kind: 'hangup' },
     });
-    const agent = await r.api<{ id: string }>('POST', '/agents', {
-      name: 'alice',
-      sipUsername: '2001',
-      password: 'pw-alice-secret',
-      status: 'away',
-    });
-    await r.api('POST', '/memberships', { agentId: agent.id, departmentId: deptId, priority: 1 });
     const agentPort = await freePort();
-    assertSippPassed(
-      await runSipp({
-        scenario: scenario('agent-register'),
-        localPort: agentPort,
-        remote: { host: '127.0.0.1', port: r.sipPort },
-        service: '2001',
-        extraArgs: ['-au', '2001', '-ap', 'pw-alice-secret'],
-        timeoutSeconds: 15,
-      }),
-      'REGISTER',
+    const agentId = await registeredAgent(
+      r,
+      deptId,
+      { ...ALICE, status: 'away' },
+      { port: agentPort },
     );
     const callerRtp = await rtpPeer();
     const agentRtp = await rtpPeer();
-    const agentPhone = await startSipp({
+    const agentPhone = await backgroundSipp({
       scenario: scenario('media-agent-answer'),
       localPort: agentPort,
       keys: { agent_rtp_port: String(agentRtp.port) },
       timeoutSeconds: 60,
     });
-    sipps.add(agentPhone);
-    const caller = runSipp({
-      scenario: scenario('media-caller-reinvite'),
-      localPort: await freePort(),
-      remote: { host: '127.0.0.1', port: r.sipPort },
-      service: DID.slice(1),
-      keys: { rtp_port: String(callerRtp.port) },
-      timeoutSeconds: 60,
-    });
+    const caller = dial(r, DID, { scenario: 'media-caller-reinvite', peer: callerRtp });
     // The caller's end is checked below; a failure before that is reported there.
     caller.catch(() => {});
 
@@ -233,7 +143,7 @@ describe('caller media, end to end', () => {
 
     // The agent becomes available: rung, answers; the caller is re-INVITEd towards the agent.
     const mark = callerRtp.received.length;
-    await r.api('PUT', `/agents/${agent.id}/status`, { status: 'available' });
+    await r.api('PUT', `/agents/${agentId}/status`, { status: 'available' });
     // The agent speaks: a 1 kHz tone to where the caller's offer said its audio goes.
     const agentVoice = tone([1000], 1500, 8000, 8000);
     await until(
@@ -262,36 +172,12 @@ describe('caller media, end to end', () => {
   /** A department whose only agent is registered but away: callers wait in the queue. */
   async function queueWithAwayAgent(r: Running, fields: Record<string, unknown>) {
     const deptId = await department(r, { noAgentAction: { kind: 'hangup' }, ...fields });
-    const agent = await r.api<{ id: string }>('POST', '/agents', {
-      name: 'bob',
-      sipUsername: '2002',
-      password: 'pw-bob-secret',
-      status: 'away',
-    });
-    await r.api('POST', '/memberships', { agentId: agent.id, departmentId: deptId, priority: 1 });
-    assertSippPassed(
-      await runSipp({
-        scenario: scenario('agent-register'),
-        localPort: await freePort(),
-        remote: { host: '127.0.0.1', port: r.sipPort },
-        service: '2002',
-        extraArgs: ['-au', '2002', '-ap', 'pw-bob-secret'],
-        timeoutSeconds: 15,
-      }),
-      'REGISTER',
-    );
+    await registeredAgent(r, deptId, { ...BOB, status: 'away' });
   }
 
+  /** A caller that waits until we end the call. */
   function waitingCaller(r: Running, peer: RtpPeer) {
-    return (async () =>
-      runSipp({
-        scenario: scenario('media-caller-wait-bye'),
-        localPort: await freePort(),
-        remote: { host: '127.0.0.1', port: r.sipPort },
-        service: DID.slice(1),
-        keys: { rtp_port: String(peer.port) },
-        timeoutSeconds: 60,
-      }))();
+    return dial(r, DID, { peer });
   }
 
   it('the exit key (RFC 4733) leaves the queue: goodbye, then our BYE; logged as abandoned', async () => {
@@ -299,7 +185,6 @@ describe('caller media, end to end', () => {
     await queueWithAwayAgent(r, { exitKey: '*', exitKeyAction: { kind: 'hangup' } });
     const peer = await rtpPeer();
     const caller = waitingCaller(r, peer);
-    caller.catch(() => {});
     // Welcome and the hint "to leave the queue at any time, press star" come first.
     const hint = prompt('exit-hint');
     const welcome = prompt('welcome');
@@ -325,13 +210,10 @@ describe('caller media, end to end', () => {
     const r = await startProduct();
     await queueWithAwayAgent(r, { exitKey: '*', exitKeyAction: { kind: 'hangup' } });
     const peer = await rtpPeer();
-    const res = await runSipp({
-      scenario: scenario('media-caller-info-exit'),
-      localPort: await freePort(),
-      remote: { host: '127.0.0.1', port: r.sipPort },
-      service: DID.slice(1),
-      keys: { rtp_port: String(peer.port), info_digit: '*' },
-      timeoutSeconds: 60,
+    const res = await dial(r, DID, {
+      scenario: 'media-caller-info-exit',
+      peer: peer,
+      keys: { info_digit: '*' },
     });
     assertSippPassed(res, 'caller');
     // Our BYE follows the goodbye, long before the welcome and hint would have ended the call.
@@ -357,7 +239,7 @@ describe('caller media, end to end', () => {
   }, 150_000);
 
   it('a caller that sends no RTP is ended after media.timeoutS (media timeout), logged as abandoned', async () => {
-    const r = await startProduct({ timeoutS: 2 });
+    const r = await startProduct({ media: { timeoutS: 2 } });
     await queueWithAwayAgent(r, {});
     const peer = await rtpPeer();
     const started = Date.now();

@@ -32,7 +32,6 @@ afterEach(async () => {
   await stopProducts();
 });
 
-
 const until = untilWithin(15_000);
 
 async function answeredCalls(r: Product): Promise<number> {

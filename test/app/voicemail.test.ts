@@ -11,35 +11,32 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeG711 } from '../../src/media/audio/g711.ts';
-import { type Audio, readWav, tone, toneRatio, windows } from '../support/audio.ts';
+import { readWav, tone, toneRatio, windows } from '../support/audio.ts';
 import { connect, eventsUrl } from '../api/support/ws-client.ts';
-import { openMigratedPglite } from '../support/pglite.ts';
-import { freePort } from '../support/ports.ts';
-import { RtpPeer } from '../support/rtp-peer.ts';
-import { assertSippPassed, runSipp } from '../support/sipp.ts';
-import {
-  type Product,
-  startProduct as startProductFixture,
-  stopProducts,
-  TOKEN,
-} from './support/product.ts';
+import type { RtpPeer } from '../support/rtp-peer.ts';
+import { assertSippPassed } from '../support/sipp.ts';
 import { untilWithin } from '../support/wait.ts';
+import {
+  BOB,
+  dial,
+  encodeMu,
+  expectMediaIdle,
+  prompt,
+  registeredAgent,
+  releaseMedia,
+  rtpPeer,
+  sleep,
+  startMediaProduct,
+} from './support/media-product.ts';
+import { type Product, stopProducts, TOKEN } from './support/product.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
-const PROMPTS = path.resolve(here, '../../media/prompts/en');
-const prompt = (name: string): Audio => readWav(path.join(PROMPTS, `${name}.wav`));
 const DID = '+4930300';
 const CALLER = '+4915112345678';
 
-const peers = new Set<RtpPeer>();
 const dirs: string[] = [];
 afterEach(async () => {
-  await Promise.all([...peers].map((p) => p.close()));
-  peers.clear();
+  await releaseMedia();
   await stopProducts();
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
@@ -50,22 +47,8 @@ async function tempDir(): Promise<string> {
   return d;
 }
 
-async function startProduct(voicemailDir: string): Promise<Product> {
-  const rtpBase = 32000 + 2 * Math.floor(Math.random() * 2000);
-  return startProductFixture({
-    sipPort: await freePort(),
-    db: await openMigratedPglite(),
-    logLevel: process.env.MEDIA_TEST_LOG ?? 'info',
-    overrides: {
-      media: {
-        callers: 'answer',
-        rtpPortMin: rtpBase,
-        rtpPortMax: rtpBase + 99,
-        embedded: { eslPort: 0, sipPort: 0 },
-        voicemailDir,
-      },
-    },
-  });
+function startProduct(voicemailDir: string): Promise<Product> {
+  return startMediaProduct({ logLevel: 'info', media: { voicemailDir } });
 }
 
 /** A department nobody serves: callers go to its voicemail. */
@@ -78,20 +61,6 @@ async function voicemailDepartment(r: Product, fields: Record<string, unknown> =
   await r.api('POST', '/dids', { number: DID, departmentId: d.id });
   return d.id;
 }
-
-async function rtpPeer(): Promise<RtpPeer> {
-  const p = await RtpPeer.open();
-  peers.add(p);
-  return p;
-}
-
-function encodeMu(pcm: Int16Array): Uint8Array {
-  const out = new Uint8Array(pcm.length);
-  encodeG711('PCMU', pcm, out);
-  return out;
-}
-
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 const until = untilWithin(30_000);
 
@@ -112,36 +81,19 @@ async function afterTheBeep(peer: RtpPeer): Promise<{ address: string; port: num
 }
 
 function caller(r: Product, peer: RtpPeer, opts: { scenario?: string; stayMs?: number } = {}) {
-  const run = (async () =>
-    runSipp({
-      scenario: scenario(opts.scenario ?? 'media-caller-wait-bye'),
-      localPort: await freePort(),
-      remote: { host: '127.0.0.1', port: r.sipPort },
-      service: DID.slice(1),
-      keys: { rtp_port: String(peer.port) },
-      timeoutSeconds: 90,
-      ...(opts.stayMs ? { extraArgs: ['-d', String(opts.stayMs)] } : {}),
-    }))();
-  // Checked where the test awaits it; a failure before that is reported there.
-  run.catch(() => {});
-  return run;
+  return dial(r, DID, {
+    peer,
+    timeoutSeconds: 90,
+    ...(opts.scenario ? { scenario: opts.scenario } : {}),
+    ...(opts.stayMs ? { extraArgs: ['-d', String(opts.stayMs)] } : {}),
+  });
 }
 
-/** Nothing of any call is left: sessions, recordings, endpoints, channels, ports, dialogs. */
+/** Nothing of any call is left, no recording either. */
 async function expectIdle(r: Product): Promise<void> {
-  const rt = r.telephony.calls;
-  await rt.callControl.settled();
-  await rt.voicemail?.settled();
-  expect(rt.voicemail?.active).toBe(0);
-  await until('media released', () => {
-    const c = r.telephony.media?.embedded?.counts();
-    return rt.media?.openEndpoints === 0 && c?.channels === 0 && c?.eslOutbound === 0;
-  });
-  const counts = r.telephony.media?.embedded?.counts();
-  expect(counts).toMatchObject({ channels: 0, eslOutbound: 0, rtpPorts: 0, sipDialogs: 0 });
-  expect(counts?.eslInbound).toBe(1);
-  expect(rt.callControl.sessions.size).toBe(0);
-  await until('SIP dialogs gone', () => (r.telephony.edge?.stats().dialogs ?? 0) === 0, 5000);
+  await r.telephony.calls.voicemail?.settled();
+  expect(r.telephony.calls.voicemail?.active).toBe(0);
+  await expectMediaIdle(r);
 }
 
 interface VoicemailView {
@@ -311,24 +263,7 @@ describe('voicemail, end to end', () => {
       exitKeyAction: { kind: 'voicemail' },
     });
     // A registered agent who is away: the caller waits in the queue with music.
-    const agent = await r.api<{ id: string }>('POST', '/agents', {
-      name: 'bob',
-      sipUsername: '2002',
-      password: 'pw-bob-secret',
-      status: 'away',
-    });
-    await r.api('POST', '/memberships', { agentId: agent.id, departmentId: deptId, priority: 1 });
-    assertSippPassed(
-      await runSipp({
-        scenario: scenario('agent-register'),
-        localPort: await freePort(),
-        remote: { host: '127.0.0.1', port: r.sipPort },
-        service: '2002',
-        extraArgs: ['-au', '2002', '-ap', 'pw-bob-secret'],
-        timeoutSeconds: 15,
-      }),
-      'REGISTER',
-    );
+    await registeredAgent(r, deptId, { ...BOB, status: 'away' });
     const peer = await rtpPeer();
     const run = caller(r, peer);
     await until('the welcome', () => peer.received.length > 100, 60_000);

@@ -13,6 +13,7 @@ import {
   type Store,
 } from '../../src/store/index.ts';
 import { eachBackend } from './backends.ts';
+import { answered, missed } from './log-events.ts';
 
 const T0 = Date.parse('2026-01-05T10:00:00Z');
 /** T0 plus `s` seconds. */
@@ -62,13 +63,7 @@ async function logCall(
       at: at(o.s + 2),
       payload: { attemptId: `${o.id}-a`, device: 'sip:x@h' },
     });
-    events.push({
-      type: 'call.answered',
-      callId: o.id,
-      agentId: o.agentId,
-      at: at(o.s + 5),
-      payload: { attemptId: `${o.id}-a` },
-    });
+    events.push(answered(o.id, `${o.id}-a`, o.agentId, at(o.s + 5)));
   }
   events.push({
     type: 'call.ended',
@@ -114,13 +109,7 @@ eachBackend('call log projections', (ctx) => {
       at: at(21),
       payload: { attemptId: 'c1-2', device: '+491701234567' },
     });
-    await log.append({
-      type: 'call.answered',
-      callId: 'c1',
-      agentId: bob.id,
-      at: at(24.5),
-      payload: { attemptId: 'c1-2' },
-    });
+    await log.append(answered('c1', 'c1-2', bob.id, at(24.5)));
     const ended = await log.append({
       type: 'call.ended',
       callId: 'c1',
@@ -588,31 +577,14 @@ eachBackend('reports', (ctx) => {
       // r1: Ann does not answer, Bob answers after 25 s of waiting, talks 60 s.
       arrived('r1', 0, support.id),
       ring('r1', 'r1-1', ann.id, 2),
-      {
-        type: 'attempt.ended',
-        callId: 'r1',
-        at: at(22),
-        payload: { attemptId: 'r1-1', result: 'no-answer' },
-      },
+      missed('r1', 'r1-1', at(22), 'no-answer'),
       ring('r1', 'r1-2', bob.id, 22),
-      {
-        type: 'call.answered',
-        callId: 'r1',
-        agentId: bob.id,
-        at: at(25),
-        payload: { attemptId: 'r1-2' },
-      },
+      answered('r1', 'r1-2', bob.id, at(25)),
       end('r1', 85, 'answered'),
       // r2: Ann answers within the service level (5 s), talks 30 s.
       arrived('r2', 100, support.id),
       ring('r2', 'r2-1', ann.id, 101),
-      {
-        type: 'call.answered',
-        callId: 'r2',
-        agentId: ann.id,
-        at: at(105),
-        payload: { attemptId: 'r2-1' },
-      },
+      answered('r2', 'r2-1', ann.id, at(105)),
       end('r2', 135, 'answered'),
       // r3: the caller gives up after 40 s while Ann rings.
       arrived('r3', 200, support.id),

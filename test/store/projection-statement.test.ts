@@ -13,6 +13,7 @@ import {
   type Store,
 } from '../../src/store/index.ts';
 import { eachBackend } from './backends.ts';
+import { answered, missed } from './log-events.ts';
 
 const T0 = Date.parse('2026-02-02T09:00:00Z');
 const at = (s: number) => new Date(T0 + s * 1000);
@@ -51,12 +52,7 @@ function history(ids: { support: string; sales: string; ann: string }, p: string
     { ...arrived(`${p}done`, 0), departmentId: ids.support },
     { type: 'call.routed', callId: `${p}done`, at: at(1), payload: { explanation: { n: 1 } } },
     ringing(`${p}done`, `${p}done-1`, ids.ann, 1),
-    {
-      type: 'attempt.ended',
-      callId: `${p}done`,
-      at: at(6),
-      payload: { attemptId: `${p}done-1`, result: 'no-answer' },
-    },
+    missed(`${p}done`, `${p}done-1`, at(6), 'no-answer'),
     { type: 'call.queued', callId: `${p}done`, departmentId: ids.sales, at: at(7), payload: {} },
     { type: 'call.routed', callId: `${p}done`, at: at(7), payload: { explanation: { n: 2 } } },
     ringing(`${p}done`, `${p}done-2`, ids.ann, 7),
@@ -65,13 +61,7 @@ function history(ids: { support: string; sales: string; ann: string }, p: string
     ended(`${p}done`, 70),
     arrived(`${p}talking`, 10),
     ringing(`${p}talking`, `${p}talking-1`, ids.ann, 11),
-    {
-      type: 'call.answered',
-      callId: `${p}talking`,
-      agentId: ids.ann,
-      at: at(12),
-      payload: { attemptId: `${p}talking-1` },
-    },
+    answered(`${p}talking`, `${p}talking-1`, ids.ann, at(12)),
     arrived(`${p}ringing`, 20),
     {
       type: 'call.queued',
@@ -152,20 +142,9 @@ eachBackend('projection by statement: one statement, several moments', (ctx) => 
     await store.callLog.record([
       arrived('c1', 0),
       ringing('c1', 'c1-a', ann.id, 1),
-      {
-        type: 'attempt.ended',
-        callId: 'c1',
-        at: at(4),
-        payload: { attemptId: 'c1-a', result: 'busy' },
-      },
+      missed('c1', 'c1-a', at(4), 'busy'),
       ringing('c1', 'c1-b', ann.id, 5),
-      {
-        type: 'call.answered',
-        callId: 'c1',
-        agentId: ann.id,
-        at: at(8),
-        payload: { attemptId: 'c1-b' },
-      },
+      answered('c1', 'c1-b', ann.id, at(8)),
       ended('c1', 20),
       arrived('c2', 2),
       ringing('c2', 'c2-a', ann.id, 3),

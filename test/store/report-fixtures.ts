@@ -26,41 +26,116 @@ export function seeded(seed: number): () => number {
 
 const DAY_START = Date.parse('2026-04-07T00:00:00Z');
 
-export async function generatedDay(store: Store, seed: number, count = 240): Promise<GeneratedDay> {
-  const random = seeded(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+/** Three departments (service levels 15, 20 and 30 s) and four agents for a generated log. */
+export async function generatedStaff(
+  store: Store,
+  names: { department: (i: number) => string; agent: (n: number) => string; wrapUpStepS: number },
+): Promise<{ departments: string[]; agents: string[] }> {
   const departments: string[] = [];
   for (const [i, sl] of [15, 20, 30].entries()) {
     const d = await store.departments.create({
-      name: `Gen ${i}`,
+      name: names.department(i),
       serviceLevelS: sl,
-      wrapUpS: i * 5,
+      wrapUpS: i * names.wrapUpStepS,
     });
     departments.push(d.id);
   }
   const agents: string[] = [];
-  for (const name of ['g1', 'g2', 'g3', 'g4']) {
+  for (const n of [1, 2, 3, 4]) {
+    const name = names.agent(n);
     agents.push((await store.agents.create({ name, sipUsername: name })).id);
   }
+  return { departments, agents };
+}
+
+/** The events of one generated call, `ms` after its arrival at `t0`. */
+export function callEvents(callId: string, t0: number) {
+  const at = (ms: number) => new Date(t0 + ms);
+  return {
+    arrived: (departmentId: string | null, caller: string): LogEventInput => ({
+      type: 'call.arrived',
+      callId,
+      at: at(0),
+      departmentId,
+      payload: { caller, dialledNumber: '+4930999' },
+    }),
+    queued: (departmentId: string, ms: number): LogEventInput => ({
+      type: 'call.queued',
+      callId,
+      at: at(ms),
+      departmentId,
+    }),
+    ringing: (agentId: string, attemptId: string, ms: number): LogEventInput => ({
+      type: 'call.ringing',
+      callId,
+      agentId,
+      at: at(ms),
+      payload: { attemptId, device: 'sip:d@h' },
+    }),
+    missed: (
+      attemptId: string,
+      ms: number,
+      result: 'no-answer' | 'busy' | 'declined',
+    ): LogEventInput => ({
+      type: 'attempt.ended',
+      callId,
+      at: at(ms),
+      payload: { attemptId, result },
+    }),
+    /** Rung from `ringMs` (before `answerMs`), answered at `answerMs`. */
+    answered: (
+      agentId: string,
+      attemptId: string,
+      ringMs: number,
+      answerMs: number,
+    ): LogEventInput[] => [
+      {
+        type: 'call.ringing',
+        callId,
+        agentId,
+        at: at(Math.min(ringMs, answerMs - 1)),
+        payload: { attemptId, device: 'sip:d@h' },
+      },
+      {
+        type: 'call.answered',
+        callId,
+        agentId,
+        at: at(answerMs),
+        payload: { attemptId },
+      },
+    ],
+    ended: (ms: number, outcome: string): LogEventInput => ({
+      type: 'call.ended',
+      callId,
+      at: at(ms),
+      payload: { outcome },
+    }),
+  };
+}
+
+/** Outcomes of calls that end unanswered (abandoned twice as often). */
+export const UNANSWERED = ['abandoned', 'abandoned', 'no-agent', 'out-of-hours', 'failed'] as const;
+
+export async function generatedDay(store: Store, seed: number, count = 240): Promise<GeneratedDay> {
+  const random = seeded(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+  const { departments, agents } = await generatedStaff(store, {
+    department: (i) => `Gen ${i}`,
+    agent: (n) => `g${n}`,
+    wrapUpStepS: 5,
+  });
   const events: LogEventInput[] = [];
   for (let n = 0; n < count; n++) {
     const id = `g${n}`;
     // Millisecond times, so that rounding is exercised too.
-    const t0 = DAY_START + Math.floor(random() * 86_390_000);
-    const t = (ms: number) => new Date(t0 + ms);
+    const call = callEvents(id, DAY_START + Math.floor(random() * 86_390_000));
     const dept = random() < 0.08 ? null : pick(departments);
-    events.push({
-      type: 'call.arrived',
-      callId: id,
-      at: t(0),
-      departmentId: dept,
-      payload: { caller: `+49301${n}`, dialledNumber: '+4930999' },
-    });
+    events.push(call.arrived(dept, `+49301${n}`));
     if (dept === null) {
-      events.push({ type: 'call.ended', callId: id, at: t(900), payload: { outcome: 'rejected' } });
+      events.push(call.ended(900, 'rejected'));
       continue;
     }
-    events.push({ type: 'call.queued', callId: id, at: t(10), departmentId: dept });
+    events.push(call.queued(dept, 10));
     const r = random();
     const wait = 1000 + Math.floor(random() * 60_000);
     let clock = 20;
@@ -68,70 +143,28 @@ export async function generatedDay(store: Store, seed: number, count = 240): Pro
     const misses = Math.floor(random() * 3);
     for (let m = 0; m < misses && clock + 3000 < wait; m++) {
       const attempt = `${id}-m${m}`;
-      events.push({
-        type: 'call.ringing',
-        callId: id,
-        agentId: pick(agents),
-        at: t(clock),
-        payload: { attemptId: attempt, device: 'sip:d@h' },
-      });
-      events.push({
-        type: 'attempt.ended',
-        callId: id,
-        at: t(clock + 2000),
-        payload: { attemptId: attempt, result: pick(['no-answer', 'busy', 'declined'] as const) },
-      });
+      events.push(call.ringing(pick(agents), attempt, clock));
+      events.push(call.missed(attempt, clock + 2000, pick(['no-answer', 'busy', 'declined'])));
       clock += 2500;
     }
     if (r < 0.55) {
-      const agent = pick(agents);
-      const attempt = `${id}-a`;
-      events.push({
-        type: 'call.ringing',
-        callId: id,
-        agentId: agent,
-        at: t(Math.min(clock, wait - 1)),
-        payload: { attemptId: attempt, device: 'sip:d@h' },
-      });
-      events.push({
-        type: 'call.answered',
-        callId: id,
-        agentId: agent,
-        at: t(wait),
-        payload: { attemptId: attempt },
-      });
+      events.push(...call.answered(pick(agents), `${id}-a`, clock, wait));
       if (random() < 0.95) {
         const talk = 5000 + Math.floor(random() * 400_000);
-        events.push({
-          type: 'call.ended',
-          callId: id,
-          at: t(wait + talk),
-          payload: { outcome: 'answered' },
-        });
+        events.push(call.ended(wait + talk, 'answered'));
       }
       continue;
     }
     if (r < 0.97) {
-      const outcome = pick(['abandoned', 'abandoned', 'no-agent', 'out-of-hours', 'failed']);
+      const outcome = pick(UNANSWERED);
       // Sometimes the caller leaves while an agent rings (the ring is cancelled).
       if (outcome === 'abandoned' && random() < 0.5) {
-        events.push({
-          type: 'call.ringing',
-          callId: id,
-          agentId: pick(agents),
-          at: t(Math.min(clock, wait - 1)),
-          payload: { attemptId: `${id}-c`, device: 'sip:d@h' },
-        });
+        events.push(call.ringing(pick(agents), `${id}-c`, Math.min(clock, wait - 1)));
       }
       // Short abandons too: a few under 5 s.
       const end =
         outcome === 'abandoned' && random() < 0.3 ? 500 + Math.floor(random() * 4000) : wait;
-      events.push({
-        type: 'call.ended',
-        callId: id,
-        at: t(Math.max(end, clock + 1)),
-        payload: { outcome },
-      });
+      events.push(call.ended(Math.max(end, clock + 1), outcome));
     }
     // else: still waiting (live).
   }

@@ -13,7 +13,7 @@ import { CALL_OUTCOMES } from '../../src/store/call-vocabulary.ts';
 import type { LogEventInput, Store } from '../../src/store/index.ts';
 import type { IntervalUnit } from '../../src/store/reports.ts';
 import { eachBackend } from './backends.ts';
-import { seeded } from './report-fixtures.ts';
+import { callEvents, generatedStaff, seeded, UNANSWERED } from './report-fixtures.ts';
 
 interface Generated {
   departments: string[];
@@ -30,112 +30,55 @@ async function generate(
 ): Promise<Generated> {
   const random = seeded(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
-  const departments: string[] = [];
-  for (const [i, sl] of [15, 20, 30].entries()) {
-    const d = await store.departments.create({
-      name: `R${seed} ${i}`,
-      serviceLevelS: sl,
-      wrapUpS: i * 7,
-    });
-    departments.push(d.id);
-  }
-  const agents: string[] = [];
-  for (const n of [1, 2, 3, 4]) {
-    const name = `r${seed}a${n}`;
-    agents.push((await store.agents.create({ name, sipUsername: name })).id);
-  }
+  const { departments, agents } = await generatedStaff(store, {
+    department: (i) => `R${seed} ${i}`,
+    agent: (n) => `r${seed}a${n}`,
+    wrapUpStepS: 7,
+  });
   const events: LogEventInput[] = [];
   for (let n = 0; n < count; n++) {
     const id = `r${seed}-${n}`;
-    const t0 = start + Math.floor(random() * spanMs);
-    const t = (ms: number) => new Date(t0 + ms);
+    const call = callEvents(id, start + Math.floor(random() * spanMs));
     const first = random() < 0.08 ? null : pick(departments);
-    events.push({
-      type: 'call.arrived',
-      callId: id,
-      at: t(0),
-      departmentId: first,
-      payload: { caller: `+4930${n}`, dialledNumber: '+4930999' },
-    });
+    events.push(call.arrived(first, `+4930${n}`));
     if (first === null) {
-      events.push({ type: 'call.ended', callId: id, at: t(700), payload: { outcome: 'rejected' } });
+      events.push(call.ended(700, 'rejected'));
       continue;
     }
-    events.push({ type: 'call.queued', callId: id, at: t(5), departmentId: first });
+    events.push(call.queued(first, 5));
     const wait = 800 + Math.floor(random() * 70_000);
     let clock = 20;
     for (let m = 0; m < Math.floor(random() * 3) && clock + 3000 < wait; m++) {
       const attempt = `${id}-m${m}`;
-      events.push({
-        type: 'call.ringing',
-        callId: id,
-        agentId: pick(agents),
-        at: t(clock),
-        payload: { attemptId: attempt, device: 'sip:d@h' },
-      });
-      events.push({
-        type: 'attempt.ended',
-        callId: id,
-        at: t(clock + 1500 + Math.floor(random() * 900)),
-        payload: { attemptId: attempt, result: pick(['no-answer', 'busy', 'declined'] as const) },
-      });
+      events.push(call.ringing(pick(agents), attempt, clock));
+      events.push(
+        call.missed(
+          attempt,
+          clock + 1500 + Math.floor(random() * 900),
+          pick(['no-answer', 'busy', 'declined'] as const),
+        ),
+      );
       clock += 2500;
     }
     // Some calls move to another department (a transfer), rings and all.
     if (random() < 0.15) {
-      events.push({
-        type: 'call.queued',
-        callId: id,
-        at: t(clock),
-        departmentId: pick(departments),
-      });
+      events.push(call.queued(pick(departments), clock));
       clock += 10;
     }
     const r = random();
     if (r < 0.55) {
-      const agent = pick(agents);
-      const attempt = `${id}-a`;
-      events.push({
-        type: 'call.ringing',
-        callId: id,
-        agentId: agent,
-        at: t(Math.min(clock, wait - 1)),
-        payload: { attemptId: attempt, device: 'sip:d@h' },
-      });
-      events.push({
-        type: 'call.answered',
-        callId: id,
-        agentId: agent,
-        at: t(wait),
-        payload: { attemptId: attempt },
-      });
+      events.push(...call.answered(pick(agents), `${id}-a`, clock, wait));
       if (random() < 0.9) {
-        events.push({
-          type: 'call.ended',
-          callId: id,
-          at: t(wait + 3000 + Math.floor(random() * 500_000)),
-          payload: { outcome: 'answered' },
-        });
+        events.push(call.ended(wait + 3000 + Math.floor(random() * 500_000), 'answered'));
       }
     } else if (r < 0.95) {
-      const outcome = pick(['abandoned', 'abandoned', 'no-agent', 'out-of-hours', 'failed']);
+      const outcome = pick(UNANSWERED);
       if (outcome === 'abandoned' && random() < 0.5) {
-        events.push({
-          type: 'call.ringing',
-          callId: id,
-          agentId: pick(agents),
-          at: t(Math.min(clock, wait - 1)),
-          payload: { attemptId: `${id}-c`, device: 'sip:d@h' },
-        });
+        events.push(call.ringing(pick(agents), `${id}-c`, Math.min(clock, wait - 1)));
       }
       const end =
         outcome === 'abandoned' && random() < 0.3 ? 300 + Math.floor(random() * 9000) : wait;
-      events.push({
-        type: 'call.ended',
-        callId: id,
-        at: t(Math.max(end, clock + 1)),
-        payload: { outcome },
-      });
+      events.push(call.ended(Math.max(end, clock + 1), outcome));
     }
     // else: still waiting.
   }

@@ -5,6 +5,7 @@ import type { CallLogRepo } from '../../store/call-log.ts';
 import type { Call } from '../../store/call-log-rows.ts';
 import { type Cell, csvRow } from '../csv.ts';
 import { defineRoute, found, type RouteDef } from '../http/route.ts';
+import { keysetListRoute } from './keyset-list.ts';
 import {
   attemptListQuery,
   callExportQuery,
@@ -50,17 +51,15 @@ function csvCells(c: Call): Cell[] {
 export function callRoutes(deps: { callLog: CallLogRepo }): RouteDef[] {
   const { callLog } = deps;
   return [
-    defineRoute(
+    keysetListRoute(
       {
-        method: 'get',
         path: '/calls',
         tag,
-        summary:
-          'Query calls by arrival time, department, answering agent, outcome and caller; newest first. Pass nextCursor as cursor for the next page',
+        summary: 'Query calls by arrival time, department, answering agent, outcome and caller',
         query: callListQuery,
-        response: cursorPage(callView),
+        item: callView,
       },
-      async ({ query }) => callLog.listCalls(query),
+      (query) => callLog.listCalls(query),
     ),
     defineRoute(
       {

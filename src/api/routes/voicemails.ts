@@ -11,7 +11,7 @@ import type { Voicemail, VoicemailsRepo } from '../../store/voicemails.ts';
 import { byteRange } from '../http/byte-range.ts';
 import { ApiError } from '../http/errors.ts';
 import { defineRoute, found, type RouteDef } from '../http/route.ts';
-import { cursorPage } from '../schemas/calls.ts';
+import { keysetListRoute } from './keyset-list.ts';
 import {
   voicemailId,
   voicemailListQuery,
@@ -32,17 +32,15 @@ const audioGone = () => new ApiError(404, 'not_found', 'voicemail audio not foun
 export function voicemailRoutes(deps: { voicemails: VoicemailsRepo }): RouteDef[] {
   const { voicemails } = deps;
   return [
-    defineRoute(
+    keysetListRoute(
       {
-        method: 'get',
         path: '/voicemails',
         tag,
-        summary:
-          'Voicemails by department, time left (from/to) and heard or not; newest first. Pass nextCursor as cursor for the next page',
+        summary: 'Voicemails by department, time left (from/to) and heard or not',
         query: voicemailListQuery,
-        response: cursorPage(voicemailView),
+        item: voicemailView,
       },
-      async ({ query }) => {
+      async (query) => {
         const page = await voicemails.list(query);
         return { items: page.items.map(view), nextCursor: page.nextCursor };
       },

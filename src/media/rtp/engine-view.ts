@@ -4,14 +4,7 @@
  * engine class satisfies them structurally.
  */
 
-import type {
-  PlayEnd,
-  PlaySource,
-  RecordOptions,
-  RecordResult,
-  RemoteMedia,
-  SessionRecordOptions,
-} from './types.ts';
+import type { RtpChannel, RtpChannelEvents, RtpChannelStats } from './types.ts';
 
 export type {
   G711,
@@ -23,24 +16,31 @@ export type {
   SessionRecordOptions,
 } from './types.ts';
 
-export interface MediaChannel {
-  readonly localPort: number;
-  setRemote(remote: RemoteMedia): void;
-  play(source: PlaySource, signal?: AbortSignal): Promise<PlayEnd>;
-  record(path: string, opts: RecordOptions, signal?: AbortSignal): Promise<RecordResult>;
-  recordSession(
-    path: string,
-    opts: SessionRecordOptions,
-    signal?: AbortSignal,
-  ): Promise<RecordResult>;
-  stopMedia(): void;
+type DtmfListener = (...event: RtpChannelEvents['dtmf']) => void;
+
+/**
+ * The members of the engine's channel (RtpChannel, documented there) that
+ * the channel layer uses: not `sendDtmf`, nor the RTCP count, and of its
+ * events only `dtmf`.
+ */
+export interface MediaChannel
+  extends Pick<
+    RtpChannel,
+    | 'localPort'
+    | 'setRemote'
+    | 'play'
+    | 'record'
+    | 'recordSession'
+    | 'stopMedia'
+    | 'unbridge'
+    | 'lastPacketAt'
+    | 'close'
+  > {
+  /** Another channel of the same engine (RtpChannel.bridge). */
   bridge(other: MediaChannel): void;
-  unbridge(): void;
-  readonly lastPacketAt: number | undefined;
-  readonly stats: { packetsIn: number; packetsOut: number; dropped: number; malformed: number };
-  on(event: 'dtmf', listener: (digit: string, durationMs: number) => void): unknown;
-  off(event: 'dtmf', listener: (digit: string, durationMs: number) => void): unknown;
-  close(): Promise<void>;
+  readonly stats: Readonly<Omit<RtpChannelStats, 'rtcp'>>;
+  on(event: 'dtmf', listener: DtmfListener): unknown;
+  off(event: 'dtmf', listener: DtmfListener): unknown;
 }
 
 export interface MediaEngine {

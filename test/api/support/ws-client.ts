@@ -1,5 +1,6 @@
 /** A real `ws` client that collects the events of the stream for assertions. */
 import WebSocket from 'ws';
+import { Arrivals } from '../../support/arrivals.ts';
 
 export interface StreamEvent {
   type: string;
@@ -25,20 +26,11 @@ export function connect(url: string, headers: Record<string, string> = {}): Prom
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     const events: StreamEvent[] = [];
-    const waiters = new Set<{
-      pred: (e: StreamEvent) => boolean;
-      resolve: (e: StreamEvent) => void;
-    }>();
-    ws.on('message', (raw) => {
-      const e = JSON.parse(String(raw)) as StreamEvent;
-      events.push(e);
-      for (const w of [...waiters]) {
-        if (w.pred(e)) {
-          waiters.delete(w);
-          w.resolve(e);
-        }
-      }
-    });
+    const arrivals = new Arrivals(
+      events,
+      (ms) => `no matching event within ${ms} ms; got ${events.map((x) => x.type).join(', ')}`,
+    );
+    ws.on('message', (raw) => arrivals.add(JSON.parse(String(raw)) as StreamEvent));
     ws.once('unexpected-response', (_req, res) => {
       reject(
         Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode }),
@@ -51,28 +43,7 @@ export function connect(url: string, headers: Record<string, string> = {}): Prom
       const client: EventClient = {
         ws,
         events,
-        waitFor(pred, timeoutMs = 15_000) {
-          const found = events.find(pred);
-          if (found) return Promise.resolve(found);
-          return new Promise((res, rej) => {
-            const w = {
-              pred,
-              resolve: (e: StreamEvent) => {
-                clearTimeout(timer);
-                res(e);
-              },
-            };
-            const timer = setTimeout(() => {
-              waiters.delete(w);
-              rej(
-                new Error(
-                  `no matching event within ${timeoutMs} ms; got ${events.map((x) => x.type).join(', ')}`,
-                ),
-              );
-            }, timeoutMs);
-            waiters.add(w);
-          });
-        },
+        waitFor: (pred, timeoutMs = 15_000) => arrivals.next(pred, timeoutMs),
         close() {
           if (ws.readyState === ws.CLOSED) return Promise.resolve();
           return new Promise((res) => {

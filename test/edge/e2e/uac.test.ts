@@ -32,6 +32,25 @@ async function callee(
   };
 }
 
+/** createUAC to `uri` that CANCELs its INVITE once it rings (180); `onRinging` runs just before. */
+function cancelOnRinging(a: SrfApp, uri: string, onRinging: () => void = () => {}) {
+  let sent: SentRequest | undefined;
+  return a.srf.createUAC(
+    uri,
+    { localSdp: sdp() },
+    {
+      cbRequest: (_err, req) => {
+        sent = req;
+      },
+      cbProvisional: (res) => {
+        if (res.status !== 180) return;
+        onRinging();
+        sent?.cancel();
+      },
+    },
+  );
+}
+
 describe.each(['udp', 'tcp'] as const)(
   'srf UAC through the server, sipp answering over %s',
   (transport) => {
@@ -58,19 +77,7 @@ describe.each(['udp', 'tcp'] as const)(
     it('cancels a call that rings without answer (createUAC rejects 487)', async () => {
       const a = await app();
       const { sipp, uri } = await callee('uas-ring-cancel', transport);
-      let sent: SentRequest | undefined;
-      const call = a.srf.createUAC(
-        uri,
-        { localSdp: sdp() },
-        {
-          cbRequest: (_err, req) => {
-            sent = req;
-          },
-          cbProvisional: (res) => {
-            if (res.status === 180) sent?.cancel();
-          },
-        },
-      );
+      const call = cancelOnRinging(a, uri);
       await expect(raceSipp(sipp, call)).rejects.toMatchObject({ status: 487 });
       assertSippPassed(await sipp.finished);
     });
@@ -86,22 +93,10 @@ describe.each(['udp', 'tcp'] as const)(
             }
           : null;
       const ringing = await callee('uas-ring-cancel', transport);
-      let sent: SentRequest | undefined;
       let whileRinging: ReturnType<typeof counts> = null;
-      const call = a.srf.createUAC(
-        ringing.uri,
-        { localSdp: sdp() },
-        {
-          cbRequest: (_err, req) => {
-            sent = req;
-          },
-          cbProvisional: (res) => {
-            if (res.status !== 180) return;
-            whileRinging = counts();
-            sent?.cancel();
-          },
-        },
-      );
+      const call = cancelOnRinging(a, ringing.uri, () => {
+        whileRinging = counts();
+      });
       await expect(raceSipp(ringing.sipp, call)).rejects.toMatchObject({ status: 487 });
       assertSippPassed(await ringing.sipp.finished);
       const afterCancel = counts();
@@ -129,19 +124,7 @@ describe.each(['udp', 'tcp'] as const)(
     it('tears down a 200 that crosses its CANCEL with ACK then BYE', async () => {
       const a = await app();
       const { sipp, uri } = await callee('uas-200-crosses-cancel', transport);
-      let sent: SentRequest | undefined;
-      const call = a.srf.createUAC(
-        uri,
-        { localSdp: sdp() },
-        {
-          cbRequest: (_err, req) => {
-            sent = req;
-          },
-          cbProvisional: (res) => {
-            if (res.status === 180) sent?.cancel();
-          },
-        },
-      );
+      const call = cancelOnRinging(a, uri);
       // srf resolves with the dialog (the 200 won), then the server's
       // unsolicited BYE ends it (drachtio-wire §7.7).
       const dialog = await raceSipp(sipp, call);

@@ -14,7 +14,15 @@ import {
   sleep,
   startServer,
 } from './harness.ts';
-import { inDialog, invite, isRequest, isStatus, type Received, type UdpPeer } from './peer.ts';
+import {
+  inDialog,
+  invite,
+  isRequest,
+  isStatus,
+  peerHangsUp,
+  type Received,
+  type UdpPeer,
+} from './peer.ts';
 
 afterEach(cleanup);
 
@@ -130,21 +138,13 @@ describe('dialogs', () => {
     reply(peer, info, 200, port);
     expect((await infoP).status).toBe(200);
     // BYE from the peer ends it.
-    const destroyed = new Promise((r) => dialog.on('destroy', r));
-    peer.send(
-      inDialog({
-        method: 'BYE',
-        peerPort: peer.port,
-        serverPort: port,
-        callId: 'dlg-1',
-        toTag,
-        cseq: 3,
-        branch: 'z9hG4bK-d1b',
-      }),
-      port,
-    );
-    await peer.waitFor(isStatus(200, 'BYE'));
-    await destroyed;
+    await peerHangsUp(peer, dialog, {
+      serverPort: port,
+      callId: 'dlg-1',
+      toTag,
+      cseq: 3,
+      branch: 'z9hG4bK-d1b',
+    });
     // A later request in the dead dialog gets 481.
     peer.send(
       inDialog({

@@ -5,6 +5,7 @@
  */
 import dgram from 'node:dgram';
 import { parseSipMessage, type SipMessage } from '../../../src/edge/sip/index.ts';
+import { Arrivals } from '../../support/arrivals.ts';
 
 export interface Received {
   msg: SipMessage;
@@ -14,7 +15,11 @@ export interface Received {
 
 export class UdpPeer {
   readonly received: Received[] = [];
-  private waiters: Array<{ pred: (r: Received) => boolean; resolve: (r: Received) => void }> = [];
+  readonly #arrivals = new Arrivals(
+    this.received,
+    () =>
+      `timeout waiting for SIP message; got: ${this.received.map((r) => startLineOf(r.msg)).join(', ')}`,
+  );
   private constructor(
     private readonly sock: dgram.Socket,
     readonly port: number,
@@ -32,13 +37,7 @@ export class UdpPeer {
     const parsed = parseSipMessage(data);
     if (!parsed.ok) return;
     const r = { msg: parsed.message, text: data.toString('utf8'), at: Date.now() };
-    this.received.push(r);
-    for (const w of [...this.waiters]) {
-      if (w.pred(r)) {
-        this.waiters = this.waiters.filter((x) => x !== w);
-        w.resolve(r);
-      }
-    }
+    this.#arrivals.add(r);
   }
 
   send(text: string, port: number): void {
@@ -51,23 +50,7 @@ export class UdpPeer {
 
   /** Resolves with the first message (already received or future) matching `pred`. */
   waitFor(pred: (r: Received) => boolean, timeoutMs = 5000, fromIndex = 0): Promise<Received> {
-    const found = this.received.slice(fromIndex).find(pred);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        this.waiters = this.waiters.filter((x) => x.resolve !== wrapped);
-        reject(
-          new Error(
-            `timeout waiting for SIP message; got: ${this.received.map((r) => startLineOf(r.msg)).join(', ')}`,
-          ),
-        );
-      }, timeoutMs);
-      const wrapped = (r: Received): void => {
-        clearTimeout(t);
-        resolve(r);
-      };
-      this.waiters.push({ pred, resolve: wrapped });
-    });
+    return this.#arrivals.next(pred, timeoutMs, fromIndex);
   }
 
   close(): Promise<void> {
@@ -148,4 +131,19 @@ export function inDialog(opts: {
     '',
     '',
   ].join('\r\n');
+}
+
+/**
+ * The peer hangs up the dialog it has with the server on `serverPort`: its
+ * BYE gets a 200, and srf destroys the dialog.
+ */
+export async function peerHangsUp(
+  peer: UdpPeer,
+  dialog: { on(event: 'destroy', listener: () => void): unknown },
+  bye: { serverPort: number; callId: string; toTag: string; cseq: number; branch: string },
+): Promise<void> {
+  const destroyed = new Promise<void>((r) => dialog.on('destroy', () => r()));
+  peer.send(inDialog({ method: 'BYE', peerPort: peer.port, ...bye }), bye.serverPort);
+  await peer.waitFor(isStatus(200, 'BYE'));
+  await destroyed;
 }

@@ -6,7 +6,7 @@ import Srf from 'drachtio-srf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EmbeddedSipServer, startSipServer } from '../../../src/edge/index.ts';
 import { getHeader, getTag } from '../../../src/edge/sip/index.ts';
-import { inDialog, invite, isRequest, isStatus, UdpPeer } from './peer.ts';
+import { inDialog, invite, isRequest, isStatus, peerHangsUp, UdpPeer } from './peer.ts';
 
 interface SrfLike {
   connect(opts: { host: string; port: number; secret: string }): void;
@@ -91,21 +91,13 @@ describe('drachtio-srf on the embedded server', () => {
       sipPort,
     );
     await acked;
-    const destroyed = new Promise((r) => dialog.on('destroy', r));
-    peer.send(
-      inDialog({
-        method: 'BYE',
-        peerPort: peer.port,
-        serverPort: sipPort,
-        callId: 'smoke-1',
-        toTag,
-        cseq: 2,
-        branch: 'z9hG4bK-bye1',
-      }),
-      sipPort,
-    );
-    await peer.waitFor(isStatus(200, 'BYE'));
-    await destroyed;
+    await peerHangsUp(peer, dialog, {
+      serverPort: sipPort,
+      callId: 'smoke-1',
+      toTag,
+      cseq: 2,
+      branch: 'z9hG4bK-bye1',
+    });
     await new Promise((r) => setTimeout(r, 50));
     const s = server.stats();
     expect(s.dialogs).toBe(0);

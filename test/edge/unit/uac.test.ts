@@ -18,6 +18,30 @@ import { isRequest, type Received, type UdpPeer } from './peer.ts';
 
 afterEach(cleanup);
 
+/**
+ * A server, srf connected to it, a raw peer, and srf's INVITE to the peer,
+ * which the test may CANCEL (`cancel`), or which is CANCELled at its first
+ * provisional response.
+ */
+async function inviteToPeer(o: { cancelOnProvisional?: boolean } = {}) {
+  const server = await startServer();
+  const srf = await connectSrf(server);
+  const peer = await openPeer();
+  const port = sipPort(server);
+  let sent: { cancel(): void } | undefined;
+  const p = srf.createUAC(
+    `sip:bob@127.0.0.1:${peer.port}`,
+    { localSdp: SDP },
+    {
+      cbRequest: (_e, req) => {
+        sent = req;
+      },
+      ...(o.cancelOnProvisional ? { cbProvisional: () => sent?.cancel() } : {}),
+    },
+  );
+  return { server, peer, port, p, cancel: () => sent?.cancel() };
+}
+
 /** The peer answers `req` with `status` (adds a To tag and, for 2xx, a Contact and SDP). */
 function answer(
   peer: UdpPeer,
@@ -108,21 +132,7 @@ describe('UAC', () => {
   });
 
   it('cancel after 180: CANCEL with the INVITE branch, 487 relayed, createUAC rejects 487', async () => {
-    const server = await startServer();
-    const srf = await connectSrf(server);
-    const peer = await openPeer();
-    const port = sipPort(server);
-    let sent: { cancel(): void } | undefined;
-    const p = srf.createUAC(
-      `sip:bob@127.0.0.1:${peer.port}`,
-      { localSdp: SDP },
-      {
-        cbRequest: (_e, req) => {
-          sent = req;
-        },
-        cbProvisional: () => sent?.cancel(),
-      },
-    );
+    const { server, peer, port, p } = await inviteToPeer({ cancelOnProvisional: true });
     const inv = await peer.waitFor(isRequest('INVITE'));
     answer(peer, inv, 180, 'Ringing', port);
     const cancel = await peer.waitFor(isRequest('CANCEL'));
@@ -160,24 +170,11 @@ describe('UAC', () => {
   });
 
   it('200 crossing the CANCEL: app ACKs, server sends BYE "ACK-BYE due to cancel race condition"', async () => {
-    const server = await startServer();
-    const srf = await connectSrf(server);
-    const peer = await openPeer();
-    const port = sipPort(server);
-    let sent: { cancel(): void } | undefined;
-    const p = srf.createUAC(
-      `sip:bob@127.0.0.1:${peer.port}`,
-      { localSdp: SDP },
-      {
-        cbRequest: (_e, req) => {
-          sent = req;
-        },
-      },
-    );
+    const { server, peer, port, p, cancel: cancelInvite } = await inviteToPeer();
     const inv = await peer.waitFor(isRequest('INVITE'));
     answer(peer, inv, 180, 'Ringing', port);
     await sleep(50);
-    sent?.cancel();
+    cancelInvite();
     const cancel = await peer.waitFor(isRequest('CANCEL'));
     answer(peer, cancel, 200, 'OK', port);
     answer(peer, inv, 200, 'OK', port);

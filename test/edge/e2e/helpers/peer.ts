@@ -8,6 +8,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { Arrivals } from '../../../support/arrivals.ts';
 import { freePort } from '../../../support/ports.ts';
 
 export interface Received {
@@ -21,35 +22,18 @@ export interface Received {
 
 abstract class Collector {
   readonly received: Received[] = [];
-  private waiters: Array<{ pred: (m: Received) => boolean; resolve: (m: Received) => void }> = [];
+  readonly #arrivals = new Arrivals(
+    this.received,
+    (ms) => `peer got no matching message in ${ms} ms; got:\n${this.dump()}`,
+  );
 
   protected push(m: Received): void {
-    this.received.push(m);
-    this.waiters = this.waiters.filter((w) => {
-      if (!w.pred(m)) return true;
-      w.resolve(m);
-      return false;
-    });
+    this.#arrivals.add(m);
   }
 
   /** First message (already received, at index ≥ since, or future) matching pred. */
   next(pred: (m: Received) => boolean, timeoutMs = 5000, since = 0): Promise<Received> {
-    const seen = this.received.slice(since).find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const w = {
-        pred,
-        resolve: (m: Received) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((x) => x !== w);
-        reject(new Error(`peer got no matching message in ${timeoutMs} ms; got:\n${this.dump()}`));
-      }, timeoutMs);
-      this.waiters.push(w);
-    });
+    return this.#arrivals.next(pred, timeoutMs, since);
   }
 
   /** Messages whose start line matches. */

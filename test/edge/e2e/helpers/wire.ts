@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { Arrivals } from '../../../support/arrivals.ts';
 import type { DrachtioAddress } from '../../../support/sip-target.ts';
 
 export interface Frame {
@@ -24,7 +25,10 @@ export class WireClient {
   readonly protocolErrors: string[] = [];
   readonly closed: Promise<void>;
   private buf = Buffer.alloc(0);
-  private waiters: Array<{ pred: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
+  readonly #arrivals = new Arrivals(
+    this.frames,
+    (ms) => `no matching frame within ${ms} ms; frames so far:\n${this.dump()}`,
+  );
   private isClosed = false;
 
   private constructor(private readonly socket: net.Socket) {
@@ -96,12 +100,7 @@ export class WireClient {
       if (!['response', 'sip', 'cdr:attempt', 'cdr:start', 'cdr:stop'].includes(frame.type)) {
         this.protocolErrors.push(`unknown frame type ${JSON.stringify(frame.type)}`);
       }
-      this.frames.push(frame);
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.pred(frame)) return true;
-        w.resolve(frame);
-        return false;
-      });
+      this.#arrivals.add(frame);
     }
   }
 
@@ -130,24 +129,7 @@ export class WireClient {
 
   /** Resolves with the first frame (already received or future) matching `pred`. */
   next(pred: (f: Frame) => boolean, timeoutMs = 5000, since = 0): Promise<Frame> {
-    const seen = this.frames.slice(since).find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        pred,
-        resolve: (f: Frame) => {
-          clearTimeout(timer);
-          resolve(f);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(
-          new Error(`no matching frame within ${timeoutMs} ms; frames so far:\n${this.dump()}`),
-        );
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    return this.#arrivals.next(pred, timeoutMs, since);
   }
 
   /** Incoming `sip` frames whose SIP text starts with `startLine`. */
