@@ -41,6 +41,7 @@ import type { SrfRequest, SrfResponse } from '../../calls/srf/srf-types.ts';
 import {
   callLogSinkFrom,
   credentialsFrom,
+  liveBindingsByAgent,
   loadAllowList,
   orphanCallPortsFrom,
   registrationStoreFrom,
@@ -187,20 +188,35 @@ export async function startCallControl(
           },
         });
 
+  // Agents this instance knows bindings of (so a reload can forget the ones gone since).
+  const withBindings = new Set<string>();
   const bindingsChanged = (
     agentId: string,
     bindings: RegistrationBinding[],
     refreshed: string[] = [],
   ) => {
+    if (bindings.length > 0) withBindings.add(agentId);
+    else withBindings.delete(agentId);
     reachability.registered(bindings, refreshed);
     sources.update(agentId, bindings);
     prober?.bindingsChanged(agentId, bindings, refreshed);
     send({ type: 'agentDevicesChanged', agentId, registeredDevices: reachableDevices(agentId) });
   };
   for (const [agentId, bindings] of storedBindings) {
+    if (bindings.length > 0) withBindings.add(agentId);
     sources.update(agentId, bindings);
     prober?.bindingsChanged(agentId, bindings);
   }
+  // Only the routing instance takes REGISTERs: a standby's bindings are those
+  // of its start. Phones that registered, refreshed or left at the leader
+  // since then are in the store; taking over reads them again, or an agent
+  // whose phone registered after this instance started would not be rung
+  // until the phone registered again (up to its expiry).
+  const reloadBindings = async () => {
+    const live = await liveBindingsByAgent(store, new Date());
+    for (const agentId of new Set([...withBindings, ...live.keys()]))
+      bindingsChanged(agentId, live.get(agentId) ?? []);
+  };
 
   // One authenticator for REGISTER and for agents' INVITEs, so guesses
   // through either count towards the same lock-out.
@@ -360,6 +376,9 @@ export async function startCallControl(
   // leader, and queues the stored requests itself when it takes over.
   if (parts.routing.isOpen()) callControl.restoreCallbacks(pendingCallbacks);
   const stopRestoringCallbacks = parts.routing.onOpen(() => {
+    reloadBindings().catch((err: unknown) =>
+      log.error({ err }, 'registrations could not be read again on taking over'),
+    );
     store.callbacks.pending().then(
       (pending) => callControl.restoreCallbacks(pending),
       (err: unknown) => log.error({ err }, 'callback: stored requests could not be read'),
