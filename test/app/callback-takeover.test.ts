@@ -79,6 +79,8 @@ async function instance(id: string, url: string, customerPort: number): Promise<
     trunkPort: customerPort,
     env: {
       ACD_MEDIA_CALLERS: 'answer',
+      // sipp's phones expect only INVITEs: no OPTIONS probes of the registered softphone.
+      ACD_REGISTER_PROBE_INTERVAL_S: '0',
       ACD_RTP_PORT_MIN: String(rtpBase),
       ACD_RTP_PORT_MAX: String(rtpBase + 99),
     },
@@ -101,7 +103,7 @@ function sipAddress(): { host: string; port: number } {
 
 interface Live {
   departments: Array<{ waiting: Array<{ callId: string }> }>;
-  connected: Array<{ callId: string }>;
+  calls: Array<{ callId: string }>;
 }
 
 async function waitingIds(p: ChildProduct): Promise<string[]> {
@@ -271,7 +273,7 @@ describe('callbacks across a takeover', () => {
     sipps.add(customer);
     await b.api('PUT', `/agents/${agentId}/status`, { status: 'available' });
     await until('the callback connected on the new leader', async () =>
-      (await b.api<Live>('GET', '/live')).connected.some((c) => c.callId === callId),
+      (await b.api<Live>('GET', '/live')).calls.some((c) => c.callId === callId),
     );
 
     // The customer hangs up after 8 s; the agent's leg is ended.
