@@ -27,6 +27,7 @@ import { OptionsProber } from '../../calls/reachability/options-prober.ts';
 import { closeOrphanCalls } from '../../calls/orphan-calls.ts';
 import { journaledUac } from '../../calls/takeover/journaled-uac.ts';
 import { openLegsJournal } from '../leadership/open-legs-journal.ts';
+import { type CatchUpPorts, catchUpStatuses, reloadBindings } from './takeover-catch-up.ts';
 import { instanceId } from '../leadership/instance-id.ts';
 import { liveCallsRoutedBy } from '../../store/instances.ts';
 import { watchUncarriedCalls } from './uncarried-calls.ts';
@@ -207,15 +208,14 @@ export async function startCallControl(
     sources.update(agentId, bindings);
     prober?.bindingsChanged(agentId, bindings);
   }
-  // Only the routing instance takes REGISTERs: a standby's bindings are those
-  // of its start. Phones that registered, refreshed or left at the leader
-  // since then are in the store; taking over reads them again, or an agent
-  // whose phone registered after this instance started would not be rung
-  // until the phone registered again (up to its expiry).
-  const reloadBindings = async () => {
-    const live = await liveBindingsByAgent(store, new Date());
-    for (const agentId of new Set([...withBindings, ...live.keys()]))
-      bindingsChanged(agentId, live.get(agentId) ?? []);
+  // What the engine missed while another instance routed (takeover-catch-up.ts).
+  const catchUp: CatchUpPorts = {
+    liveBindings: () => liveBindingsByAgent(store, new Date()),
+    withBindings: () => withBindings,
+    bindingsChanged: (agentId, bindings) => bindingsChanged(agentId, bindings),
+    agents: () => store.agents.list(),
+    engine: () => engine.snapshot(),
+    send,
   };
 
   // One authenticator for REGISTER and for agents' INVITEs, so guesses
@@ -376,8 +376,10 @@ export async function startCallControl(
   // leader, and queues the stored requests itself when it takes over.
   if (parts.routing.isOpen()) callControl.restoreCallbacks(pendingCallbacks);
   const stopRestoringCallbacks = parts.routing.onOpen(() => {
-    reloadBindings().catch((err: unknown) =>
-      log.error({ err }, 'registrations could not be read again on taking over'),
+    Promise.all([reloadBindings(catchUp), catchUpStatuses(catchUp)]).then(
+      ([, statuses]) =>
+        log.info({ statuses }, 'taking over: registrations and statuses read again'),
+      (err: unknown) => log.error({ err }, 'taking over: registrations or statuses not read'),
     );
     store.callbacks.pending().then(
       (pending) => callControl.restoreCallbacks(pending),
