@@ -19,6 +19,7 @@ import type { EmbeddedSipServer } from '../../src/edge/index.ts';
 import { freePort } from '../support/ports.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { RtpPeer } from '../support/rtp-peer.ts';
+import { parseTrace } from '../support/sip-trace.ts';
 import {
   assertSippPassed,
   countInTrace,
@@ -301,5 +302,106 @@ describe('callbacks across a takeover', () => {
     expect(
       b.lines().filter((l) => l.msg === 'callback: stored requests queued again'),
     ).toHaveLength(1);
+  }, 240_000);
+  it('a callback being dialled when the leader dies is tried again by the new leader: the lost legs are hung up, the customer reached once, the try not counted as failed', async () => {
+    const url = await pg.createMigratedDatabase();
+    const customerPort = await freePort();
+    const agentPort = await freePort();
+    const a = await instance('a', url, customerPort);
+    await a.waitForLine((e) => e.msg === 'this instance now routes (leader)', 30_000);
+    const b = await instance('b', url, customerPort);
+    await b.waitForLine((e) => e.msg === 'standby: another instance routes', 30_000);
+    onTestFailed(() => dumpLogs(a, b));
+    const { agentId } = await setUp(a);
+    await register(agentPort);
+    const callId = await requestCallback(a, url);
+
+    // The agent answers both rings (the dead leader's and the new leader's);
+    // the customer lets each ring 6 s.
+    const agentRtp = await rtpPeer();
+    const customerRtp = await rtpPeer();
+    const agentPhone = await startSipp({
+      scenario: scenario('media-agent-answer'),
+      localPort: agentPort,
+      keys: { agent_rtp_port: String(agentRtp.port) },
+      calls: 2,
+      timeoutSeconds: 90,
+    });
+    sipps.add(agentPhone);
+    const customer = await startSipp({
+      scenario: scenario('callback-customer-ring-answer'),
+      localPort: customerPort,
+      keys: { customer_rtp_port: String(customerRtp.port) },
+      calls: 2,
+      timeoutSeconds: 90,
+    });
+    sipps.add(customer);
+    // Made available at the leader: the new leader's engine must learn it from the store.
+    await a.api('PUT', `/agents/${agentId}/status`, { status: 'available' });
+    await a.waitForLine((e) => e.msg === 'callback: agent answered; dialling the customer', 30_000);
+    // The customer's phone rings when the leader dies.
+    await new Promise((r) => setTimeout(r, 1000));
+    const killedAt = Date.now();
+    expect(await killLeader(a, b)).toBeLessThan(5000);
+
+    await until('the callback logged', async () => (await endings(url, callId)).length > 0, 60_000);
+    const customerResult = await customer.stop();
+    sipps.delete(customer);
+    const agentResult = await agentPhone.stop();
+    sipps.delete(agentPhone);
+    const customerTrace = parseTrace(customerResult.messages);
+    const agentTrace = parseTrace(agentResult.messages);
+    const invites = (trace: typeof customerTrace) =>
+      trace.filter((m) => m.direction === 'received' && m.method === 'INVITE');
+    const at = (
+      trace: typeof customerTrace,
+      callIdOf: string,
+      what: (m: (typeof trace)[0]) => boolean,
+    ) => trace.find((m) => m.callId === callIdOf && what(m))?.at;
+
+    // The dead leader's agent leg: hung up by the new leader before it routes.
+    const [lostAgentLeg, newAgentLeg] = invites(agentTrace);
+    expect(lostAgentLeg && newAgentLeg, 'the agent rung by each leader').toBeTruthy();
+    const lostByeAt = at(agentTrace, lostAgentLeg!.callId, (m) => m.method === 'BYE');
+    expect(lostByeAt).toBeDefined();
+    expect(lostByeAt! - killedAt).toBeLessThan(5000);
+    expect(lostByeAt!).toBeLessThan(newAgentLeg!.at);
+    expect(agentResult.messages).toMatch(new RegExp(`^From: "Callback \\${CALLER}"`, 'm'));
+
+    // The customer: the dead leader's INVITE and the new leader's. Nobody can
+    // cancel the first (its transaction belonged to the dead connection), so
+    // the second comes while the first still rings; the first one's answer
+    // is acknowledged and hung up at once by the SIP server.
+    const [lostLeg, newLeg] = invites(customerTrace);
+    expect(invites(customerTrace)).toHaveLength(2);
+    expect(lostLeg!.at).toBeLessThan(killedAt);
+    const lostAnswer = at(
+      customerTrace,
+      lostLeg!.callId,
+      (m) => m.status === 200 && m.direction === 'sent',
+    );
+    const lostBye = at(
+      customerTrace,
+      lostLeg!.callId,
+      (m) => m.method === 'BYE' && m.direction === 'received',
+    );
+    expect(lostAnswer && lostBye, 'the lost leg answered, then hung up').toBeTruthy();
+    expect(lostBye! - lostAnswer!).toBeLessThan(1000);
+    // The new leader's leg is the one bridged: the customer hangs it up after 4 s.
+    const newBye = at(
+      customerTrace,
+      newLeg!.callId,
+      (m) => m.method === 'BYE' && m.direction === 'sent',
+    );
+    expect(newBye, 'the new leg talked until the customer hung up').toBeDefined();
+
+    expect(await b.api('GET', `/calls/${encodeURIComponent(callId)}`)).toMatchObject({
+      outcome: 'answered',
+      kind: 'callback',
+      agentId,
+    });
+    // The interrupted try is no failed try: the request was reached on its first count.
+    expect(await storedRequest(url, callId)).toEqual({ state: 'reached', failedTries: 0 });
+    expect(await endings(url, callId)).toEqual([{ outcome: 'answered', reason: null }]);
   }, 240_000);
 });
