@@ -400,6 +400,16 @@ describe('callbacks across a takeover', () => {
       kind: 'callback',
       agentId,
     });
+    // Both leaders' rings are in the log: the new leader numbered its ring after the dead one's.
+    const logged = await b.api<{ attempts: Array<{ id: string; result: string | null }> }>(
+      'GET',
+      `/calls/${encodeURIComponent(callId)}`,
+    );
+    expect(logged.attempts.map((t) => t.id)).toEqual([`${callId}/1`, `${callId}/2`]);
+    expect(logged.attempts[1]?.result).toBe('answered');
+    expect(
+      b.lines().filter((l) => l.msg === 'call log: event refused by the database, dropped'),
+    ).toEqual([]);
     // The interrupted try is no failed try: the request was reached on its first count.
     expect(await storedRequest(url, callId)).toEqual({ state: 'reached', failedTries: 0 });
     expect(await endings(url, callId)).toEqual([{ outcome: 'answered', reason: null }]);
