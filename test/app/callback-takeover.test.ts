@@ -210,7 +210,11 @@ async function killLeader(leader: ChildProduct, standby: ChildProduct): Promise<
     (e) => e.msg === 'this instance now routes (leader)',
     15_000,
   );
-  return (typeof line.time === 'number' ? line.time : Date.now()) - killedAt;
+  // The log line's own time (pino writes ISO), not when the polling saw it.
+  const loggedAt = Date.parse(String(line.time));
+  const ms = (Number.isNaN(loggedAt) ? Date.now() : loggedAt) - killedAt;
+  console.log(`callback takeover: the standby routes ${ms} ms after the SIGKILL`);
+  return ms;
 }
 
 function dumpLogs(...products: ChildProduct[]): void {
