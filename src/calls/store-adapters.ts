@@ -40,6 +40,20 @@ function toBinding(r: Registration): RegistrationBinding {
   };
 }
 
+/** Every binding live at `at`, by agent (one query). */
+export async function liveBindingsByAgent(
+  store: Store,
+  at: Date,
+): Promise<Map<string, RegistrationBinding[]>> {
+  const byAgent = new Map<string, RegistrationBinding[]>();
+  for (const r of await store.registrations.list({ activeAt: at })) {
+    const list = byAgent.get(r.agentId);
+    if (list) list.push(toBinding(r));
+    else byAgent.set(r.agentId, [toBinding(r)]);
+  }
+  return byAgent;
+}
+
 export function registrationStoreFrom(store: Store): RegistrationStore {
   return {
     async listForAgent(agentId) {

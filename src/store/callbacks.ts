@@ -17,6 +17,11 @@ export interface CallbackRequest {
   failedTries: number;
   /** Next try after a failed one (null = waiting in the queue). */
   retryAt: Date | null;
+  /**
+   * The highest ring attempt number of its call in the log (`<call id>/<n>`),
+   * 0 for none: a restored request numbers its attempts after it.
+   */
+  attemptsMade: number;
 }
 
 export type CallbackEnd = 'reached' | 'failed';
@@ -28,6 +33,7 @@ interface CallbackRecord {
   arrived_at: Date;
   failed_tries: number;
   retry_at: Date | null;
+  attempts_made: number;
 }
 
 function fromRecord(r: CallbackRecord): CallbackRequest {
@@ -38,12 +44,13 @@ function fromRecord(r: CallbackRecord): CallbackRequest {
     arrivedAt: toDate(r.arrived_at),
     failedTries: Number(r.failed_tries),
     retryAt: toDateOrNull(r.retry_at),
+    attemptsMade: Number(r.attempts_made),
   };
 }
 
 export interface CallbacksRepo {
   /** A new request (a repeated call id is ignored: the request is already stored). */
-  create(r: Omit<CallbackRequest, 'failedTries' | 'retryAt'>): Promise<void>;
+  create(r: Omit<CallbackRequest, 'failedTries' | 'retryAt' | 'attemptsMade'>): Promise<void>;
   /** A try failed; the next one is due at `retryAt`. */
   retryScheduled(callId: string, failedTries: number, retryAt: Date): Promise<void>;
   /** The request ended; a closed request stays closed. */
@@ -77,8 +84,10 @@ export function callbacksRepo(db: Db): CallbacksRepo {
     },
     async pending() {
       const { rows } = await db.query<CallbackRecord>(
-        `SELECT call_id, department_id, number, arrived_at, failed_tries, retry_at
-           FROM callback_requests WHERE state = 'pending' ORDER BY seq`,
+        `SELECT r.call_id, r.department_id, r.number, r.arrived_at, r.failed_tries, r.retry_at,
+                COALESCE((SELECT max(substring(a.id FROM '/([0-9]+)$')::int)
+                            FROM call_attempts a WHERE a.call_id = r.call_id), 0) AS attempts_made
+           FROM callback_requests r WHERE r.state = 'pending' ORDER BY r.seq`,
       );
       return rows.map(fromRecord);
     },

@@ -210,4 +210,20 @@ describe('callback requests in the engine', () => {
     expect(deptOf(acd).waiting.map((w) => w.callId)).toEqual(['old1', 'old2', 'new']);
     expect(acd.heldCallIds().sort()).toEqual(['new', 'old1', 'old2']);
   });
+
+  it('a restored request numbers its rings after the attempts its call already had', () => {
+    const acd = waitingQueue();
+    acd.handle({
+      type: 'callbackRestored',
+      at: at(10),
+      callId: 'old',
+      departmentId: 'd1',
+      number: '+4930111',
+      arrivedAt: at(-50),
+      failedTries: 0,
+      retryAt: null,
+      attemptsMade: 3,
+    });
+    expect(ringsOf(back(acd, 'a1', 11))).toMatchObject([{ callId: 'old', attemptId: 'old/4' }]);
+  });
 });

@@ -17,14 +17,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedSipServer, startSipServer } from '../../src/edge/index.ts';
-import { openPostgres } from '../../src/store/index.ts';
+import type { EmbeddedSipServer } from '../../src/edge/index.ts';
 import { freePort } from '../support/ports.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { offerSpans, overlappingOffers, parseTrace } from '../support/sip-trace.ts';
 import { type SippProcess, startSipp } from '../support/sipp.ts';
-import { type ChildProduct, startChildProduct, until } from './support/child-product.ts';
-import { newDataDir, removeDataDirs } from './support/product.ts';
+import { type ChildProduct, until } from './support/child-product.ts';
+import { sqlOnce as sql, startInstance, startSharedSipServer } from './support/instances.ts';
+import { removeDataDirs } from './support/product.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
@@ -43,11 +43,7 @@ const sipps: SippProcess[] = [];
 
 beforeAll(async () => {
   pg = await startPostgres();
-  sip = await startSipServer({
-    listen: [{ protocol: 'udp', host: '127.0.0.1', port: await freePort() }],
-    control: { host: '127.0.0.1', port: 0 },
-    secret: SECRET,
-  });
+  sip = await startSharedSipServer(SECRET);
 });
 afterEach(async () => {
   await Promise.all(sipps.splice(0).map((s) => s.stop()));
@@ -60,32 +56,9 @@ afterAll(async () => {
 });
 
 async function instance(id: string, url: string, trunkPort: number): Promise<ChildProduct> {
-  const p = await startChildProduct({
-    dataDir: await newDataDir(),
-    sipPort: await freePort(),
-    env: {
-      DATABASE_URL: url,
-      ACD_INSTANCE_ID: id,
-      ACD_LEADER_LEASE_MS: '1500',
-      ACD_LEADER_RENEW_MS: '250',
-      ACD_DRACHTIO_HOST: '127.0.0.1',
-      ACD_DRACHTIO_PORT: String(sip.controlAddress.port),
-      ACD_DRACHTIO_SECRET: SECRET,
-      ACD_TRUNK_URI: `sip:127.0.0.1:${trunkPort}`,
-    },
-  });
+  const p = await startInstance({ id, databaseUrl: url, sip, secret: SECRET, trunkPort });
   children.push(p);
   return p;
-}
-
-/** One query on its own connection. */
-async function sql<R>(url: string, text: string): Promise<R[]> {
-  const db = openPostgres(url);
-  try {
-    return (await db.query<R>(text)).rows;
-  } finally {
-    await db.close();
-  }
 }
 
 interface CallRow {

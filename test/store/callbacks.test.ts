@@ -31,6 +31,7 @@ eachBackend('callback requests', (ctx) => {
         arrivedAt: at(5),
         failedTries: 0,
         retryAt: null,
+        attemptsMade: 0,
       },
       {
         callId: 'c1',
@@ -39,12 +40,43 @@ eachBackend('callback requests', (ctx) => {
         arrivedAt: at(1),
         failedTries: 1,
         retryAt: at(300),
+        attemptsMade: 0,
       },
     ]);
     const { rows } = await ctx().db.query<{ state: string }>(
       "SELECT state FROM callback_requests WHERE call_id = 'c3'",
     );
     expect(rows[0]?.state).toBe('failed');
+  });
+
+  test('a pending request names the highest ring attempt number its call has in the log', async () => {
+    const { store } = ctx();
+    const agent = await store.agents.create({ name: 'alice', sipUsername: '2001' });
+    await store.callLog.appendMany([
+      {
+        type: 'call.arrived',
+        callId: 'r1',
+        at: at(0),
+        payload: { caller: '+4915112345678', dialledNumber: '+4930200' },
+      },
+      ...[1, 2, 10].map((n) => ({
+        type: 'call.ringing',
+        callId: 'r1',
+        agentId: agent.id,
+        at: at(n),
+        payload: { attemptId: `r1/${n}`, device: 'sip:2001@127.0.0.1' },
+      })),
+      { type: 'call.callback-requested', callId: 'r1', at: at(20), payload: { number: '+49151' } },
+    ]);
+    await store.callbacks.create({
+      callId: 'r1',
+      departmentId: DEPT,
+      number: '+4915112345678',
+      arrivedAt: at(0),
+    });
+    expect((await store.callbacks.pending()).map((p) => [p.callId, p.attemptsMade])).toEqual([
+      ['r1', 10],
+    ]);
   });
 
   test('a number that is not E.164 is refused by the database', async () => {

@@ -71,7 +71,7 @@ export function callbackRestored(s: EngineState, step: Step, e: CallbackRestored
     arrivedAt: e.arrivedAt,
     enqueuedAt: e.arrivedAt,
     attempts: new Map(),
-    attemptSeq: 0,
+    attemptSeq: e.attemptsMade ?? 0,
     tried: new Set(),
     visited: new Set([d.id]),
     maxWaitTimer: null,

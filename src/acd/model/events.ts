@@ -124,6 +124,11 @@ export interface CallbackRestored {
   /** The original arrival (epoch ms): the request's place in the queue. */
   arrivedAt: number;
   failedTries: number;
+  /**
+   * Ring attempts the call had before (an earlier run, a dead leader): the
+   * next one is numbered after them, as attempt ids must stay unique in the log.
+   */
+  attemptsMade?: number;
   /** Next try (epoch ms) when the request was waiting to retry; null = queued now. */
   retryAt: number | null;
 }

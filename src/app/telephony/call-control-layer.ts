@@ -27,6 +27,7 @@ import { OptionsProber } from '../../calls/reachability/options-prober.ts';
 import { closeOrphanCalls } from '../../calls/orphan-calls.ts';
 import { journaledUac } from '../../calls/takeover/journaled-uac.ts';
 import { openLegsJournal } from '../leadership/open-legs-journal.ts';
+import { type CatchUpPorts, catchUpStatuses, reloadBindings } from './takeover-catch-up.ts';
 import { instanceId } from '../leadership/instance-id.ts';
 import { liveCallsRoutedBy } from '../../store/instances.ts';
 import { watchUncarriedCalls } from './uncarried-calls.ts';
@@ -41,6 +42,7 @@ import type { SrfRequest, SrfResponse } from '../../calls/srf/srf-types.ts';
 import {
   callLogSinkFrom,
   credentialsFrom,
+  liveBindingsByAgent,
   loadAllowList,
   orphanCallPortsFrom,
   registrationStoreFrom,
@@ -187,20 +189,34 @@ export async function startCallControl(
           },
         });
 
+  // Agents this instance knows bindings of (so a reload can forget the ones gone since).
+  const withBindings = new Set<string>();
   const bindingsChanged = (
     agentId: string,
     bindings: RegistrationBinding[],
     refreshed: string[] = [],
   ) => {
+    if (bindings.length > 0) withBindings.add(agentId);
+    else withBindings.delete(agentId);
     reachability.registered(bindings, refreshed);
     sources.update(agentId, bindings);
     prober?.bindingsChanged(agentId, bindings, refreshed);
     send({ type: 'agentDevicesChanged', agentId, registeredDevices: reachableDevices(agentId) });
   };
   for (const [agentId, bindings] of storedBindings) {
+    if (bindings.length > 0) withBindings.add(agentId);
     sources.update(agentId, bindings);
     prober?.bindingsChanged(agentId, bindings);
   }
+  // What the engine missed while another instance routed (takeover-catch-up.ts).
+  const catchUp: CatchUpPorts = {
+    liveBindings: () => liveBindingsByAgent(store, new Date()),
+    withBindings: () => withBindings,
+    bindingsChanged: (agentId, bindings) => bindingsChanged(agentId, bindings),
+    agents: () => store.agents.list(),
+    engine: () => engine.snapshot(),
+    send,
+  };
 
   // One authenticator for REGISTER and for agents' INVITEs, so guesses
   // through either count towards the same lock-out.
@@ -360,6 +376,11 @@ export async function startCallControl(
   // leader, and queues the stored requests itself when it takes over.
   if (parts.routing.isOpen()) callControl.restoreCallbacks(pendingCallbacks);
   const stopRestoringCallbacks = parts.routing.onOpen(() => {
+    Promise.all([reloadBindings(catchUp), catchUpStatuses(catchUp)]).then(
+      ([, statuses]) =>
+        log.info({ statuses }, 'taking over: registrations and statuses read again'),
+      (err: unknown) => log.error({ err }, 'taking over: registrations or statuses not read'),
+    );
     store.callbacks.pending().then(
       (pending) => callControl.restoreCallbacks(pending),
       (err: unknown) => log.error({ err }, 'callback: stored requests could not be read'),

@@ -54,6 +54,8 @@ export interface PendingCallback {
   arrivedAt: Date;
   failedTries: number;
   retryAt: Date | null;
+  /** Ring attempts its call already has in the log. */
+  attemptsMade: number;
 }
 
 export interface CallbackDeskOptions {
@@ -147,6 +149,7 @@ export class CallbackDesk {
         arrivedAt: p.arrivedAt.getTime(),
         failedTries: p.failedTries,
         retryAt: p.retryAt ? p.retryAt.getTime() : null,
+        attemptsMade: p.attemptsMade,
       });
     }
     if (fresh.length > 0) {
