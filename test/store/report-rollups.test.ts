@@ -6,11 +6,14 @@
  * (`source: 'raw'`), for ranges on and off quarter-hour, day and month
  * boundaries, in zones with daylight saving, offsets of 30 and 45 minutes,
  * and a local mean time that is no multiple of 15 minutes. A changed service
- * level or a deleted department leaves them equal too.
+ * level or a deleted department leaves them equal too. Writes only mark
+ * quarter hours dirty (sql/0015): a report read straight after them, with no
+ * background pass, brings those up to date itself, and the background pass
+ * empties the dirty set.
  */
 import { expect, test } from 'vitest';
 import { CALL_OUTCOMES } from '../../src/store/call-vocabulary.ts';
-import type { LogEventInput, Store } from '../../src/store/index.ts';
+import type { Db, LogEventInput, Store } from '../../src/store/index.ts';
 import type { IntervalUnit } from '../../src/store/reports.ts';
 import { eachBackend } from './backends.ts';
 import { seeded } from './report-fixtures.ts';
@@ -184,6 +187,15 @@ async function expectSame(
   }
 }
 
+/** The dirty marks left by the writers (sql/0015). */
+async function dirtyMarks(db: Db): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT (SELECT count(*) FROM report_rollups_dirty_departments)
+       + (SELECT count(*) FROM report_rollups_dirty_agents) AS n`,
+  );
+  return Number(rows[0]?.n);
+}
+
 eachBackend('report rollups', (ctx) => {
   test('every call outcome has its count in the rollups and the per-call view', async () => {
     const { db } = ctx();
@@ -266,5 +278,69 @@ eachBackend('report rollups', (ctx) => {
     expect(within(after)).toBeGreaterThan(within(before));
     await store.departments.remove(gen.departments[2] as string);
     await expectSame(store, [range], gen, ['UTC'], ['day', 'month']);
+  }, 240_000);
+
+  test('a report read straight after writes, with no background pass, is exact', async () => {
+    const { db, store } = ctx();
+    const gen = await generate(store, 11, Date.parse('2026-07-01T09:00:00Z'), 86_400_000, 150);
+    const range = { from: at('2026-06-30T00:00:00Z'), to: at('2026-07-03T00:00:00Z') };
+    // The writes left the rollups stale: only their marks say so.
+    expect(await dirtyMarks(db)).toBeGreaterThan(0);
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM report_department_rollups WHERE span = '15min'
+         AND bucket >= '2026-07-01T09:00:00Z' AND calls > 0`,
+    );
+    expect(rows[0]?.n).toBe(0);
+    expect(await store.reports.departments(range)).toEqual(
+      await store.reports.departments({ ...range, source: 'raw' }),
+    );
+    // The report took the marks; more writes mark again, and the next report
+    // of each kind is exact too (a call arriving, and another ending).
+    expect(await dirtyMarks(db)).toBe(0);
+    await store.callLog.appendMany([
+      {
+        type: 'call.arrived',
+        callId: 'late-1',
+        at: at('2026-07-01T12:07:00Z'),
+        departmentId: gen.departments[0] as string,
+        payload: { caller: '+4930111', dialledNumber: '+4930999' },
+      },
+      {
+        type: 'call.ended',
+        callId: 'late-1',
+        at: at('2026-07-01T12:08:00Z'),
+        payload: { outcome: 'abandoned' },
+      },
+    ]);
+    expect(await dirtyMarks(db)).toBeGreaterThan(0);
+    await expectSame(store, [range], gen, ['UTC', 'Asia/Kathmandu'], ['hour', 'day']);
+    expect(await dirtyMarks(db)).toBe(0);
+  }, 240_000);
+
+  test('the background pass empties the dirty set, and a pass with nothing to do takes nothing', async () => {
+    const { db, store } = ctx();
+    const gen = await generate(store, 12, Date.parse('2026-08-03T10:00:00Z'), 6 * 3_600_000, 80);
+    const marked = await dirtyMarks(db);
+    expect(marked).toBeGreaterThan(0);
+    expect(await store.reports.catchUp()).toBe(marked);
+    expect(await dirtyMarks(db)).toBe(0);
+    expect(await store.reports.catchUp()).toBe(0);
+    // What the pass wrote is what the reports read.
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT coalesce(sum(calls), 0)::int AS n FROM report_department_rollups WHERE span = 'month'`,
+    );
+    expect(rows[0]?.n).toBe(80);
+    const range = { from: at('2026-08-01T00:00:00Z'), to: at('2026-09-01T00:00:00Z') };
+    expect(await store.reports.agents(range)).toEqual(
+      await store.reports.agents({ ...range, source: 'raw' }),
+    );
+    // A changed service level marks the department's quarter hours; the pass recomputes them.
+    await store.departments.update(gen.departments[1] as string, { serviceLevelS: 45 });
+    expect(await dirtyMarks(db)).toBeGreaterThan(0);
+    expect(await store.reports.catchUp()).toBeGreaterThan(0);
+    expect(await dirtyMarks(db)).toBe(0);
+    expect(await store.reports.departments(range)).toEqual(
+      await store.reports.departments({ ...range, source: 'raw' }),
+    );
   }, 240_000);
 });

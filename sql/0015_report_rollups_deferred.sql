@@ -1,0 +1,190 @@
+-- Report rollups brought up to date by their readers instead of by every
+-- write (sql/0014 made the tables; docs/reports.md explains the design).
+--
+-- The statement triggers on `calls` and `call_attempts` no longer recompute
+-- rollup rows in the writer's transaction: they only record which quarter
+-- hours they touched, as dirty marks (one index probe each when the quarter
+-- hour is already marked). `report_rollups_flush()` recomputes the marked
+-- quarter hours, their days and months, and deletes the marks; every report
+-- that reads the rollups calls it first in its own transaction, and a
+-- background pass in the app calls it every few seconds, so a report rarely
+-- finds much to do.
+--
+-- One advisory lock (sql/0014's `report_rollups_lock()`) orders the writers
+-- and the flush: a writer holds it shared from its mark to its commit, the
+-- flush holds it exclusive from before it reads the marks to its commit.
+-- So a flush starts only once every writer holding the lock has committed
+-- or rolled back, and sees those commits; and a writer's mark (new, or
+-- found already there) cannot be deleted before the writer commits, so it
+-- stays until a flush that sees the writer's rows. A writer whose row
+-- statement ran before a flush took the lock, and whose mark comes after,
+-- marks after the flush committed: its mark stays for the next flush.
+-- Writers share the lock, so they do not wait for one another.
+
+-- Quarter hours (starts in UTC, as report_span_start('15min', ..) gives them)
+-- whose rollup rows may no longer sum their calls and rings.
+CREATE TABLE report_rollups_dirty_departments (
+  department_key uuid NOT NULL,
+  bucket timestamptz NOT NULL,
+  PRIMARY KEY (department_key, bucket)
+);
+
+CREATE TABLE report_rollups_dirty_agents (
+  agent_id uuid NOT NULL,
+  department_key uuid NOT NULL,
+  bucket timestamptz NOT NULL,
+  PRIMARY KEY (agent_id, department_key, bucket)
+);
+
+-- The writers' side of report_rollups_lock(), held until the commit.
+CREATE FUNCTION report_rollups_lock_shared() RETURNS void LANGUAGE sql AS $$
+  SELECT pg_advisory_xact_lock_shared(7263390014)
+$$;
+
+-- Marks the quarter hours named by (department, start) and by (agent,
+-- department, start) dirty; the same arguments as report_rollups_refresh.
+CREATE FUNCTION report_rollups_mark(dept_keys uuid[], dept_starts timestamptz[],
+  agent_ids uuid[], agent_depts uuid[], agent_starts timestamptz[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF dept_keys IS NULL AND agent_ids IS NULL THEN
+    RETURN;
+  END IF;
+  PERFORM report_rollups_lock_shared();
+  IF dept_keys IS NOT NULL THEN
+    INSERT INTO report_rollups_dirty_departments
+    SELECT DISTINCT k, report_span_start('15min', s) FROM unnest(dept_keys, dept_starts) AS u(k, s)
+    ON CONFLICT DO NOTHING;
+  END IF;
+  IF agent_ids IS NOT NULL THEN
+    INSERT INTO report_rollups_dirty_agents
+    SELECT DISTINCT g, k, report_span_start('15min', s)
+      FROM unnest(agent_ids, agent_depts, agent_starts) AS u(g, k, s)
+    ON CONFLICT DO NOTHING;
+  END IF;
+END
+$$;
+
+-- Whether any quarter hour is marked (no lock: the background pass skips an
+-- empty set without making writers wait).
+CREATE FUNCTION report_rollups_pending() RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (SELECT 1 FROM report_rollups_dirty_departments)
+      OR EXISTS (SELECT 1 FROM report_rollups_dirty_agents)
+$$;
+
+-- Recomputes every marked quarter hour (then its day and month) and deletes
+-- the marks; returns how many marks it took. The lock stays held until the
+-- caller's commit, so a report read after it in the same transaction sees
+-- no write the flush did not.
+CREATE FUNCTION report_rollups_flush() RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  dk uuid[];
+  ds timestamptz[];
+  ak uuid[];
+  ad uuid[];
+  ast timestamptz[];
+BEGIN
+  -- Statements after the lock see every commit made before it (read committed).
+  PERFORM report_rollups_lock();
+  WITH gone AS (DELETE FROM report_rollups_dirty_departments RETURNING department_key, bucket)
+  SELECT array_agg(department_key), array_agg(bucket) INTO dk, ds FROM gone;
+  WITH gone AS (
+    DELETE FROM report_rollups_dirty_agents RETURNING agent_id, department_key, bucket)
+  SELECT array_agg(agent_id), array_agg(department_key), array_agg(bucket) INTO ak, ad, ast
+    FROM gone;
+  PERFORM report_rollups_refresh(dk, ds, ak, ad, ast);
+  RETURN coalesce(cardinality(dk), 0) + coalesce(cardinality(ak), 0);
+END
+$$;
+
+-- The triggers of sql/0014, marking instead of recomputing: the spans a
+-- statement on `calls` touched are each old and new row's department and
+-- agent quarter hour, and, for a call that moved to another department, its
+-- rings' quarter hours under both departments.
+CREATE OR REPLACE FUNCTION report_rollups_calls_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM report_rollups_mark(
+    array_agg(k) FILTER (WHERE g IS NULL), array_agg(s) FILTER (WHERE g IS NULL),
+    array_agg(g) FILTER (WHERE g IS NOT NULL), array_agg(k) FILTER (WHERE g IS NOT NULL),
+    array_agg(s) FILTER (WHERE g IS NOT NULL))
+  FROM (
+    SELECT DISTINCT NULL::uuid AS g, coalesce(department_id, report_no_department()) AS k,
+      report_span_start('15min', arrived_at) AS s FROM new_calls
+    UNION
+    SELECT agent_id, coalesce(department_id, report_no_department()),
+      report_span_start('15min', arrived_at) FROM new_calls WHERE agent_id IS NOT NULL) keys;
+  RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION report_rollups_calls_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM report_rollups_mark(
+    array_agg(k) FILTER (WHERE g IS NULL), array_agg(s) FILTER (WHERE g IS NULL),
+    array_agg(g) FILTER (WHERE g IS NOT NULL), array_agg(k) FILTER (WHERE g IS NOT NULL),
+    array_agg(s) FILTER (WHERE g IS NOT NULL))
+  FROM (
+    WITH touched AS (
+      SELECT n.id, n.department_id, n.agent_id, n.arrived_at,
+        o.department_id IS DISTINCT FROM n.department_id AS moved
+        FROM new_calls n JOIN old_calls o USING (id)
+      UNION ALL
+      SELECT o.id, o.department_id, o.agent_id, o.arrived_at,
+        o.department_id IS DISTINCT FROM n.department_id
+        FROM new_calls n JOIN old_calls o USING (id))
+    SELECT DISTINCT NULL::uuid AS g, coalesce(department_id, report_no_department()) AS k,
+      report_span_start('15min', arrived_at) AS s FROM touched
+    UNION
+    SELECT agent_id, coalesce(department_id, report_no_department()),
+      report_span_start('15min', arrived_at) FROM touched WHERE agent_id IS NOT NULL
+    UNION
+    SELECT a.agent_id, coalesce(t.department_id, report_no_department()),
+      report_span_start('15min', a.started_at)
+      FROM touched t JOIN call_attempts a ON a.call_id = t.id WHERE t.moved) keys;
+  RETURN NULL;
+END
+$$;
+
+-- A statement on `call_attempts` touched each ring's agent quarter hour and
+-- its call's department quarter hour (missed rings).
+CREATE OR REPLACE FUNCTION report_rollups_attempts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM report_rollups_mark(
+    array_agg(k) FILTER (WHERE g IS NULL), array_agg(s) FILTER (WHERE g IS NULL),
+    array_agg(g) FILTER (WHERE g IS NOT NULL), array_agg(k) FILTER (WHERE g IS NOT NULL),
+    array_agg(s) FILTER (WHERE g IS NOT NULL))
+  FROM (
+    SELECT DISTINCT NULL::uuid AS g, coalesce(c.department_id, report_no_department()) AS k,
+      report_span_start('15min', c.arrived_at) AS s
+      FROM new_attempts a JOIN calls c ON c.id = a.call_id WHERE a.result IS NOT NULL
+    UNION
+    SELECT a.agent_id, coalesce(c.department_id, report_no_department()),
+      report_span_start('15min', a.started_at)
+      FROM new_attempts a JOIN calls c ON c.id = a.call_id) keys;
+  RETURN NULL;
+END
+$$;
+
+-- A department's new service level (or a department appearing or going: its
+-- calls then count against no threshold) marks its quarter hours; the next
+-- flush recomputes them against the threshold as committed. The shared lock
+-- is taken before the rows are listed, so no flush can add a row counted
+-- against the old threshold between the list and the commit.
+CREATE OR REPLACE FUNCTION report_rollups_department_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  dept uuid;
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    dept := OLD.id;
+  ELSE
+    dept := NEW.id;
+  END IF;
+  PERFORM report_rollups_lock_shared();
+  INSERT INTO report_rollups_dirty_departments
+  SELECT department_key, bucket FROM report_department_rollups
+    WHERE span = '15min' AND department_key = dept
+  ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END
+$$;
