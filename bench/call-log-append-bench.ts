@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/call-log-append-bench.ts [--calls 300] [--only pglite|postgres]`
+ * `npx tsx bench/call-log-append-bench.ts [--calls 300] [--only pglite|postgres] [--no-rollups]`
  *
  * The cost of one call-log append as the call-log writer makes it
  * (`store.callLog.record`, one multi-row INSERT into `event_log`, projected
@@ -9,6 +9,8 @@
  * append, then the time of one report catch-up (`store.reports.catchUp()`,
  * where the migrations have it) over the quarter hours the appends left dirty.
  * PGlite runs on its worker thread in a data folder, as the product runs it.
+ * `--no-rollups` disables the rollup triggers: the cost of an append without
+ * the rollups, measured under the same load.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,12 +34,19 @@ const arg = (name: string) => {
 };
 const CALLS = Number(arg('calls') ?? 300);
 const ONLY = arg('only');
+const NO_ROLLUPS = args.includes('--no-rollups');
 
 const quantile = (xs: number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0;
 
 async function run(kind: string, db: Db): Promise<void> {
   await migrate(db);
+  if (NO_ROLLUPS) {
+    await db.exec(`ALTER TABLE calls DISABLE TRIGGER report_rollups_calls_inserted;
+      ALTER TABLE calls DISABLE TRIGGER report_rollups_calls_updated;
+      ALTER TABLE call_attempts DISABLE TRIGGER report_rollups_attempts_inserted;
+      ALTER TABLE call_attempts DISABLE TRIGGER report_rollups_attempts_updated;`);
+  }
   const store: Store = createStore(db);
   const departments: string[] = [];
   for (const i of [0, 1, 2]) {
@@ -87,7 +96,7 @@ async function run(kind: string, db: Db): Promise<void> {
   }
   const fmt = (ms: number) => ms.toFixed(2);
   process.stdout.write(
-    `${kind}: ${times.length} appends, median ${fmt(quantile(times, 0.5))} ms, ` +
+    `${kind}${NO_ROLLUPS ? ' (rollup triggers disabled)' : ''}: ${times.length} appends, median ${fmt(quantile(times, 0.5))} ms, ` +
       `p95 ${fmt(quantile(times, 0.95))} ms, max ${fmt(Math.max(...times))} ms\n`,
   );
   const reports = store.reports as { catchUp?: () => Promise<number> };
