@@ -41,30 +41,6 @@ CREATE FUNCTION report_rollups_lock_shared() RETURNS void LANGUAGE sql AS $$
   SELECT pg_advisory_xact_lock_shared(7263390014)
 $$;
 
--- Marks the quarter hours named by (department, start) and by (agent,
--- department, start) dirty; the same arguments as report_rollups_refresh.
-CREATE FUNCTION report_rollups_mark(dept_keys uuid[], dept_starts timestamptz[],
-  agent_ids uuid[], agent_depts uuid[], agent_starts timestamptz[]) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-  IF dept_keys IS NULL AND agent_ids IS NULL THEN
-    RETURN;
-  END IF;
-  PERFORM report_rollups_lock_shared();
-  IF dept_keys IS NOT NULL THEN
-    INSERT INTO report_rollups_dirty_departments
-    SELECT DISTINCT k, report_span_start('15min', s) FROM unnest(dept_keys, dept_starts) AS u(k, s)
-    ON CONFLICT DO NOTHING;
-  END IF;
-  IF agent_ids IS NOT NULL THEN
-    INSERT INTO report_rollups_dirty_agents
-    SELECT DISTINCT g, k, report_span_start('15min', s)
-      FROM unnest(agent_ids, agent_depts, agent_starts) AS u(g, k, s)
-    ON CONFLICT DO NOTHING;
-  END IF;
-END
-$$;
-
 -- Whether any quarter hour is marked (no lock: the background pass skips an
 -- empty set without making writers wait).
 CREATE FUNCTION report_rollups_pending() RETURNS boolean LANGUAGE sql STABLE AS $$
@@ -97,70 +73,69 @@ BEGIN
 END
 $$;
 
--- The triggers of sql/0014, marking instead of recomputing: the spans a
--- statement on `calls` touched are each old and new row's department and
--- agent quarter hour, and, for a call that moved to another department, its
--- rings' quarter hours under both departments.
+-- The triggers of sql/0014, marking instead of recomputing, straight from
+-- the transition tables (one statement per table: an append pays a lock and
+-- two index probes when its quarter hours are already marked). A statement
+-- on `calls` touched each old and new row's department and agent quarter
+-- hour, and, for a call that moved to another department, its rings' quarter
+-- hours under both departments.
 CREATE OR REPLACE FUNCTION report_rollups_calls_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM report_rollups_mark(
-    array_agg(k) FILTER (WHERE g IS NULL), array_agg(s) FILTER (WHERE g IS NULL),
-    array_agg(g) FILTER (WHERE g IS NOT NULL), array_agg(k) FILTER (WHERE g IS NOT NULL),
-    array_agg(s) FILTER (WHERE g IS NOT NULL))
-  FROM (
-    SELECT DISTINCT NULL::uuid AS g, coalesce(department_id, report_no_department()) AS k,
-      report_span_start('15min', arrived_at) AS s FROM new_calls
-    UNION
-    SELECT agent_id, coalesce(department_id, report_no_department()),
-      report_span_start('15min', arrived_at) FROM new_calls WHERE agent_id IS NOT NULL) keys;
+  PERFORM report_rollups_lock_shared();
+  INSERT INTO report_rollups_dirty_departments
+  SELECT DISTINCT coalesce(department_id, report_no_department()),
+    report_span_start('15min', arrived_at) FROM new_calls
+  ON CONFLICT DO NOTHING;
+  INSERT INTO report_rollups_dirty_agents
+  SELECT DISTINCT agent_id, coalesce(department_id, report_no_department()),
+    report_span_start('15min', arrived_at) FROM new_calls WHERE agent_id IS NOT NULL
+  ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
 $$;
 
 CREATE OR REPLACE FUNCTION report_rollups_calls_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM report_rollups_mark(
-    array_agg(k) FILTER (WHERE g IS NULL), array_agg(s) FILTER (WHERE g IS NULL),
-    array_agg(g) FILTER (WHERE g IS NOT NULL), array_agg(k) FILTER (WHERE g IS NOT NULL),
-    array_agg(s) FILTER (WHERE g IS NOT NULL))
-  FROM (
-    WITH touched AS (
-      SELECT n.id, n.department_id, n.agent_id, n.arrived_at,
-        o.department_id IS DISTINCT FROM n.department_id AS moved
-        FROM new_calls n JOIN old_calls o USING (id)
-      UNION ALL
-      SELECT o.id, o.department_id, o.agent_id, o.arrived_at,
-        o.department_id IS DISTINCT FROM n.department_id
-        FROM new_calls n JOIN old_calls o USING (id))
-    SELECT DISTINCT NULL::uuid AS g, coalesce(department_id, report_no_department()) AS k,
-      report_span_start('15min', arrived_at) AS s FROM touched
-    UNION
-    SELECT agent_id, coalesce(department_id, report_no_department()),
-      report_span_start('15min', arrived_at) FROM touched WHERE agent_id IS NOT NULL
-    UNION
-    SELECT a.agent_id, coalesce(t.department_id, report_no_department()),
-      report_span_start('15min', a.started_at)
-      FROM touched t JOIN call_attempts a ON a.call_id = t.id WHERE t.moved) keys;
+  PERFORM report_rollups_lock_shared();
+  INSERT INTO report_rollups_dirty_departments
+  SELECT coalesce(department_id, report_no_department()), report_span_start('15min', arrived_at)
+    FROM new_calls
+  UNION
+  SELECT coalesce(department_id, report_no_department()), report_span_start('15min', arrived_at)
+    FROM old_calls
+  ON CONFLICT DO NOTHING;
+  INSERT INTO report_rollups_dirty_agents
+  SELECT agent_id, coalesce(department_id, report_no_department()),
+    report_span_start('15min', arrived_at) FROM new_calls WHERE agent_id IS NOT NULL
+  UNION
+  SELECT agent_id, coalesce(department_id, report_no_department()),
+    report_span_start('15min', arrived_at) FROM old_calls WHERE agent_id IS NOT NULL
+  UNION
+  SELECT a.agent_id, coalesce(d, report_no_department()), report_span_start('15min', a.started_at)
+    FROM new_calls n JOIN old_calls o USING (id)
+      CROSS JOIN LATERAL (VALUES (n.department_id), (o.department_id)) AS moved(d)
+      JOIN call_attempts a ON a.call_id = n.id
+    WHERE o.department_id IS DISTINCT FROM n.department_id
+  ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
 $$;
 
--- A statement on `call_attempts` touched each ring's agent quarter hour and
--- its call's department quarter hour (missed rings).
+-- A statement on `call_attempts` touched each ring's agent quarter hour and,
+-- once the ring has a result, its call's department quarter hour (missed rings).
 CREATE OR REPLACE FUNCTION report_rollups_attempts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM report_rollups_mark(
-    array_agg(k) FILTER (WHERE g IS NULL), array_agg(s) FILTER (WHERE g IS NULL),
-    array_agg(g) FILTER (WHERE g IS NOT NULL), array_agg(k) FILTER (WHERE g IS NOT NULL),
-    array_agg(s) FILTER (WHERE g IS NOT NULL))
-  FROM (
-    SELECT DISTINCT NULL::uuid AS g, coalesce(c.department_id, report_no_department()) AS k,
-      report_span_start('15min', c.arrived_at) AS s
-      FROM new_attempts a JOIN calls c ON c.id = a.call_id WHERE a.result IS NOT NULL
-    UNION
-    SELECT a.agent_id, coalesce(c.department_id, report_no_department()),
-      report_span_start('15min', a.started_at)
-      FROM new_attempts a JOIN calls c ON c.id = a.call_id) keys;
+  PERFORM report_rollups_lock_shared();
+  INSERT INTO report_rollups_dirty_departments
+  SELECT DISTINCT coalesce(c.department_id, report_no_department()),
+    report_span_start('15min', c.arrived_at)
+    FROM new_attempts a JOIN calls c ON c.id = a.call_id WHERE a.result IS NOT NULL
+  ON CONFLICT DO NOTHING;
+  INSERT INTO report_rollups_dirty_agents
+  SELECT DISTINCT a.agent_id, coalesce(c.department_id, report_no_department()),
+    report_span_start('15min', a.started_at)
+    FROM new_attempts a JOIN calls c ON c.id = a.call_id
+  ON CONFLICT DO NOTHING;
   RETURN NULL;
 END
 $$;
