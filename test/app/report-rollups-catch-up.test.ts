@@ -87,5 +87,5 @@ describe('report rollups catch-up layer', () => {
     await app.close();
     await new Promise((r) => setTimeout(r, 300));
     expect(logs.filter((l) => l.includes('catch-up failed'))).toEqual([]);
-  });
+  }, 60_000);
 });
