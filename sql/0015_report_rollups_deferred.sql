@@ -1,14 +1,16 @@
 -- Report rollups brought up to date by their readers instead of by every
 -- write (sql/0014 made the tables; docs/reports.md explains the design).
+-- The trigger functions of sql/0014 are replaced here, not edited there: the
+-- migration runner refuses a file changed after it was applied.
 --
 -- The statement triggers on `calls` and `call_attempts` no longer recompute
 -- rollup rows in the writer's transaction: they only record which quarter
 -- hours they touched, as dirty marks (one index probe each when the quarter
 -- hour is already marked). `report_rollups_flush()` recomputes the marked
--- quarter hours, their days and months, and deletes the marks; every report
--- that reads the rollups calls it first in its own transaction, and a
--- background pass in the app calls it every few seconds, so a report rarely
--- finds much to do.
+-- quarter hours, their days and months, and deletes the marks. Every report
+-- that reads the rollups calls it first, in the transaction it then reads
+-- in, and a background pass in the app calls it every few seconds, so a
+-- report rarely finds much to do.
 --
 -- One advisory lock (sql/0014's `report_rollups_lock()`) orders the writers
 -- and the flush: a writer holds it shared from its mark to its commit, the
