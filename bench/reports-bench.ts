@@ -9,8 +9,8 @@
  *    The reports read only the projections (`calls`, `call_attempts`,
  *    `agent_status_history`), so those are filled straight by INSERT ...
  *    SELECT; how fast events become projections is bench:acd's subject.
- *    The rollups (sql/0014) follow those inserts through their triggers, as
- *    they follow the call-log writer.
+ *    The rollup triggers are disabled for the load, and one rebuild (the
+ *    migration's backfill) sums it afterwards.
  * 2. Times each report (a day, a month, the whole year; departments, agents,
  *    intervals at every unit) through the store, the median of 3 runs, and
  *    prints the plan (EXPLAIN) of every query the report sent: the indexes
@@ -175,23 +175,30 @@ async function generate(
   return { departments, agents, rebuildMs };
 }
 
-/** A Db that also keeps every query it is sent while `on`. */
+/**
+ * A Db that also keeps every query it is sent, inside its transactions too
+ * (a report that reads the rollups flushes them first in a transaction).
+ */
 function recording(db: Db): { db: Db; take: () => { sql: string; params: unknown[] }[] } {
   let seen: { sql: string; params: unknown[] }[] = [];
-  const wrapped = new Proxy(db, {
-    get(target, key) {
-      if (key === 'query') {
-        return (sql: string, params?: unknown[]) => {
-          seen.push({ sql, params: params ?? [] });
-          return target.query(sql, params as never);
-        };
-      }
-      const v = Reflect.get(target, key);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
+  const wrap = (inner: Db): Db =>
+    new Proxy(inner, {
+      get(target, key) {
+        if (key === 'query') {
+          return (sql: string, params?: unknown[]) => {
+            seen.push({ sql, params: params ?? [] });
+            return target.query(sql, params as never);
+          };
+        }
+        if (key === 'transaction') {
+          return <T>(fn: (tx: Db) => Promise<T>) => target.transaction((tx) => fn(wrap(tx)));
+        }
+        const v = Reflect.get(target, key);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
   return {
-    db: wrapped,
+    db: wrap(db),
     take: () => {
       const out = seen;
       seen = [];

@@ -17,7 +17,7 @@ import {
   type ReportRange,
   shortAbandonOf,
 } from './report-figures.ts';
-import { callFiguresSum, callParts, readsRollups } from './report-parts.ts';
+import { callFiguresSum, callParts, readsRollups, withCurrentRollups } from './report-parts.ts';
 import { isUuid, toDate } from './sql-helpers.ts';
 
 export type IntervalUnit = '15min' | 'hour' | 'day' | 'week' | 'month';
@@ -110,7 +110,9 @@ export async function intervalReport(db: Db, q: IntervalQuery): Promise<Interval
     ORDER BY s.local_start`;
   let rows: Record<string, unknown>[];
   try {
-    ({ rows } = await db.query<Record<string, unknown>>(sql, params));
+    ({ rows } = await withCurrentRollups(db, rolled, (tx) =>
+      tx.query<Record<string, unknown>>(sql, params),
+    ));
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (code === INVALID_PARAMETER && /time zone/i.test(String((err as Error).message))) {

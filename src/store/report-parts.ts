@@ -11,6 +11,7 @@
  * through to the partial rows.
  */
 import { CALL_OUTCOMES } from './call-vocabulary.ts';
+import type { Db } from './db.ts';
 
 /**
  * Where the figures come from: the rollups where whole spans allow ('rollups',
@@ -155,4 +156,36 @@ export function agentFiguresSum(x = 'x'): string {
 /** Whether a query reads the rollups: not on request, nor for another short-abandon threshold. */
 export function readsRollups(q: { source?: ReportSource }, shortAbandonS: number): boolean {
   return q.source !== 'raw' && shortAbandonS === ROLLUP_SHORT_ABANDON_S;
+}
+
+/**
+ * Runs `read` in a transaction that first brings the rollups up to date
+ * (sql/0015's `report_rollups_flush`: the quarter hours the writers marked
+ * dirty are recomputed). The flush's lock is held until the read ends, so no
+ * write commits between the flush and the read's snapshot: the rollups the
+ * read sees sum exactly the calls it sees. A read that does not use the
+ * rollups (`rolled` false) runs as it is.
+ */
+export function withCurrentRollups<T>(
+  db: Db,
+  rolled: boolean,
+  read: (db: Db) => Promise<T>,
+): Promise<T> {
+  if (!rolled) return read(db);
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT report_rollups_flush()');
+    return read(tx);
+  });
+}
+
+/**
+ * Recomputes the quarter hours marked dirty, if any, and returns how many
+ * marks it took (0 without taking the lock when there are none): the
+ * background pass that keeps the readers' share small.
+ */
+export async function catchUpRollups(db: Db): Promise<number> {
+  const { rows } = await db.query<{ marks: number }>(
+    'SELECT report_rollups_flush() AS marks WHERE report_rollups_pending()',
+  );
+  return Number(rows[0]?.marks ?? 0);
 }

@@ -4,8 +4,10 @@
  * `call_attempts`, `agent_status_history`), the same rows the call list and
  * its CSV read, so a report never disagrees with the calls behind it: whole
  * quarter hours, days and months are read from their rollups (sums of those
- * rows, kept current by the database: sql/0014), the rest from the rows
- * (report-parts.ts). The call figures and their definitions are in
+ * rows: sql/0014), the rest from the rows (report-parts.ts). Writes only mark
+ * the quarter hours they touch; a report first recomputes the marked ones, in
+ * the transaction it reads in (sql/0015, `withCurrentRollups`), and
+ * `catchUp()` does it in the background. The call figures and their definitions are in
  * report-figures.ts; intervals in report-intervals.ts.
  *
  * Per agent (rings by start time in [from, to), calls by arrival time):
@@ -33,9 +35,11 @@ import {
   type AgentPartsFilter,
   agentFiguresSum,
   agentParts,
+  catchUpRollups,
   callFiguresSum,
   callParts,
   readsRollups,
+  withCurrentRollups,
 } from './report-parts.ts';
 import { type IntervalReport, type IntervalQuery, intervalReport } from './report-intervals.ts';
 import { isUuid } from './sql-helpers.ts';
@@ -87,6 +91,11 @@ export interface ReportsRepo {
    * in the department's own time zone (the wallboard's "today").
    */
   today(): Promise<Map<string, CallFigures>>;
+  /**
+   * Recomputes the rollups' dirty quarter hours, if any (the background
+   * pass); returns how many marks it took.
+   */
+  catchUp(): Promise<number>;
 }
 
 export type { ReportRange } from './report-figures.ts';
@@ -104,15 +113,17 @@ export function reportsRepo(db: Db): ReportsRepo {
     async departments(q) {
       checkRange(q);
       const short = shortAbandonOf(q);
-      const params: SqlParam[] = [q.from, q.to, short, readsRollups(q, short)];
+      const rolled = readsRollups(q, short);
+      const params: SqlParam[] = [q.from, q.to, short, rolled];
       let department: string | undefined;
       if (q.departmentId !== undefined) {
         if (!isUuid(q.departmentId)) return [];
         params.push(q.departmentId);
         department = '$5::uuid';
       }
-      const { rows } = await db.query<Record<string, unknown>>(
-        `WITH pieces AS (SELECT NULL::int AS grp, * FROM report_pieces($1, $2, $4)),
+      const { rows } = await withCurrentRollups(db, rolled, (tx) =>
+        tx.query<Record<string, unknown>>(
+          `WITH pieces AS (SELECT NULL::int AS grp, * FROM report_pieces($1, $2, $4)),
          parts AS (${callParts({ department, shortAbandon: '$3' })}),
          figures AS (
            SELECT nullif(x.dkey, report_no_department()) AS department_id, ${callFiguresSum()}
@@ -120,7 +131,8 @@ export function reportsRepo(db: Db): ReportsRepo {
          SELECT f.*, d.name, d.service_level_s
          FROM figures f LEFT JOIN departments d ON d.id = f.department_id
          ORDER BY d.name NULLS LAST, f.department_id NULLS LAST`,
-        params,
+          params,
+        ),
       );
       return rows.map((r) => ({
         departmentId: (r.department_id as string | null) ?? null,
@@ -133,7 +145,8 @@ export function reportsRepo(db: Db): ReportsRepo {
 
     async agents(q) {
       checkRange(q);
-      const params: SqlParam[] = [q.from, q.to, q.source !== 'raw'];
+      const rolled = q.source !== 'raw';
+      const params: SqlParam[] = [q.from, q.to, rolled];
       const filter: AgentPartsFilter = {};
       let statusFilter = '';
       if (q.agentId !== undefined) {
@@ -147,8 +160,9 @@ export function reportsRepo(db: Db): ReportsRepo {
         params.push(q.departmentId);
         filter.department = `$${params.length}::uuid`;
       }
-      const { rows } = await db.query<Record<string, unknown>>(
-        `WITH pieces AS (SELECT NULL::int AS grp, * FROM report_pieces($1, $2, $3)),
+      const { rows } = await withCurrentRollups(db, rolled, (tx) =>
+        tx.query<Record<string, unknown>>(
+          `WITH pieces AS (SELECT NULL::int AS grp, * FROM report_pieces($1, $2, $3)),
          parts AS (${agentParts(filter)}),
          figures AS (
            SELECT x.agent_id, ${agentFiguresSum()}
@@ -169,7 +183,8 @@ export function reportsRepo(db: Db): ReportsRepo {
            LEFT JOIN staffed s ON s.agent_id = f.agent_id
            LEFT JOIN agents ag ON ag.id = f.agent_id
          ORDER BY f.answered DESC, f.talk_s DESC, ag.name, 1`,
-        params,
+          params,
+        ),
       );
       return rows.map((r) => {
         const talkS = numOrNull(r.talk_s) ?? 0;
@@ -198,8 +213,9 @@ export function reportsRepo(db: Db): ReportsRepo {
     async today() {
       // Per department from its local midnight: the whole quarter hours from
       // the rollups (today's current one included, as current as the log).
-      const { rows } = await db.query<Record<string, unknown>>(
-        `WITH days AS (
+      const { rows } = await withCurrentRollups(db, true, (tx) =>
+        tx.query<Record<string, unknown>>(
+          `WITH days AS (
            SELECT d.id,
              date_trunc('day', now() AT TIME ZONE d.time_zone) AT TIME ZONE d.time_zone AS midnight,
              (date_trunc('day', now() AT TIME ZONE d.time_zone) + interval '1 day')
@@ -212,9 +228,12 @@ export function reportsRepo(db: Db): ReportsRepo {
          SELECT days.id AS department_id, f.*
          FROM days LEFT JOIN (
            SELECT x.grp, ${callFiguresSum()} FROM parts x GROUP BY x.grp) f ON f.grp = days.id`,
-        [DEFAULT_SHORT_ABANDON_S],
+          [DEFAULT_SHORT_ABANDON_S],
+        ),
       );
       return new Map(rows.map((r) => [String(r.department_id), figuresFrom(r)]));
     },
+
+    catchUp: () => catchUpRollups(db),
   };
 }
