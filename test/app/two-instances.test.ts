@@ -14,7 +14,7 @@ import { type EmbeddedSipServer, startSipServer } from '../../src/edge/index.ts'
 import { urlNamingInstance } from '../../src/app/database.ts';
 import { createStore, openPostgres } from '../../src/store/index.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
-import { startProduct, stopProducts } from './support/product.ts';
+import { startProduct, stopProducts, TOKEN } from './support/product.ts';
 
 let pg: TestPostgres;
 let sip: EmbeddedSipServer;
@@ -185,6 +185,56 @@ describe('two instances on one SIP server and one database', () => {
     expect(await registers(1)).not.toEqual([503]); // b is up and a still leads
     expect(b.handled()).toBe(0);
     expect((await a.app.store.callLog.getCall('live-1'))?.outcome).toBeNull();
+  });
+
+  test("a status set through the standby's API or by hand in SQL reaches the leader's routing engine", async () => {
+    const url = await pg.createMigratedDatabase();
+    const a = await instance('a', url);
+    const b = await instance('b', url);
+    const api = (app: AcdApp, path: string, init: RequestInit = {}) =>
+      fetch(`${app.httpUrl}/api${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      });
+    const created = await api(a.app, '/agents', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'Ann', sipUsername: 'ann', password: 'ann-secret-123' }),
+    });
+    expect(created.status).toBe(201);
+    const agent = (await created.json()) as { id: string };
+    // The leader's picture: its routing engine's view of the agent.
+    const inLeader = async () => {
+      const live = (await (await api(a.app, '/live')).json()) as {
+        agents: { id: string; state: string; presenceReason: string | null }[];
+      };
+      return live.agents.find((x) => x.id === agent.id);
+    };
+    await until(async () => (await inLeader()) !== undefined, 'the leader to know the agent');
+    const before = await inLeader();
+    expect(before?.state).not.toBe('away');
+
+    const set = await api(b.app, `/agents/${agent.id}/status`, {
+      method: 'PUT',
+      body: JSON.stringify({ status: 'away', reason: 'meeting' }),
+    });
+    expect(set.status).toBe(200);
+    await until(
+      async () => (await inLeader())?.state === 'away',
+      "the leader's engine to hear 'away'",
+    );
+    expect((await inLeader())?.presenceReason).toBe('changed elsewhere');
+
+    const byHand = openPostgres(url);
+    try {
+      await byHand.query(`UPDATE agents SET status = 'available' WHERE id = $1`, [agent.id]);
+    } finally {
+      await byHand.close();
+    }
+    await until(
+      async () => (await inLeader())?.state !== 'away',
+      "the leader's engine to hear 'available' from SQL",
+    );
+    expect((await inLeader())?.presenceReason).toBe('changed elsewhere');
   });
 });
 

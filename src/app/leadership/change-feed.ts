@@ -20,7 +20,7 @@ import {
   type ConfigRow,
   publishConfigChange,
 } from '../../api/events/api-events.ts';
-import type { Store } from '../../store/index.ts';
+import type { Agent, Store } from '../../store/index.ts';
 import type { LayerStarter } from '../runtime/layer.ts';
 import { instanceId } from './instance-id.ts';
 
@@ -60,7 +60,7 @@ export function parseChange(payload: string | undefined): Change | null {
 }
 
 export function changeFeed(): LayerStarter {
-  return async ({ config, store, events, logger }) => {
+  return async ({ config, store, events, logger, agentStatus }) => {
     const url = config.database.url;
     if (url === null) return { name: 'change-feed', async close() {} };
     const me = instanceId(config);
@@ -85,6 +85,8 @@ export function changeFeed(): LayerStarter {
         verb: c.op === 'insert' ? 'created' : 'updated',
         row,
       });
+      // A status is not configuration: the engine takes it from the status writer.
+      if (c.table === 'agents' && c.op === 'update') agentStatus.storedElsewhere(row as Agent);
     };
 
     const connect = async () => {

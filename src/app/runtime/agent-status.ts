@@ -12,8 +12,16 @@ import type { ApiEvents } from '../../api/events/api-events.ts';
 import type { Agent, SetStatusInput, StatusChange, Store } from '../../store/index.ts';
 import type { Logger } from './logger.ts';
 
-/** Told each change the routing engine did not make itself. */
-export type StatusFollower = (change: StatusChange) => void;
+/** The routing engine's side: told each status it did not set itself. */
+export interface StatusFollower {
+  /** A change made in this process outside the engine (the API, an ended break). */
+  changed(change: StatusChange): void;
+  /**
+   * An agent row another instance or SQL by hand stored (the change feed's
+   * `agent.updated`): its status applies if the engine has another one.
+   */
+  storedElsewhere(agent: Agent): void;
+}
 
 export class AgentStatusService {
   #follower: StatusFollower | null = null;
@@ -49,6 +57,19 @@ export class AgentStatusService {
     return changes;
   }
 
+  /**
+   * An agent row changed by another instance or by hand in SQL (the change
+   * feed): already stored and announced as `agent.updated` there, so only
+   * the routing engine is told.
+   */
+  storedElsewhere(agent: Agent): void {
+    try {
+      this.#follower?.storedElsewhere(agent);
+    } catch (err) {
+      this.logger.error({ err, agentId: agent.id }, 'routing engine refused a stored status');
+    }
+  }
+
   /** A change the engine made itself (its automatic pause, a feature code): stored and announced. */
   async record(agentId: string, input: SetStatusInput): Promise<StatusChange> {
     const { change } = await this.store.agentStatus.set(agentId, input);
@@ -58,7 +79,7 @@ export class AgentStatusService {
 
   #announce(change: StatusChange, tellEngine: boolean): void {
     try {
-      if (tellEngine) this.#follower?.(change);
+      if (tellEngine) this.#follower?.changed(change);
     } catch (err) {
       // Stored already: the change stands and still goes out to everyone else.
       this.logger.error({ err, agentId: change.agentId }, 'routing engine refused a status change');

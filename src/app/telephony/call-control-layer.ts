@@ -27,7 +27,12 @@ import { OptionsProber } from '../../calls/reachability/options-prober.ts';
 import { closeOrphanCalls } from '../../calls/orphan-calls.ts';
 import { journaledUac } from '../../calls/takeover/journaled-uac.ts';
 import { openLegsJournal } from '../leadership/open-legs-journal.ts';
-import { type CatchUpPorts, catchUpStatuses, reloadBindings } from './takeover-catch-up.ts';
+import {
+  type CatchUpPorts,
+  catchUpStatuses,
+  reloadBindings,
+  storedStatusEvent,
+} from './takeover-catch-up.ts';
 import { instanceId } from '../leadership/instance-id.ts';
 import { liveCallsRoutedBy } from '../../store/instances.ts';
 import { watchUncarriedCalls } from './uncarried-calls.ts';
@@ -395,8 +400,15 @@ export async function startCallControl(
     allowListChanged: () => allowList.reload(),
   });
 
-  // The engine hears status changes made elsewhere (API, ended breaks) from the one writer.
-  const stopFollowingStatus = ctx.agentStatus.follow((change) => send(statusEvent(change)));
+  // The engine hears status changes made outside it (API, ended breaks, other instances) from the one writer.
+  const stopFollowingStatus = ctx.agentStatus.follow({
+    changed: (change) => send(statusEvent(change)),
+    storedElsewhere: (agent) => {
+      const inEngine = engine.snapshot().agents.find((a) => a.id === agent.id)?.presence;
+      const event = storedStatusEvent(agent, inEngine, 'changed elsewhere');
+      if (event) send(event);
+    },
+  });
 
   const srfEvents = asSrfEvents(srfInstance);
   // A standby answers what still reaches it while its routes are withdrawn: it never routes.

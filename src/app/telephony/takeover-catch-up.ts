@@ -7,11 +7,12 @@
  *   refreshed or left at the leader since then are in the store; without a
  *   fresh read, an agent whose phone registered after the standby started
  *   would not be rung until the phone registered again (up to its expiry).
- * - Agent status: the engine hears status changes from its own process's
- *   status writer (agent-status.ts); the leader's changes (its API, its
- *   feature codes, its automatic pauses) reach the standby's store only. An
- *   agent made available at the leader would stay away in the new leader's
- *   engine, and one sent away would be rung.
+ * - Agent status: statuses stored by another instance (its API, its
+ *   feature codes, its automatic pauses) or by hand in SQL reach this
+ *   engine through the change feed (`storedStatusEvent`), but a feed that
+ *   was reconnecting misses some; an agent made available at the dead
+ *   leader must not stay away here, nor one sent away be rung, so the
+ *   stored statuses are compared once more.
  */
 import type { AcdSnapshot } from '../../acd/index.ts';
 import type { RegistrationBinding } from '../../calls/ports/index.ts';
@@ -36,22 +37,37 @@ export async function reloadBindings(p: CatchUpPorts): Promise<void> {
     p.bindingsChanged(agentId, live.get(agentId) ?? []);
 }
 
+/**
+ * The engine event that brings the engine to an agent's stored status, or
+ * null when the engine has that status already (or does not know the
+ * agent). A status the engine already has is not sent again: the engine
+ * would take it as a fresh change (and end a wrap-up).
+ */
+export function storedStatusEvent(
+  agent: Pick<Agent, 'id' | 'status' | 'statusUntil'>,
+  inEngine: string | undefined,
+  reason: string,
+): DriverEvent | null {
+  if (inEngine === undefined || inEngine === agent.status) return null;
+  return {
+    type: 'agentStatusChanged',
+    agentId: agent.id,
+    status: agent.status,
+    until: agent.statusUntil ? agent.statusUntil.getTime() : null,
+    reason,
+  };
+}
+
 /** The stored status of each agent whose status in the engine differs; returns how many changed. */
 export async function catchUpStatuses(p: CatchUpPorts): Promise<number> {
   const stored = await p.agents();
   const inEngine = new Map(p.engine().agents.map((a) => [a.id, a.presence]));
   let changed = 0;
   for (const a of stored) {
-    const was = inEngine.get(a.id);
-    if (was === undefined || was === a.status) continue;
+    const event = storedStatusEvent(a, inEngine.get(a.id), 'takeover');
+    if (event === null) continue;
     changed++;
-    p.send({
-      type: 'agentStatusChanged',
-      agentId: a.id,
-      status: a.status,
-      until: a.statusUntil ? a.statusUntil.getTime() : null,
-      reason: 'takeover',
-    });
+    p.send(event);
   }
   return changed;
 }
