@@ -227,17 +227,26 @@ function dumpLogs(...products: ChildProduct[]): void {
   }
 }
 
+/**
+ * A fresh database, the leader 'a' and the standby 'b' (each sure of its
+ * role), the department and agent set up through the leader.
+ */
+async function leaderAndStandby() {
+  const url = await pg.createMigratedDatabase();
+  const customerPort = await freePort();
+  const agentPort = await freePort();
+  const a = await instance('a', url, customerPort);
+  await a.waitForLine((e) => e.msg === 'this instance now routes (leader)', 30_000);
+  const b = await instance('b', url, customerPort);
+  await b.waitForLine((e) => e.msg === 'standby: another instance routes', 30_000);
+  onTestFailed(() => dumpLogs(a, b));
+  const { agentId } = await setUp(a);
+  return { url, customerPort, agentPort, a, b, agentId };
+}
+
 describe('callbacks across a takeover', () => {
   it('a stored request outlives the leader: the new leader rings the agent as a callback, dials the customer once and logs the callback answered', async () => {
-    const url = await pg.createMigratedDatabase();
-    const customerPort = await freePort();
-    const agentPort = await freePort();
-    const a = await instance('a', url, customerPort);
-    await a.waitForLine((e) => e.msg === 'this instance now routes (leader)', 30_000);
-    const b = await instance('b', url, customerPort);
-    await b.waitForLine((e) => e.msg === 'standby: another instance routes', 30_000);
-    onTestFailed(() => dumpLogs(a, b));
-    const { agentId } = await setUp(a);
+    const { url, customerPort, agentPort, a, b, agentId } = await leaderAndStandby();
     // The softphone registers with the leader, after the standby has started.
     await register(agentPort);
 
@@ -308,15 +317,7 @@ describe('callbacks across a takeover', () => {
     ).toHaveLength(1);
   }, 240_000);
   it('a callback being dialled when the leader dies is tried again by the new leader: the lost legs are hung up, the customer reached once, the try not counted as failed', async () => {
-    const url = await pg.createMigratedDatabase();
-    const customerPort = await freePort();
-    const agentPort = await freePort();
-    const a = await instance('a', url, customerPort);
-    await a.waitForLine((e) => e.msg === 'this instance now routes (leader)', 30_000);
-    const b = await instance('b', url, customerPort);
-    await b.waitForLine((e) => e.msg === 'standby: another instance routes', 30_000);
-    onTestFailed(() => dumpLogs(a, b));
-    const { agentId } = await setUp(a);
+    const { url, customerPort, agentPort, a, b, agentId } = await leaderAndStandby();
     await register(agentPort);
     const callId = await requestCallback(a, url);
 

@@ -172,32 +172,45 @@ function dumpLog(r: Product): void {
   }
 }
 
+/**
+ * The product with a plain department, its agent's phone (sipp running
+ * `agentScenario`) and a caller (`callerScenario`) connected to it by
+ * re-INVITE, each with an RTP peer.
+ */
+async function connectedPlainCall(agentScenario: string, callerScenario: string) {
+  const r = await startProduct();
+  onTestFailed(() => dumpLog(r));
+  const phonePort = await freePort();
+  await plainDepartmentWithAgent(r, phonePort);
+  const phoneRtp = await rtpPeer();
+  const callerRtp = await rtpPeer();
+  const phone = await startSipp({
+    scenario: scenario(agentScenario),
+    localPort: phonePort,
+    keys: { agent_rtp_port: String(phoneRtp.port) },
+    timeoutSeconds: 60,
+  });
+  sipps.add(phone);
+  const caller = runSipp({
+    scenario: scenario(callerScenario),
+    localPort: await freePort(),
+    remote: { host: '127.0.0.1', port: r.sipPort },
+    service: DID.slice(1),
+    keys: { rtp_port: String(callerRtp.port) },
+    timeoutSeconds: 60,
+  });
+  caller.catch(() => {});
+  await until('the caller connected to the agent', () => connectedCall(r) !== undefined, 20_000);
+  const callId = connectedCall(r)!.id;
+  return { r, phoneRtp, callerRtp, phone, caller, callId };
+}
+
 describe('recording a call connected directly to its agent', () => {
   it('start moves the call into the media server (a re-INVITE per leg) and records it in stereo, caller left, agent right; stop keeps the call going', async () => {
-    const r = await startProduct();
-    onTestFailed(() => dumpLog(r));
-    const phonePort = await freePort();
-    await plainDepartmentWithAgent(r, phonePort);
-    const phoneRtp = await rtpPeer();
-    const callerRtp = await rtpPeer();
-    const phone = await startSipp({
-      scenario: scenario('reanchor-agent'),
-      localPort: phonePort,
-      keys: { agent_rtp_port: String(phoneRtp.port) },
-      timeoutSeconds: 60,
-    });
-    sipps.add(phone);
-    const caller = runSipp({
-      scenario: scenario('reanchor-caller'),
-      localPort: await freePort(),
-      remote: { host: '127.0.0.1', port: r.sipPort },
-      service: DID.slice(1),
-      keys: { rtp_port: String(callerRtp.port) },
-      timeoutSeconds: 60,
-    });
-    caller.catch(() => {});
-    await until('the caller connected to the agent', () => connectedCall(r) !== undefined, 20_000);
-    const callId = connectedCall(r)!.id;
+    const { r, phoneRtp, callerRtp, phone, caller, callId } = await connectedPlainCall(
+      'reanchor-agent',
+      'reanchor-caller',
+    );
     const anchors = r.telephony.calls.media!.anchors;
     // Connected by re-INVITE: nothing of the call is in the media server.
     expect(anchors.calls.isAnchored(callId)).toBe(false);
@@ -273,30 +286,10 @@ describe('recording a call connected directly to its agent', () => {
   }, 150_000);
 
   it('a phone that refuses the re-INVITE: 502 with the reason, endpoints released, the call goes on as before and ends normally', async () => {
-    const r = await startProduct();
-    onTestFailed(() => dumpLog(r));
-    const phonePort = await freePort();
-    await plainDepartmentWithAgent(r, phonePort);
-    const phoneRtp = await rtpPeer();
-    const callerRtp = await rtpPeer();
-    const phone = await startSipp({
-      scenario: scenario('reanchor-agent-refuse'),
-      localPort: phonePort,
-      keys: { agent_rtp_port: String(phoneRtp.port) },
-      timeoutSeconds: 60,
-    });
-    sipps.add(phone);
-    const caller = runSipp({
-      scenario: scenario('reanchor-caller-once'),
-      localPort: await freePort(),
-      remote: { host: '127.0.0.1', port: r.sipPort },
-      service: DID.slice(1),
-      keys: { rtp_port: String(callerRtp.port) },
-      timeoutSeconds: 60,
-    });
-    caller.catch(() => {});
-    await until('the caller connected to the agent', () => connectedCall(r) !== undefined, 20_000);
-    const callId = connectedCall(r)!.id;
+    const { r, phone, caller, callId } = await connectedPlainCall(
+      'reanchor-agent-refuse',
+      'reanchor-caller-once',
+    );
 
     const refused = await recording(r, callId, 'start');
     expect(refused.status).toBe(502);
