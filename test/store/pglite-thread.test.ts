@@ -77,6 +77,26 @@ async function populate(db: Db): Promise<void> {
     },
     { type: 'call.ended', callId: 'c1', at: at(60), payload: { outcome: 'answered' } },
   ]);
+  // The report rollups are filled by a catch-up pass; a later call leaves
+  // its quarter hours (department and agent) marked dirty, so the marks'
+  // tables have rows too.
+  await store.reports.catchUp();
+  await store.callLog.appendMany([
+    {
+      type: 'call.arrived',
+      callId: 'c2',
+      at: at(30),
+      departmentId: support.id,
+      payload: { caller: '+4930334', dialledNumber: '+4930111' },
+    },
+    {
+      type: 'call.ringing',
+      callId: 'c2',
+      agentId: ann.id,
+      at: at(31),
+      payload: { attemptId: 'c2-1', device: 'sip:ann@10.0.0.1' },
+    },
+  ]);
   await store.agentStatus.set(ann.id, {
     status: 'break',
     until: at(900),
