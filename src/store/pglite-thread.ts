@@ -30,6 +30,21 @@ export interface PgliteSource {
   niceness?: number;
 }
 
+/**
+ * Postgres settings every start passes to PGlite; on the command line they win
+ * over the data folder's postgresql.conf, so folders made before get them
+ * too. PGlite's WASM memory only grows, and a page of it once written stays
+ * resident: initdb's 128 MB of shared buffers filled with the call log's pages
+ * and made about 130 MB of the process's resident memory. The operating
+ * system's page cache still holds the data files, so a page outside the pool
+ * costs a read call, not a disk read. maintenance_work_mem is what an index
+ * build or a VACUUM (a migration's backfill) takes at once, kept afterwards.
+ */
+export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: '16MB',
+  maintenance_work_mem: '16MB',
+};
+
 /** The database thread's default nice value: background work. */
 export const BACKGROUND_NICENESS = 10;
 
@@ -103,6 +118,7 @@ async function startWorker(source: PgliteSource): Promise<PgliteThreadDb> {
       dataDir: source.dataDir,
       dump,
       niceness: source.niceness ?? BACKGROUND_NICENESS,
+      settings: Object.entries(PGLITE_SETTINGS),
     },
     transferList: dump ? [dump] : [],
   });

@@ -19,7 +19,7 @@ import { inspect } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messages, PGlite, TransactionAbortedError } from '@electric-sql/pglite';
 
-/** @type {{ dataDir?: string, dump?: ArrayBuffer, niceness?: number }} */
+/** @type {{ dataDir?: string, dump?: ArrayBuffer, niceness?: number, settings: [string, string][] }} */
 const source = workerData;
 
 /**
@@ -41,13 +41,18 @@ function lowerPriority(niceness) {
   }
 }
 const thread = source.niceness ? lowerPriority(source.niceness) : null;
-const lite = await PGlite.create(
-  source.dump
+const lite = await PGlite.create({
+  ...(source.dump
     ? { loadDataDir: new Blob([source.dump]) }
     : source.dataDir === undefined
       ? {}
-      : { dataDir: source.dataDir },
-);
+      : { dataDir: source.dataDir }),
+  // PGlite's own start parameters stay; the settings (PGLITE_SETTINGS) follow.
+  startParams: [
+    ...PGlite.defaultStartParams,
+    ...source.settings.flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+  ],
+});
 
 /** Open transactions by id: PGlite's handle, and how to end its callback. */
 const transactions = new Map();
