@@ -68,8 +68,8 @@ export interface PgliteThreadDb extends Db {
 export interface PgliteMemory {
   /** Postgres' WASM linear memory, in bytes. */
   wasmBytes: number;
-  /** The worker thread's JavaScript heap in use, in bytes. */
-  heapUsedBytes: number;
+  /** The worker thread's JavaScript heap, in bytes (resident: V8's physical size). */
+  heapBytes: number;
 }
 
 type Request =
