@@ -3,6 +3,11 @@
 FROM node:20.20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# glibc's malloc gives each thread that allocates an arena of its own (up to
+# 8 per core) and returns little of it; the app's threads (SIP server,
+# database, V8's compilers) kept about 120 MB more that way. `npm start`
+# sets the same (docs/configuration.md, "Memory").
+ENV MALLOC_ARENA_MAX=2
 COPY package.json package-lock.json ./
 # tsx is a devDependency and is needed at run time (no build step).
 RUN npm ci --include=dev --no-audit --no-fund && npm cache clean --force

@@ -79,7 +79,9 @@ async function runChild(variant: Variant, kamailio: string): Promise<VariantResu
     '--kamailio-cps',
     kamailio,
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The malloc setting `npm start` and the image give the app (docs/configuration.md, "Memory").
+  const env = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
   let result: VariantResult | null = null;
   let pending = '';
   child.stdout.on('data', (d: Buffer) => {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/app/settings/config.ts';
 import { productionLayers } from '../../src/app/layers.ts';
@@ -21,6 +22,7 @@ import { freePort } from '../../test/support/ports.ts';
 import { describeSipp, runSipp, startSipp } from '../../test/support/sipp.ts';
 import { observeRingLatency } from '../ring-latency.ts';
 import { ladderRates, realtimePriorityArg, type Variant } from './options.ts';
+import { residentParts } from './resident.ts';
 import { inviteTimes, percentile } from './sipp-trace.ts';
 
 const BENCH = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -443,6 +445,8 @@ export async function runVariant(variant: Variant, o: RunOptions): Promise<Varia
     const mem = process.memoryUsage();
     const dbMemory =
       'memory' in app.store.db ? await (app.store.db as PgliteThreadDb).memory() : null;
+    const appHeap = getHeapStatistics().total_physical_size;
+    const resident = await residentParts(dbMemory?.wasmBytes ?? 0);
     const callsCarried = await totalCalls();
     const stats = edge?.stats();
     const halfP99 = half ? percentile(half.leaving, 99) : undefined;
@@ -533,10 +537,14 @@ export async function runVariant(variant: Variant, o: RunOptions): Promise<Varia
         `${mb(mem.rss)}${variant === 'pglite' && callsCarried >= 100_000 ? ` (${mem.rss < 600 * 2 ** 20 ? 'met' : 'NOT met'})` : ''}`,
       ],
       [
-        'where it goes: app JS heap / PGlite WASM memory / PGlite thread heap / rest (SIP thread, code, buffers)',
-        dbMemory
-          ? `${mb(mem.heapUsed)} / ${mb(dbMemory.wasmBytes)} / ${mb(dbMemory.heapUsedBytes)} / ${mb(mem.rss - mem.heapUsed - dbMemory.wasmBytes - dbMemory.heapUsedBytes)}`
-          : `${mb(mem.heapUsed)} / - / - / ${mb(mem.rss - mem.heapUsed)}`,
+        'JS heaps: app / PGlite thread (V8 physical size; the SIP thread heap is among the V8 heaps below)',
+        dbMemory ? `${mb(appHeap)} / ${mb(dbMemory.heapBytes)}` : mb(appHeap),
+      ],
+      [
+        'resident by kind (Linux smaps): PGlite WASM memory (of its size) / malloc heaps and arenas / other anonymous (V8 heaps, compiled code, stacks, large malloc blocks) / mapped files',
+        resident
+          ? `${mb(resident.wasmBytes)} (of ${dbMemory ? mb(dbMemory.wasmBytes) : '-'}) / ${mb(resident.mallocBytes)} / ${mb(resident.otherAnonymousBytes)} / ${mb(resident.fileBytes)}`
+          : 'n/a',
       ],
       [
         'left: SIP dialogs / transactions / timers',

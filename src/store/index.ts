@@ -130,6 +130,7 @@ export {
   BACKGROUND_NICENESS,
   openPglite,
   openPgliteThread,
+  PGLITE_SETTINGS,
   type PgliteSource,
   type PgliteThreadDb,
 } from './pglite-thread.ts';

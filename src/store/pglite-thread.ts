@@ -30,6 +30,29 @@ export interface PgliteSource {
   niceness?: number;
 }
 
+/**
+ * Postgres settings every start passes to PGlite; on the command line they win
+ * over the data folder's postgresql.conf, so folders made before get them
+ * too. PGlite's WASM memory only grows, and a page of it once written stays
+ * resident: initdb's 128 MB of shared buffers filled with the call log's pages
+ * and made about 130 MB of the process's resident memory. The operating
+ * system's page cache still holds the data files, so a page outside the pool
+ * costs a read call, not a disk read. maintenance_work_mem is what an index
+ * build or a VACUUM (a migration's backfill) takes at once, kept afterwards.
+ */
+export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: '16MB',
+  maintenance_work_mem: '16MB',
+};
+
+/**
+ * The database thread's young generation, where V8 puts new objects (12 MB:
+ * 4 MB semi-spaces). V8's default lets it grow to 48 MB under load, and a
+ * grown young generation stays resident; this thread's new objects are
+ * messages and rows on their way through.
+ */
+const YOUNG_GENERATION_MB = 12;
+
 /** The database thread's default nice value: background work. */
 export const BACKGROUND_NICENESS = 10;
 
@@ -45,8 +68,8 @@ export interface PgliteThreadDb extends Db {
 export interface PgliteMemory {
   /** Postgres' WASM linear memory, in bytes. */
   wasmBytes: number;
-  /** The worker thread's JavaScript heap in use, in bytes. */
-  heapUsedBytes: number;
+  /** The worker thread's JavaScript heap, in bytes (resident: V8's physical size). */
+  heapBytes: number;
 }
 
 type Request =
@@ -99,10 +122,12 @@ async function startWorker(source: PgliteSource): Promise<PgliteThreadDb> {
   // The dump's bytes move to the worker (transferred, not copied).
   const dump = source.loadDataDir ? await source.loadDataDir.arrayBuffer() : undefined;
   const worker = new Worker(WORKER, {
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     workerData: {
       dataDir: source.dataDir,
       dump,
       niceness: source.niceness ?? BACKGROUND_NICENESS,
+      settings: Object.entries(PGLITE_SETTINGS),
     },
     transferList: dump ? [dump] : [],
   });

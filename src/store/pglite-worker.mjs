@@ -8,7 +8,7 @@
  * It only moves messages; the protocol's types live in pglite-thread.ts.
  *
  * In:  { id, op: 'query', sql, params, tx? } | { id, op: 'exec', sql, tx? }
- *      | { id, op: 'begin' } | { id, op: 'end', tx, commit } | { id, op: 'close' }
+ *      | { id, op: 'begin' } | { id, op: 'end', tx, commit } | { id, op: 'memory' } | { id, op: 'close' }
  * Out: { id, ok: true, value } | { id, ok: false, error: { class, name, message, stack, fields } }
  *      and { id: 0, ok: true, value: { thread } } once the database is open
  *      (thread: the id of the thread whose priority was lowered, or null).
@@ -16,10 +16,11 @@
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { inspect } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messages, PGlite, TransactionAbortedError } from '@electric-sql/pglite';
 
-/** @type {{ dataDir?: string, dump?: ArrayBuffer, niceness?: number }} */
+/** @type {{ dataDir?: string, dump?: ArrayBuffer, niceness?: number, settings: [string, string][] }} */
 const source = workerData;
 
 /**
@@ -41,13 +42,18 @@ function lowerPriority(niceness) {
   }
 }
 const thread = source.niceness ? lowerPriority(source.niceness) : null;
-const lite = await PGlite.create(
-  source.dump
+const lite = await PGlite.create({
+  ...(source.dump
     ? { loadDataDir: new Blob([source.dump]) }
     : source.dataDir === undefined
       ? {}
-      : { dataDir: source.dataDir },
-);
+      : { dataDir: source.dataDir }),
+  // PGlite's own start parameters stay; the settings (PGLITE_SETTINGS) follow.
+  startParams: [
+    ...PGlite.defaultStartParams,
+    ...source.settings.flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+  ],
+});
 
 /** Open transactions by id: PGlite's handle, and how to end its callback. */
 const transactions = new Map();
@@ -108,7 +114,7 @@ async function run(msg) {
     case 'memory':
       return {
         wasmBytes: lite.Module?.HEAPU8?.byteLength ?? 0,
-        heapUsedBytes: process.memoryUsage().heapUsed,
+        heapBytes: getHeapStatistics().total_physical_size,
       };
     case 'close':
       return lite.close();

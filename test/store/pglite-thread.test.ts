@@ -10,6 +10,7 @@ import path from 'node:path';
 import { PGlite, TransactionAbortedError } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
+  PGLITE_SETTINGS,
   BACKGROUND_NICENESS,
   ConflictError,
   ConstraintError,
@@ -435,10 +436,17 @@ describe('lifetime', () => {
       // One Postgres instance in the open thread: its memory, and the thread's heap.
       const memory = await first.memory();
       expect(memory.wasmBytes).toBeGreaterThan(16 * 2 ** 20);
-      expect(memory.heapUsedBytes).toBeGreaterThan(0);
+      expect(memory.heapBytes).toBeGreaterThan(0);
       await first.close();
       const again = await openPgliteThread({ dataDir });
       expect((await again.query<{ n: number }>('SELECT n FROM kept')).rows).toEqual([{ n: 7 }]);
+      // The start's settings win over the folder's postgresql.conf (initdb wrote 128MB there).
+      const conf = await readFile(path.join(dataDir, 'postgresql.conf'), 'utf8');
+      expect(conf).toMatch(/^shared_buffers = 128MB/m);
+      for (const [name, value] of Object.entries(PGLITE_SETTINGS)) {
+        const shown = await again.query<Record<string, string>>(`SHOW ${name}`);
+        expect(shown.rows[0]?.[name]).toBe(value);
+      }
       await again.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
