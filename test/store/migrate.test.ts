@@ -183,9 +183,12 @@ test('two runners racing on one Postgres database: the schema is applied once, t
   const dbs = [openPostgres(url), openPostgres(url), openPostgres(url)];
   try {
     const dir = migrationDir({
-      '0001_first.sql': `${ONE} SELECT pg_sleep(0.3);`,
+      '0001_first.sql': `${ONE} SELECT pg_sleep(1);`,
       '0002_second.sql': TWO,
     });
+    // Connected before the race, so on a busy machine no runner is still
+    // connecting when the first one's transaction has ended.
+    await Promise.all(dbs.map((db) => db.query('SELECT 1')));
     const results = await Promise.allSettled(dbs.map((db) => migrate(db, { dir })));
     // Each file was applied by exactly one runner.
     const applied = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.applied : []));

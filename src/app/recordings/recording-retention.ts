@@ -14,7 +14,7 @@
 import { unlink } from 'node:fs/promises';
 import type { Recording, RecordingsRepo } from '../../store/recordings.ts';
 import type { LayerStarter } from '../runtime/layer.ts';
-import { recordingsDir, voicemailDir } from '../telephony/media-folders.ts';
+import { recordingsDir, voicemailDir } from '../settings/media-folders.ts';
 import { sweepStalePartials } from './stale-partials.ts';
 
 const DAY_MS = 24 * 3600 * 1000;

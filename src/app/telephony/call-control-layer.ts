@@ -61,7 +61,7 @@ import type { LayerContext } from '../runtime/layer.ts';
 import { statusEvent, syncEngineWithApi } from './engine-sync.ts';
 import type { MediaConnection } from './media-connection.ts';
 import { MediaDirectory } from './media-directory.ts';
-import { recordingsDir, voicemailDir } from './media-folders.ts';
+import { recordingsDir, voicemailDir } from '../settings/media-folders.ts';
 import { callRecordingFiles } from '../recordings/call-recordings.ts';
 import { RoutingDirectory } from './routing-directory.ts';
 import {

@@ -9,7 +9,7 @@
  * recording with a logged error, as a full disk would).
  */
 import path from 'node:path';
-import type { Config } from '../settings/config.ts';
+import type { Config } from './config.ts';
 
 export function voicemailDir(config: Config): string {
   return path.resolve(config.media.voicemailDir ?? path.join(config.database.dataDir, 'voicemail'));
