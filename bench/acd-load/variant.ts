@@ -19,7 +19,7 @@ import { type EmbeddedSipServer, monotonicMs } from '../../src/edge/index.ts';
 import type { PgliteThreadDb } from '../../src/store/pglite-thread.ts';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres.ts';
 import { freePort } from '../../test/support/ports.ts';
-import { describeSipp, runSipp, startSipp } from '../../test/support/sipp.ts';
+import { describeSipp, runSipp, type SippProcess, startSipp } from '../../test/support/sipp.ts';
 import { observeRingLatency } from '../ring-latency.ts';
 import { ladderRates, realtimePriorityArg, type Variant } from './options.ts';
 import { residentParts } from './resident.ts';
@@ -261,7 +261,7 @@ export async function runVariant(variant: Variant, o: RunOptions): Promise<Varia
       loop.enable();
       const before = await answeredCount();
       const loggedBefore = rt.writer.written;
-      const uas = await startSipp({
+      const uas = await startAgentsSipp({
         scenario: scenario(agentScenario),
         localPort: agentPort,
         calls: stepCalls,
@@ -566,5 +566,22 @@ export async function runVariant(variant: Variant, o: RunOptions): Promise<Varia
     await app.close();
     await pgServer?.stop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The agents' sipp on the port their phones registered from. The previous
+ * step's sipp has exited, but the port can still be held for a moment as it
+ * goes (seen once as "Address already in use"): a few tries, half a second
+ * apart.
+ */
+async function startAgentsSipp(opts: Parameters<typeof startSipp>[0]): Promise<SippProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSipp(opts);
+    } catch (err) {
+      if (attempt >= 5 || !String(err).includes('Address already in use')) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }
