@@ -228,6 +228,38 @@ function dumpLogs(...products: ChildProduct[]): void {
 }
 
 /**
+ * The agent's phone answering `calls` rings and the customer on the trunk
+ * (`customerScenario`, `calls` INVITEs), each with an RTP socket; stopped
+ * after the test.
+ */
+async function callbackPhones(
+  agentPort: number,
+  customerPort: number,
+  customerScenario: string,
+  calls: number,
+) {
+  const agentRtp = await rtpPeer();
+  const customerRtp = await rtpPeer();
+  const agentPhone = await startSipp({
+    scenario: scenario('media-agent-answer'),
+    localPort: agentPort,
+    keys: { agent_rtp_port: String(agentRtp.port) },
+    calls,
+    timeoutSeconds: 90,
+  });
+  sipps.add(agentPhone);
+  const customer = await startSipp({
+    scenario: scenario(customerScenario),
+    localPort: customerPort,
+    keys: { customer_rtp_port: String(customerRtp.port) },
+    calls,
+    timeoutSeconds: 90,
+  });
+  sipps.add(customer);
+  return { agentPhone, customer };
+}
+
+/**
  * A fresh database, the leader 'a' and the standby 'b' (each sure of its
  * role), the department and agent set up through the leader.
  */
@@ -269,22 +301,12 @@ describe('callbacks across a takeover', () => {
     expect(call).toMatchObject({ outcome: null, kind: 'callback' });
 
     // The agent becomes available; the customer answers on the trunk.
-    const agentRtp = await rtpPeer();
-    const customerRtp = await rtpPeer();
-    const agentPhone = await startSipp({
-      scenario: scenario('media-agent-answer'),
-      localPort: agentPort,
-      keys: { agent_rtp_port: String(agentRtp.port) },
-      timeoutSeconds: 90,
-    });
-    sipps.add(agentPhone);
-    const customer = await startSipp({
-      scenario: scenario('callback-customer-answer-bye'),
-      localPort: customerPort,
-      keys: { customer_rtp_port: String(customerRtp.port) },
-      timeoutSeconds: 90,
-    });
-    sipps.add(customer);
+    const { agentPhone, customer } = await callbackPhones(
+      agentPort,
+      customerPort,
+      'callback-customer-answer-bye',
+      1,
+    );
     await b.api('PUT', `/agents/${agentId}/status`, { status: 'available' });
     await until('the callback connected on the new leader', async () =>
       (await b.api<Live>('GET', '/live')).calls.some((c) => c.callId === callId),
@@ -323,24 +345,12 @@ describe('callbacks across a takeover', () => {
 
     // The agent answers both rings (the dead leader's and the new leader's);
     // the customer lets each ring 6 s.
-    const agentRtp = await rtpPeer();
-    const customerRtp = await rtpPeer();
-    const agentPhone = await startSipp({
-      scenario: scenario('media-agent-answer'),
-      localPort: agentPort,
-      keys: { agent_rtp_port: String(agentRtp.port) },
-      calls: 2,
-      timeoutSeconds: 90,
-    });
-    sipps.add(agentPhone);
-    const customer = await startSipp({
-      scenario: scenario('callback-customer-ring-answer'),
-      localPort: customerPort,
-      keys: { customer_rtp_port: String(customerRtp.port) },
-      calls: 2,
-      timeoutSeconds: 90,
-    });
-    sipps.add(customer);
+    const { agentPhone, customer } = await callbackPhones(
+      agentPort,
+      customerPort,
+      'callback-customer-ring-answer',
+      2,
+    );
     // Made available at the leader: the new leader's engine must learn it from the store.
     await a.api('PUT', `/agents/${agentId}/status`, { status: 'available' });
     await a.waitForLine((e) => e.msg === 'callback: agent answered; dialling the customer', 30_000);
