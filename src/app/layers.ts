@@ -6,7 +6,7 @@
  *   break-ender   ends timed breaks on time (through the agent status service)
  *   recording-retention  deletes call recordings past their department's retention, daily,
  *                        and the `.part` files a crash left (at start too)
- *   report-rollups-catch-up  recomputes the report rollups' dirty quarter hours, every few seconds
+ *   report-rollups-catch-up  recomputes the report rollups' few dirty quarter hours, every few seconds
  *
  * Each is a `LayerStarter` receiving the config, logger, store, event feed,
  * metrics registry and agent status service.

@@ -1,9 +1,10 @@
 /**
  * Keeps the report rollups' dirty set small: every `intervalMs` it
- * recomputes the quarter hours the call log's writes marked dirty
- * (`store.reports.catchUp()`, sql/0015), so a report or the wallboard's
- * "today" rarely has more than a few seconds of writes to bring up to date
- * before it reads. A pass with nothing marked is one lock-free query. Every
+ * recomputes the quarter hours marked dirty by the few changes a write
+ * cannot add to the rollups itself (a call moved to another department
+ * after its rings, a new service level: `store.reports.catchUp()`,
+ * sql/0016), so a report or the wallboard's "today" rarely finds one to
+ * recompute before it reads. A pass with nothing marked is one lock-free query. Every
  * instance may run it, a standby too: passes take the rollups' lock in turn.
  *
  * The timer is the layer's only resource: re-armed after each pass (a slow

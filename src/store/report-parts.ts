@@ -160,8 +160,8 @@ export function readsRollups(q: { source?: ReportSource }, shortAbandonS: number
 
 /**
  * Runs `read` in a transaction that first brings the rollups up to date
- * (sql/0015's `report_rollups_flush`: the quarter hours the writers marked
- * dirty are recomputed). The flush's lock is held until the read ends, so no
+ * (sql/0015's `report_rollups_flush`: the quarter hours marked dirty by the
+ * changes a write cannot add to the rollups itself are recomputed). The flush's lock is held until the read ends, so no
  * write commits between the flush and the read's snapshot: the rollups the
  * read sees sum exactly the calls it sees. A read that does not use the
  * rollups (`rolled` false) runs as it is.

@@ -1,7 +1,8 @@
 /**
  * The report rollups' background pass, in the app on PGlite: the quarter
- * hours the call log's writes mark dirty are recomputed by the layer's timer
- * alone (no report read in between), and the timer stops on close.
+ * hours the call log's writes mark dirty (a call moved to another department
+ * after its ring) are recomputed by the layer's timer alone (no report read
+ * in between), and the timer stops on close.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { reportRollupsCatchUp } from '../../src/app/report-rollups-catch-up.ts';
@@ -49,6 +50,7 @@ describe('report rollups catch-up layer', () => {
     apps.push(app);
     const { store } = app;
     const department = await store.departments.create({ name: 'Catch-up' });
+    const transferred = await store.departments.create({ name: 'Transferred' });
     const agent = await store.agents.create({ name: 'cu', sipUsername: 'cu' });
     const at = Date.now() - 60_000;
     await store.callLog.record([
@@ -74,6 +76,15 @@ describe('report rollups catch-up layer', () => {
         payload: { attemptId: 'cu-1-a' },
       },
     ]);
+    await store.callLog.record([
+      {
+        type: 'call.queued',
+        callId: 'cu-1',
+        at: new Date(at + 3000),
+        departmentId: transferred.id,
+        payload: {},
+      },
+    ]);
     await until('the marks to be taken', async () => (await dirtyMarks(db)) === 0);
     // Taken by the pass, not lost: the rollups count the call and its ring.
     const { rows } = await db.query<{ calls: number; rings: number }>(
@@ -81,6 +92,12 @@ describe('report rollups catch-up layer', () => {
          (SELECT sum(rings)::int FROM report_agent_rollups WHERE span = 'month') AS rings`,
     );
     expect(rows[0]).toEqual({ calls: 1, rings: 1 });
+    const moved = await db.query<{ rings: number }>(
+      `SELECT sum(rings)::int AS rings FROM report_agent_rollups
+        WHERE span = 'month' AND department_key = $1`,
+      [transferred.id],
+    );
+    expect(moved.rows[0]?.rings).toBe(1);
     expect(logs.some((l) => l.includes('report rollups brought up to date'))).toBe(true);
 
     // The app closes the database after the layer: a pass firing later would log its failure.

@@ -78,10 +78,10 @@ async function populate(db: Db): Promise<void> {
     },
     { type: 'call.ended', callId: 'c1', at: at(60), payload: { outcome: 'answered' } },
   ]);
-  // The report rollups are filled by a catch-up pass; a later call leaves
-  // its quarter hours (department and agent) marked dirty, so the marks'
-  // tables have rows too.
-  await store.reports.catchUp();
+  // The writes fill the report rollups; a later call moved to another
+  // department after its ring leaves quarter hours (department and agent)
+  // marked dirty, so the marks' tables have rows too.
+  const sales = await store.departments.create({ name: 'Sales' });
   await store.callLog.appendMany([
     {
       type: 'call.arrived',
@@ -97,6 +97,9 @@ async function populate(db: Db): Promise<void> {
       at: at(31),
       payload: { attemptId: 'c2-1', device: 'sip:ann@10.0.0.1' },
     },
+  ]);
+  await store.callLog.appendMany([
+    { type: 'call.queued', callId: 'c2', at: at(40), departmentId: sales.id, payload: {} },
   ]);
   await store.agentStatus.set(ann.id, {
     status: 'break',
