@@ -20,7 +20,7 @@ import {
   type ConfigRow,
   publishConfigChange,
 } from '../../api/events/api-events.ts';
-import type { Agent, Store } from '../../store/index.ts';
+import type { Store } from '../../store/index.ts';
 import type { LayerStarter } from '../runtime/layer.ts';
 import { instanceId } from './instance-id.ts';
 
@@ -86,7 +86,7 @@ export function changeFeed(): LayerStarter {
         row,
       });
       // A status is not configuration: the engine takes it from the status writer.
-      if (c.table === 'agents' && c.op === 'update') agentStatus.storedElsewhere(row as Agent);
+      if (c.table === 'agents' && c.op === 'update') await agentStatus.storedElsewhere(c.id);
     };
 
     const connect = async () => {

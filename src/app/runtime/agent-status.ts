@@ -7,6 +7,13 @@
  *
  * The engine hears outside changes from here directly, before the event goes
  * out, so its own changes never come back to it.
+ *
+ * A row another instance stored is read again here before the engine hears
+ * it, after this process's own writes to that agent have finished, and is
+ * dropped if one began meanwhile: a row read before such a write committed
+ * would otherwise carry the old status back into the engine (the engine sets
+ * its automatic pause first and stores it after), while the database keeps
+ * the write that came last, which is this process's.
  */
 import type { ApiEvents } from '../../api/events/api-events.ts';
 import type { Agent, SetStatusInput, StatusChange, Store } from '../../store/index.ts';
@@ -23,11 +30,19 @@ export interface StatusFollower {
   storedElsewhere(agent: Agent): void;
 }
 
+/** This process's status writes to one agent: how many began, and when all of them have ended. */
+interface OwnWrites {
+  begun: number;
+  settled: Promise<void>;
+}
+
 export class AgentStatusService {
   #follower: StatusFollower | null = null;
+  /** Per agent this process wrote a status for (one small entry each, kept). */
+  readonly #ownWrites = new Map<string, OwnWrites>();
 
   constructor(
-    private readonly store: Pick<Store, 'agentStatus'>,
+    private readonly store: Pick<Store, 'agentStatus' | 'agents'>,
     private readonly events: ApiEvents,
     private readonly logger: Logger,
   ) {}
@@ -41,13 +56,12 @@ export class AgentStatusService {
   }
 
   /** A change from outside the engine: the admin API. */
-  async set(
-    agentId: string,
-    input: SetStatusInput,
-  ): Promise<{ agent: Agent; change: StatusChange }> {
-    const result = await this.store.agentStatus.set(agentId, input);
-    this.#announce(result.change, true);
-    return result;
+  set(agentId: string, input: SetStatusInput): Promise<{ agent: Agent; change: StatusChange }> {
+    return this.#own(agentId, async () => {
+      const result = await this.store.agentStatus.set(agentId, input);
+      this.#announce(result.change, true);
+      return result;
+    });
   }
 
   /** Ends the breaks due at `now` (back to available, source 'system'). */
@@ -60,21 +74,43 @@ export class AgentStatusService {
   /**
    * An agent row changed by another instance or by hand in SQL (the change
    * feed): already stored and announced as `agent.updated` there, so only
-   * the routing engine is told.
+   * the routing engine is told, with the row as stored once this process's
+   * own writes to the agent have ended (none if one began meanwhile).
    */
-  storedElsewhere(agent: Agent): void {
+  async storedElsewhere(agentId: string): Promise<void> {
+    for (;;) {
+      const writes = this.#ownWrites.get(agentId);
+      await writes?.settled;
+      if (this.#ownWrites.get(agentId) === writes) break;
+    }
+    const begun = this.#ownWrites.get(agentId)?.begun;
+    const agent = await this.store.agents.get(agentId);
+    // A write of this process began after the read: it stores last, and the engine already has it.
+    if (agent === null || this.#ownWrites.get(agentId)?.begun !== begun) return;
     try {
       this.#follower?.storedElsewhere(agent);
     } catch (err) {
-      this.logger.error({ err, agentId: agent.id }, 'routing engine refused a stored status');
+      this.logger.error({ err, agentId }, 'routing engine refused a stored status');
     }
   }
 
   /** A change the engine made itself (its automatic pause, a feature code): stored and announced. */
-  async record(agentId: string, input: SetStatusInput): Promise<StatusChange> {
-    const { change } = await this.store.agentStatus.set(agentId, input);
-    this.#announce(change, false);
-    return change;
+  record(agentId: string, input: SetStatusInput): Promise<StatusChange> {
+    return this.#own(agentId, async () => {
+      const { change } = await this.store.agentStatus.set(agentId, input);
+      this.#announce(change, false);
+      return change;
+    });
+  }
+
+  /** Runs one of this process's writes to `agentId`, counted, after which readers wait for it. */
+  #own<T>(agentId: string, write: () => Promise<T>): Promise<T> {
+    const prior = this.#ownWrites.get(agentId);
+    const result = write();
+    // Settles once every write so far has ended; keeps no value (no chain of results).
+    const settled = Promise.allSettled([prior?.settled, result]).then(() => undefined);
+    this.#ownWrites.set(agentId, { begun: (prior?.begun ?? 0) + 1, settled });
+    return result;
   }
 
   #announce(change: StatusChange, tellEngine: boolean): void {
