@@ -64,6 +64,8 @@ export interface CallControlOptions extends InviteIntakeOptions {
     /** The toll-fraud check for the numbers dialled (the mobile allow-list's rules). */
     allowed(number: string): boolean;
     store?: CallbackStorePort;
+    /** Until when a dead instance's INVITE to `number` may still ring (null: none may). */
+    lostDialOutUntil?(number: string): number | null;
   };
 }
 
@@ -118,6 +120,7 @@ export class CallControl {
           allowed: (n) => cb.allowed(n),
           departmentName: (id) => o.departmentName?.(id) ?? id,
           ...(cb.store ? { store: cb.store } : {}),
+          lostDialOutUntil: (n) => cb.lostDialOutUntil?.(n) ?? null,
           callerTaken: (id) => o.media?.callbackTaken(id),
         })
       : null;

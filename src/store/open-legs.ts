@@ -9,6 +9,11 @@ export interface OpenLeg {
   sipCallId: string;
   instance: string;
   openedAt: Date;
+  /**
+   * How long ago the row was written, by the database's clock (so a reader
+   * on another host times from it without comparing clocks).
+   */
+  ageMs: number;
   /** The Request-URI the leg was sent to. */
   target: string;
 }
@@ -40,9 +45,12 @@ export class OpenLegsRepo {
       sip_call_id: string;
       instance: string;
       opened_at: Date | string;
+      age_ms: number | string;
       target: string;
     }>(
-      `SELECT sip_call_id, instance, opened_at, target FROM open_legs
+      `SELECT sip_call_id, instance, opened_at, target,
+              extract(epoch FROM now() - opened_at) * 1000 AS age_ms
+         FROM open_legs
         WHERE instance <> $1 OR opened_at < $2 ORDER BY opened_at`,
       [instance, startedAt],
     );
@@ -50,6 +58,7 @@ export class OpenLegsRepo {
       sipCallId: r.sip_call_id,
       instance: r.instance,
       openedAt: new Date(r.opened_at),
+      ageMs: Math.max(0, Number(r.age_ms)),
       target: r.target,
     }));
   }

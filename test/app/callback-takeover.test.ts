@@ -11,6 +11,11 @@
  * with the callback's caller ID and dials the customer. The call log shows
  * the callback answered once: the dead leader dialled nobody, and the
  * takeover's reconcile did not close the pending request's call as node-lost.
+ *
+ * Killed while its INVITE to the customer rings, the leader leaves an INVITE
+ * nobody can cancel but the SIP server's Timer C (short here): the new leader
+ * holds the request until that INVITE's time is over, so the customer's
+ * trunk never has two INVITEs ringing at once.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +24,7 @@ import type { EmbeddedSipServer } from '../../src/edge/index.ts';
 import { freePort } from '../support/ports.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { RtpPeer } from '../support/rtp-peer.ts';
-import { parseTrace } from '../support/sip-trace.ts';
+import { offerSpans, overlappingOffers, parseTrace } from '../support/sip-trace.ts';
 import {
   assertSippPassed,
   countInTrace,
@@ -42,6 +47,11 @@ const CALLER = '+4915112345678';
 /** RFC 4733 event of the callback key. */
 const KEY_2 = 2;
 const AGENT = { sipUsername: '2001', password: 'pw-alice-secret' };
+/**
+ * The shared SIP server's Timer C, and what the instances are told it is:
+ * short, so that a lost INVITE's hold is over in seconds.
+ */
+const TIMER_C_MS = 4000;
 
 let pg: TestPostgres;
 let sip: EmbeddedSipServer;
@@ -51,7 +61,7 @@ const peers = new Set<RtpPeer>();
 
 beforeAll(async () => {
   pg = await startPostgres();
-  sip = await startSharedSipServer(SECRET);
+  sip = await startSharedSipServer(SECRET, { timerCMs: TIMER_C_MS });
 });
 afterEach(async () => {
   await Promise.all([...sipps].map((s) => s.stop()));
@@ -82,6 +92,7 @@ async function instance(id: string, url: string, customerPort: number): Promise<
       ACD_MEDIA_CALLERS: 'answer',
       // sipp's phones expect only INVITEs: no OPTIONS probes of the registered softphone.
       ACD_REGISTER_PROBE_INTERVAL_S: '0',
+      ACD_SIP_TIMER_C_S: String(TIMER_C_MS / 1000),
       ACD_RTP_PORT_MIN: String(rtpBase),
       ACD_RTP_PORT_MAX: String(rtpBase + 99),
     },
@@ -338,17 +349,18 @@ describe('callbacks across a takeover', () => {
       b.lines().filter((l) => l.msg === 'callback: stored requests queued again'),
     ).toHaveLength(1);
   }, 240_000);
-  it('a callback being dialled when the leader dies is tried again by the new leader: the lost legs are hung up, the customer reached once, the try not counted as failed', async () => {
+  it('a callback being dialled when the leader dies is held while its lost INVITE may ring, then tried again: the lost legs are hung up, the customer rung by one INVITE at a time and reached once, the try not counted as failed', async () => {
     const { url, customerPort, agentPort, a, b, agentId } = await leaderAndStandby();
     await register(agentPort);
     const callId = await requestCallback(a, url);
 
     // The agent answers both rings (the dead leader's and the new leader's);
-    // the customer lets each ring 6 s.
+    // the customer lets the first INVITE ring until it is cancelled and
+    // answers the next one after 2 s.
     const { agentPhone, customer } = await callbackPhones(
       agentPort,
       customerPort,
-      'callback-customer-ring-answer',
+      'callback-customer-rings-out-then-answers',
       2,
     );
     // Made available at the leader: the new leader's engine must learn it from the store.
@@ -359,7 +371,7 @@ describe('callbacks across a takeover', () => {
     const killedAt = Date.now();
     expect(await killLeader(a, b)).toBeLessThan(5000);
 
-    await until('the callback logged', async () => (await endings(url, callId)).length > 0, 60_000);
+    await until('the callback logged', async () => (await endings(url, callId)).length > 0, 90_000);
     const customerResult = await customer.stop();
     sipps.delete(customer);
     const agentResult = await agentPhone.stop();
@@ -383,25 +395,53 @@ describe('callbacks across a takeover', () => {
     expect(lostByeAt!).toBeLessThan(newAgentLeg!.at);
     expect(agentResult.messages).toMatch(new RegExp(`^From: "Callback \\${CALLER}"`, 'm'));
 
-    // The customer: the dead leader's INVITE and the new leader's. Nobody can
-    // cancel the first (its transaction belonged to the dead connection), so
-    // the second comes while the first still rings; the first one's answer
-    // is acknowledged and hung up at once by the SIP server.
+    // The customer: the dead leader's INVITE rang until the SIP server's
+    // Timer C cancelled it (nobody else could); the new leader's came only
+    // after that: never two at once.
     const [lostLeg, newLeg] = invites(customerTrace);
     expect(invites(customerTrace)).toHaveLength(2);
     expect(lostLeg!.at).toBeLessThan(killedAt);
-    const lostAnswer = at(
+    const lostCancel = at(
       customerTrace,
       lostLeg!.callId,
-      (m) => m.status === 200 && m.direction === 'sent',
+      (m) => m.method === 'CANCEL' && m.direction === 'received',
     );
-    const lostBye = at(
+    const lostEnd = at(
       customerTrace,
       lostLeg!.callId,
-      (m) => m.method === 'BYE' && m.direction === 'received',
+      (m) => m.status === 487 && m.direction === 'sent',
     );
-    expect(lostAnswer && lostBye, 'the lost leg answered, then hung up').toBeTruthy();
-    expect(lostBye! - lostAnswer!).toBeLessThan(1000);
+    expect(lostCancel && lostEnd, 'the lost INVITE rang until cancelled').toBeTruthy();
+    expect(lostEnd! - lostLeg!.at).toBeGreaterThanOrEqual(TIMER_C_MS);
+    expect(newLeg!.at).toBeGreaterThan(lostEnd!);
+    expect(overlappingOffers(offerSpans(customerTrace))).toEqual([]);
+    // The new leader knew that INVITE might ring (the open-legs journal)
+    // and held the request until its time was over (the SIP server's Timer
+    // C, then a margin); the new INVITE came after the hold.
+    const lost = b
+      .lines()
+      .filter(
+        (l) =>
+          l.msg ===
+            'reconcile: a lost dial-out may still ring its number (its INVITE cannot be cancelled)' &&
+          l.number === CALLER,
+      );
+    expect(lost).toHaveLength(1);
+    const held = b
+      .lines()
+      .filter(
+        (l) =>
+          l.msg ===
+            'callback: held; a lost dial-out of a dead instance may still ring the customer' &&
+          l.callId === callId,
+      );
+    expect(held).toHaveLength(1);
+    const heldUntil = Date.parse(String(held[0]!.until));
+    expect(
+      b.lines().filter((l) => l.msg === 'callback: hold over; queued again' && l.callId === callId),
+    ).toHaveLength(1);
+    expect(heldUntil).toBeGreaterThanOrEqual(lostLeg!.at + TIMER_C_MS);
+    expect(newLeg!.at).toBeGreaterThanOrEqual(heldUntil);
     // The new leader's leg is the one bridged: the customer hangs it up after 4 s.
     const newBye = at(
       customerTrace,
@@ -409,6 +449,10 @@ describe('callbacks across a takeover', () => {
       (m) => m.method === 'BYE' && m.direction === 'sent',
     );
     expect(newBye, 'the new leg talked until the customer hung up').toBeDefined();
+    console.log(
+      `callback takeover: lost INVITE cancelled ${lostEnd! - lostLeg!.at} ms after it arrived; ` +
+        `the new INVITE came ${newLeg!.at - lostLeg!.at} ms after it (held until +${heldUntil - lostLeg!.at} ms)`,
+    );
 
     expect(await b.api('GET', `/calls/${encodeURIComponent(callId)}`)).toMatchObject({
       outcome: 'answered',

@@ -24,7 +24,13 @@ import {
   sleep,
   startMediaProduct,
 } from './support/media-product.ts';
-import { newDataDir, type Product, removeDataDirs, stopProducts, TOKEN } from './support/product.ts';
+import {
+  newDataDir,
+  type Product,
+  removeDataDirs,
+  stopProducts,
+  TOKEN,
+} from './support/product.ts';
 import { connect, eventsUrl } from '../api/support/ws-client.ts';
 import { untilWithin } from '../support/wait.ts';
 
@@ -97,10 +103,11 @@ async function answered(peer: RtpPeer) {
   return peer.received[0]!.from;
 }
 
-/** Nothing of any call is left, no callback's endpoint either. */
+/** Nothing of any call is left, no callback's endpoint or held request either. */
 async function expectIdle(r: Product): Promise<void> {
   await expectMediaIdle(r);
   expect(r.telephony.calls.callControl.callbacks?.endpoints).toBe(0);
+  expect(r.telephony.calls.callControl.callbacks?.held).toBe(0);
 }
 
 /** On failure: what the product logged about media and callbacks, and the media server's counts. */

@@ -7,11 +7,15 @@
  * calls that its predecessor left live in the log (`failed`, reason
  * `node-lost`): their router is gone, nobody will ever end them; and the
  * calls an earlier run of itself left when it crashed (reason `restart`).
+ * Before it opens the gate it ends the journalled legs the dead one left up
+ * and notes the numbers its unanswered INVITEs may still ring
+ * (`wiring.lostDialOuts`), for call control's callbacks.
  *
  * Embedded mode (PGlite, one process) has no competitor: the gate is open
  * from the start and nothing else runs.
  */
 import { hangUpCallerLegs, hangUpLeg } from '../../calls/takeover/orphan-legs.ts';
+import { lostDialOuts } from '../../calls/takeover/lost-dial-outs.ts';
 import {
   closeOrphanedCalls,
   callerLegsOfCalls,
@@ -118,6 +122,7 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
     const endOrphanedLegs = async () => {
       const srf = wiring.srf;
       const legs = await journal.orphaned(id, startedAt);
+      const readAt = Date.now();
       if (!srf || legs.length === 0) return;
       const results = await Promise.all(
         legs.map(async (l) => ({
@@ -133,6 +138,20 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
           'reconcile: ended a lost agent leg',
         );
         ctx.events.publish('reconcile.fixed', { what: 'leg', sipCallId: leg.sipCallId, fix, why });
+      }
+      // An unanswered INVITE to a number cannot be cancelled from here: call
+      // control keeps the callbacks to those numbers back until it is over.
+      const lost = lostDialOuts(
+        results.map(({ leg, r }) => ({ target: leg.target, ageMs: leg.ageMs, bye: r })),
+        config.sip.timerCS * 1000,
+        readAt,
+      );
+      wiring.lostDialOuts.add(lost, Date.now());
+      for (const l of lost) {
+        log.warn(
+          { number: l.number, until: new Date(l.mayRingUntil).toISOString() },
+          'reconcile: a lost dial-out may still ring its number (its INVITE cannot be cancelled)',
+        );
       }
       await journal.closed(legs.map((l) => l.sipCallId));
     };

@@ -1,14 +1,18 @@
 /**
  * What the leadership layer shares with telephony: it reads the connected
  * srf (a new leader ends the legs a dead one left up), sets `routing` when it
- * starts and clears it when it closes. start-telephony.ts makes one per start
- * and gives the gate to call control.
+ * starts and clears it when it closes, and notes in `lostDialOuts` the
+ * numbers a dead leader's INVITEs may still ring before it opens the gate.
+ * start-telephony.ts makes one per start and gives the gate and the book to
+ * call control.
  */
 import type { SrfRequester } from '../../calls/srf/srf-options.ts';
+import type { LostDialOutBook } from '../../calls/takeover/lost-dial-outs.ts';
 import type { RoutingGate } from './routing-gate.ts';
 
 export interface TelephonyWiring {
   /** srf, as far as the takeover uses it (out-of-dialog requests). */
   srf: SrfRequester | null;
   routing: RoutingGate | null;
+  lostDialOuts: LostDialOutBook;
 }

@@ -58,6 +58,14 @@ export const configSchema = z
        * false keeps it on the app's thread (comparisons, profiling).
        */
       workerThread: z.boolean(),
+      /**
+       * RFC 3261 Timer C of the SIP server: an INVITE with no final answer
+       * this long after its last provisional response is cancelled. The
+       * embedded server uses it; with drachtio-server it must be drachtio's
+       * (185 s). A new leader holds a callback back this long (plus a margin)
+       * after a dead leader's INVITE to its customer (docs/callbacks.md).
+       */
+      timerCS: z.number().int().min(1).max(600),
       registrar: z.strictObject({
         minExpires: positiveInt,
         maxExpires: positiveInt,

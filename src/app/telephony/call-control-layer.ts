@@ -26,6 +26,7 @@ import { trunkTarget } from '../../calls/dialer/forwarding-plan.ts';
 import { OptionsProber } from '../../calls/reachability/options-prober.ts';
 import { closeOrphanCalls } from '../../calls/orphan-calls.ts';
 import { journaledUac } from '../../calls/takeover/journaled-uac.ts';
+import type { LostDialOutBook } from '../../calls/takeover/lost-dial-outs.ts';
 import { openLegsJournal } from '../leadership/open-legs-journal.ts';
 import {
   type CatchUpPorts,
@@ -89,6 +90,8 @@ export interface CallControlParts {
   media: MediaConnection | null;
   /** Whether this instance routes new requests. */
   routing: RoutingGate;
+  /** Numbers a dead leader's INVITEs may still ring (filled by the takeover before routing). */
+  lostDialOuts: LostDialOutBook;
 }
 
 export interface RunningCallControl {
@@ -354,6 +357,7 @@ export async function startCallControl(
             media: () => mediaWiring.server(),
             allowed: (n: string) => allowList.current().allows(n),
             store: store.callbacks,
+            lostDialOutUntil: (n: string) => parts.lostDialOuts.ringingUntil(n, now()),
           },
         }
       : {}),

@@ -53,7 +53,13 @@ export async function startSipEdge(config: Config, logger: Logger): Promise<SipE
     port: config.sip.port,
   }));
   const secret = config.drachtio.secret ?? randomBytes(24).toString('base64url');
-  const options = { listen, control: { host: '127.0.0.1', port: config.drachtio.port }, secret };
+  const options = {
+    listen,
+    control: { host: '127.0.0.1', port: config.drachtio.port },
+    secret,
+    // The takeover's hold of callbacks counts on the same Timer C (lost-dial-outs.ts).
+    timers: { timerCMs: config.sip.timerCS * 1000 },
+  };
   const sipLog = logger.child({ component: 'sip' });
   const server = config.sip.workerThread
     ? await startSipServerThread(options, sipLog, {

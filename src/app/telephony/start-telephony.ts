@@ -23,6 +23,7 @@ import { connectSrf } from './srf-connection.ts';
 import type { ConnectedSrf } from './srf-connection.ts';
 import type { SrfRequester } from '../../calls/srf/srf-options.ts';
 import type { TelephonyWiring } from '../leadership/telephony-slot.ts';
+import { LostDialOutBook } from '../../calls/takeover/lost-dial-outs.ts';
 
 export interface Telephony {
   /** The embedded SIP server; null with a real drachtio-server. */
@@ -74,13 +75,20 @@ export async function startTelephony(ctx: LayerContext): Promise<Telephony> {
     const slot: TelephonyWiring = {
       srf: srf.srf as unknown as SrfRequester,
       routing: null,
+      lostDialOuts: new LostDialOutBook(),
     };
     const leadership = started(await leadershipLayer(slot)(ctx));
     const routing = slot.routing;
     if (!routing) throw new Error('the leadership layer started without a routing gate');
     const media = await connectMedia(config, srf.srf, logger);
     if (media) started({ name: 'media', close: media.close });
-    const calls = await startCallControl(ctx, { srf: srf.srf, edge: edge.server, media, routing });
+    const calls = await startCallControl(ctx, {
+      srf: srf.srf,
+      edge: edge.server,
+      media,
+      routing,
+      lostDialOuts: slot.lostDialOuts,
+    });
     started({ name: 'call-control', close: calls.close });
 
     const checks: Telephony['checks'] = { srf: srf.ready };

@@ -7,6 +7,8 @@
  *   dialCallback ─▶ the try dials the customer ─▶ reached / notReached ─▶ engine
  *   endCallbackDial ─▶ the try stops       callbackRetryScheduled ─▶ stored
  *   callCompleted of a request ─▶ stored as reached or failed
+ *   restore (start, takeover) ─▶ callbackRestored; held first while a dead
+ *                                instance's INVITE may still ring the customer
  *
  * A request is held here from its acceptance until the engine completes it
  * (`carries`), so reconcile and the restart's clean-up leave it alone.
@@ -32,6 +34,7 @@ import type { CallRecorder } from '../recorder/call-recorder.ts';
 import type { CallBook } from '../session/call-book.ts';
 import type { SipUac } from '../sip/sip.ts';
 import { CallbackCall, type CallbackCallListener } from './callback-call.ts';
+import { CallbackHold } from './callback-hold.ts';
 import { TrackedWork } from '../mechanisms/tracked-work.ts';
 
 /** Where requests are kept across restarts (the store's `callbacks` repository). */
@@ -75,6 +78,11 @@ export interface CallbackDeskOptions {
   store?: CallbackStorePort;
   /** Told when a waiting caller's media is no longer the call's (it became a request). */
   callerTaken?(callId: string): void;
+  /**
+   * Until when (epoch ms) an INVITE that a dead instance sent to `number`
+   * may still ring, or null when none may (takeover/lost-dial-outs.ts).
+   */
+  lostDialOutUntil?(number: string): number | null;
 }
 
 interface HeldRequest {
@@ -96,9 +104,12 @@ interface HeldRequest {
 export class CallbackDesk {
   readonly #requests = new Map<string, HeldRequest>();
   readonly #releasing = new TrackedWork();
+  readonly #ringHold: CallbackHold;
   #asking: { callId: string; accepted: boolean } | null = null;
 
-  constructor(private readonly o: CallbackDeskOptions) {}
+  constructor(private readonly o: CallbackDeskOptions) {
+    this.#ringHold = new CallbackHold(o.scheduler);
+  }
 
   /** True while the engine holds the request (queued, ringing, dialling, waiting to retry, connected). */
   carries(callId: string): boolean {
@@ -108,6 +119,11 @@ export class CallbackDesk {
   /** Requests held (tests, leak checks). */
   get requests(): number {
     return this.#requests.size;
+  }
+
+  /** Stored requests held back from the queue, their customer maybe still rung (leak checks). */
+  get held(): number {
+    return this.#ringHold.size;
   }
 
   /** Endpoints held by tries (leak checks). */
@@ -128,9 +144,15 @@ export class CallbackDesk {
     }
   }
 
-  /** Stored requests back into their queues, in the order they were made. */
+  /**
+   * Stored requests back into their queues, in the order they were made. A
+   * request whose customer a dead instance's INVITE may still ring is held
+   * until that INVITE is over, then queued: its place (the arrival time) is
+   * kept, so it is still ahead of every later caller.
+   */
   restore(pending: readonly PendingCallback[]): void {
     const fresh = pending.filter((p) => !this.#requests.has(p.callId));
+    let held = 0;
     for (const p of fresh) {
       this.#requests.set(p.callId, {
         departmentId: p.departmentId,
@@ -141,20 +163,40 @@ export class CallbackDesk {
         dialing: null,
         tries: p.failedTries,
       });
-      this.o.send({
-        type: 'callbackRestored',
-        callId: p.callId,
-        departmentId: p.departmentId,
-        number: p.number,
-        arrivedAt: p.arrivedAt.getTime(),
-        failedTries: p.failedTries,
-        retryAt: p.retryAt ? p.retryAt.getTime() : null,
-        attemptsMade: p.attemptsMade,
+      const until = this.o.lostDialOutUntil?.(p.number) ?? null;
+      if (until === null) {
+        this.#queueRestored(p);
+        continue;
+      }
+      held++;
+      this.o.logger.info(
+        { callId: p.callId, number: p.number, until: new Date(until).toISOString() },
+        'callback: held; a lost dial-out of a dead instance may still ring the customer',
+      );
+      this.#ringHold.hold(p.callId, until, () => {
+        this.o.logger.info({ callId: p.callId }, 'callback: hold over; queued again');
+        this.#queueRestored(p);
       });
     }
     if (fresh.length > 0) {
-      this.o.logger.info({ requests: fresh.length }, 'callback: stored requests queued again');
+      this.o.logger.info(
+        { requests: fresh.length - held, held },
+        'callback: stored requests queued again',
+      );
     }
+  }
+
+  #queueRestored(p: PendingCallback): void {
+    this.o.send({
+      type: 'callbackRestored',
+      callId: p.callId,
+      departmentId: p.departmentId,
+      number: p.number,
+      arrivedAt: p.arrivedAt.getTime(),
+      failedTries: p.failedTries,
+      retryAt: p.retryAt ? p.retryAt.getTime() : null,
+      attemptsMade: p.attemptsMade,
+    });
   }
 
   accepted(a: CallbackAccepted): void {
@@ -282,8 +324,9 @@ export class CallbackDesk {
     this.#store((s) => s.close(a.callId, end));
   }
 
-  /** Ends every try in progress (shutdown); the stored requests stay for the next start. */
+  /** Ends every try in progress and every hold (shutdown); the stored requests stay for the next start. */
   close(): void {
+    this.#ringHold.close();
     for (const r of this.#requests.values()) {
       r.attempt?.cancel('shutting down');
       r.call?.stop('shutting down');

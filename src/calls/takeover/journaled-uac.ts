@@ -1,5 +1,8 @@
 /**
- * Agent legs that another instance can end after this one dies.
+ * Agent legs that another instance can end after this one dies (and
+ * callbacks' customer legs, which leave through the same UAC: a takeover
+ * holds their requests back while such a leg may still ring, see
+ * lost-dial-outs.ts).
  *
  * With several instances on one database, the leader writes each agent leg's
  * SIP Call-ID to a journal before its INVITE leaves, and deletes it when the

@@ -5,18 +5,26 @@
  * leader gets calls). Each instance is a child process (child-product.ts),
  * so a test can kill one with SIGKILL.
  */
-import { type EmbeddedSipServer, startSipServer } from '../../../src/edge/index.ts';
+import { type EmbeddedSipServer, type SipTimers, startSipServer } from '../../../src/edge/index.ts';
 import { openPostgres, type SqlParam } from '../../../src/store/index.ts';
 import { freePort } from '../../support/ports.ts';
 import { type ChildProduct, startChildProduct } from './child-product.ts';
 import { newDataDir } from './product.ts';
 
-/** The shared SIP server on loopback (UDP), with `secret` for the apps' connections. */
-export async function startSharedSipServer(secret: string): Promise<EmbeddedSipServer> {
+/**
+ * The shared SIP server on loopback (UDP), with `secret` for the apps'
+ * connections and `timers` (e.g. a short Timer C; the instances are then
+ * told the same, `ACD_SIP_TIMER_C_S`, as they would be drachtio-server's).
+ */
+export async function startSharedSipServer(
+  secret: string,
+  timers: SipTimers = {},
+): Promise<EmbeddedSipServer> {
   return startSipServer({
     listen: [{ protocol: 'udp', host: '127.0.0.1', port: await freePort() }],
     control: { host: '127.0.0.1', port: 0 },
     secret,
+    timers,
   });
 }
 
