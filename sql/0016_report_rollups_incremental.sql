@@ -21,12 +21,16 @@
 -- statements below sort them), so they queue rather than deadlock.
 
 -- The figures of one `calls` row, as a department rollup row of its quarter
--- hour, multiplied by `sign` (+1 to add the row, -1 to take it away). The same
--- figures as sql/0014's report_call_parts, whose reports the tests compare
--- with these rollups; the missed rings are added by the rings' own trigger,
--- and the longest wait only by rows added (a maximum cannot be subtracted).
-CREATE FUNCTION report_call_department_delta(c calls, sign integer)
-RETURNS report_department_rollups LANGUAGE sql STABLE AS $$
+-- hour, multiplied by `sign` (+1 to add the row, -1 to take it away), with
+-- its department's service level (NULL without one). The same figures as
+-- sql/0014's report_call_parts, whose reports the tests compare with these
+-- rollups; the missed rings are added by the rings' own trigger, and the
+-- longest wait only by rows added (a maximum cannot be subtracted). These
+-- functions are single expressions, so the planner inlines them into the
+-- triggers' statements (a sub-select in one would make it run as a function
+-- call per row, planned again on every statement).
+CREATE FUNCTION report_call_department_delta(c calls, service_level_s integer, sign integer)
+RETURNS report_department_rollups LANGUAGE sql IMMUTABLE AS $$
   SELECT ROW('15min', coalesce(c.department_id, report_no_department()),
     report_span_start('15min', c.arrived_at),
     sign,
@@ -36,8 +40,7 @@ RETURNS report_department_rollups LANGUAGE sql STABLE AS $$
     sign * coalesce(c.answered_at IS NULL
       AND c.outcome NOT IN ('answered', 'out-of-hours', 'rejected'), false)::int,
     sign * coalesce(c.outcome = 'abandoned' AND c.wait_s < 5, false)::int,
-    sign * coalesce(c.answered_at IS NOT NULL AND c.wait_s <= (
-      SELECT d.service_level_s FROM departments d WHERE d.id = c.department_id), false)::int,
+    sign * coalesce(c.answered_at IS NOT NULL AND c.wait_s <= service_level_s, false)::int,
     sign * (c.answered_at IS NOT NULL AND c.wait_s IS NOT NULL)::int,
     sign * CASE WHEN c.answered_at IS NOT NULL THEN coalesce(round(c.wait_s * 1000)::bigint, 0)
                 ELSE 0 END,
@@ -59,7 +62,7 @@ $$;
 -- report counts answered calls by arrival), times `sign`; NULL for a call
 -- no agent answered.
 CREATE FUNCTION report_call_agent_delta(c calls, sign integer)
-RETURNS report_agent_rollups LANGUAGE sql STABLE AS $$
+RETURNS report_agent_rollups LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE WHEN c.agent_id IS NOT NULL AND c.answered_at IS NOT NULL THEN
     ROW('15min', c.agent_id, coalesce(c.department_id, report_no_department()),
       report_span_start('15min', c.arrived_at), 0, 0, 0, 0, 0, sign,
@@ -164,7 +167,8 @@ BEGIN
   END IF;
   PERFORM report_rollups_lock_shared();
   PERFORM report_department_add(ARRAY(
-    SELECT report_call_department_delta(n, 1) FROM new_calls n));
+    SELECT report_call_department_delta(n, d.service_level_s, 1)
+      FROM new_calls n LEFT JOIN departments d ON d.id = n.department_id));
   PERFORM report_agent_add(ARRAY(
     SELECT x FROM (SELECT report_call_agent_delta(n, 1) AS x FROM new_calls n) t
      WHERE x IS NOT NULL));
@@ -179,9 +183,11 @@ BEGIN
   END IF;
   PERFORM report_rollups_lock_shared();
   PERFORM report_department_add(ARRAY(
-    SELECT report_call_department_delta(n, 1) FROM new_calls n
+    SELECT report_call_department_delta(n, d.service_level_s, 1)
+      FROM new_calls n LEFT JOIN departments d ON d.id = n.department_id
     UNION ALL
-    SELECT report_call_department_delta(o, -1) FROM old_calls o));
+    SELECT report_call_department_delta(o, d.service_level_s, -1)
+      FROM old_calls o LEFT JOIN departments d ON d.id = o.department_id));
   PERFORM report_agent_add(ARRAY(
     SELECT x FROM (
       SELECT report_call_agent_delta(n, 1) AS x FROM new_calls n
@@ -190,6 +196,10 @@ BEGIN
      WHERE x IS NOT NULL));
   -- A call that moved after a wait or a ring: mark both departments' quarter
   -- hours, and its rings' quarter hours under both, for the flush.
+  IF NOT EXISTS (SELECT FROM new_calls n JOIN old_calls o USING (id)
+                  WHERE o.department_id IS DISTINCT FROM n.department_id) THEN
+    RETURN NULL;
+  END IF;
   INSERT INTO report_rollups_dirty_departments
   SELECT coalesce(d, report_no_department()), report_span_start('15min', n.arrived_at)
     FROM new_calls n JOIN old_calls o USING (id)
