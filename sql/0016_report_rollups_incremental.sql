@@ -134,6 +134,7 @@ BEGIN
 END
 $$;
 
+-- The same for agents; NULL elements (a call no agent answered) are skipped.
 CREATE FUNCTION report_agent_add(deltas report_agent_rollups[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -145,6 +146,7 @@ BEGIN
     sum(d.rings), sum(d.rings_answered), sum(d.missed_rings), sum(d.answered_ring_n),
     sum(d.answered_ring_ms), sum(d.answered), sum(d.talk_n), sum(d.talk_ms)
   FROM unnest(deltas) d CROSS JOIN (VALUES ('15min'), ('day'), ('month')) AS s(span)
+  WHERE d.agent_id IS NOT NULL
   GROUP BY 1, 2, 3, 4
   ORDER BY 1, 2, 3, 4
   ON CONFLICT (span, agent_id, department_key, bucket) DO UPDATE SET
@@ -157,45 +159,56 @@ BEGIN
 END
 $$;
 
+-- The missed ring of a ring with result `result`, times `sign`, as a
+-- department rollup row of its call's quarter hour.
+CREATE FUNCTION report_ring_department_delta(result text, c calls, sign integer)
+RETURNS report_department_rollups LANGUAGE sql IMMUTABLE AS $$
+  SELECT ROW('15min', coalesce(c.department_id, report_no_department()),
+    report_span_start('15min', c.arrived_at), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+    0, 0, 0, 0, 0, 0, 0, 0, sign * report_ring_missed(result))::report_department_rollups
+$$;
+
+-- sql/0015's trigger functions, replaced by the two below.
+DROP TRIGGER report_rollups_calls_inserted ON calls;
+DROP TRIGGER report_rollups_calls_updated ON calls;
+DROP TRIGGER report_rollups_attempts_inserted ON call_attempts;
+DROP TRIGGER report_rollups_attempts_updated ON call_attempts;
+DROP FUNCTION report_rollups_calls_inserted();
+DROP FUNCTION report_rollups_calls_updated();
+DROP FUNCTION report_rollups_attempts_changed();
+
+-- One function per table serves its INSERT and its UPDATE trigger: the new
+-- rows are added, and on an UPDATE the old rows taken away (a branch that
+-- names the old rows runs only for an UPDATE, whose trigger has them).
 -- The projection (sql/0005) runs a statement per step even when the batch has
 -- nothing for it (and one per ended call to cancel its open rings), so the
 -- triggers return at once on an empty statement, before taking the lock.
-CREATE OR REPLACE FUNCTION report_rollups_calls_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION report_rollups_calls_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  departments report_department_rollups[];
+  agents report_agent_rollups[];
 BEGIN
   IF NOT EXISTS (SELECT FROM new_calls) THEN
     RETURN NULL;
   END IF;
   PERFORM report_rollups_lock_shared();
-  PERFORM report_department_add(ARRAY(
+  departments := ARRAY(
     SELECT report_call_department_delta(n, d.service_level_s, 1)
-      FROM new_calls n LEFT JOIN departments d ON d.id = n.department_id));
-  PERFORM report_agent_add(ARRAY(
-    SELECT x FROM (SELECT report_call_agent_delta(n, 1) AS x FROM new_calls n) t
-     WHERE x IS NOT NULL));
-  RETURN NULL;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION report_rollups_calls_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NOT EXISTS (SELECT FROM new_calls) THEN
-    RETURN NULL;
+      FROM new_calls n LEFT JOIN departments d ON d.id = n.department_id);
+  agents := ARRAY(SELECT report_call_agent_delta(n, 1) FROM new_calls n);
+  IF TG_OP = 'UPDATE' THEN
+    departments := departments || ARRAY(
+      SELECT report_call_department_delta(o, d.service_level_s, -1)
+        FROM old_calls o LEFT JOIN departments d ON d.id = o.department_id);
+    agents := agents || ARRAY(SELECT report_call_agent_delta(o, -1) FROM old_calls o);
   END IF;
-  PERFORM report_rollups_lock_shared();
-  PERFORM report_department_add(ARRAY(
-    SELECT report_call_department_delta(n, d.service_level_s, 1)
-      FROM new_calls n LEFT JOIN departments d ON d.id = n.department_id
-    UNION ALL
-    SELECT report_call_department_delta(o, d.service_level_s, -1)
-      FROM old_calls o LEFT JOIN departments d ON d.id = o.department_id));
-  PERFORM report_agent_add(ARRAY(
-    SELECT x FROM (
-      SELECT report_call_agent_delta(n, 1) AS x FROM new_calls n
-      UNION ALL
-      SELECT report_call_agent_delta(o, -1) FROM old_calls o) t
-     WHERE x IS NOT NULL));
+  PERFORM report_department_add(departments);
+  PERFORM report_agent_add(agents);
   -- A call that moved after a wait or a ring: mark both departments' quarter
   -- hours, and its rings' quarter hours under both, for the flush.
+  IF TG_OP = 'INSERT' THEN
+    RETURN NULL;
+  END IF;
   IF NOT EXISTS (SELECT FROM new_calls n JOIN old_calls o USING (id)
                   WHERE o.department_id IS DISTINCT FROM n.department_id) THEN
     RETURN NULL;
@@ -218,57 +231,49 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION report_rollups_attempts_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION report_rollups_attempts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  agents report_agent_rollups[];
+  departments report_department_rollups[];
 BEGIN
   IF NOT EXISTS (SELECT FROM new_attempts) THEN
     RETURN NULL;
   END IF;
   PERFORM report_rollups_lock_shared();
-  PERFORM report_agent_add(ARRAY(
-    SELECT report_ring_agent_delta(a, coalesce(c.department_id, report_no_department()), 1)
-      FROM new_attempts a JOIN calls c ON c.id = a.call_id));
-  PERFORM report_department_add(ARRAY(
-    SELECT ROW('15min', coalesce(c.department_id, report_no_department()),
-      report_span_start('15min', c.arrived_at), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
-      0, 0, 0, 0, 0, 0, 0, 0, report_ring_missed(a.result))::report_department_rollups
-      FROM new_attempts a JOIN calls c ON c.id = a.call_id
-     WHERE report_ring_missed(a.result) <> 0));
-  RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION report_rollups_attempts_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NOT EXISTS (SELECT FROM new_attempts) THEN
-    RETURN NULL;
-  END IF;
-  PERFORM report_rollups_lock_shared();
-  PERFORM report_agent_add(ARRAY(
+  agents := ARRAY(
     SELECT report_ring_agent_delta(n, coalesce(c.department_id, report_no_department()), 1)
+      FROM new_attempts n JOIN calls c ON c.id = n.call_id);
+  departments := ARRAY(
+    SELECT report_ring_department_delta(n.result, c, 1)
       FROM new_attempts n JOIN calls c ON c.id = n.call_id
-    UNION ALL
-    SELECT report_ring_agent_delta(o, coalesce(c.department_id, report_no_department()), -1)
-      FROM old_attempts o JOIN calls c ON c.id = o.call_id));
-  PERFORM report_department_add(ARRAY(
-    SELECT ROW('15min', coalesce(c.department_id, report_no_department()),
-      report_span_start('15min', c.arrived_at), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
-      0, 0, 0, 0, 0, 0, 0, 0, report_ring_missed(n.result) - report_ring_missed(o.result)
-      )::report_department_rollups
-      FROM new_attempts n JOIN old_attempts o USING (id) JOIN calls c ON c.id = n.call_id
-     WHERE report_ring_missed(n.result) <> report_ring_missed(o.result)));
+     WHERE report_ring_missed(n.result) <> 0);
+  IF TG_OP = 'UPDATE' THEN
+    agents := agents || ARRAY(
+      SELECT report_ring_agent_delta(o, coalesce(c.department_id, report_no_department()), -1)
+        FROM old_attempts o JOIN calls c ON c.id = o.call_id);
+    departments := departments || ARRAY(
+      SELECT report_ring_department_delta(o.result, c, -1)
+        FROM old_attempts o JOIN calls c ON c.id = o.call_id
+       WHERE report_ring_missed(o.result) <> 0);
+  END IF;
+  PERFORM report_agent_add(agents);
+  PERFORM report_department_add(departments);
   RETURN NULL;
 END
 $$;
 
-DROP TRIGGER report_rollups_attempts_inserted ON call_attempts;
-DROP TRIGGER report_rollups_attempts_updated ON call_attempts;
-DROP FUNCTION report_rollups_attempts_changed();
+CREATE TRIGGER report_rollups_calls_inserted AFTER INSERT ON calls
+  REFERENCING NEW TABLE AS new_calls
+  FOR EACH STATEMENT EXECUTE FUNCTION report_rollups_calls_changed();
+CREATE TRIGGER report_rollups_calls_updated AFTER UPDATE ON calls
+  REFERENCING OLD TABLE AS old_calls NEW TABLE AS new_calls
+  FOR EACH STATEMENT EXECUTE FUNCTION report_rollups_calls_changed();
 CREATE TRIGGER report_rollups_attempts_inserted AFTER INSERT ON call_attempts
   REFERENCING NEW TABLE AS new_attempts
-  FOR EACH STATEMENT EXECUTE FUNCTION report_rollups_attempts_inserted();
+  FOR EACH STATEMENT EXECUTE FUNCTION report_rollups_attempts_changed();
 CREATE TRIGGER report_rollups_attempts_updated AFTER UPDATE ON call_attempts
   REFERENCING OLD TABLE AS old_attempts NEW TABLE AS new_attempts
-  FOR EACH STATEMENT EXECUTE FUNCTION report_rollups_attempts_updated();
+  FOR EACH STATEMENT EXECUTE FUNCTION report_rollups_attempts_changed();
 
 -- Quarter hours marked by sql/0015's writers before this migration stay
 -- marked: the next flush recomputes them, and the differences added to them
