@@ -173,6 +173,26 @@ describe('OptionsProber (fake sendOptions)', () => {
     expect(other.p.isUnreachable('sip:b@h')).toBe(false);
   });
 
+  it('takes a REGISTER for an answered probe: the next probe comes one interval after it', async () => {
+    const s = scripted({});
+    const t = countingTimers();
+    const intervalMs = 400;
+    // Without the REGISTER the first probe would go out after 200 ms.
+    const p = new OptionsProber({
+      sendOptions: s.sendOptions,
+      intervalMs,
+      random: () => 0.5,
+      timers: t.timers,
+    });
+    closers.push(() => p.close());
+    p.track(target('sip:a@h'));
+    const registeredAt = Date.now();
+    p.heardFrom('sip:a@h');
+    await until(() => s.sent.length >= 1, 'the first probe');
+    // Node may fire a timer up to a millisecond early.
+    expect(Date.now() - registeredAt).toBeGreaterThanOrEqual(intervalMs - 2);
+  });
+
   it('sync() adds new contacts of an agent and stops probing removed ones', async () => {
     const { p, s } = prober({});
     p.sync('a1', [target('sip:a@h'), target('sip:b@h')]);

@@ -178,9 +178,11 @@ describe('README.md', () => {
       for (const l of listeners) {
         if (l.child.pid !== undefined) process.kill(-l.child.pid, 'SIGTERM');
         await l.exited;
+      }
+      expect(code, `round ${round}:\n${out}\napp:\n${app.out().slice(-20_000)}`).toBe(0);
+      for (const l of listeners) {
         expect(l.out(), `round ${round}: the event stream`).toContain('"type":"agent.status"');
       }
-      expect(code, `round ${round}:\n${out}`).toBe(0);
       expect(out, `round ${round}`).not.toContain('undefined');
       expect(out, `round ${round}`).toMatch(/DEPT=[0-9a-f-]{36} ALICE=[0-9a-f-]{36}/);
       expect(out, `round ${round}`).toContain('"outcome":"answered"');

@@ -161,13 +161,22 @@ export class OptionsProber {
 
   /**
    * The device just sent us a request (a REGISTER refresh): it is there, so
-   * it is reachable again without waiting for the next probe.
+   * it is reachable again without waiting for the next probe, and that
+   * request stands for a probe answered now: the next probe is one interval
+   * away. (A phone that has just registered is not asked again at once; test
+   * phones that take every new Call-ID for a call, as sipp does, would take
+   * such an OPTIONS for the call they are waiting for.)
    */
   heardFrom(contactUri: string): void {
     const entry = this.#entries.get(contactUri);
     if (!entry) return;
     entry.failures = 0;
     if (!entry.reachable) this.#setReachable(entry, true, undefined);
+    // A probe in flight schedules the next one itself when it settles.
+    if (entry.next) {
+      this.#timers.clearTimeout(entry.next);
+      this.#schedule(entry, this.#intervalMs);
+    }
   }
 
   untrack(contactUri: string): void {
