@@ -21,18 +21,25 @@ export interface OpenLeg {
 export class OpenLegsRepo {
   constructor(private readonly db: Db) {}
 
-  /** Resolves once the leg is durable: only then may its INVITE leave. */
-  async opened(sipCallId: string, instance: string, target: string): Promise<void> {
+  /**
+   * Opens and closes legs in one statement (the journal's batches); an
+   * opened leg is durable when this resolves, and only then may its INVITE
+   * leave. A leg must not be in both lists: the delete does not see the rows
+   * the insert adds.
+   */
+  async write(
+    instance: string,
+    opened: readonly { sipCallId: string; target: string }[],
+    closed: readonly string[],
+  ): Promise<void> {
+    if (opened.length === 0 && closed.length === 0) return;
     await this.db.query(
-      `INSERT INTO open_legs (sip_call_id, instance, target) VALUES ($1, $2, $3)
+      `WITH gone AS (DELETE FROM open_legs WHERE sip_call_id = ANY($4::text[]))
+       INSERT INTO open_legs (sip_call_id, instance, target)
+       SELECT leg.id, $1, leg.target FROM unnest($2::text[], $3::text[]) AS leg (id, target)
        ON CONFLICT (sip_call_id) DO NOTHING`,
-      [sipCallId, instance, target],
+      [instance, opened.map((l) => l.sipCallId), opened.map((l) => l.target), [...closed]],
     );
-  }
-
-  async closed(sipCallIds: readonly string[]): Promise<void> {
-    if (sipCallIds.length === 0) return;
-    await this.db.query(`DELETE FROM open_legs WHERE sip_call_id = ANY($1::text[])`, [sipCallIds]);
   }
 
   /**

@@ -110,7 +110,11 @@ async function populate(db: Db): Promise<void> {
   });
   // Written by the routing lease on a database server (src/app/leadership/).
   await db.query(`INSERT INTO instances (id, host, pid) VALUES ('acd-a', 'host-a', 4242)`);
-  await new OpenLegsRepo(db).opened('leg-1@host', 'acd-a', 'sip:ann@10.0.0.1');
+  await new OpenLegsRepo(db).write(
+    'acd-a',
+    [{ sipCallId: 'leg-1@host', target: 'sip:ann@10.0.0.1' }],
+    [],
+  );
   await store.voicemails.add({
     id: '5d0c3f4e-3c2a-4a8e-9a57-0c6f2b1d7e11',
     callId: 'c1',
