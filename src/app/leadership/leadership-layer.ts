@@ -153,7 +153,11 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
           'reconcile: a lost dial-out may still ring its number (its INVITE cannot be cancelled)',
         );
       }
-      await journal.write(id, [], legs.map((l) => l.sipCallId));
+      await journal.write(
+        id,
+        [],
+        legs.map((l) => l.sipCallId),
+      );
     };
     const sweep = () => {
       sweeping ??= closeOrphans()
