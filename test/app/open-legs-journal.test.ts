@@ -5,7 +5,7 @@
  * count the statements and to hold one back while the test queues more.
  */
 import { expect, test } from 'vitest';
-import { openLegsJournal } from '../../src/app/leadership/open-legs-journal.ts';
+import { openLegsJournal, RESERVE_BATCH } from '../../src/app/leadership/open-legs-journal.ts';
 import type { Db } from '../../src/store/index.ts';
 import { eachBackend } from '../store/backends.ts';
 
@@ -95,4 +95,58 @@ eachBackend('open-legs journal', (ctx) => {
     await next;
     expect(await legs(ctx().db)).toEqual(['next']);
   });
+
+  test('reserved Call-IDs are rows before they are handed out, refilled when half are gone, dropped when leading ends', async () => {
+    const w = watched(ctx().db);
+    const journal = openLegsJournal(w.db, 'acd-a');
+    // None yet: asking starts the first batch.
+    expect(journal.reserved()).toBeNull();
+    await until(() => reserveWrites(w) === 1 && rowsWritten(w) === RESERVE_BATCH);
+    await settled(journal);
+    const taken: string[] = [];
+    for (let i = 0; i <= RESERVE_BATCH / 2; i++) taken.push(journal.reserved() as string);
+    expect(taken.every((id) => typeof id === 'string')).toBe(true);
+    const { rows } = await ctx().db.query<{ target: string }>(
+      'SELECT target FROM open_legs WHERE sip_call_id = ANY($1::text[])',
+      [taken],
+    );
+    expect(rows.map((r) => r.target)).toEqual(taken.map(() => ''));
+    // Fewer than half left: one more batch, not one per leg.
+    await until(() => reserveWrites(w) === 2);
+    journal.reserved();
+    await settled(journal);
+    expect(reserveWrites(w)).toBe(2);
+
+    // Leading ended while a batch is out: neither the old nor the new ones are handed out.
+    const release = w.holdWrites();
+    for (let i = 0; i < RESERVE_BATCH; i++) journal.reserved();
+    journal.dropReserved();
+    release();
+    await until(() => reserveWrites(w) === 3);
+    await settled(journal);
+    expect(journal.reserved()).toBeNull();
+  });
 });
+
+/** Statements that opened legs (their second parameter lists the Call-IDs). */
+function reserveWrites(w: ReturnType<typeof watched>): number {
+  return w.statements.filter((p) => (p[1] as string[]).length > 0).length;
+}
+
+/** Rows the first statement carried. */
+function rowsWritten(w: ReturnType<typeof watched>): number {
+  return (w.statements[0]?.[1] as string[] | undefined)?.length ?? 0;
+}
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Waits for the journal's write in flight: a close of nothing queues behind it. */
+async function settled(journal: ReturnType<typeof openLegsJournal>): Promise<void> {
+  await journal.closed(['none']);
+}

@@ -27,6 +27,7 @@ import type { LayerContext, LayerStarter, RunningLayer } from '../runtime/layer.
 import type { TelephonyWiring } from './telephony-slot.ts';
 import { instanceId } from './instance-id.ts';
 import { Leadership, type RoleChange } from './leadership.ts';
+import { openLegsJournal } from './open-legs-journal.ts';
 import { PostgresLease } from './lease-store.ts';
 import { RoutingGate } from './routing-gate.ts';
 
@@ -115,6 +116,8 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
       }
     };
     const journal = new OpenLegsRepo(store.db);
+    const openLegs = openLegsJournal(store.db, id);
+    wiring.openLegs = openLegs;
     let takingOver: Promise<void> | null = null;
     // Agent legs a dead leader (or an earlier run of this one) journalled and
     // never saw end: BYE each inside its dialog, wait for the answers a
@@ -130,7 +133,14 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
           r: await hangUpLeg(srf, l.sipCallId, TAKEOVER_BYE_WAIT_MS),
         })),
       );
+      let unanswered = 0;
       for (const { leg, r } of results) {
+        // A reserved Call-ID (no target) names a dialog only if a leg took
+        // it; a BYE nobody answered is no lost leg worth a report.
+        if (leg.target === '' && r.kind === 'failed') {
+          unanswered++;
+          continue;
+        }
         const why = `journalled by ${leg.instance}, which no longer routes`;
         const fix = r.kind === 'answered' ? `BYE answered ${r.status}` : `BYE ${r.reason}`;
         log.warn(
@@ -138,6 +148,12 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
           'reconcile: ended a lost agent leg',
         );
         ctx.events.publish('reconcile.fixed', { what: 'leg', sipCallId: leg.sipCallId, fix, why });
+      }
+      if (unanswered > 0) {
+        log.info(
+          { count: unanswered },
+          'reconcile: reserved Call-IDs of a lost instance named no answered dialog; forgotten',
+        );
       }
       // An unanswered INVITE to a number cannot be cancelled from here: call
       // control keeps the callbacks to those numbers back until it is over.
@@ -180,6 +196,7 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
           return;
         case 'fenced':
           gate.shut();
+          openLegs.dropReserved();
           log.error(
             { reason: role.reason },
             'stopped routing: this instance no longer holds the routing lease',
@@ -187,10 +204,12 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
           return;
         case 'standby':
           gate.shut();
+          openLegs.dropReserved();
           log.info('standby: another instance routes');
           return;
         case 'closed':
           gate.shut();
+          openLegs.dropReserved();
           return;
       }
     };
@@ -229,6 +248,7 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
         await takingOver;
         await sweeping;
         wiring.routing = null;
+        wiring.openLegs = null;
       },
     };
   };

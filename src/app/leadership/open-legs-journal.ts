@@ -10,6 +10,17 @@
  *
  *   idle --write--> writing --done, nothing waiting--> idle
  *                   writing --done, legs waiting--> writing (the next batch)
+ *
+ * Reserved Call-IDs: a leg to a device (not a number) need not wait for its
+ * row at all. The journal writes Call-IDs ahead of need (rows with an empty
+ * target), a batch at a time whenever few are left, and such a leg takes one
+ * that is already durable: its INVITE leaves without a database round trip.
+ * A takeover ends every row of the dead instance, used or not (an unused one
+ * names no dialog: the SIP server refuses its BYE). Legs to numbers still
+ * wait for their own row, which names the number: a takeover must know which
+ * numbers a lost INVITE may still ring (lost-dial-outs.ts). The reserve is
+ * this instance's only while it leads: `dropReserved()` when it stops (the
+ * next leader ends those rows).
  */
 import type { LegJournal } from '../../calls/takeover/journaled-uac.ts';
 import type { Db } from '../../store/db.ts';
@@ -25,14 +36,38 @@ interface Batch {
   opened: Map<string, { target: string; waiters: Waiter[] }>;
   closed: Set<string>;
   closedWaiters: Waiter[];
+  /** Call-IDs written ahead of need (empty target). */
+  reserving: string[];
 }
 
-const emptyBatch = (): Batch => ({ opened: new Map(), closed: new Set(), closedWaiters: [] });
+const emptyBatch = (): Batch => ({
+  opened: new Map(),
+  closed: new Set(),
+  closedWaiters: [],
+  reserving: [],
+});
 
-export function openLegsJournal(db: Db, instance: string): LegJournal {
+/** Call-IDs written per reserve batch; a new batch is asked for when fewer than half are left. */
+export const RESERVE_BATCH = 32;
+
+export interface OpenLegsJournal extends LegJournal {
+  /** Forgets the reserved Call-IDs (this instance stopped leading: the next leader ends their rows). */
+  dropReserved(): void;
+}
+
+export function openLegsJournal(
+  db: Db,
+  instance: string,
+  newCallId: () => string = () => crypto.randomUUID(),
+): OpenLegsJournal {
   const repo = new OpenLegsRepo(db);
   let next = emptyBatch();
   let state: 'idle' | 'writing' = 'idle';
+  /** Durable Call-IDs no leg has taken yet. */
+  let reserve: string[] = [];
+  /** Bumped by dropReserved(): a reserve batch written for an earlier term is not used. */
+  let term = 0;
+  let reserving: 'no' | 'queued' = 'no';
 
   const settle = (waiters: readonly Waiter[], err: unknown) => {
     for (const w of waiters) {
@@ -46,9 +81,20 @@ export function openLegsJournal(db: Db, instance: string): LegJournal {
     next = emptyBatch();
     state = 'writing';
     const opened = [...batch.opened].map(([sipCallId, o]) => ({ sipCallId, target: o.target }));
+    for (const sipCallId of batch.reserving) opened.push({ sipCallId, target: '' });
+    const writtenInTerm = term;
     repo.write(instance, opened, [...batch.closed]).then(
-      () => finish(batch, undefined),
-      (err: unknown) => finish(batch, err ?? new Error('open-legs journal write failed')),
+      () => {
+        if (batch.reserving.length > 0) {
+          reserving = 'no';
+          if (writtenInTerm === term) reserve.push(...batch.reserving);
+        }
+        finish(batch, undefined);
+      },
+      (err: unknown) => {
+        if (batch.reserving.length > 0) reserving = 'no';
+        finish(batch, err ?? new Error('open-legs journal write failed'));
+      },
     );
   };
 
@@ -59,7 +105,14 @@ export function openLegsJournal(db: Db, instance: string): LegJournal {
     );
     settle(batch.closedWaiters, err);
     state = 'idle';
-    if (next.opened.size > 0 || next.closed.size > 0) write();
+    if (next.opened.size > 0 || next.closed.size > 0 || next.reserving.length > 0) write();
+  };
+
+  const reserveMore = () => {
+    if (reserving !== 'no') return;
+    reserving = 'queued';
+    for (let i = 0; i < RESERVE_BATCH; i++) next.reserving.push(newCallId());
+    if (state === 'idle') write();
   };
 
   const queued = (add: (batch: Batch, waiter: Waiter) => void) =>
@@ -69,6 +122,15 @@ export function openLegsJournal(db: Db, instance: string): LegJournal {
     });
 
   return {
+    reserved: () => {
+      const sipCallId = reserve.pop() ?? null;
+      if (reserve.length < RESERVE_BATCH / 2) reserveMore();
+      return sipCallId;
+    },
+    dropReserved: () => {
+      term++;
+      reserve = [];
+    },
     opened: (sipCallId, target) =>
       queued((batch, waiter) => {
         const leg = batch.opened.get(sipCallId);

@@ -25,9 +25,8 @@ import { VoicemailBox } from '../../calls/voicemail/voicemail-box.ts';
 import { trunkTarget } from '../../calls/dialer/forwarding-plan.ts';
 import { OptionsProber } from '../../calls/reachability/options-prober.ts';
 import { closeOrphanCalls } from '../../calls/orphan-calls.ts';
-import { journaledUac } from '../../calls/takeover/journaled-uac.ts';
+import { journaledUac, type LegJournal } from '../../calls/takeover/journaled-uac.ts';
 import type { LostDialOutBook } from '../../calls/takeover/lost-dial-outs.ts';
-import { openLegsJournal } from '../leadership/open-legs-journal.ts';
 import {
   type CatchUpPorts,
   catchUpStatuses,
@@ -92,6 +91,8 @@ export interface CallControlParts {
   routing: RoutingGate;
   /** Numbers a dead leader's INVITEs may still ring (filled by the takeover before routing). */
   lostDialOuts: LostDialOutBook;
+  /** The open-legs journal (several instances on a database server), or null (embedded). */
+  openLegs: LegJournal | null;
 }
 
 export interface RunningCallControl {
@@ -329,13 +330,9 @@ export async function startCallControl(
     uac:
       // Several instances share this database: journal each agent leg, so
       // that the instance taking over can end the legs of a dead one.
-      config.database.url === null
+      parts.openLegs === null
         ? srfUac(asSrf(srfInstance))
-        : journaledUac(
-            srfUac(asSrf(srfInstance)),
-            openLegsJournal(store.db, instanceId(config)),
-            log,
-          ),
+        : journaledUac(srfUac(asSrf(srfInstance)), parts.openLegs, log),
     numbers: { route: async (dialled) => directory.route(dialled) },
     sources: {
       trunkAddresses: config.sip.trunk.addresses,

@@ -76,6 +76,7 @@ export async function startTelephony(ctx: LayerContext): Promise<Telephony> {
       srf: srf.srf as unknown as SrfRequester,
       routing: null,
       lostDialOuts: new LostDialOutBook(),
+      openLegs: null,
     };
     const leadership = started(await leadershipLayer(slot)(ctx));
     const routing = slot.routing;
@@ -88,6 +89,7 @@ export async function startTelephony(ctx: LayerContext): Promise<Telephony> {
       media,
       routing,
       lostDialOuts: slot.lostDialOuts,
+      openLegs: slot.openLegs,
     });
     started({ name: 'call-control', close: calls.close });
 

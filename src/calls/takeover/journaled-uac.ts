@@ -9,7 +9,8 @@
  * leg ends. If the leader is killed, the legs it had up stay up at the SIP
  * server; the instance that takes over reads the journal and ends each one
  * (`orphan-legs.ts`), so no agent is offered a call while a lost one still
- * holds the line. Writing first costs one database round trip per leg. The
+ * holds the line. Writing first costs one database round trip per leg,
+ * unless the journal has a Call-ID written ahead of need for it. The
  * journal must not stop service: when the database does not answer within
  * `JOURNAL_WAIT_MS` or refuses the write (an outage the call path rides
  * through), the INVITE leaves anyway and a warning says that this leg could
@@ -17,8 +18,15 @@
  */
 import type { Logger } from '../ports/index.ts';
 import type { CallDialog, SipUac } from '../sip/sip.ts';
+import { dialledNumber } from './lost-dial-outs.ts';
 
 export interface LegJournal {
+  /**
+   * A Call-ID already durable in the journal, written ahead of need, or null
+   * when none is ready. Only for legs to devices: a leg to a number needs its
+   * own row naming the number (lost-dial-outs.ts).
+   */
+  reserved(): string | null;
   /** Resolves once the leg is durable. */
   opened(sipCallId: string, target: string): Promise<void>;
   /** The legs ended (best effort: a leftover row only costs a BYE to nobody). */
@@ -41,8 +49,9 @@ export function journaledUac(
   };
   return {
     async invite(request, progress) {
-      const sipCallId = newCallId();
-      await journalled(journal, sipCallId, request.uri, logger);
+      const reserved = dialledNumber(request.uri) === null ? journal.reserved() : null;
+      const sipCallId = reserved ?? newCallId();
+      if (reserved === null) await journalled(journal, sipCallId, request.uri, logger);
       let dialog: CallDialog;
       try {
         dialog = await inner.invite(

@@ -16,7 +16,14 @@ import { StandInDialog, StandInUac } from '../flow/support/sip-standins.ts';
 class MemoryJournal implements LegJournal {
   readonly open = new Map<string, string>();
   readonly log: string[] = [];
+  /** Call-IDs written ahead of need (the real journal's reserve). */
+  readonly ready: string[] = [];
   refuse = false;
+  reserved(): string | null {
+    const id = this.ready.pop() ?? null;
+    if (id !== null) this.open.set(id, '');
+    return id;
+  }
   async opened(sipCallId: string, target: string): Promise<void> {
     if (this.refuse) throw new Error('database down');
     this.log.push(`opened ${sipCallId}`);
@@ -100,9 +107,44 @@ describe('journaled agent legs', () => {
     await pending;
   });
 
+  it('a leg to a device takes a reserved Call-ID and leaves at once; a leg to a number waits for its own row', async () => {
+    const inner = new StandInUac();
+    const journal = new MemoryJournal();
+    journal.ready.push('reserved-1', 'reserved-2');
+    journal.refuse = true; // a write would warn: the device leg must not need one
+    const warnings: string[] = [];
+    const logger = {
+      ...silentLogger,
+      warn: (_o: unknown, msg?: string) => void warnings.push(msg ?? ''),
+    };
+    const uac = journaledUac(inner, journal, logger, ids);
+    const device = uac.invite(request, progress);
+    // Sent in the same tick: no database round trip before it.
+    expect(inner.invites[0]?.request.headers['Call-ID']).toBe('reserved-2');
+    expect(warnings).toEqual([]);
+    journal.refuse = false;
+    const number = uac.invite({ ...request, uri: 'sip:+4915112345678@trunk.example' }, progress);
+    expect(inner.invites).toHaveLength(1);
+    await flush();
+    const numberCallId = inner.invites[1]?.request.headers['Call-ID'] ?? '';
+    expect(numberCallId).not.toMatch(/^reserved/);
+    expect(journal.open.get(numberCallId)).toBe('sip:+4915112345678@trunk.example');
+    expect(journal.ready).toEqual(['reserved-1']);
+    inner.invites[0]?.answer(new StandInDialog());
+    inner.invites[1]?.answer(new StandInDialog());
+    const legs = await Promise.all([device, number]);
+    for (const leg of legs) await leg.end('done');
+    await flush();
+    expect(journal.open.size).toBe(0);
+  });
+
   it('does not wait more than JOURNAL_WAIT_MS for a database that does not answer', async () => {
     const inner = new StandInUac();
-    const hanging: LegJournal = { opened: () => new Promise(() => {}), closed: async () => {} };
+    const hanging: LegJournal = {
+      reserved: () => null,
+      opened: () => new Promise(() => {}),
+      closed: async () => {},
+    };
     const uac = journaledUac(inner, hanging, silentLogger, ids);
     const started = Date.now();
     const pending = uac.invite(request, progress);
