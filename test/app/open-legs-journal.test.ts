@@ -103,8 +103,14 @@ eachBackend('open-legs journal', (ctx) => {
     expect(journal.reserved()).toBeNull();
     await until(() => reserveWrites(w) === 1 && rowsWritten(w) === RESERVE_BATCH);
     await settled(journal);
+    const handedOut: string[] = [];
+    const take = () => {
+      const id = journal.reserved();
+      if (id !== null) handedOut.push(id);
+      return id;
+    };
     const taken: string[] = [];
-    for (let i = 0; i <= RESERVE_BATCH / 2; i++) taken.push(journal.reserved() as string);
+    for (let i = 0; i <= RESERVE_BATCH / 2; i++) taken.push(take() as string);
     expect(taken.every((id) => typeof id === 'string')).toBe(true);
     const { rows } = await ctx().db.query<{ target: string }>(
       'SELECT target FROM open_legs WHERE sip_call_id = ANY($1::text[])',
@@ -113,17 +119,23 @@ eachBackend('open-legs journal', (ctx) => {
     expect(rows.map((r) => r.target)).toEqual(taken.map(() => ''));
     // Fewer than half left: one more batch, not one per leg.
     await until(() => reserveWrites(w) === 2);
-    journal.reserved();
+    take();
     await settled(journal);
     expect(reserveWrites(w)).toBe(2);
 
     // Leading ended while a batch is out: neither the old nor the new ones are handed out.
     const release = w.holdWrites();
-    for (let i = 0; i < RESERVE_BATCH; i++) journal.reserved();
+    for (let i = 0; i < RESERVE_BATCH; i++) take();
     journal.dropReserved();
     release();
     await until(() => reserveWrites(w) === 3);
     await settled(journal);
+    // Unused reserved rows are deleted; the legs that took one keep theirs.
+    const left = await ctx().db.query<{ sip_call_id: string }>(
+      `SELECT sip_call_id FROM open_legs WHERE target = ''`,
+    );
+    expect(left.rows.map((r) => r.sip_call_id).sort()).toEqual([...handedOut].sort());
+    // (Asked after the count: asking starts the next term's first batch.)
     expect(journal.reserved()).toBeNull();
   });
 });

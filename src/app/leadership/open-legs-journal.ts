@@ -19,8 +19,9 @@
  * names no dialog: the SIP server refuses its BYE). Legs to numbers still
  * wait for their own row, which names the number: a takeover must know which
  * numbers a lost INVITE may still ring (lost-dial-outs.ts). The reserve is
- * this instance's only while it leads: `dropReserved()` when it stops (the
- * next leader ends those rows).
+ * this instance's only while it leads: `dropReserved()` when it stops
+ * deletes the unused ones (when the database answers; else the next leader
+ * ends those rows).
  */
 import type { LegJournal } from '../../calls/takeover/journaled-uac.ts';
 import type { Db } from '../../store/db.ts';
@@ -48,7 +49,7 @@ const emptyBatch = (): Batch => ({
 });
 
 /** Call-IDs written per reserve batch; a new batch is asked for when fewer than half are left. */
-export const RESERVE_BATCH = 32;
+export const RESERVE_BATCH = 64;
 
 export interface OpenLegsJournal extends LegJournal {
   /** Forgets the reserved Call-IDs (this instance stopped leading: the next leader ends their rows). */
@@ -88,6 +89,7 @@ export function openLegsJournal(
         if (batch.reserving.length > 0) {
           reserving = 'no';
           if (writtenInTerm === term) reserve.push(...batch.reserving);
+          else forget(batch.reserving);
         }
         finish(batch, undefined);
       },
@@ -106,6 +108,13 @@ export function openLegsJournal(
     settle(batch.closedWaiters, err);
     state = 'idle';
     if (next.opened.size > 0 || next.closed.size > 0 || next.reserving.length > 0) write();
+  };
+
+  /** Deletes unused reserved rows (best effort: a takeover ends any left over). */
+  const forget = (sipCallIds: readonly string[]) => {
+    if (sipCallIds.length === 0) return;
+    for (const id of sipCallIds) next.closed.add(id);
+    if (state === 'idle') write();
   };
 
   const reserveMore = () => {
@@ -129,6 +138,7 @@ export function openLegsJournal(
     },
     dropReserved: () => {
       term++;
+      forget(reserve);
       reserve = [];
     },
     opened: (sipCallId, target) =>
