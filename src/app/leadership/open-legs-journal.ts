@@ -52,7 +52,10 @@ const emptyBatch = (): Batch => ({
 export const RESERVE_BATCH = 64;
 
 export interface OpenLegsJournal extends LegJournal {
-  /** Forgets the reserved Call-IDs (this instance stopped leading: the next leader ends their rows). */
+  /**
+   * This instance stopped leading: its reserved Call-IDs are no longer handed
+   * out, and the unused ones are deleted (the next leader ends what is left).
+   */
   dropReserved(): void;
 }
 
