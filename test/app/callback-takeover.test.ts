@@ -34,7 +34,12 @@ import {
 } from '../support/sipp.ts';
 import { untilWithin } from '../support/wait.ts';
 import type { ChildProduct } from './support/child-product.ts';
-import { sqlOnce, startInstance, startSharedSipServer } from './support/instances.ts';
+import {
+  registerSoftphone,
+  sqlOnce,
+  startInstance,
+  startSharedSipServer,
+} from './support/instances.ts';
 import { removeDataDirs } from './support/product.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -145,17 +150,7 @@ async function setUp(p: ChildProduct): Promise<{ agentId: string }> {
 
 /** The agent's softphone registers at `agentPort` through the shared SIP server (the leader takes it). */
 async function register(agentPort: number): Promise<void> {
-  assertSippPassed(
-    await runSipp({
-      scenario: scenario('agent-register'),
-      localPort: agentPort,
-      remote: sipAddress(),
-      service: AGENT.sipUsername,
-      extraArgs: ['-au', AGENT.sipUsername, '-ap', AGENT.password],
-      timeoutSeconds: 15,
-    }),
-    'REGISTER',
-  );
+  await registerSoftphone(sip, agentPort, AGENT);
 }
 
 /**

@@ -16,15 +16,12 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EmbeddedSipServer } from '../../src/edge/index.ts';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.ts';
-import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { offerSpans, overlappingOffers, parseTrace } from '../support/sip-trace.ts';
-import { type SippProcess, startSipp } from '../support/sipp.ts';
+import { startSipp } from '../support/sipp.ts';
 import { type ChildProduct, until } from './support/child-product.ts';
-import { sqlOnce as sql, startInstance, startSharedSipServer } from './support/instances.ts';
-import { removeDataDirs } from './support/product.ts';
+import { instancesFixture, sqlOnce as sql, startInstance } from './support/instances.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
@@ -36,28 +33,11 @@ const AGENTS = 8;
 /** How long the caller-log writer may hold a call before it reaches the database. */
 const LOG_WINDOW_BOUND_MS = 250;
 
-let pg: TestPostgres;
-let sip: EmbeddedSipServer;
-const children: ChildProduct[] = [];
-const sipps: SippProcess[] = [];
-
-beforeAll(async () => {
-  pg = await startPostgres();
-  sip = await startSharedSipServer(SECRET);
-});
-afterEach(async () => {
-  await Promise.all(sipps.splice(0).map((s) => s.stop()));
-  await Promise.all(children.splice(0).map((c) => c.kill()));
-});
-afterAll(async () => {
-  await sip?.close();
-  await pg?.stop();
-  await removeDataDirs();
-});
+const f = instancesFixture(SECRET);
 
 async function instance(id: string, url: string, trunkPort: number): Promise<ChildProduct> {
-  const p = await startInstance({ id, databaseUrl: url, sip, secret: SECRET, trunkPort });
-  children.push(p);
+  const p = await startInstance({ id, databaseUrl: url, sip: f.sip, secret: SECRET, trunkPort });
+  f.children.push(p);
   return p;
 }
 
@@ -70,7 +50,7 @@ interface CallRow {
 
 describe('failover under load', () => {
   it('kill -9 of the leader: no agent offered two calls, answered again within 5 s, every call accounted for', async () => {
-    const url = await pg.createMigratedDatabase();
+    const url = await f.pg.createMigratedDatabase();
     const trunkPort = await freePort();
     const a = await instance('a', url, trunkPort);
     await a.waitForLine((e) => e.msg === 'this instance now routes (leader)', 20_000);
@@ -101,19 +81,19 @@ describe('failover under load', () => {
       calls: 1000,
       timeoutSeconds: 90,
     });
-    sipps.push(trunk);
+    f.sipps.push(trunk);
     // Callers: 2 a second, each talks 3 s once answered: about 6 agents busy at a time.
     const callers = await startSipp({
       scenario: scenario('caller-talk-then-bye'),
       localPort: await freePort(),
-      remote: sip.sipAddresses[0] as { host: string; port: number },
+      remote: f.sip.sipAddresses[0] as { host: string; port: number },
       service: DID.slice(1),
       calls: 60,
       rate: 2,
       timeoutSeconds: 90,
       extraArgs: ['-d', '3000'],
     });
-    sipps.push(callers);
+    f.sipps.push(callers);
 
     await until(
       'calls are answered on the leader',
@@ -126,11 +106,11 @@ describe('failover under load', () => {
     await b.waitForLine((e) => e.msg === 'this instance now routes (leader)', 10_000);
 
     const callerResult = await callers.finished;
-    sipps.splice(sipps.indexOf(callers), 1);
+    f.sipps.splice(f.sipps.indexOf(callers), 1);
     // Leave time for the dead leader's leftovers to be dealt with, then read the trunk.
     await new Promise((r) => setTimeout(r, 3000));
     const trunkResult = await trunk.stop();
-    sipps.splice(sipps.indexOf(trunk), 1);
+    f.sipps.splice(f.sipps.indexOf(trunk), 1);
 
     // 1. No agent was offered a call while another was still up on its line.
     const spans = offerSpans(parseTrace(trunkResult.messages));

@@ -10,15 +10,17 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RESERVE_BATCH } from '../../src/app/leadership/open-legs-journal.ts';
-import type { EmbeddedSipServer } from '../../src/edge/index.ts';
 import { freePort } from '../support/ports.ts';
-import { startPostgres, type TestPostgres } from '../support/postgres.ts';
-import { assertSippPassed, runSipp, type SippProcess, startSipp } from '../support/sipp.ts';
+import { assertSippPassed, runSipp, startSipp } from '../support/sipp.ts';
 import { type ChildProduct, until } from './support/child-product.ts';
-import { sqlOnce as sql, startInstance, startSharedSipServer } from './support/instances.ts';
-import { removeDataDirs } from './support/product.ts';
+import {
+  instancesFixture,
+  registerSoftphone,
+  sqlOnce as sql,
+  startInstance,
+} from './support/instances.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenario = (name: string) => path.join(here, 'scenarios', `${name}.xml`);
@@ -28,36 +30,19 @@ const DID = '+4930300';
 const SECRET = 'reserved-legs-secret';
 const AGENT = { sipUsername: '5001', password: 'agent-secret-5001' };
 
-let pg: TestPostgres;
-let sip: EmbeddedSipServer;
-const children: ChildProduct[] = [];
-const sipps: SippProcess[] = [];
+const f = instancesFixture(SECRET);
 
-beforeAll(async () => {
-  pg = await startPostgres();
-  sip = await startSharedSipServer(SECRET);
-});
-afterEach(async () => {
-  await Promise.all(sipps.splice(0).map((s) => s.stop()));
-  await Promise.all(children.splice(0).map((c) => c.kill()));
-});
-afterAll(async () => {
-  await sip?.close();
-  await pg?.stop();
-  await removeDataDirs();
-});
-
-const sipAddress = () => sip.sipAddresses[0] as { host: string; port: number };
+const sipAddress = () => f.sip.sipAddresses[0] as { host: string; port: number };
 
 async function instance(id: string, url: string): Promise<ChildProduct> {
   const p = await startInstance({
     id,
     databaseUrl: url,
-    sip,
+    sip: f.sip,
     secret: SECRET,
     trunkPort: await freePort(),
   });
-  children.push(p);
+  f.children.push(p);
   return p;
 }
 
@@ -73,7 +58,7 @@ function caller(talkMs: number) {
 
 describe('takeover of legs sent with reserved Call-IDs', () => {
   it('the new leader ends the dead leader’s softphone leg and forgets the unused reserve', async () => {
-    const url = await pg.createMigratedDatabase();
+    const url = await f.pg.createMigratedDatabase();
     const a = await instance('a', url);
     await a.waitForLine((e) => e.msg === 'this instance now routes (leader)', 20_000);
     const b = await instance('b', url);
@@ -90,17 +75,7 @@ describe('takeover of legs sent with reserved Call-IDs', () => {
     await a.api('POST', '/memberships', { agentId: agent.id, departmentId: dept.id });
 
     const agentPort = await freePort();
-    assertSippPassed(
-      await runSipp({
-        scenario: scenario('agent-register'),
-        localPort: agentPort,
-        remote: sipAddress(),
-        service: AGENT.sipUsername,
-        extraArgs: ['-au', AGENT.sipUsername, '-ap', AGENT.password],
-        timeoutSeconds: 15,
-      }),
-      'REGISTER',
-    );
+    await registerSoftphone(f.sip, agentPort, AGENT);
     // The softphone answers both calls and hangs up on nothing: the second
     // call's leg stays up until somebody sends it a BYE.
     const phone = await startSipp({
@@ -109,7 +84,7 @@ describe('takeover of legs sent with reserved Call-IDs', () => {
       calls: 2,
       timeoutSeconds: 60,
     });
-    sipps.push(phone);
+    f.sipps.push(phone);
 
     // The first call waits for its own row and starts the reserve.
     assertSippPassed(await runSipp({ ...caller(300), localPort: await freePort() }), 'first call');
@@ -129,7 +104,7 @@ describe('takeover of legs sent with reserved Call-IDs', () => {
 
     // The second call's leg takes a reserved Call-ID.
     const second = await startSipp({ ...caller(60_000), localPort: await freePort() });
-    sipps.push(second);
+    f.sipps.push(second);
     await until(
       'the agent talks on the second call',
       () => a.api<{ agents: { id: string; state: string }[] }>('GET', '/live'),
@@ -140,7 +115,7 @@ describe('takeover of legs sent with reserved Call-IDs', () => {
 
     // The softphone got the BYE of its second call and answered it: its run is complete.
     const phoneRun = await phone.finished;
-    sipps.splice(sipps.indexOf(phone), 1);
+    f.sipps.splice(f.sipps.indexOf(phone), 1);
     assertSippPassed(phoneRun, 'softphone');
     const byes = [
       ...phoneRun.messages.matchAll(/^BYE sip:[^\n]*\n(?:[^\n]+\n)*?Call-ID: *([^\s]+)/gim),
