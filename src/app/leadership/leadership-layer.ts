@@ -115,6 +115,8 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
         });
       }
     };
+    // This instance's writes to the journal go through `openLegs` alone;
+    // the repository only reads what a dead instance left.
     const journal = new OpenLegsRepo(store.db);
     const openLegs = openLegsJournal(store.db, id);
     wiring.openLegs = openLegs;
@@ -169,11 +171,7 @@ export function leadershipLayer(wiring: TelephonyWiring): LayerStarter {
           'reconcile: a lost dial-out may still ring its number (its INVITE cannot be cancelled)',
         );
       }
-      await journal.write(
-        id,
-        [],
-        legs.map((l) => l.sipCallId),
-      );
+      await openLegs.closed(legs.map((l) => l.sipCallId));
     };
     const sweep = () => {
       sweeping ??= closeOrphans()
